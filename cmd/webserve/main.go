@@ -1,0 +1,89 @@
+// Command webserve serves the fabric-lro dashboard (index.html and web/) for local use.
+//
+// It serves only the dashboard's files, never the rest of the repository, and a generated
+// /config.json that tells the page where the proxy is and, with the emulator, which dev token
+// to prefill. ./build.sh serve runs it on 127.0.0.1:8080, on a different origin from the proxy,
+// so the browser exercises CORS exactly as it would against a deployed Worker.
+//
+//	go run ./cmd/webserve --listen 127.0.0.1:8080 --api-base http://127.0.0.1:8787/v1 --dev-token dev-token
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"mime"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// pageConfig is what the dashboard reads from /config.json.
+type pageConfig struct {
+	APIBase  string `json:"apiBase"`
+	DevToken string `json:"devToken,omitempty"`
+}
+
+// newHandler serves root/index.html at "/", root/web/ under "/web/" and cfg at "/config.json".
+func newHandler(root string, cfg pageConfig) http.Handler {
+	mux := http.NewServeMux()
+	cfgJSON, _ := json.Marshal(cfg) // a struct of two strings always marshals
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		http.ServeFile(w, r, filepath.Join(root, "index.html"))
+	})
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(cfgJSON)
+	})
+	files := http.StripPrefix("/web/", http.FileServerFS(os.DirFS(filepath.Join(root, "web"))))
+	mux.Handle("GET /web/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noCache(w)
+		files.ServeHTTP(w, r)
+	}))
+	return mux
+}
+
+// noCache makes a reload after ./build.sh build pick up the new module.
+func noCache(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-cache") }
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8080", "address to serve the dashboard on")
+	root := flag.String("root", ".", "repository root holding index.html and web/")
+	apiBase := flag.String("api-base", "http://127.0.0.1:8787/v1", "the proxy's /v1 URL the page calls by default")
+	devToken := flag.String("dev-token", "", "a token to prefill in the page (only for the emulator; leave empty for real Fabric)")
+	flag.Parse()
+
+	for ext, typ := range map[string]string{".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript"} {
+		if err := mime.AddExtensionType(ext, typ); err != nil {
+			log.Fatalf("webserve: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(*root, "index.html")); err != nil {
+		log.Fatalf("webserve: no index.html under --root %q: run it from the repository root", *root)
+	}
+	srv := &http.Server{
+		Addr:              *listen,
+		Handler:           newHandler(*root, pageConfig{APIBase: *apiBase, DevToken: *devToken}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	fmt.Printf("webserve: dashboard on http://%s/ (API base %s)\n", *listen, *apiBase)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("webserve: %v", err)
+	}
+}
