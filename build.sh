@@ -103,12 +103,70 @@ cmd_test() {
   fi
 }
 
+# wait_http URL NAME: wait (bounded) until URL answers at all.
+wait_http() {
+  local i
+  for i in $(seq 1 100); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "$2 did not start: nothing answers at $1" >&2
+  false
+}
+
+cmd_serve() {
+  local host=127.0.0.1
+  local emu_port=${EMULATOR_PORT:-8790} proxy_port=${PROXY_PORT:-8787} web_port=${WEB_PORT:-8080}
+  local upstream=${FABRIC_API_BASE:-} dev_token=""
+  build_web
+  step "go build the emulator, the proxy (native Worker) and the page server into .cache/bin"
+  mkdir -p .cache/bin
+  go build -o .cache/bin/ ./cmd/fabric-emulator ./worker ./cmd/webserve
+
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM
+  trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+  if [ -z "$upstream" ]; then
+    step "start the Fabric API emulator on $host:$emu_port"
+    .cache/bin/fabric-emulator --listen "$host:$emu_port" "$@" &
+    pids+=($!)
+    upstream="http://$host:$emu_port"
+    dev_token=dev-token
+    wait_http "$upstream/_emulator/config" "the emulator"
+  else
+    step "using the real Fabric API at $upstream (no emulator); paste a token in the page"
+  fi
+  step "start the proxy (go run ./worker, natively) on $host:$proxy_port -> $upstream"
+  LISTEN="$host:$proxy_port" FABRIC_API_BASE="$upstream" \
+    ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://$host:$web_port,http://localhost:$web_port}" \
+    .cache/bin/worker &
+  pids+=($!)
+  wait_http "http://$host:$proxy_port/" "the proxy"
+  step "start the dashboard page server on $host:$web_port"
+  .cache/bin/webserve --listen "$host:$web_port" --api-base "http://$host:$proxy_port/v1" --dev-token "$dev_token" &
+  pids+=($!)
+  wait_http "http://$host:$web_port/" "the page server"
+  cat >&2 <<TXT
+
+  fabric-lro is running. Open the dashboard:
+
+      http://$host:$web_port/
+
+  Fabric API upstream : $upstream
+  Proxy (CORS, /v1)   : http://$host:$proxy_port/v1
+  Stop with Ctrl-C.
+TXT
+  wait -n "${pids[@]}"
+  echo "build.sh serve: a process exited; stopping the rest" >&2
+  false
+}
+
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
   build) need_node_modules; cmd_build ;;
   test) cmd_test ;;
-  serve) echo "build.sh serve: not built yet" >&2; exit 1 ;;
+  serve) shift; cmd_serve "$@" ;;
   -h|--help|help|"") usage ;;
   *) echo "build.sh: unknown command '$1'" >&2; usage; exit 2 ;;
 esac
