@@ -1,0 +1,189 @@
+package dashboard
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// Operation and job statuses as Fabric names them (OperationState.status and
+// ItemJobInstance.status). Fabric may add more: a status not listed here is shown as it is.
+const (
+	StatusUndefined  = "Undefined"
+	StatusNotStarted = "NotStarted"
+	StatusRunning    = "Running"
+	StatusSucceeded  = "Succeeded"
+	StatusFailed     = "Failed"
+	StatusInProgress = "InProgress"
+	StatusCompleted  = "Completed"
+	StatusCancelled  = "Cancelled"
+	StatusDeduped    = "Deduped"
+)
+
+// Terminal reports whether status ends an operation or a job: nothing more will change.
+func Terminal(status string) bool {
+	switch status {
+	case StatusSucceeded, StatusFailed, StatusCompleted, StatusCancelled, StatusDeduped:
+		return true
+	}
+	return false
+}
+
+// statusLook is how a status is shown: the words a user reads and the colour class.
+type statusLook struct{ words, class string }
+
+var statusLooks = map[string]statusLook{
+	StatusUndefined:  {words: "Waiting for Fabric", class: "st-pending"},
+	StatusNotStarted: {words: "Not started yet", class: "st-pending"},
+	StatusRunning:    {words: "Running", class: "st-running"},
+	StatusInProgress: {words: "In progress", class: "st-running"},
+	StatusSucceeded:  {words: "Succeeded", class: "st-ok"},
+	StatusCompleted:  {words: "Completed", class: "st-ok"},
+	StatusFailed:     {words: "Failed", class: "st-failed"},
+	StatusCancelled:  {words: "Cancelled", class: "st-cancelled"},
+	StatusDeduped:    {words: "Skipped: the same job was already running", class: "st-cancelled"},
+}
+
+// Card is everything one operation's card shows, already decided: the renderer only copies
+// these strings into the page.
+type Card struct {
+	ID     string // the operation id or job instance id, shown with a copy button
+	Kind   string // "operation" or "job"
+	Label  string // what the user asked for, e.g. "Create Notebook “Sales 1”"
+	Status string // Fabric's status word, e.g. "Running"
+
+	StatusWords string // the status for people, e.g. "Not started yet"
+	StatusClass string // colour class: st-pending, st-running, st-ok, st-failed, st-cancelled, st-unknown
+
+	// Progress is 0 to 100; ProgressIndeterminate is true when Fabric did not say
+	// (percentComplete null) and the operation is still going.
+	Progress              float64
+	ProgressIndeterminate bool
+	ProgressText          string // "42%", "working…" or "done"
+
+	NextCheck string // "next check in 3 s", "checking now…" or "" once finished
+	Elapsed   string // "elapsed 1m 05s", "took 12s"
+	Attempts  string // "3 checks"
+
+	Done      bool // a terminal status: nothing more will change
+	CanCancel bool // a job that is still running can be cancelled
+
+	Result *CardResult // the created item (or other result), when there is one
+	Error  *CardError  // the failure, in full, when there is one
+}
+
+// CardResult is the part of an operation's result that a user looks for.
+type CardResult struct {
+	Name, Type, ID string
+	Raw            string // the whole result JSON, for anything else it holds
+}
+
+// CardError is a failure as Fabric reports it.
+type CardError struct {
+	ErrorCode, Message, RequestID string
+	MoreDetails                   []string // "errorCode: message" for each detail
+}
+
+// NewCard decides how snapshot s is shown at time now.
+func NewCard(s Snapshot, now time.Time) Card {
+	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status, Done: Terminal(s.Status)}
+	if c.Kind == "" {
+		c.Kind = KindOperation
+	}
+	if c.Label == "" {
+		c.Label = c.Kind + " " + s.ID
+	}
+	look, known := statusLooks[s.Status]
+	if !known {
+		look = statusLook{words: s.Status, class: "st-unknown"}
+		if s.Status == "" {
+			look.words = "Starting"
+		}
+	}
+	c.StatusWords, c.StatusClass = look.words, look.class
+	if s.Error != nil && !c.Done {
+		// Still being watched, but the last check went wrong (e.g. a network error being retried).
+		c.StatusWords += " (retrying after an error)"
+	}
+
+	switch {
+	case s.Status == StatusSucceeded || s.Status == StatusCompleted:
+		c.Progress, c.ProgressText = 100, "done"
+	case s.PercentComplete != nil:
+		c.Progress = math.Max(0, math.Min(100, *s.PercentComplete))
+		c.ProgressText = fmt.Sprintf("%.0f%%", c.Progress)
+	case c.Done:
+		c.ProgressText = "ended"
+	default:
+		c.ProgressIndeterminate, c.ProgressText = true, "working…"
+	}
+
+	if !c.Done && s.NextPollAt != nil {
+		wait := s.NextPollAt.Sub(now)
+		if wait <= 0 {
+			c.NextCheck = "checking now…"
+		} else {
+			c.NextCheck = fmt.Sprintf("next check in %d s", int(math.Ceil(wait.Seconds())))
+		}
+	}
+
+	if !s.CreatedTimeUTC.IsZero() {
+		if c.Done {
+			end := s.LastUpdatedTimeUTC
+			if end.Before(s.CreatedTimeUTC) {
+				end = s.CreatedTimeUTC
+			}
+			c.Elapsed = "took " + FormatDuration(end.Sub(s.CreatedTimeUTC))
+		} else {
+			c.Elapsed = "elapsed " + FormatDuration(now.Sub(s.CreatedTimeUTC))
+		}
+	}
+	switch s.Attempts {
+	case 0:
+	case 1:
+		c.Attempts = "1 check"
+	default:
+		c.Attempts = fmt.Sprintf("%d checks", s.Attempts)
+	}
+	c.CanCancel = c.Kind == KindJob && !c.Done
+
+	if len(s.Result) > 0 && string(s.Result) != "null" {
+		r := gjson.ParseBytes(s.Result)
+		c.Result = &CardResult{
+			Name: r.Get("displayName").String(),
+			Type: r.Get("type").String(),
+			ID:   r.Get("id").String(),
+			Raw:  string(s.Result),
+		}
+		if c.Kind == KindJob && c.Result.Type == "" {
+			c.Result.Type = r.Get("jobType").String()
+		}
+	}
+	if s.Error != nil {
+		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
+		for _, d := range s.Error.MoreDetails {
+			e.MoreDetails = append(e.MoreDetails, strings.TrimPrefix(d.ErrorCode+": "+d.Message, ": "))
+		}
+		c.Error = e
+	}
+	return c
+}
+
+// FormatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Round(time.Second) / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm %02ds", s/60, s%60)
+	default:
+		return fmt.Sprintf("%dh %02dm", s/3600, (s%3600)/60)
+	}
+}

@@ -1,0 +1,151 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func pct(f float64) *float64        { return &f }
+func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
+
+func TestNewCard(t *testing.T) {
+	tests := []struct {
+		name string
+		snap Snapshot
+		now  time.Time
+		want Card
+	}{
+		{
+			name: "running without percentComplete is indeterminate",
+			snap: Snapshot{ID: "op1", Kind: KindOperation, Label: "Create Notebook “A”", Status: StatusRunning,
+				CreatedTimeUTC: t0, NextPollAt: at(2500 * time.Millisecond), Attempts: 1},
+			now: t0.Add(time.Second),
+			want: Card{ID: "op1", Kind: KindOperation, Label: "Create Notebook “A”", Status: StatusRunning,
+				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
+				NextCheck: "next check in 2 s", Elapsed: "elapsed 1s", Attempts: "1 check"},
+		},
+		{
+			name: "running with percentComplete shows it",
+			snap: Snapshot{ID: "op1", Kind: KindOperation, Status: StatusRunning, PercentComplete: pct(42.4),
+				CreatedTimeUTC: t0, NextPollAt: at(65 * time.Second), Attempts: 3},
+			now: t0.Add(65 * time.Second),
+			want: Card{ID: "op1", Kind: KindOperation, Label: "operation op1", Status: StatusRunning,
+				StatusWords: "Running", StatusClass: "st-running", Progress: 42.4, ProgressText: "42%",
+				NextCheck: "checking now…", Elapsed: "elapsed 1m 05s", Attempts: "3 checks"},
+		},
+		{
+			name: "not started",
+			snap: Snapshot{ID: "op2", Status: StatusNotStarted, PercentComplete: pct(0), NextPollAt: at(20 * time.Second)},
+			now:  t0,
+			want: Card{ID: "op2", Kind: KindOperation, Label: "operation op2", Status: StatusNotStarted,
+				StatusWords: "Not started yet", StatusClass: "st-pending", ProgressText: "0%", NextCheck: "next check in 20 s"},
+		},
+		{
+			name: "succeeded with a created item",
+			snap: Snapshot{ID: "op3", Kind: KindOperation, Status: StatusSucceeded, PercentComplete: pct(100),
+				CreatedTimeUTC: t0, LastUpdatedTimeUTC: t0.Add(12 * time.Second), NextPollAt: at(time.Hour), Attempts: 2,
+				Result: json.RawMessage(`{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`)},
+			now: t0.Add(time.Hour),
+			want: Card{ID: "op3", Kind: KindOperation, Label: "operation op3", Status: StatusSucceeded,
+				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done",
+				Elapsed: "took 12s", Attempts: "2 checks", Done: true,
+				Result: &CardResult{Name: "Sales 2", Type: "Notebook", ID: "it1",
+					Raw: `{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`}},
+		},
+		{
+			name: "succeeded without a result",
+			snap: Snapshot{ID: "op4", Status: StatusSucceeded, Result: json.RawMessage(`null`)},
+			now:  t0,
+			want: Card{ID: "op4", Kind: KindOperation, Label: "operation op4", Status: StatusSucceeded,
+				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Done: true},
+		},
+		{
+			name: "failed shows the whole error",
+			snap: Snapshot{ID: "op5", Status: StatusFailed, PercentComplete: pct(30),
+				Error: &ErrorInfo{ErrorCode: "OperationFailed", Message: "The display name says fail.", RequestID: "rq-1",
+					MoreDetails: []ErrorInfo0{{ErrorCode: "Inner", Message: "detail one"}, {Message: "detail two"}}}},
+			now: t0,
+			want: Card{ID: "op5", Kind: KindOperation, Label: "operation op5", Status: StatusFailed,
+				StatusWords: "Failed", StatusClass: "st-failed", Progress: 30, ProgressText: "30%", Done: true,
+				Error: &CardError{ErrorCode: "OperationFailed", Message: "The display name says fail.", RequestID: "rq-1",
+					MoreDetails: []string{"Inner: detail one", "detail two"}}},
+		},
+		{
+			name: "failed without percentComplete is not indeterminate",
+			snap: Snapshot{ID: "op6", Status: StatusFailed, Error: &ErrorInfo{ErrorCode: "X", Message: "y"}},
+			now:  t0,
+			want: Card{ID: "op6", Kind: KindOperation, Label: "operation op6", Status: StatusFailed,
+				StatusWords: "Failed", StatusClass: "st-failed", ProgressText: "ended", Done: true,
+				Error: &CardError{ErrorCode: "X", Message: "y"}},
+		},
+		{
+			name: "running job can be cancelled",
+			snap: Snapshot{ID: "job1", Kind: KindJob, Label: "RunNotebook", Status: StatusInProgress, NextPollAt: at(time.Second)},
+			now:  t0,
+			want: Card{ID: "job1", Kind: KindJob, Label: "RunNotebook", Status: StatusInProgress,
+				StatusWords: "In progress", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
+				NextCheck: "next check in 1 s", CanCancel: true},
+		},
+		{
+			name: "cancelled job cannot",
+			snap: Snapshot{ID: "job2", Kind: KindJob, Status: StatusCancelled},
+			now:  t0,
+			want: Card{ID: "job2", Kind: KindJob, Label: "job job2", Status: StatusCancelled,
+				StatusWords: "Cancelled", StatusClass: "st-cancelled", ProgressText: "ended", Done: true},
+		},
+		{
+			name: "deduped job is explained",
+			snap: Snapshot{ID: "job3", Kind: KindJob, Status: StatusDeduped},
+			now:  t0,
+			want: Card{ID: "job3", Kind: KindJob, Label: "job job3", Status: StatusDeduped,
+				StatusWords: "Skipped: the same job was already running", StatusClass: "st-cancelled", ProgressText: "ended", Done: true},
+		},
+		{
+			name: "a status Fabric adds later is shown as it is",
+			snap: Snapshot{ID: "op7", Status: "Paused", NextPollAt: at(3 * time.Second)},
+			now:  t0,
+			want: Card{ID: "op7", Kind: KindOperation, Label: "operation op7", Status: "Paused",
+				StatusWords: "Paused", StatusClass: "st-unknown", ProgressIndeterminate: true, ProgressText: "working…",
+				NextCheck: "next check in 3 s"},
+		},
+		{
+			name: "an error while still watching says it is retrying",
+			snap: Snapshot{ID: "op8", Status: StatusRunning, Error: &ErrorInfo{ErrorCode: "NetworkError", Message: "fetch failed"}},
+			now:  t0,
+			want: Card{ID: "op8", Kind: KindOperation, Label: "operation op8", Status: StatusRunning,
+				StatusWords: "Running (retrying after an error)", StatusClass: "st-running", ProgressIndeterminate: true,
+				ProgressText: "working…", Error: &CardError{ErrorCode: "NetworkError", Message: "fetch failed"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewCard(tt.snap, tt.now)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("NewCard:\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{in: -time.Second, want: "0s"},
+		{in: 0, want: "0s"},
+		{in: 1499 * time.Millisecond, want: "1s"},
+		{in: 59 * time.Second, want: "59s"},
+		{in: 60 * time.Second, want: "1m 00s"},
+		{in: 61*time.Minute + 5*time.Second, want: "1h 01m"},
+	}
+	for _, tt := range tests {
+		if got := FormatDuration(tt.in); got != tt.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package dashboard
+
+// DOM is the page as the dashboard needs it: it makes elements and copies text to the
+// clipboard. package main implements it over honnef.co/go/js/dom/v2; package domfake
+// implements it in memory for host tests.
+type DOM interface {
+	// Create makes a detached element with the given tag name.
+	Create(tag string) Node
+	// CopyText puts s on the clipboard (best effort: browsers may refuse).
+	CopyText(s string)
+}
+
+// Node is one element. The renderer creates each element once and then only changes its
+// text, attributes and value, so focus and scroll position survive updates.
+type Node interface {
+	// Append adds child as the last child.
+	Append(child Node)
+	// Prepend adds child as the first child.
+	Prepend(child Node)
+	// Remove detaches the node from its parent.
+	Remove()
+	// SetText replaces the node's content with the text s.
+	SetText(s string)
+	// SetAttr sets an attribute ("class", "hidden", "aria-*", "data-*", "value", ...).
+	SetAttr(name, value string)
+	// RemoveAttr removes an attribute.
+	RemoveAttr(name string)
+	// Value is the current value of an input, select or textarea.
+	Value() string
+	// SetValue sets the current value of an input, select or textarea.
+	SetValue(s string)
+	// On calls fn on each event of the given type ("click", "submit", "change", "input").
+	// A "submit" event's default action (navigation) is always prevented.
+	On(event string, fn func())
+	// Focus moves keyboard focus to the node.
+	Focus()
+}
+
+// el makes an element with attributes given as name, value pairs.
+func el(d DOM, tag string, attrs ...string) Node {
+	n := d.Create(tag)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		n.SetAttr(attrs[i], attrs[i+1])
+	}
+	return n
+}
+
+// text makes an element holding text s.
+func text(d DOM, tag, s string, attrs ...string) Node {
+	n := el(d, tag, attrs...)
+	n.SetText(s)
+	return n
+}
+
+// appendAll appends children to parent and returns parent.
+func appendAll(parent Node, children ...Node) Node {
+	for _, c := range children {
+		parent.Append(c)
+	}
+	return parent
+}
+
+// show hides or shows n with the hidden attribute.
+func show(n Node, visible bool) {
+	if visible {
+		n.RemoveAttr("hidden")
+	} else {
+		n.SetAttr("hidden", "")
+	}
+}

@@ -1,0 +1,71 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+)
+
+// Engine is what the dashboard asks of the LRO engine. [Tracker] implements it over package
+// lro; tests use a fake. Every method that calls Fabric returns errors that [ErrorOf] turns
+// into Fabric's ErrorResponse shape.
+type Engine interface {
+	// CreateItem starts creating an item and returns the new operation's first snapshot
+	// (already Succeeded when Fabric answered 201).
+	CreateItem(ctx context.Context, workspaceID string, item ItemRequest) (Snapshot, error)
+	// RunJob starts an on-demand job of an item and returns the job's first snapshot.
+	RunJob(ctx context.Context, workspaceID, itemID, jobType string) (Snapshot, error)
+	// Track starts watching an existing operation, named by its id or its Location URL.
+	Track(ctx context.Context, idOrLocation string) (Snapshot, error)
+	// Cancel stops watching an operation; a running job is also cancelled in Fabric.
+	Cancel(ctx context.Context, id string) error
+	// Forget stops watching an operation and drops it from the list.
+	Forget(id string)
+	// Operations returns the snapshots of every operation, oldest first.
+	Operations() []Snapshot
+	// Subscribe calls fn with each new snapshot until the returned function is called.
+	Subscribe(fn func(Snapshot)) (unsubscribe func())
+	// Workspaces lists one page of the caller's workspaces; continuationToken is "" for the
+	// first page and the previous page's ContinuationToken after that.
+	Workspaces(ctx context.Context, continuationToken string) (WorkspacePage, error)
+}
+
+// ItemRequest is the body of Create Item.
+type ItemRequest struct {
+	Type        string          `json:"type"`
+	DisplayName string          `json:"displayName"`
+	Description string          `json:"description,omitempty"`
+	Definition  json.RawMessage `json:"definition,omitempty"`
+}
+
+// Workspace is one entry of the workspace picker.
+type Workspace struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	Type        string `json:"type"`
+}
+
+// WorkspacePage is one page of List Workspaces.
+type WorkspacePage struct {
+	Workspaces        []Workspace
+	ContinuationToken string // "" on the last page
+}
+
+// FabricError is implemented by errors that carry Fabric's ErrorResponse.
+type FabricError interface {
+	error
+	FabricError() ErrorInfo
+}
+
+// ErrorOf returns err in Fabric's ErrorResponse shape: the Fabric error it wraps, or one
+// with errorCode "ClientError" and err's text as its message.
+func ErrorOf(err error) ErrorInfo {
+	var fe FabricError
+	if errors.As(err, &fe) {
+		return fe.FabricError()
+	}
+	if errors.Is(err, context.Canceled) {
+		return ErrorInfo{ErrorCode: "Cancelled", Message: "The request was cancelled."}
+	}
+	return ErrorInfo{ErrorCode: "ClientError", Message: err.Error()}
+}
