@@ -1,0 +1,400 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults used when a Config field is left at its zero value.
+const (
+	// DefaultUpstream is the Fabric REST API the proxy forwards /v1/... to.
+	DefaultUpstream = "https://api.fabric.microsoft.com"
+	// DefaultRedirectHosts is the pattern of the regional hosts Fabric's Location
+	// headers point at (for example
+	// wabi-west-europe-d-primary-redirect.analysis.windows.net).
+	DefaultRedirectHosts = "https://*.analysis.windows.net"
+	// DefaultMaxBodyBytes is the largest request body the proxy forwards (8 MiB).
+	DefaultMaxBodyBytes int64 = 8 << 20
+	// DefaultUpstreamTimeout is how long the proxy waits for the upstream's
+	// response headers before it answers 504.
+	DefaultUpstreamTimeout = 60 * time.Second
+	// DefaultPreflightMaxAge is the Access-Control-Max-Age of a preflight answer
+	// (Chromium caps it at two hours).
+	DefaultPreflightMaxAge = 2 * time.Hour
+)
+
+// Names of the configuration variables. They are the same as environment
+// variables natively (go run ./worker) and as Worker variables on Cloudflare.
+const (
+	EnvUpstream        = "FABRIC_API_BASE"       // Config.Upstream
+	EnvAllowedOrigins  = "ALLOWED_ORIGINS"       // Config.AllowedOrigins, comma-separated
+	EnvRedirectHosts   = "FABRIC_REDIRECT_HOSTS" // Config.RedirectHosts, comma-separated
+	EnvMaxBodyBytes    = "MAX_BODY_BYTES"        // Config.MaxBodyBytes, bytes
+	EnvUpstreamTimeout = "UPSTREAM_TIMEOUT"      // Config.UpstreamTimeout, "90s" or seconds
+	EnvPreflightMaxAge = "CORS_MAX_AGE"          // Config.PreflightMaxAge, "2h" or seconds
+	EnvPublicURL       = "PROXY_PUBLIC_URL"      // Config.PublicURL
+)
+
+// Config configures a Proxy. The zero value is safe: it forwards to
+// DefaultUpstream, allows no cross-origin caller, follows regional Locations on
+// DefaultRedirectHosts only and limits bodies to DefaultMaxBodyBytes.
+type Config struct {
+	// Upstream is the base URL of the Fabric REST API, scheme and host with an
+	// optional path prefix, e.g. "https://api.fabric.microsoft.com" or the local
+	// emulator "http://127.0.0.1:8790". Requests for /v1/... go to Upstream+/v1/...
+	// and nowhere else. Empty means DefaultUpstream.
+	Upstream string
+
+	// AllowedOrigins lists the browser origins that may call the proxy:
+	// exact origins ("https://app.contoso.com", "http://127.0.0.1:8080") and
+	// patterns with a leading label wildcard ("https://*.contoso.com", which
+	// matches any subdomain but not contoso.com itself) or a port wildcard
+	// ("http://localhost:*"). A lone "*" is refused: the proxy is never open.
+	// Empty allows no cross-origin caller. Requests whose Origin is the proxy's
+	// own origin, and requests without an Origin (curl, servers), are allowed.
+	AllowedOrigins []string
+
+	// RedirectHosts lists the hosts, besides Upstream, that a Location header may
+	// point at and that the proxy will then forward to, as patterns
+	// "[scheme://]host[:port]" with the same wildcards as AllowedOrigins; the
+	// scheme defaults to https. Empty means DefaultRedirectHosts.
+	RedirectHosts []string
+
+	// MaxBodyBytes is the largest request body forwarded; larger ones get 413.
+	// Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// UpstreamTimeout bounds the wait for the upstream's response headers;
+	// when it passes the proxy answers 504. The body then streams without a
+	// deadline. Zero means DefaultUpstreamTimeout.
+	UpstreamTimeout time.Duration
+
+	// PreflightMaxAge is sent as Access-Control-Max-Age on preflight answers.
+	// Zero means DefaultPreflightMaxAge.
+	PreflightMaxAge time.Duration
+
+	// PublicURL is the proxy's own origin as browsers see it
+	// ("https://fabric-proxy.example.workers.dev"), used when rewriting Location.
+	// Empty means: derived from each request (its URL or Host, and TLS).
+	PublicURL string
+
+	// Transport reaches the upstream. Redirects are never followed: the
+	// RoundTripper's answer is passed back as it is. Nil means
+	// http.DefaultTransport. The Worker passes its fetch-based RoundTripper.
+	Transport http.RoundTripper
+
+	// Logger receives one line per request: method, path (without query),
+	// status, duration, upstream host and request id. It never receives
+	// headers, so never the Authorization token. Nil means slog.Default();
+	// use slog.New(slog.DiscardHandler) for silence.
+	Logger *slog.Logger
+}
+
+// ConfigFromEnv reads a Config from the variables named by the Env* constants,
+// using getenv (os.Getenv natively, the Worker's variables on Cloudflare).
+// Unset or empty variables keep the zero value, that is the default.
+// Comma-separated lists may contain spaces. Malformed numbers and durations are
+// reported with the variable's name.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var cfg Config
+	var errs []error
+	cfg.Upstream = strings.TrimSpace(getenv(EnvUpstream))
+	cfg.AllowedOrigins = splitList(getenv(EnvAllowedOrigins))
+	cfg.RedirectHosts = splitList(getenv(EnvRedirectHosts))
+	cfg.PublicURL = strings.TrimSpace(getenv(EnvPublicURL))
+	if v := strings.TrimSpace(getenv(EnvMaxBodyBytes)); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive number of bytes, e.g. 8388608", EnvMaxBodyBytes, v))
+		}
+		cfg.MaxBodyBytes = n
+	}
+	var err error
+	if cfg.UpstreamTimeout, err = envDuration(getenv, EnvUpstreamTimeout); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.PreflightMaxAge, err = envDuration(getenv, EnvPreflightMaxAge); err != nil {
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func envDuration(getenv func(string) string, name string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 && n < 1<<31 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 90s or a number of seconds", name, v)
+	}
+	return d, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// endpoint is a normalised scheme and host: lower case, default port removed.
+type endpoint struct {
+	scheme string // "http" or "https"
+	host   string // host name or IPv4 address, lower case
+	port   string // "" for the scheme's default port
+}
+
+// hostport is the host as written in a URL.
+func (e endpoint) hostport() string {
+	if e.port == "" {
+		return e.host
+	}
+	return e.host + ":" + e.port
+}
+
+func (e endpoint) origin() string { return e.scheme + "://" + e.hostport() }
+
+// pattern matches endpoints: an exact host or "*." plus a suffix, an exact
+// port, the default port (""), or any port ("*").
+type pattern struct {
+	scheme   string
+	host     string // exact host, or the suffix after "*." when wildcard
+	wildcard bool
+	port     string
+}
+
+func (p pattern) match(e endpoint) bool {
+	if p.scheme != e.scheme {
+		return false
+	}
+	if p.port != "*" && p.port != e.port {
+		return false
+	}
+	if !p.wildcard {
+		return p.host == e.host
+	}
+	sub, ok := strings.CutSuffix(e.host, "."+p.host)
+	return ok && sub != "" && validHostname(sub)
+}
+
+// parsePattern parses "[scheme://]host[:port]"; defaultScheme "" makes the
+// scheme mandatory.
+func parsePattern(s, defaultScheme string) (pattern, error) {
+	orig := s
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		if defaultScheme == "" {
+			return pattern{}, fmt.Errorf("%q: want scheme://host[:port], e.g. https://app.contoso.com", orig)
+		}
+		scheme, rest = defaultScheme, s
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme != "http" && scheme != "https" {
+		return pattern{}, fmt.Errorf("%q: scheme must be http or https", orig)
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	if strings.ContainsAny(rest, "/?#@\\[] ") {
+		return pattern{}, fmt.Errorf("%q: want scheme://host[:port] without path, query or user", orig)
+	}
+	host, port := rest, ""
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		host, port = rest[:i], rest[i+1:]
+		if port != "*" {
+			if !validPort(port) {
+				return pattern{}, fmt.Errorf("%q: bad port %q", orig, port)
+			}
+			port = normalPort(scheme, port)
+		}
+	}
+	host = strings.ToLower(host)
+	p := pattern{scheme: scheme, host: host, port: port}
+	if suffix, ok := strings.CutPrefix(host, "*."); ok {
+		// A wildcard must leave at least two labels ("*.contoso.com", not "*.com").
+		if !validHostname(suffix) || !strings.Contains(suffix, ".") {
+			return pattern{}, fmt.Errorf("%q: a wildcard needs a domain of two labels or more, e.g. https://*.contoso.com", orig)
+		}
+		p.host, p.wildcard = suffix, true
+		return p, nil
+	}
+	if !validHostname(host) {
+		return pattern{}, fmt.Errorf("%q: bad host %q (a lone * is not allowed: the proxy is never open)", orig, host)
+	}
+	return p, nil
+}
+
+// parseHostport parses a "host[:port]" written by a caller; it returns false
+// for anything but a plain host name or IPv4 address and a decimal port.
+func parseHostport(scheme, s string) (endpoint, bool) {
+	host, port := s, ""
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		host, port = s[:i], s[i+1:]
+		if !validPort(port) {
+			return endpoint{}, false
+		}
+	}
+	host = strings.ToLower(host)
+	if !validHostname(host) {
+		return endpoint{}, false
+	}
+	return endpoint{scheme: scheme, host: host, port: normalPort(scheme, port)}, true
+}
+
+// validHostname accepts dot-separated labels of letters, digits and hyphens
+// (which covers IPv4 addresses) and nothing else: no userinfo, no IPv6, no
+// percent-encoding, no empty label.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || 'A' <= c && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	n, _ := strconv.Atoi(p)
+	return n > 0 && n <= 65535
+}
+
+// normalPort drops a scheme's default port and leading zeros.
+func normalPort(scheme, port string) string {
+	if port == "" {
+		return ""
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return port
+	}
+	if scheme == "https" && n == 443 || scheme == "http" && n == 80 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// settings is a Config normalised once by New.
+type settings struct {
+	upstream      endpoint
+	basePath      string // upstream path prefix without trailing slash
+	origins       []pattern
+	redirectHosts []pattern
+	maxBody       int64
+	timeout       time.Duration
+	maxAge        string
+	publicOrigin  string // "" when derived per request
+	transport     http.RoundTripper
+	logger        *slog.Logger
+}
+
+func normalise(cfg Config) (settings, error) {
+	var s settings
+	var errs []error
+	up := cfg.Upstream
+	if up == "" {
+		up = DefaultUpstream
+	}
+	u, err := url.Parse(up)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("%s=%q: %v", EnvUpstream, up, err))
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.User != nil, u.RawQuery != "", u.Fragment != "", u.Opaque != "":
+		errs = append(errs, fmt.Errorf("%s=%q: want http(s)://host[:port][/prefix], e.g. %s", EnvUpstream, up, DefaultUpstream))
+	default:
+		e, ok := parseHostport(u.Scheme, u.Host)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s=%q: bad host %q", EnvUpstream, up, u.Host))
+		}
+		s.upstream = e
+		s.basePath = strings.TrimSuffix(u.EscapedPath(), "/")
+	}
+	for _, o := range cfg.AllowedOrigins {
+		p, err := parsePattern(strings.TrimSpace(o), "")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvAllowedOrigins, err))
+			continue
+		}
+		s.origins = append(s.origins, p)
+	}
+	hosts := cfg.RedirectHosts
+	if len(hosts) == 0 {
+		hosts = []string{DefaultRedirectHosts}
+	}
+	for _, h := range hosts {
+		p, err := parsePattern(strings.TrimSpace(h), "https")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvRedirectHosts, err))
+			continue
+		}
+		s.redirectHosts = append(s.redirectHosts, p)
+	}
+	switch {
+	case cfg.MaxBodyBytes < 0:
+		errs = append(errs, fmt.Errorf("%s: MaxBodyBytes %d is negative", EnvMaxBodyBytes, cfg.MaxBodyBytes))
+	case cfg.MaxBodyBytes == 0:
+		s.maxBody = DefaultMaxBodyBytes
+	default:
+		s.maxBody = cfg.MaxBodyBytes
+	}
+	s.timeout = cfg.UpstreamTimeout
+	if s.timeout <= 0 {
+		s.timeout = DefaultUpstreamTimeout
+	}
+	maxAge := cfg.PreflightMaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultPreflightMaxAge
+	}
+	s.maxAge = strconv.FormatInt(int64(maxAge/time.Second), 10)
+	if cfg.PublicURL != "" {
+		pu, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
+		var e endpoint
+		ok := err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Path == "" && pu.User == nil && pu.RawQuery == ""
+		if ok {
+			e, ok = parseHostport(pu.Scheme, pu.Host)
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s=%q: want the proxy's origin, scheme://host[:port]", EnvPublicURL, cfg.PublicURL))
+		}
+		s.publicOrigin = e.origin()
+	}
+	s.transport = cfg.Transport
+	if s.transport == nil {
+		s.transport = defaultTransport()
+	}
+	s.logger = cfg.Logger
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if len(errs) > 0 {
+		return settings{}, fmt.Errorf("proxy configuration: %w", errors.Join(errs...))
+	}
+	return s, nil
+}

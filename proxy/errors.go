@@ -1,0 +1,90 @@
+package proxy
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// ErrorResponse is the body of every error the proxy itself makes, in the
+// shape of Fabric's ErrorResponse, so clients handle them like Fabric's own.
+type ErrorResponse struct {
+	// ErrorCode is a stable machine-readable code, e.g. "OriginNotAllowed".
+	ErrorCode string `json:"errorCode"`
+	// Message says what happened and what to do about it.
+	Message string `json:"message"`
+	// RequestID identifies the request in the proxy's log.
+	RequestID string `json:"requestId"`
+}
+
+// Error codes of the errors the proxy itself makes.
+const (
+	CodeInvalidPath         = "InvalidPath"         // 400: a hostile or malformed path
+	CodeOriginNotAllowed    = "OriginNotAllowed"    // 403: Origin not in ALLOWED_ORIGINS
+	CodeCORSRequestRefused  = "CORSRequestRefused"  // 403: preflight asked for a method or header the proxy does not pass
+	CodeHostNotAllowed      = "HostNotAllowed"      // 403: a regional host not in FABRIC_REDIRECT_HOSTS
+	CodeNotFound            = "NotFound"            // 404: not a /v1/... path
+	CodeMethodNotAllowed    = "MethodNotAllowed"    // 405: a method Fabric does not use
+	CodeRequestTooLarge     = "RequestBodyTooLarge" // 413: body over MAX_BODY_BYTES
+	CodeUpstreamUnreachable = "UpstreamUnreachable" // 502: the upstream could not be reached
+	CodeUpstreamTimeout     = "UpstreamTimeout"     // 504: no response headers within UPSTREAM_TIMEOUT
+	CodeProxyMisconfigured  = "ProxyMisconfigured"  // 500: the configuration is invalid
+)
+
+// proxyError is an error answer the proxy makes itself.
+type proxyError struct {
+	status  int
+	code    string
+	message string
+}
+
+func errBadPath(msg string) *proxyError {
+	return &proxyError{http.StatusBadRequest, CodeInvalidPath, "Refused a hostile or malformed path: " + msg + "."}
+}
+
+func errNotFound() *proxyError {
+	return &proxyError{http.StatusNotFound, CodeNotFound,
+		"This proxy forwards only Fabric REST API paths, /v1/...; check the URL."}
+}
+
+func errHostNotAllowed(origin string) *proxyError {
+	return &proxyError{http.StatusForbidden, CodeHostNotAllowed,
+		fmt.Sprintf("The proxy does not forward to %s; if it is a Fabric host, add it to %s.", origin, EnvRedirectHosts)}
+}
+
+// writeError writes e as a Fabric ErrorResponse.
+func writeError(w http.ResponseWriter, e *proxyError, requestID string) {
+	body, _ := json.Marshal(ErrorResponse{ErrorCode: e.code, Message: e.message, RequestID: requestID})
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("x-ms-public-api-error-code", e.code)
+	h.Set("requestId", requestID)
+	w.WriteHeader(e.status)
+	_, _ = w.Write(body)
+}
+
+// ConfigErrorHandler answers every request with 500 and a Fabric ErrorResponse
+// naming err. The Worker serves it when its variables are invalid, so the
+// problem shows in the browser rather than as an opaque exception.
+func ConfigErrorHandler(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &proxyError{http.StatusInternalServerError, CodeProxyMisconfigured,
+			"The proxy's configuration is invalid: " + err.Error() + ". Fix the variable and redeploy."}, newRequestID())
+	})
+}
+
+// newRequestID returns a random UUID (version 4).
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// errNoTransport is returned under js/wasm when Config.Transport is nil.
+var errNoTransport = errors.New("no upstream transport configured (Config.Transport is required under js/wasm)")

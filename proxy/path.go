@@ -1,0 +1,227 @@
+package proxy
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// RegionalPrefix starts the proxy path of a regional Fabric host:
+// /_fabric/{scheme}/{host[:port]}/v1/... is forwarded to
+// {scheme}://{host[:port]}/v1/... when that host matches Config.RedirectHosts.
+// The proxy writes these paths itself when it rewrites a Location header.
+const RegionalPrefix = "/_fabric/"
+
+// route is where one request goes.
+type route struct {
+	target   endpoint
+	rawPath  string // as sent upstream, byte for byte
+	rawQuery string
+	hasQuery bool // the request had a "?" (possibly with an empty query)
+}
+
+func (rt route) url() *url.URL {
+	path, _ := url.PathUnescape(rt.rawPath) // checkPath made sure it decodes
+	return &url.URL{
+		Scheme:     rt.target.scheme,
+		Host:       rt.target.hostport(),
+		Path:       path,
+		RawPath:    rt.rawPath,
+		RawQuery:   rt.rawQuery,
+		ForceQuery: rt.hasQuery && rt.rawQuery == "",
+	}
+}
+
+// requestTarget is the request's path and query as the caller sent them:
+// RequestURI natively, the parsed URL in the Worker (which has no RequestURI).
+func requestTarget(r *http.Request) string {
+	if r.RequestURI != "" {
+		return r.RequestURI
+	}
+	if r.URL == nil {
+		return ""
+	}
+	u := *r.URL
+	u.Scheme, u.Host, u.User, u.Fragment, u.RawFragment = "", "", nil, "", ""
+	if u.Opaque != "" {
+		return u.Opaque
+	}
+	return u.RequestURI()
+}
+
+// resolve maps a request target to a route, or to the error the caller gets.
+func (s *settings) resolve(target string) (route, *proxyError) {
+	if target == "" || target[0] != '/' {
+		return route{}, errBadPath("the request target must be a path starting with /v1/, not an absolute URL or authority")
+	}
+	rawPath, rawQuery, hasQuery := strings.Cut(target, "?")
+	if perr := checkPath(rawPath); perr != nil {
+		return route{}, perr
+	}
+	if perr := checkQuery(rawQuery); perr != nil {
+		return route{}, perr
+	}
+	rt := route{rawQuery: rawQuery, hasQuery: hasQuery}
+	switch {
+	case rawPath == "/v1" || strings.HasPrefix(rawPath, "/v1/"):
+		rt.target = s.upstream
+		rt.rawPath = s.basePath + rawPath
+		return rt, nil
+	case strings.HasPrefix(rawPath, RegionalPrefix):
+		rest := rawPath[len(RegionalPrefix):]
+		scheme, rest, _ := strings.Cut(rest, "/")
+		hostport, rest, _ := strings.Cut(rest, "/")
+		rest = "/" + rest
+		if scheme != "http" && scheme != "https" {
+			return route{}, errBadPath("a regional path is " + RegionalPrefix + "{http|https}/{host}/v1/...")
+		}
+		e, ok := parseHostport(scheme, hostport)
+		if !ok {
+			return route{}, errBadPath("the host in a regional path must be a plain host name with an optional port, not " + quote(hostport))
+		}
+		if rest != "/v1" && !strings.HasPrefix(rest, "/v1/") {
+			return route{}, errNotFound()
+		}
+		if !s.redirectAllowed(e) {
+			return route{}, errHostNotAllowed(e.origin())
+		}
+		rt.target = e
+		rt.rawPath = rest
+		return rt, nil
+	}
+	first, _, _ := strings.Cut(rawPath[1:], "/")
+	if strings.ContainsAny(first, "@:") {
+		return route{}, errBadPath("the path must not name a user or host; it starts with /v1/")
+	}
+	return route{}, errNotFound()
+}
+
+func (s *settings) redirectAllowed(e endpoint) bool {
+	for _, p := range s.redirectHosts {
+		if p.match(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPath refuses every path a server or intermediary could read as
+// something other than what it looks like: dot segments (also encoded),
+// encoded slashes and backslashes, backslashes, empty segments (so no //host),
+// double encoding (%25), control bytes, and bytes that must be percent-encoded.
+// What passes is forwarded byte for byte. Fabric paths are GUIDs and names,
+// so none of this is ever needed by a real call.
+func checkPath(p string) *proxyError {
+	if strings.HasPrefix(p, "//") {
+		return errBadPath("the path must not start with // (a host name)")
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\':
+			return errBadPath("the path must not contain a backslash")
+		case c == '%':
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return errBadPath("the path has a % that is not followed by two hex digits")
+			}
+			switch b := unhex(p[i+1])<<4 | unhex(p[i+2]); {
+			case b == '/' || b == '\\':
+				return errBadPath("the path must not contain an encoded slash or backslash (%2F, %5C)")
+			case b == '.':
+				return errBadPath("the path must not contain an encoded dot (%2E)")
+			case b == '%':
+				return errBadPath("the path must not be encoded twice (%25)")
+			case b < 0x20 || b == 0x7f:
+				return errBadPath("the path must not contain control characters")
+			}
+			i += 2
+		case !pathByte(c):
+			return errBadPath("the path contains a character that must be percent-encoded")
+		}
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs[1:] {
+		name, _, _ := strings.Cut(seg, ";")
+		if name == "." || name == ".." {
+			return errBadPath("the path must not contain . or .. segments")
+		}
+		if seg == "" && i != len(segs)-2 { // an empty last segment is a trailing slash
+			return errBadPath("the path must not contain an empty segment (//)")
+		}
+	}
+	return nil
+}
+
+// pathByte reports whether c may appear unencoded in a path (RFC 3986 pchar
+// and "/"): unreserved, sub-delims, ":" and "@".
+func pathByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
+}
+
+// checkQuery lets the query through untouched (continuation tokens arrive
+// encoded already) but refuses bytes no HTTP request line may carry.
+func checkQuery(q string) *proxyError {
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c <= ' ' || c >= 0x7f || c == '#' {
+			return errBadPath("the query contains a space, control character, # or non-ASCII byte; percent-encode it")
+		}
+	}
+	return nil
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// rewriteLocation points an upstream Location at the proxy. loc is resolved
+// against the upstream request's URL first, so relative Locations work too.
+// A Location on the upstream under its /v1 maps to {proxy}/v1/...; any other
+// http(s) Location maps to {proxy}/_fabric/{scheme}/{host}/..., which the proxy
+// forwards only if the host matches RedirectHosts. Anything else (unparsable,
+// another scheme) is returned unchanged.
+func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) string {
+	u, err := base.Parse(loc)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return loc
+	}
+	e, ok := parseHostport(u.Scheme, u.Host)
+	if !ok {
+		return loc
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	query := ""
+	if u.RawQuery != "" || u.ForceQuery {
+		query = "?" + u.RawQuery
+	}
+	if e == s.upstream {
+		if rest, ok := strings.CutPrefix(path, s.basePath); ok && (rest == "/v1" || strings.HasPrefix(rest, "/v1/")) {
+			return proxyOrigin + rest + query
+		}
+	}
+	return proxyOrigin + RegionalPrefix + e.scheme + "/" + e.hostport() + path + query
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return `"` + s + `"`
+}

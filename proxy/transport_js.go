@@ -1,0 +1,17 @@
+//go:build js
+
+package proxy
+
+import "net/http"
+
+// defaultTransport is the Transport a zero Config uses. Under js/wasm it is a
+// RoundTripper that refuses, so that net/http's Transport (and its TLS stack,
+// megabytes of WebAssembly) stays out of the Worker: the Worker always passes
+// its fetch-based RoundTripper.
+func defaultTransport() http.RoundTripper { return noTransport{} }
+
+type noTransport struct{}
+
+func (noTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errNoTransport
+}
