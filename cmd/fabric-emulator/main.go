@@ -1,0 +1,146 @@
+// Command fabric-emulator runs the in-memory Fabric API of package emulator on a local
+// address, for the dashboard demo and for trying Fabric clients without a tenant.
+//
+//	go run ./cmd/fabric-emulator --listen 127.0.0.1:8790
+//
+// --help lists every flag with its default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+)
+
+// faultFlags collects repeated --fault flags.
+type faultFlags []emulator.FaultRule
+
+func (f *faultFlags) String() string { return "" }
+
+func (f *faultFlags) Set(v string) error {
+	rule, err := emulator.ParseFaultRule(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, rule)
+	return nil
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "fabric-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fabric-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg      emulator.Config
+		faults   faultFlags
+		mode     string
+		listen   = fs.String("listen", "127.0.0.1:8790", "address to listen on (host:port)")
+		quiet    = fs.Bool("quiet", false, "do not log one line per request")
+		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
+		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (0: no throttling)")
+		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
+		seed     = fs.Uint64("seed", 1, "seed of the ID and fault generators (same seed, same run)")
+	)
+	fs.DurationVar(&cfg.OperationDuration, "operation-duration", emulator.DefaultOperationDuration, "time an operation takes from NotStarted to Succeeded/Failed")
+	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
+	fs.StringVar(&mode, "create-mode", string(emulator.CreateAlternate), "201 or 202 on create: alternate (1st 201, 2nd 202, ...), sync, async, definition (202 iff a definition is sent)")
+	fs.StringVar(&cfg.FailPattern, "fail-pattern", emulator.DefaultFailPattern, "regexp: items whose displayName matches end in a Failed operation; jobs whose jobType or item name matches end Failed")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 0, "a bearer token expires this long after its first use: 401 TokenExpired (0: never)")
+	fs.DurationVar(&cfg.ThrottleWindow, "throttle-window", emulator.DefaultThrottleWindow, "throttling window of --throttle-limit")
+	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at")
+	fs.StringVar(&cfg.Scheme, "scheme", "http", "scheme of the absolute Location URLs (they use the request's Host)")
+	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N]")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q; see --help", fs.Args())
+	}
+	cfg.CreateMode = emulator.CreateMode(mode)
+	cfg.RetryAfter = time.Duration(*retry) * time.Second
+	cfg.ThrottleLimit = *throttle
+	cfg.PageSize = *pageSize
+	cfg.Seed = *seed
+	cfg.Faults = faults
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger := log.New(stderr, "fabric-emulator: ", log.LstdFlags)
+	if !*quiet {
+		cfg.Logf = logger.Printf
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: emulator.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	printBanner(stdout, "http://"+ln.Addr().String())
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Printf("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, base string) {
+	ws := emulator.DefaultWorkspaceID
+	fmt.Fprintf(w, `Fabric emulator listening on %[1]s
+Default workspace ID: %[2]s
+Any bearer token works, for example: Authorization: Bearer dev-token
+
+Try it (create a notebook, watch its operation, fetch its result):
+  curl -si -X POST %[1]s/v1/workspaces/%[2]s/notebooks \
+    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \
+    -d '{"displayName":"Notebook 1"}'
+  # 201 answers with the notebook; the next create answers 202 with Location:
+  curl -si -X POST %[1]s/v1/workspaces/%[2]s/notebooks \
+    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \
+    -d '{"displayName":"Notebook 2"}'
+  curl -si %[1]s/v1/operations/<x-ms-operation-id> -H 'Authorization: Bearer dev-token'
+  curl -s  %[1]s/v1/operations/<x-ms-operation-id>/result -H 'Authorization: Bearer dev-token'
+Control endpoint: %[1]s/_emulator/
+`, strings.TrimRight(base, "/"), ws)
+}

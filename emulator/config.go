@@ -1,0 +1,192 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// CreateMode decides whether a create item call answers 201 (done) or 202 (long running).
+type CreateMode string
+
+// The create modes. The zero value behaves as CreateAlternate.
+const (
+	// CreateAlternate answers the 1st, 3rd, 5th... create with 201 and the item, and the
+	// 2nd, 4th... with 202 and an operation: the seed article's two notebooks.
+	CreateAlternate CreateMode = "alternate"
+	// CreateSync always answers 201 with the item.
+	CreateSync CreateMode = "sync"
+	// CreateAsync always answers 202 with an operation.
+	CreateAsync CreateMode = "async"
+	// CreateDefinition answers 202 when the request carries a definition, else 201.
+	CreateDefinition CreateMode = "definition"
+)
+
+// Demo-friendly defaults used where a Config field is zero.
+const (
+	DefaultRetryAfter        = 2 * time.Second
+	DefaultOperationDuration = 6 * time.Second
+	DefaultJobDuration       = 6 * time.Second
+	DefaultThrottleWindow    = time.Minute
+	DefaultPageSize          = 100
+	DefaultFailPattern       = `(?i)fail`
+	DefaultSlowDelay         = 5 * time.Second
+)
+
+// DefaultWorkspaceID is the ID of the workspace that exists from the start, so a new user
+// can create items at once.
+const DefaultWorkspaceID = "6f1c0a51-3e2d-4c8b-9a57-0de1f2a3b4c5"
+
+// DefaultWorkspaceName is the display name of the default workspace.
+const DefaultWorkspaceName = "Emulator workspace"
+
+// Config configures a Server. The zero value gives demo-friendly defaults: Retry-After 2 s,
+// operations and jobs that take 6 s, alternating 201/202 creates, no throttling, no token
+// expiry, no faults.
+type Config struct {
+	// Now is the clock; operation and job states are derived from it. Nil means time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx ends; the "slow" fault uses it. Nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logf, when set, receives one line per request (method, path, status, fault). Tokens
+	// are never logged.
+	Logf func(format string, args ...any)
+
+	// Scheme of the absolute Location URLs built from the request's Host; "" means "http".
+	Scheme string
+	// RegionalBaseURL (for example "http://127.0.0.1:9999") is where the "regionalLocation"
+	// fault points Location headers, like Fabric's regional redirect hosts.
+	RegionalBaseURL string
+
+	// RetryAfter is the Retry-After of 202 answers and running operations, sent in whole
+	// seconds (rounded up). Zero means DefaultRetryAfter.
+	RetryAfter time.Duration
+	// OperationDuration is how long an operation takes from NotStarted to Succeeded/Failed.
+	// Zero means DefaultOperationDuration; a negative value means instantly.
+	OperationDuration time.Duration
+	// JobDuration is how long a job instance runs. Zero means DefaultJobDuration; a negative
+	// value means instantly.
+	JobDuration time.Duration
+	// CreateMode picks 201 or 202 for create item calls. "" means CreateAlternate.
+	CreateMode CreateMode
+	// FailPattern is a regular expression; items whose displayName matches it end in a
+	// Failed create operation, and jobs whose jobType or item displayName match it end
+	// Failed. "" means DefaultFailPattern.
+	FailPattern string
+	// TokenTTL makes a bearer token expire that long after its first use (401 TokenExpired).
+	// Zero means tokens never expire.
+	TokenTTL time.Duration
+	// ThrottleLimit is the number of /v1 requests one token may make per ThrottleWindow
+	// before getting 429. Zero means no throttling.
+	ThrottleLimit int
+	// ThrottleWindow is the throttling window. Zero means DefaultThrottleWindow.
+	ThrottleWindow time.Duration
+	// PageSize is the number of entries per page of every list. Zero means DefaultPageSize.
+	PageSize int
+	// Seed seeds the generator of IDs and of probabilistic faults, so runs are reproducible.
+	Seed uint64
+	// Faults are the fault rules active at start and after a reset.
+	Faults []FaultRule
+}
+
+// settings is the run-time tunable, normalised part of Config.
+type settings struct {
+	RetryAfter        time.Duration
+	OperationDuration time.Duration
+	JobDuration       time.Duration
+	CreateMode        CreateMode
+	FailPattern       *regexp.Regexp
+	TokenTTL          time.Duration
+	ThrottleLimit     int
+	ThrottleWindow    time.Duration
+	PageSize          int
+	RegionalBaseURL   string
+}
+
+func normalise(c Config) (settings, error) {
+	s := settings{
+		RetryAfter:        c.RetryAfter,
+		OperationDuration: c.OperationDuration,
+		JobDuration:       c.JobDuration,
+		CreateMode:        c.CreateMode,
+		TokenTTL:          c.TokenTTL,
+		ThrottleLimit:     c.ThrottleLimit,
+		ThrottleWindow:    c.ThrottleWindow,
+		PageSize:          c.PageSize,
+		RegionalBaseURL:   c.RegionalBaseURL,
+	}
+	if s.RetryAfter <= 0 {
+		s.RetryAfter = DefaultRetryAfter
+	}
+	if s.OperationDuration == 0 {
+		s.OperationDuration = DefaultOperationDuration
+	}
+	if s.OperationDuration < 0 {
+		s.OperationDuration = 0
+	}
+	if s.JobDuration == 0 {
+		s.JobDuration = DefaultJobDuration
+	}
+	if s.JobDuration < 0 {
+		s.JobDuration = 0
+	}
+	if s.CreateMode == "" {
+		s.CreateMode = CreateAlternate
+	}
+	var errs []error
+	switch s.CreateMode {
+	case CreateAlternate, CreateSync, CreateAsync, CreateDefinition:
+	default:
+		errs = append(errs, fmt.Errorf("unknown create mode %q (want alternate, sync, async or definition)", s.CreateMode))
+		s.CreateMode = CreateAlternate
+	}
+	pattern := c.FailPattern
+	if pattern == "" {
+		pattern = DefaultFailPattern
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("fail pattern: %w", err))
+		re = regexp.MustCompile(DefaultFailPattern)
+	}
+	s.FailPattern = re
+	for i, f := range c.Faults {
+		if err := f.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("fault %d: %w", i, err))
+		}
+	}
+	if s.TokenTTL < 0 {
+		s.TokenTTL = 0
+	}
+	if s.ThrottleLimit < 0 {
+		s.ThrottleLimit = 0
+	}
+	if s.ThrottleWindow <= 0 {
+		s.ThrottleWindow = DefaultThrottleWindow
+	}
+	if s.PageSize <= 0 {
+		s.PageSize = DefaultPageSize
+	}
+	if len(errs) > 0 {
+		return s, fmt.Errorf("emulator: invalid config: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// Validate reports what New would replace by a default: an unknown CreateMode, a FailPattern
+// that does not compile, or an invalid fault rule.
+func (c Config) Validate() error {
+	_, err := normalise(c)
+	return err
+}
+
+// retryAfterSeconds renders d as whole seconds, rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return s
+}

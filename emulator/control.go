@@ -1,0 +1,179 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+)
+
+// ControlConfig is the run-time tunable configuration, as GET/PUT /_emulator/config read
+// and write it. In a PUT, absent fields keep their value.
+type ControlConfig struct {
+	RetryAfter        *Duration   `json:"retryAfter,omitempty"`
+	OperationDuration *Duration   `json:"operationDuration,omitempty"`
+	JobDuration       *Duration   `json:"jobDuration,omitempty"`
+	CreateMode        *CreateMode `json:"createMode,omitempty"`
+	FailPattern       *string     `json:"failPattern,omitempty"`
+	TokenTTL          *Duration   `json:"tokenTTL,omitempty"`
+	ThrottleLimit     *int        `json:"throttleLimit,omitempty"`
+	ThrottleWindow    *Duration   `json:"throttleWindow,omitempty"`
+	PageSize          *int        `json:"pageSize,omitempty"`
+	RegionalBaseURL   *string     `json:"regionalBaseUrl,omitempty"`
+}
+
+// faultList is the body of GET/PUT/POST /_emulator/faults.
+type faultList struct {
+	Rules []FaultRule `json:"rules"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// controlConfig renders the current settings. Call with s.mu held.
+func (s *Server) controlConfig() ControlConfig {
+	st := s.set
+	return ControlConfig{
+		RetryAfter:        ptr(Duration(st.RetryAfter)),
+		OperationDuration: ptr(Duration(st.OperationDuration)),
+		JobDuration:       ptr(Duration(st.JobDuration)),
+		CreateMode:        ptr(st.CreateMode),
+		FailPattern:       ptr(st.FailPattern.String()),
+		TokenTTL:          ptr(Duration(st.TokenTTL)),
+		ThrottleLimit:     ptr(st.ThrottleLimit),
+		ThrottleWindow:    ptr(Duration(st.ThrottleWindow)),
+		PageSize:          ptr(st.PageSize),
+		RegionalBaseURL:   ptr(st.RegionalBaseURL),
+	}
+}
+
+// applyControlConfig validates a partial configuration and applies it. Call with s.mu held.
+func (s *Server) applyControlConfig(c ControlConfig) *apiError {
+	next := s.set
+	bad := func(format string, args ...any) *apiError {
+		return newAPIError(http.StatusBadRequest, "InvalidInput", fmt.Sprintf(format, args...))
+	}
+	if c.RetryAfter != nil {
+		if *c.RetryAfter <= 0 {
+			return bad("retryAfter must be positive, like \"2s\"")
+		}
+		next.RetryAfter = time.Duration(*c.RetryAfter)
+	}
+	if c.OperationDuration != nil {
+		next.OperationDuration = max(time.Duration(*c.OperationDuration), 0)
+	}
+	if c.JobDuration != nil {
+		next.JobDuration = max(time.Duration(*c.JobDuration), 0)
+	}
+	if c.CreateMode != nil {
+		switch *c.CreateMode {
+		case CreateAlternate, CreateSync, CreateAsync, CreateDefinition:
+			next.CreateMode = *c.CreateMode
+		default:
+			return bad("createMode %q is unknown; use alternate, sync, async or definition", *c.CreateMode)
+		}
+	}
+	if c.FailPattern != nil {
+		re, err := regexp.Compile(*c.FailPattern)
+		if err != nil {
+			return bad("failPattern does not compile: %v", err)
+		}
+		next.FailPattern = re
+	}
+	if c.TokenTTL != nil {
+		next.TokenTTL = max(time.Duration(*c.TokenTTL), 0)
+	}
+	if c.ThrottleLimit != nil {
+		next.ThrottleLimit = max(*c.ThrottleLimit, 0)
+	}
+	if c.ThrottleWindow != nil {
+		if *c.ThrottleWindow <= 0 {
+			return bad("throttleWindow must be positive, like \"1m\"")
+		}
+		next.ThrottleWindow = time.Duration(*c.ThrottleWindow)
+	}
+	if c.PageSize != nil {
+		if *c.PageSize <= 0 {
+			return bad("pageSize must be positive")
+		}
+		next.PageSize = *c.PageSize
+	}
+	if c.RegionalBaseURL != nil {
+		next.RegionalBaseURL = *c.RegionalBaseURL
+	}
+	s.set = next
+	return nil
+}
+
+// control serves /_emulator/: the JSON control endpoint described in the package doc.
+func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	route := r.Method + " " + r.URL.Path
+	switch route {
+	case "GET /_emulator", "GET /_emulator/":
+		writeJSON(w, http.StatusOK, map[string]any{
+			"defaultWorkspaceId": DefaultWorkspaceID,
+			"endpoints": []string{
+				"GET /_emulator/config", "PUT /_emulator/config",
+				"GET /_emulator/faults", "PUT /_emulator/faults", "POST /_emulator/faults", "DELETE /_emulator/faults",
+				"POST /_emulator/reset",
+			},
+		})
+	case "GET /_emulator/config":
+		s.mu.Lock()
+		c := s.controlConfig()
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, c)
+	case "PUT /_emulator/config", "PATCH /_emulator/config":
+		var c ControlConfig
+		if e := decodeBody(r, &c, true); e != nil {
+			fail(w, r, e)
+			return
+		}
+		s.mu.Lock()
+		e := s.applyControlConfig(c)
+		out := s.controlConfig()
+		s.mu.Unlock()
+		if e != nil {
+			fail(w, r, e)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	case "GET /_emulator/faults":
+		s.mu.Lock()
+		out := s.faultStatuses()
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+	case "PUT /_emulator/faults", "POST /_emulator/faults":
+		var fl faultList
+		if e := decodeBody(r, &fl, true); e != nil {
+			fail(w, r, e)
+			return
+		}
+		for i, f := range fl.Rules {
+			if err := f.validate(); err != nil {
+				fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("rules[%d]: %v", i, err)))
+				return
+			}
+		}
+		s.mu.Lock()
+		if r.Method == http.MethodPut {
+			s.faults = nil
+		}
+		for _, f := range fl.Rules {
+			s.faults = append(s.faults, &faultState{FaultRule: f})
+		}
+		out := s.faultStatuses()
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+	case "DELETE /_emulator/faults":
+		s.mu.Lock()
+		s.faults = nil
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"rules": []FaultStatus{}})
+	case "POST /_emulator/reset":
+		s.reset()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		fail(w, r, newAPIError(http.StatusNotFound, "EntityNotFound",
+			fmt.Sprintf("The emulator control endpoint has no %s; GET /_emulator/ lists what it has.", route)))
+	}
+}

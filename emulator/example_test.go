@@ -1,0 +1,59 @@
+package emulator_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+)
+
+// Create a notebook that answers 202, watch its operation succeed on a fake clock, and
+// fetch the result.
+func Example() {
+	now := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+	srv := httptest.NewServer(emulator.New(emulator.Config{
+		Now:        func() time.Time { return now },
+		CreateMode: emulator.CreateAsync,
+	}))
+	defer srv.Close()
+
+	call := func(method, path, body string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer dev-token")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		return res
+	}
+
+	res := call("POST", "/v1/workspaces/"+emulator.DefaultWorkspaceID+"/notebooks", `{"displayName":"Notebook 2"}`)
+	res.Body.Close()
+	op := res.Header.Get("x-ms-operation-id")
+	fmt.Println(res.StatusCode, "Retry-After:", res.Header.Get("Retry-After"))
+
+	res = call("GET", "/v1/operations/"+op, "")
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Println(strings.Contains(string(b), `"status":"NotStarted"`))
+
+	now = now.Add(emulator.DefaultOperationDuration) // the operation's time has come
+	res = call("GET", "/v1/operations/"+op, "")
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Println(strings.Contains(string(b), `"status":"Succeeded"`), strings.HasSuffix(res.Header.Get("Location"), "/result"))
+
+	res = call("GET", "/v1/operations/"+op+"/result", "")
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Println(res.StatusCode, strings.Contains(string(b), `"displayName":"Notebook 2"`))
+	// Output:
+	// 202 Retry-After: 2
+	// true
+	// true true
+	// 200 true
+}

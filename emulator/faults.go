@@ -1,0 +1,291 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FaultKind names a fault the emulator can inject.
+type FaultKind string
+
+// The fault kinds. Those marked "instead" answer in place of the API; the others let the
+// API answer and then change or delay that answer.
+const (
+	// FaultThrottle answers 429 with Retry-After and an ErrorResponse (instead).
+	FaultThrottle FaultKind = "429"
+	// FaultInternalError answers 500 UnknownError (instead).
+	FaultInternalError FaultKind = "500"
+	// FaultUnavailable answers 503 ServiceUnavailable with Retry-After (instead).
+	FaultUnavailable FaultKind = "503"
+	// FaultDrop closes the connection without an answer and without doing anything (instead).
+	FaultDrop FaultKind = "drop"
+	// FaultDropAfter does what the request asks (an item may be created) and then closes the
+	// connection without an answer.
+	FaultDropAfter FaultKind = "dropAfter"
+	// FaultSlow waits Delay (default 5 s) through Config.Sleep before answering.
+	FaultSlow FaultKind = "slow"
+	// FaultMalformedJSON cuts the answer's body in half (or sends a broken one when empty),
+	// keeping its status and headers.
+	FaultMalformedJSON FaultKind = "malformed"
+	// FaultNoRetryAfter removes the Retry-After header from the answer.
+	FaultNoRetryAfter FaultKind = "noRetryAfter"
+	// FaultRetryAfterDate sends Retry-After as an HTTP date instead of seconds.
+	FaultRetryAfterDate FaultKind = "httpDateRetryAfter"
+	// FaultRegionalLocation points the answer's Location at Config.RegionalBaseURL (scheme
+	// and host replaced, path kept), like Fabric's regional redirect hosts.
+	FaultRegionalLocation FaultKind = "regionalLocation"
+)
+
+var faultKinds = []FaultKind{FaultThrottle, FaultInternalError, FaultUnavailable, FaultDrop, FaultDropAfter,
+	FaultSlow, FaultMalformedJSON, FaultNoRetryAfter, FaultRetryAfterDate, FaultRegionalLocation}
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration string ("1.5s");
+// it also reads a JSON number as seconds.
+type Duration time.Duration
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string ("250ms", "2s") or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case float64:
+		*d = Duration(v * float64(time.Second))
+	case string:
+		p, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*d = Duration(p)
+	default:
+		return fmt.Errorf("duration must be a string like \"2s\" or a number of seconds, not %s", b)
+	}
+	return nil
+}
+
+// FaultRule injects one kind of fault into the requests it matches. Rules are tried in order;
+// the first that fires applies, at most one per request. The control endpoint (/_emulator/)
+// is never faulted.
+type FaultRule struct {
+	// Kind is the fault to inject.
+	Kind FaultKind `json:"kind"`
+	// Method matches the request method (case-insensitive); "" matches any.
+	Method string `json:"method,omitempty"`
+	// PathPrefix matches requests whose path starts with it; "" matches any.
+	PathPrefix string `json:"pathPrefix,omitempty"`
+	// After lets this many matching requests pass before the rule starts firing.
+	After int `json:"after,omitempty"`
+	// Count is how many times the rule fires; 0 means without end.
+	Count int `json:"count,omitempty"`
+	// Probability in (0,1) makes the rule fire on that share of matching requests, drawn
+	// from the generator seeded by Config.Seed; 0 or 1 means always.
+	Probability float64 `json:"probability,omitempty"`
+	// Delay is the wait of FaultSlow; 0 means DefaultSlowDelay.
+	Delay Duration `json:"delay,omitempty"`
+	// RetryAfterSeconds is the Retry-After of FaultThrottle and FaultUnavailable; 0 means
+	// the configured Retry-After.
+	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
+}
+
+func (f FaultRule) validate() error {
+	known := false
+	for _, k := range faultKinds {
+		if f.Kind == k {
+			known = true
+		}
+	}
+	switch {
+	case !known:
+		return fmt.Errorf("unknown fault kind %q (want one of %v)", f.Kind, faultKinds)
+	case f.After < 0 || f.Count < 0 || f.RetryAfterSeconds < 0 || f.Delay < 0:
+		return fmt.Errorf("fault %q: after, count, delay and retryAfterSeconds must not be negative", f.Kind)
+	case f.Probability < 0 || f.Probability > 1:
+		return fmt.Errorf("fault %q: probability %v is not between 0 and 1", f.Kind, f.Probability)
+	}
+	return nil
+}
+
+// ParseFaultRule reads the flag form of a rule: comma-separated key=value pairs with keys
+// kind, method, path, after, count, p (probability), delay (Go duration) and retryAfter
+// (seconds), for example "kind=429,path=/v1/operations,count=3".
+func ParseFaultRule(spec string) (FaultRule, error) {
+	var f FaultRule
+	for _, kv := range strings.Split(spec, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return f, fmt.Errorf("fault %q: %q is not key=value", spec, kv)
+		}
+		var err error
+		switch strings.TrimSpace(k) {
+		case "kind":
+			f.Kind = FaultKind(v)
+		case "method":
+			f.Method = v
+		case "path", "pathPrefix":
+			f.PathPrefix = v
+		case "after":
+			f.After, err = strconv.Atoi(v)
+		case "count":
+			f.Count, err = strconv.Atoi(v)
+		case "p", "probability":
+			f.Probability, err = strconv.ParseFloat(v, 64)
+		case "delay":
+			var d time.Duration
+			d, err = time.ParseDuration(v)
+			f.Delay = Duration(d)
+		case "retryAfter", "retryAfterSeconds":
+			f.RetryAfterSeconds, err = strconv.Atoi(v)
+		default:
+			return f, fmt.Errorf("fault %q: unknown key %q (want kind, method, path, after, count, p, delay, retryAfter)", spec, k)
+		}
+		if err != nil {
+			return f, fmt.Errorf("fault %q: %s: %w", spec, k, err)
+		}
+	}
+	if err := f.validate(); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// faultState is a rule with its counters.
+type faultState struct {
+	FaultRule
+	seen  int // matching requests
+	fired int // times the rule applied
+}
+
+// FaultStatus is a rule as the control endpoint lists it, with its counters.
+type FaultStatus struct {
+	FaultRule
+	// Seen counts the requests the rule matched.
+	Seen int `json:"seen"`
+	// Fired counts the times it applied.
+	Fired int `json:"fired"`
+	// Remaining is how many more times it will fire; -1 means without end.
+	Remaining int `json:"remaining"`
+}
+
+// matchFault returns the rule that fires for r, counting it, or nil.
+func (s *Server) matchFault(r *http.Request) *FaultRule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
+			continue
+		}
+		if !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+			continue
+		}
+		f.seen++
+		if f.seen <= f.After {
+			continue
+		}
+		if f.Count > 0 && f.fired >= f.Count {
+			continue
+		}
+		if f.Probability > 0 && f.Probability < 1 && s.faultRand.Float64() >= f.Probability {
+			continue
+		}
+		f.fired++
+		rule := f.FaultRule
+		return &rule
+	}
+	return nil
+}
+
+// faultError is the answer of the faults that replace the API's answer.
+func (s *Server) faultError(f *FaultRule) *apiError {
+	s.mu.Lock()
+	ra := retryAfterSeconds(s.set.RetryAfter)
+	s.mu.Unlock()
+	if f.RetryAfterSeconds > 0 {
+		ra = f.RetryAfterSeconds
+	}
+	switch f.Kind {
+	case FaultThrottle:
+		until := s.now().Add(time.Duration(ra) * time.Second)
+		return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
+			fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). Wait the Retry-After seconds before calling again.",
+				until.UTC().Format("1/2/2006 3:04:05 PM"))).withRetryAfter(ra)
+	case FaultUnavailable:
+		return newAPIError(http.StatusServiceUnavailable, "ServiceUnavailable",
+			"The service is temporarily unavailable (injected by the emulator). Retry after the Retry-After seconds.").withRetryAfter(ra)
+	default:
+		return newAPIError(http.StatusInternalServerError, "UnknownError",
+			"An error occurred (a 500 injected by the emulator). Retry the request; if it keeps failing, check the emulator's fault rules at /_emulator/faults.")
+	}
+}
+
+// applyFault changes a captured answer for the faults that modify one.
+func (s *Server) applyFault(f *FaultRule, rec *capture, c *call) {
+	switch f.Kind {
+	case FaultMalformedJSON:
+		b := rec.body.Bytes()
+		var broken []byte
+		if len(b) < 2 {
+			broken = []byte(`{"status": "Runn`)
+		} else {
+			broken = append([]byte(nil), b[:len(b)/2]...)
+		}
+		rec.body.Reset()
+		rec.body.Write(broken)
+		rec.header.Set("Content-Type", "application/json; charset=utf-8")
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+	case FaultNoRetryAfter:
+		rec.header.Del("Retry-After")
+	case FaultRetryAfterDate:
+		if v := rec.header.Get("Retry-After"); v != "" {
+			secs, err := strconv.Atoi(v)
+			if err != nil {
+				secs = 0
+			}
+			rec.header.Set("Retry-After", s.now().Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
+		}
+	case FaultRegionalLocation:
+		s.mu.Lock()
+		regional := s.set.RegionalBaseURL
+		s.mu.Unlock()
+		loc := rec.header.Get("Location")
+		if loc == "" || regional == "" {
+			return
+		}
+		lu, err1 := url.Parse(loc)
+		ru, err2 := url.Parse(regional)
+		if err1 != nil || err2 != nil || ru.Host == "" {
+			return
+		}
+		lu.Scheme, lu.Host = ru.Scheme, ru.Host
+		rec.header.Set("Location", lu.String())
+	}
+}
+
+// faultStatuses lists the active rules with their counters. Call with s.mu held.
+func (s *Server) faultStatuses() []FaultStatus {
+	out := make([]FaultStatus, 0, len(s.faults))
+	for _, f := range s.faults {
+		rem := -1
+		if f.Count > 0 {
+			rem = max(f.Count-f.fired, 0)
+		}
+		out = append(out, FaultStatus{FaultRule: f.FaultRule, Seen: f.seen, Fired: f.fired, Remaining: rem})
+	}
+	return out
+}

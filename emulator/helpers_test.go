@@ -1,0 +1,137 @@
+package emulator
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is the injected clock: tests move it instead of sleeping.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2024, 6, 22, 6, 35, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a Server on a fake clock, called in-process.
+type env struct {
+	t     *testing.T
+	srv   *Server
+	clock *fakeClock
+}
+
+func newEnv(t *testing.T, cfg Config) *env {
+	t.Helper()
+	clock := newFakeClock()
+	if cfg.Now == nil {
+		cfg.Now = clock.Now
+	}
+	return &env{t: t, srv: New(cfg), clock: clock}
+}
+
+// answer is a decoded response.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(a.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %q", err, a.body)
+	}
+	return m
+}
+
+// do sends a request with the dev token (token "" sends none).
+func (e *env) do(method, path, body string) answer {
+	return e.doToken("dev-token", method, path, body)
+}
+
+func (e *env) doToken(token, method, path, body string) answer {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, "http://fabric.test"+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	return answer{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// wantError checks an ErrorResponse answer: status, code in body and header, request ID.
+func wantError(t *testing.T, a answer, status int, code string) map[string]any {
+	t.Helper()
+	if a.status != status {
+		t.Fatalf("status = %d, want %d; body %s", a.status, status, a.body)
+	}
+	m := a.json(t)
+	if m["errorCode"] != code {
+		t.Errorf("errorCode = %v, want %s; body %s", m["errorCode"], code, a.body)
+	}
+	if msg, _ := m["message"].(string); msg == "" {
+		t.Errorf("message is empty: %s", a.body)
+	}
+	if got := a.header.Get("x-ms-public-api-error-code"); got != code {
+		t.Errorf("x-ms-public-api-error-code = %q, want %q", got, code)
+	}
+	rid := a.header.Get("requestId")
+	if rid == "" || m["requestId"] != rid {
+		t.Errorf("requestId header %q and body %v should be equal and set", rid, m["requestId"])
+	}
+	return m
+}
+
+const ws = DefaultWorkspaceID
+
+func notebooksPath() string { return "/v1/workspaces/" + ws + "/notebooks" }
+
+// opID returns the operation ID a 202 names, checking the 202's headers.
+func opID(t *testing.T, a answer) string {
+	t.Helper()
+	if a.status != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202; body %s", a.status, a.body)
+	}
+	id := a.header.Get("x-ms-operation-id")
+	if id == "" {
+		t.Fatalf("202 without x-ms-operation-id")
+	}
+	if want := "http://fabric.test/v1/operations/" + id; a.header.Get("Location") != want {
+		t.Errorf("Location = %q, want %q", a.header.Get("Location"), want)
+	}
+	if a.header.Get("Retry-After") == "" {
+		t.Errorf("202 without Retry-After")
+	}
+	return id
+}
