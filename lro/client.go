@@ -1,0 +1,336 @@
+package lro
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// DefaultBaseURL is Fabric's public API endpoint, used when Options.BaseURL is empty.
+const DefaultBaseURL = "https://api.fabric.microsoft.com"
+
+// Defaults for the zero values of [Options].
+const (
+	DefaultRetryAfter      = 20 * time.Second // Fabric's smallest documented Retry-After
+	DefaultMaxRetryAfter   = 10 * time.Minute
+	DefaultMaxRetries      = 4
+	DefaultRetryBackoff    = 1 * time.Second
+	DefaultMaxRetryBackoff = 30 * time.Second
+	DefaultStallAfter      = 10 * time.Minute
+)
+
+// Options configures a [Client]. The zero value of every field except Transport means the
+// documented default.
+type Options struct {
+	// Transport sends requests. Required: use lro/nethttp natively, lro/jsfetch in a browser.
+	Transport Transport
+	// Token supplies the bearer token added as "Authorization: Bearer <token>". Nil sends no
+	// Authorization header (for a proxy that adds it).
+	Token TokenSource
+	// BaseURL is where relative request URLs and bare operation ids are resolved, for example
+	// "https://api.fabric.microsoft.com" or a proxy's origin. Default [DefaultBaseURL].
+	BaseURL string
+	// Clock is the source of time. Default [RealClock].
+	Clock Clock
+	// DefaultRetryAfter is the wait before the next poll when a response has no (valid)
+	// Retry-After. Default [DefaultRetryAfter].
+	DefaultRetryAfter time.Duration
+	// MaxRetryAfter caps every Retry-After honoured (poll interval or 429 wait).
+	// Default [DefaultMaxRetryAfter].
+	MaxRetryAfter time.Duration
+	// MaxRetries bounds consecutive retries after 5xx answers or network errors; after that the
+	// call fails with [ErrRetriesExhausted]. Default [DefaultMaxRetries]; negative means none.
+	MaxRetries int
+	// RetryBackoff is the first backoff after a 5xx or network error; it doubles on each
+	// consecutive failure up to MaxRetryBackoff, with jitter. Defaults [DefaultRetryBackoff],
+	// [DefaultMaxRetryBackoff].
+	RetryBackoff, MaxRetryBackoff time.Duration
+	// Rand returns a number in [0,1) for backoff jitter. Default math/rand/v2.Float64.
+	Rand func() float64
+	// Timeout is an optional overall deadline per operation, counted from when its poller
+	// was created; afterwards Poll fails with [ErrDeadlineExceeded]. Zero means none.
+	Timeout time.Duration
+	// StallAfter is how long neither lastUpdatedTimeUtc, percentComplete nor the status may stay
+	// unchanged before the poller reports itself stalled (a warning, never a failure).
+	// Default [DefaultStallAfter]; negative disables.
+	StallAfter time.Duration
+	// OnWarning, if set, receives warnings: unknown statuses, stalls, throttling, retries.
+	// It is called synchronously from Poll and must not block.
+	OnWarning func(Warning)
+}
+
+// Warning is something a user may want to know that does not stop an operation.
+type Warning struct {
+	// ID is the operation or job instance id, if known.
+	ID string
+	// Code is one of the Warn* constants.
+	Code string
+	// Message describes the situation in words.
+	Message string
+}
+
+// Warning codes.
+const (
+	WarnUnknownStatus = "UnknownStatus" // a status this package does not know; polling goes on
+	WarnStalled       = "Stalled"       // no progress for Options.StallAfter
+	WarnThrottled     = "Throttled"     // a 429, or the host is paused after one
+	WarnRetrying      = "Retrying"      // a 5xx or network error; the call will be retried
+)
+
+// Client sends Fabric requests and creates pollers. It holds the per-host throttling gate that
+// every poller and scheduler made from it shares. A Client is safe for concurrent use.
+type Client struct {
+	opts Options
+
+	mu   sync.Mutex
+	gate map[string]time.Time // host -> paused until
+}
+
+// NewClient returns a Client with opts normalised to their defaults.
+func NewClient(opts Options) *Client {
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	if opts.Clock == nil {
+		opts.Clock = RealClock
+	}
+	if opts.DefaultRetryAfter <= 0 {
+		opts.DefaultRetryAfter = DefaultRetryAfter
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = DefaultMaxRetries
+	} else if opts.MaxRetries < 0 {
+		opts.MaxRetries = 0
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = DefaultRetryBackoff
+	}
+	if opts.MaxRetryBackoff <= 0 {
+		opts.MaxRetryBackoff = DefaultMaxRetryBackoff
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if opts.StallAfter == 0 {
+		opts.StallAfter = DefaultStallAfter
+	}
+	return &Client{opts: opts, gate: map[string]time.Time{}}
+}
+
+// Options returns the client's options after defaults were applied.
+func (c *Client) Options() Options { return c.opts }
+
+// ThrottledUntil reports until when requests to the host of rawURL are paused after a 429
+// (the zero time if they are not).
+func (c *Client) ThrottledUntil(rawURL string) time.Time {
+	h := hostOf(c.resolve(rawURL))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.gate[h]
+	if !t.After(c.opts.Clock.Now()) {
+		delete(c.gate, h)
+		return time.Time{}
+	}
+	return t
+}
+
+// pause closes the gate of host until t (never shortening an existing pause).
+func (c *Client) pause(host string, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.gate[host]) {
+		c.gate[host] = t
+	}
+}
+
+// resolve makes a relative URL absolute against the base URL.
+func (c *Client) resolve(u string) string {
+	if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		return u
+	}
+	if !strings.HasPrefix(u, "/") {
+		u = "/" + u
+	}
+	return c.opts.BaseURL + u
+}
+
+// retryAfter returns the wait a response asks for: its Retry-After, else the default, capped.
+func (c *Client) retryAfter(h Header) time.Duration {
+	d, ok := ParseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
+	if !ok {
+		d = c.opts.DefaultRetryAfter
+	}
+	return min(d, c.opts.MaxRetryAfter)
+}
+
+// backoff returns the wait before retry number n (1-based) after a 5xx or network error:
+// exponential from RetryBackoff, capped at MaxRetryBackoff, with jitter in [d/2, d).
+func (c *Client) backoff(n int) time.Duration {
+	d := c.opts.RetryBackoff
+	for i := 1; i < n && d < c.opts.MaxRetryBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, c.opts.MaxRetryBackoff)
+	r := c.opts.Rand()
+	if r < 0 || r >= 1 {
+		r = 0
+	}
+	return d/2 + time.Duration(r*float64(d/2))
+}
+
+func (c *Client) warn(id, code, msg string) {
+	if c.opts.OnWarning != nil {
+		c.opts.OnWarning(Warning{ID: id, Code: code, Message: msg})
+	}
+}
+
+// Do sends one request: it resolves a relative URL against the base URL, adds the bearer
+// token, refreshes the token once and resends on 401 TokenExpired, and turns every answer of
+// 400 or more into an *Error. A 429 closes the host's gate for its Retry-After; Do does not
+// wait or retry (see [Client.Start] and [Poller] for that), and it does not check the gate.
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	resp, _, err := c.exchange(ctx, req)
+	return resp, err
+}
+
+func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sent int, err error) {
+	req := *in
+	req.URL = c.resolve(in.URL)
+	req.Header = in.Header.Clone()
+	refreshed := false
+	for {
+		if c.opts.Token != nil {
+			tok, err := c.opts.Token.Token(ctx, refreshed)
+			if err != nil {
+				return nil, sent, &Error{ErrorCode: "TokenUnavailable", Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, sent, err
+		}
+		sent++
+		resp, err = c.opts.Transport.Do(ctx, &req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, sent, ctx.Err()
+			}
+			return nil, sent, &Error{ErrorCode: CodeNetworkError, Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy (the call is retried)", Retryable: true, Err: err}
+		}
+		if resp.Header == nil {
+			resp.Header = Header{}
+		}
+		if resp.StatusCode == 401 && !refreshed && c.opts.Token != nil && isTokenExpired(resp) {
+			refreshed = true
+			continue
+		}
+		break
+	}
+	if resp.StatusCode < 400 {
+		return resp, sent, nil
+	}
+	e := responseError(resp)
+	switch {
+	case resp.StatusCode == 429:
+		e.RetryAfter = c.retryAfter(resp.Header)
+		c.pause(hostOf(req.URL), c.opts.Clock.Now().Add(e.RetryAfter))
+		if e.Message == "" {
+			e.Message = "Fabric is throttling this caller"
+		}
+	case resp.StatusCode >= 500:
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
+			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
+		}
+	case resp.StatusCode == 401:
+		e.Message = strings.TrimSpace(e.Message + " (sign in again to get a new token)")
+	}
+	return resp, sent, e
+}
+
+func isTokenExpired(resp *Response) bool {
+	return gjson.GetBytes(resp.Body, "errorCode").String() == "TokenExpired" ||
+		resp.Header.Get("x-ms-public-api-error-code") == "TokenExpired"
+}
+
+// waitGate waits until the host of rawURL is no longer paused after a 429.
+func (c *Client) waitGate(ctx context.Context, rawURL string) error {
+	for {
+		until := c.ThrottledUntil(rawURL)
+		if until.IsZero() {
+			return ctx.Err()
+		}
+		if err := sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
+			return err
+		}
+	}
+}
+
+// Start sends the request that begins a long-running call and returns a poller for it.
+//
+// 200 or 201 means done: the poller is already Done and its Result is the body (nil if
+// empty). 202 starts an operation or a job (see [Poller]). Start waits out 429s (and pauses the
+// host for everyone meanwhile). It retries 5xx and network errors only for idempotent methods
+// (GET, HEAD, PUT, DELETE): a POST that failed that way may still have taken effect, so
+// repeating it could create an item twice or run a job twice; the error is returned instead.
+func (c *Client) Start(ctx context.Context, req *Request) (*Poller, error) {
+	p, _, err := c.start(ctx, req)
+	return p, err
+}
+
+func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) {
+	idempotent := req.Method == "GET" || req.Method == "HEAD" || req.Method == "PUT" || req.Method == "DELETE"
+	attempts, failures := 0, 0
+	for {
+		if err := c.waitGate(ctx, req.URL); err != nil {
+			return nil, attempts, err
+		}
+		resp, sent, err := c.exchange(ctx, req)
+		attempts += sent
+		if err == nil {
+			p, err := c.fromStartResponse(c.resolve(req.URL), resp)
+			if p != nil {
+				p.attempts = attempts
+			}
+			return p, attempts, err
+		}
+		var e *Error
+		if !errors.As(err, &e) || !e.Retryable {
+			return nil, attempts, err
+		}
+		if e.StatusCode == 429 {
+			c.warn("", WarnThrottled, "start throttled (429); waiting "+e.RetryAfter.String())
+			continue // waitGate waits out the Retry-After
+		}
+		failures++
+		if !idempotent || failures > c.opts.MaxRetries {
+			if idempotent {
+				return nil, attempts, exhausted(failures, e)
+			}
+			return nil, attempts, err
+		}
+		d := max(c.backoff(failures), e.RetryAfter)
+		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
+		if err := sleep(ctx, c.opts.Clock, d); err != nil {
+			return nil, attempts, err
+		}
+	}
+}
+
+func exhausted(failures int, last *Error) *Error {
+	return &Error{
+		StatusCode: last.StatusCode,
+		ErrorCode:  CodeRetriesExhausted,
+		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts; Fabric or the network is unavailable, try again later (last: " + last.Error() + ")",
+		RequestID:  last.RequestID,
+		Err:        last,
+	}
+}

@@ -1,0 +1,474 @@
+package lro
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero values of [SchedulerOptions].
+const (
+	DefaultRequestsPerSecond = 5
+	DefaultMaxInFlight       = 8
+)
+
+// SchedulerOptions configures a [Scheduler]. Zero values mean the documented defaults.
+type SchedulerOptions struct {
+	// RequestsPerSecond is the one request budget shared by every watched call (starts, polls,
+	// result fetches and job cancels), enforced as a token bucket on the client's clock.
+	// Default [DefaultRequestsPerSecond].
+	RequestsPerSecond float64
+	// Burst is how many requests may be sent back to back after a quiet period. Default 1.
+	Burst int
+	// MaxInFlight bounds the requests outstanding at once. Default [DefaultMaxInFlight].
+	MaxInFlight int
+}
+
+// Scheduler watches many operations and jobs at once. Each call is polled at its due time
+// (Retry-After honoured, never sooner), all of them share one request budget, a 429 on any call
+// pauses every call to that host (the [Client]'s gate), and every change is published as a
+// [Snapshot] to subscribers. Start it with [Scheduler.Run]; all methods are safe for
+// concurrent use, also from subscriber callbacks.
+type Scheduler struct {
+	c      *Client
+	clock  Clock
+	opts   SchedulerOptions
+	bucket gcra
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	entries  map[string]*entry
+	order    []*entry
+	seq      int
+	inFlight int
+	subs     []subscriber
+	subSeq   int
+	queue    []Snapshot
+	sending  bool
+}
+
+type subscriber struct {
+	id int
+	fn func(Snapshot)
+}
+
+// entry is one watched call.
+type entry struct {
+	id, label string
+	p         *Poller
+	jobURL    string // kept for Cancel, which must not touch p while a poll is in flight
+	snap      Snapshot
+	busy      bool          // a Poll is in flight
+	final     bool          // nothing more will be sent
+	err       error         // the final error, if any
+	done      chan struct{} // closed when final
+}
+
+// NewScheduler returns a scheduler that sends through c. Call [Scheduler.Run] to start polling.
+func NewScheduler(c *Client, opts SchedulerOptions) *Scheduler {
+	if opts.RequestsPerSecond <= 0 {
+		opts.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	if opts.Burst <= 0 {
+		opts.Burst = 1
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	return &Scheduler{
+		c:       c,
+		clock:   c.opts.Clock,
+		opts:    opts,
+		bucket:  newGCRA(opts.RequestsPerSecond, opts.Burst),
+		wake:    make(chan struct{}, 1),
+		entries: map[string]*entry{},
+	}
+}
+
+// Client returns the client the scheduler sends through.
+func (s *Scheduler) Client() *Client { return s.c }
+
+// Run polls every watched call when it is due until ctx is done, then waits for requests in
+// flight to return and returns ctx's error. Calls added before Run starts are polled once it
+// does. Run must be called once.
+func (s *Scheduler) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		s.mu.Lock()
+		now := s.clock.Now()
+		var due []*entry
+		var dueAt = map[*entry]time.Time{}
+		next := time.Time{}
+		for _, e := range s.order {
+			if e.final || e.busy {
+				continue
+			}
+			t := e.p.NextPollAt()
+			if !t.After(now) {
+				due = append(due, e)
+				dueAt[e] = t
+			} else if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+		slices.SortStableFunc(due, func(a, b *entry) int { return dueAt[a].Compare(dueAt[b]) })
+		for _, e := range due {
+			if s.inFlight >= s.opts.MaxInFlight {
+				break // a finishing poll wakes the loop
+			}
+			if w := s.bucket.take(now); w > 0 {
+				if t := now.Add(w); next.IsZero() || t.Before(next) {
+					next = t
+				}
+				break
+			}
+			e.busy = true
+			s.inFlight++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.poll(ctx, e)
+			}()
+		}
+		s.mu.Unlock()
+
+		var timer Timer
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer = s.clock.NewTimer(next.Sub(now))
+			fire = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return ctx.Err()
+		case <-s.wake:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// poll runs one Poll of e outside the lock and records the outcome.
+func (s *Scheduler) poll(ctx context.Context, e *entry) {
+	err := e.p.Poll(ctx)
+	s.mu.Lock()
+	e.busy = false
+	s.inFlight--
+	if !e.final {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Shutting down: leave the call as it was; it is resumable.
+		case err != nil && !IsRetryable(err):
+			s.finish(e, err)
+		case e.p.Done():
+			_, rerr := e.p.Result()
+			s.finish(e, rerr)
+		default:
+			s.update(e)
+		}
+	}
+	s.mu.Unlock()
+	s.deliver()
+	s.poke()
+}
+
+// update refreshes e's snapshot from its poller and queues it if it changed. s.mu is held.
+func (s *Scheduler) update(e *entry) {
+	sn := e.p.Snapshot()
+	sn.ID, sn.Label = e.id, e.label
+	if e.final {
+		sn.Done = true
+		sn.NextPollAt = nil
+		if e.err != nil {
+			sn.Error = snapshotError(e.err)
+		}
+	}
+	if !equalSnapshot(sn, e.snap) || sn.ResumeToken != e.snap.ResumeToken {
+		e.snap = sn
+		s.queue = append(s.queue, sn)
+	}
+}
+
+// finish marks e final with err (nil for success). s.mu is held.
+func (s *Scheduler) finish(e *entry, err error) {
+	e.final = true
+	e.err = err
+	s.update(e)
+	close(e.done)
+}
+
+// deliver hands queued snapshots to subscribers, in order, outside the lock. Only one
+// goroutine delivers at a time; a call made from a subscriber queues and returns.
+func (s *Scheduler) deliver() {
+	s.mu.Lock()
+	if s.sending {
+		s.mu.Unlock()
+		return
+	}
+	s.sending = true
+	for len(s.queue) > 0 {
+		q := s.queue
+		s.queue = nil
+		subs := slices.Clone(s.subs)
+		s.mu.Unlock()
+		for _, sn := range q {
+			for _, sub := range subs {
+				sub.fn(sn)
+			}
+		}
+		s.mu.Lock()
+	}
+	s.sending = false
+	s.mu.Unlock()
+}
+
+// Subscribe registers fn to receive every published [Snapshot], in order, until the returned
+// function is called. fn runs on a scheduler goroutine and must not block for long; it may call
+// the scheduler's methods (except blocking ones such as Wait). Subscribe does not replay the
+// past: call [Scheduler.Snapshots] after subscribing to get the current view (a snapshot
+// always replaces the previous one with the same ID, so overlap is harmless).
+func (s *Scheduler) Subscribe(fn func(Snapshot)) (unsubscribe func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subSeq++
+	id := s.subSeq
+	s.subs = append(s.subs, subscriber{id: id, fn: fn})
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.subs = slices.DeleteFunc(s.subs, func(x subscriber) bool { return x.id == id })
+	}
+}
+
+// Snapshots returns the current snapshot of every watched call, in the order they were added.
+func (s *Scheduler) Snapshots() []Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Snapshot, len(s.order))
+	for i, e := range s.order {
+		out[i] = e.snap
+	}
+	return out
+}
+
+// Snapshot returns the current snapshot of the call with this id.
+func (s *Scheduler) Snapshot(id string) (Snapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok {
+		return Snapshot{}, false
+	}
+	return e.snap, true
+}
+
+// Add sends the request that starts a long-running call (see [Client.Start]), charged to the
+// shared budget, and watches the result under label. A call that answered 200 or 201 is
+// watched as already done. If the start itself fails (for example 400 or 403), Add returns the
+// *Error and watches nothing.
+func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapshot, error) {
+	if err := s.acquire(ctx); err != nil {
+		return Snapshot{}, err
+	}
+	p, _, err := s.c.start(ctx, req)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return s.watch(p, label), nil
+}
+
+// Track watches a call started elsewhere or earlier, from a resume token, a Location URL or a
+// bare operation id (see [Client.Resume]). Tracking a call that is already watched (same
+// Fabric id) returns its current snapshot. Track sends nothing itself.
+func (s *Scheduler) Track(token, label string) (Snapshot, error) {
+	p, err := s.c.Resume(token)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return s.watch(p, label), nil
+}
+
+// Watch adds an existing poller, which the scheduler then owns: do not use p afterwards.
+func (s *Scheduler) Watch(p *Poller, label string) Snapshot { return s.watch(p, label) }
+
+func (s *Scheduler) watch(p *Poller, label string) Snapshot {
+	s.mu.Lock()
+	id := p.ID()
+	if old, ok := s.entries[id]; ok && id != "" {
+		sn := old.snap
+		s.mu.Unlock()
+		return sn
+	}
+	if id == "" {
+		for {
+			s.seq++
+			id = "call-" + itoa(s.seq)
+			if _, taken := s.entries[id]; !taken {
+				break
+			}
+		}
+	}
+	e := &entry{id: id, label: label, p: p, done: make(chan struct{})}
+	if p.Kind() == KindJob {
+		e.jobURL = p.URL()
+	}
+	s.entries[id] = e
+	s.order = append(s.order, e)
+	if p.Done() {
+		_, err := p.Result()
+		s.finish(e, err)
+	} else {
+		s.update(e)
+	}
+	sn := e.snap
+	s.mu.Unlock()
+	s.deliver()
+	s.poke()
+	return sn
+}
+
+// Wait blocks until the call with this id ends (or ctx is done) and returns its final snapshot
+// and its error: nil on success, otherwise the *Error of the failed operation or job
+// ([ErrJobCancelled], [ErrJobDeduped], ...), of the request that could not be retried, or of
+// cancelled watching.
+func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
+	s.mu.Lock()
+	e, ok := s.entries[id]
+	s.mu.Unlock()
+	if !ok {
+		return Snapshot{}, notTracked(id)
+	}
+	select {
+	case <-ctx.Done():
+		return Snapshot{}, ctx.Err()
+	case <-e.done:
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return e.snap, e.err
+}
+
+func notTracked(id string) *Error {
+	return &Error{ErrorCode: CodeOperationNotFound, Message: "no operation with id " + quoteStatus(id) + " is being watched; track it first"}
+}
+
+// Cancel ends a call. For a job that has not ended, it asks Fabric to cancel the job (POST
+// .../cancel, charged to the budget) and keeps watching until Fabric reports the job's final
+// status (normally Cancelled), so what is shown is what happened; an error such as
+// JobAlreadyCompleted is returned and watching goes on. For an operation, which Fabric cannot
+// cancel, it stops watching: the call ends with error code WatchCancelled (the operation may
+// still complete in Fabric; its resume token can track it again).
+func (s *Scheduler) Cancel(ctx context.Context, id string) error {
+	s.mu.Lock()
+	e, ok := s.entries[id]
+	if !ok {
+		s.mu.Unlock()
+		return notTracked(id)
+	}
+	if e.final {
+		s.mu.Unlock()
+		return nil
+	}
+	if e.jobURL == "" {
+		s.finish(e, &Error{ErrorCode: CodeWatchCancelled, Message: "stopped watching; the operation may still complete in Fabric, track it again with its resume token to see how it ended", Status: e.snap.Status})
+		s.mu.Unlock()
+		s.deliver()
+		return nil
+	}
+	jobURL := e.jobURL
+	s.mu.Unlock()
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	_, err := s.c.cancelJob(ctx, jobURL)
+	return err
+}
+
+// Forget stops watching the call with this id and removes it, publishing nothing: the caller
+// removes it from its own view. It does not cancel anything in Fabric.
+func (s *Scheduler) Forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok {
+		return
+	}
+	delete(s.entries, id)
+	s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == e })
+	if !e.final {
+		e.final = true
+		e.err = &Error{ErrorCode: CodeWatchCancelled, Message: "the operation was removed from the scheduler"}
+		close(e.done)
+	}
+}
+
+// acquire waits for one request from the shared budget.
+func (s *Scheduler) acquire(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		w := s.bucket.take(s.clock.Now())
+		s.mu.Unlock()
+		if w == 0 {
+			return nil
+		}
+		if err := sleep(ctx, s.clock, w); err != nil {
+			return err
+		}
+	}
+}
+
+// gcra is a token bucket in its "generic cell rate algorithm" form: exact integer time
+// arithmetic, so a fake clock sees exactly rate requests per second.
+type gcra struct {
+	interval time.Duration // one request's worth of time
+	slack    time.Duration // (burst-1) * interval
+	tat      time.Time     // theoretical arrival time of the next request
+}
+
+func newGCRA(rate float64, burst int) gcra {
+	iv := time.Duration(float64(time.Second) / rate)
+	if iv <= 0 {
+		iv = 1
+	}
+	return gcra{interval: iv, slack: time.Duration(burst-1) * iv}
+}
+
+// take spends one request at now if the budget allows (returning 0), or returns how long to
+// wait before it would.
+func (g *gcra) take(now time.Time) time.Duration {
+	if g.tat.Before(now) {
+		g.tat = now
+	}
+	if w := g.tat.Add(-g.slack).Sub(now); w > 0 {
+		return w
+	}
+	g.tat = g.tat.Add(g.interval)
+	return 0
+}
+
+// cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
+func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
+	u := jobURL
+	if i := indexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	if err := c.waitGate(ctx, u); err != nil {
+		return 0, err
+	}
+	_, sent, err := c.exchange(ctx, &Request{Method: "POST", URL: u + "/cancel"})
+	return sent, err
+}

@@ -1,0 +1,116 @@
+package lro
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Snapshot is the view of one watched call at one moment: what the dashboard shows and what
+// [Scheduler] publishes on every change. It marshals to exactly the JSON object
+//
+//	{"id","kind","label","status","percentComplete","createdTimeUtc","lastUpdatedTimeUtc",
+//	 "nextPollAt","attempts","result","error"}
+//
+// The fields tagged json:"-" are for Go callers: Done, Stalled, and ResumeToken (persist it,
+// for example in localStorage, and pass it to [Scheduler.Track] or [Client.Resume] after a
+// reload to continue with nothing lost).
+type Snapshot struct {
+	// ID identifies the call in the scheduler: the Fabric operation id or job instance id when
+	// known, otherwise a generated "call-N".
+	ID string `json:"id"`
+	// Kind is "operation" or "job".
+	Kind Kind `json:"kind"`
+	// Label is the caller's name for the call (for example "create Notebook 1").
+	Label string `json:"label"`
+	// Status is the last Fabric status, as Fabric spelled it (unknown statuses included);
+	// empty until the first poll of a call resumed from an id or URL.
+	Status string `json:"status"`
+	// PercentComplete is Fabric's percentComplete, nil when absent or null.
+	PercentComplete *float64 `json:"percentComplete"`
+	// CreatedTimeUtc is the operation's createdTimeUtc (a job's startTimeUtc), as Fabric sent it.
+	CreatedTimeUtc string `json:"createdTimeUtc"`
+	// LastUpdatedTimeUtc is the operation's lastUpdatedTimeUtc (a job's endTimeUtc).
+	LastUpdatedTimeUtc string `json:"lastUpdatedTimeUtc"`
+	// NextPollAt is when the next request is due; nil exactly when nothing more will be sent
+	// (done, failed, given up, or no longer watched).
+	NextPollAt *time.Time `json:"nextPollAt"`
+	// Attempts counts the requests sent for this call, the start included.
+	Attempts int `json:"attempts"`
+	// Result is the result (JSON; a non-JSON result appears as a JSON string), nil if none.
+	Result json.RawMessage `json:"result"`
+	// Error is set when the call ended in error: failed operation, failed/cancelled/deduped
+	// job, retries exhausted, a non-retryable HTTP error, or watching cancelled.
+	Error *SnapshotError `json:"error"`
+
+	// Done reports that the call reached its end (successfully or not) or is no longer watched.
+	Done bool `json:"-"`
+	// Stalled reports that the call made no visible progress for Options.StallAfter.
+	Stalled bool `json:"-"`
+	// ResumeToken resumes watching the call (see [Poller.ResumeToken]).
+	ResumeToken string `json:"-"`
+}
+
+// SnapshotError is the error of a [Snapshot], in Fabric's ErrorResponse shape.
+type SnapshotError struct {
+	ErrorCode   string        `json:"errorCode"`
+	Message     string        `json:"message"`
+	RequestID   string        `json:"requestId"`
+	MoreDetails []ErrorDetail `json:"moreDetails"`
+}
+
+// snapshotError converts any error to the Snapshot's error shape.
+func snapshotError(err error) *SnapshotError {
+	if err == nil {
+		return nil
+	}
+	e, ok := err.(*Error)
+	if !ok {
+		e = &Error{ErrorCode: "ClientError", Message: err.Error()}
+	}
+	md := e.MoreDetails
+	if md == nil {
+		md = []ErrorDetail{}
+	}
+	return &SnapshotError{ErrorCode: e.ErrorCode, Message: e.Message, RequestID: e.RequestID, MoreDetails: md}
+}
+
+// Snapshot returns the poller's current view. ID is the Fabric id and Label is empty; a
+// [Scheduler] fills in its own.
+func (p *Poller) Snapshot() Snapshot {
+	sn := Snapshot{
+		ID:                 p.st.ID,
+		Kind:               p.st.Kind,
+		Status:             p.st.Status,
+		CreatedTimeUtc:     p.st.CreatedTimeUtc,
+		LastUpdatedTimeUtc: p.st.LastUpdatedTimeUtc,
+		Attempts:           p.attempts,
+		Done:               p.st.Done,
+		Stalled:            p.stalled,
+	}
+	if p.st.PercentComplete != nil {
+		f := *p.st.PercentComplete
+		sn.PercentComplete = &f
+	}
+	if !p.st.Done {
+		t := p.NextPollAt().UTC()
+		sn.NextPollAt = &t
+	}
+	switch {
+	case p.st.Result != nil:
+		sn.Result = append(json.RawMessage(nil), p.st.Result...)
+	case p.st.ResultBytes != nil:
+		sn.Result, _ = json.Marshal(string(p.st.ResultBytes))
+	}
+	if p.st.Error != nil {
+		sn.Error = snapshotError(p.st.Error)
+	}
+	sn.ResumeToken, _ = p.ResumeToken()
+	return sn
+}
+
+// equalSnapshot reports whether two snapshots show the same thing.
+func equalSnapshot(a, b Snapshot) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb) && a.Done == b.Done && a.Stalled == b.Stalled
+}

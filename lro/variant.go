@@ -1,0 +1,93 @@
+package lro
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// variant is one of Fabric's long-running protocols. Like the Azure SDK's pollers, every variant
+// answers three questions: does this start response apply to me, can I resume from this
+// token or URL, and build me from this response. It also interprets the answers to its polls.
+type variant interface {
+	kind() Kind
+	// applies reports whether a 202 start response (with its resolved Location, maybe "")
+	// begins this kind of call.
+	applies(resp *Response, location string) bool
+	// canResume reports whether st (decoded from a token, or guessed from a URL) is this kind.
+	canResume(st pollState) bool
+	// build returns the initial state for a 202 start response that applies.
+	build(c *Client, resp *Response, location string) (pollState, error)
+	// update interprets the answer to the poller's next request; it returns the new state and
+	// how long to wait before the next request. It must not modify p.
+	update(p *Poller, req *Request, resp *Response, now time.Time) (pollState, time.Duration, error)
+}
+
+// variants in the order they are tried. Jobs come first: a job's 202 carries a Location to the
+// job instance and no x-ms-operation-id, and the operation variant, tried last, accepts any 202
+// that has a Location or an x-ms-operation-id, so it would otherwise claim jobs too.
+var variants = []variant{jobVariant{}, operationVariant{}}
+
+func variantOf(k Kind) variant {
+	for _, v := range variants {
+		if v.kind() == k {
+			return v
+		}
+	}
+	return operationVariant{}
+}
+
+// fromStartResponse builds a poller from the answer to the starting call.
+func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, error) {
+	switch {
+	case resp.StatusCode == 200 || resp.StatusCode == 201:
+		st := pollState{Kind: KindOperation, Status: StatusSucceeded, Done: true}
+		setResult(&st, resp.Body)
+		return c.newPoller(st), nil
+	case resp.StatusCode == 202:
+		loc := ""
+		if h := resp.Header.Get("Location"); strings.TrimSpace(h) != "" {
+			var err error
+			if loc, err = ResolveLocation(reqURL, h); err != nil {
+				return nil, err
+			}
+		}
+		for _, v := range variants {
+			if v.applies(resp, loc) {
+				st, err := v.build(c, resp, loc)
+				if err != nil {
+					return nil, err
+				}
+				p := c.newPoller(st)
+				p.next = c.opts.Clock.Now().Add(c.retryAfter(resp.Header))
+				return p, nil
+			}
+		}
+		return nil, &Error{StatusCode: 202, ErrorCode: CodeUnexpected, Message: "Fabric answered 202 Accepted without a Location or x-ms-operation-id header, so there is nothing to poll; if a proxy is in between, it must expose these headers (Access-Control-Expose-Headers)"}
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return c.newPoller(pollState{Kind: KindOperation, Status: StatusSucceeded, Done: true}), nil
+	default:
+		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: CodeUnexpected, Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call; the transport must not follow redirects (Location " + resp.Header.Get("Location") + ")"}
+	}
+}
+
+// setResult stores a result body: JSON as is, anything else as bytes; empty means no result.
+func setResult(st *pollState, body []byte) {
+	st.Result, st.ResultBytes = nil, nil
+	switch {
+	case len(strings.TrimSpace(string(body))) == 0:
+	case json.Valid(body):
+		st.Result = append(json.RawMessage(nil), body...)
+	default:
+		st.ResultBytes = append([]byte(nil), body...)
+	}
+}
+
+// lastSegment returns the last path segment of a URL (without query), for ids.
+func lastSegment(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	u = strings.TrimRight(u, "/")
+	return u[strings.LastIndexByte(u, '/')+1:]
+}
