@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/proxy"
+)
+
+// pageOrigin is the origin of the (pretend) dashboard page in these tests.
+const pageOrigin = "http://127.0.0.1:8080"
+
+// testClock is the emulator's clock: operations advance only when the test says.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// proxyStarter starts one kind of proxy in front of upstream with the given variables.
+type proxyStarter struct {
+	name  string
+	start func(t *testing.T, env map[string]string) string
+}
+
+var proxyKinds = []proxyStarter{
+	{name: "native", start: startNativeProxyEnv},
+	{name: "workerd", start: startWorkerdEnv},
+}
+
+// fabricEnv is one emulator on two origins: the main one (the proxy's
+// upstream) and a "regional" one that the regionalLocation fault points
+// Location at, as Fabric's *.analysis.windows.net redirect hosts.
+type fabricEnv struct {
+	clock    *testClock
+	emu      *emulator.Server
+	upstream string
+	regional string // http://127.0.0.1:PORT
+}
+
+func newFabricEnv(t *testing.T, faults ...emulator.FaultRule) *fabricEnv {
+	t.Helper()
+	clock := &testClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	regional := httptest.NewUnstartedServer(nil)
+	regionalURL := "http://" + regional.Listener.Addr().String()
+	upstream, emu := startEmulator(t, emulator.Config{
+		Now:               clock.Now,
+		CreateMode:        emulator.CreateAsync,
+		OperationDuration: 30 * time.Second,
+		RetryAfter:        2 * time.Second,
+		RegionalBaseURL:   regionalURL,
+		Faults:            faults,
+	})
+	regional.Config.Handler = emu
+	regional.Start()
+	t.Cleanup(regional.Close)
+	return &fabricEnv{clock: clock, emu: emu, upstream: upstream, regional: regionalURL}
+}
+
+// call makes one request through the proxy as the page would.
+func call(t *testing.T, method, u, origin string, body string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{
+		Timeout:       20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, u, err)
+	}
+	return resp, b
+}
+
+var authz = map[string]string{"Authorization": "Bearer dev-token", "Content-Type": "application/json"}
+
+// exposed reports whether the response lets a page read header name.
+func exposed(resp *http.Response, name string) bool {
+	for _, v := range strings.Split(resp.Header.Get("Access-Control-Expose-Headers"), ",") {
+		if strings.EqualFold(strings.TrimSpace(v), name) {
+			return true
+		}
+	}
+	return false
+}
+
+func wantProxyError(t *testing.T, resp *http.Response, body []byte, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, body)
+	}
+	var e proxy.ErrorResponse
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("error body is not an ErrorResponse: %v: %s", err, body)
+	}
+	if e.ErrorCode != code || e.Message == "" || e.RequestID == "" {
+		t.Fatalf("ErrorResponse %+v, want errorCode %s with a message and requestId", e, code)
+	}
+}
+
+// TestProxyLongRunningOperation is the issue's scenario, for the native proxy
+// and the Worker in workerd: a page on another origin creates an item, reads
+// Location, x-ms-operation-id and Retry-After, polls through the rewritten
+// Location (also on a regional host) to the result; other origins, hostile
+// paths and other hosts are refused.
+func TestProxyLongRunningOperation(t *testing.T) {
+	requireE2E(t)
+	for _, kind := range proxyKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			env := newFabricEnv(t, emulator.FaultRule{Kind: emulator.FaultRegionalLocation, PathPrefix: "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/notebooks"})
+			base := kind.start(t, map[string]string{
+				proxy.EnvUpstream:       env.upstream,
+				proxy.EnvAllowedOrigins: "https://*.contoso.com, " + pageOrigin,
+				proxy.EnvRedirectHosts:  env.regional,
+			})
+			items := base + "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/items"
+
+			t.Run("preflight", func(t *testing.T) {
+				resp, body := call(t, http.MethodOptions, items, pageOrigin, "", map[string]string{
+					"Access-Control-Request-Method":  "POST",
+					"Access-Control-Request-Headers": "authorization,content-type,x-ms-client-tag",
+				})
+				if resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("preflight status %d, want 204; body %s", resp.StatusCode, body)
+				}
+				if got := resp.Header.Get("Access-Control-Allow-Origin"); got != pageOrigin {
+					t.Errorf("Access-Control-Allow-Origin %q, want %q", got, pageOrigin)
+				}
+				methods := resp.Header.Get("Access-Control-Allow-Methods")
+				for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+					if !strings.Contains(methods, m) {
+						t.Errorf("Access-Control-Allow-Methods %q lacks %s", methods, m)
+					}
+				}
+				headers := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+				for _, h := range []string{"authorization", "content-type", "x-ms-client-tag"} {
+					if !strings.Contains(headers, h) {
+						t.Errorf("Access-Control-Allow-Headers %q lacks %s", headers, h)
+					}
+				}
+				if resp.Header.Get("Access-Control-Max-Age") == "" {
+					t.Error("no Access-Control-Max-Age")
+				}
+				if !slices.Contains(resp.Header.Values("Vary"), "Origin") && !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Origin") {
+					t.Errorf("Vary %q lacks Origin", resp.Header.Values("Vary"))
+				}
+			})
+
+			t.Run("create, poll through Location, result", func(t *testing.T) {
+				resp, body := call(t, http.MethodPost, items, pageOrigin, `{"displayName":"e2e report","type":"Report"}`, authz)
+				if resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("create status %d, want 202; body %s", resp.StatusCode, body)
+				}
+				for _, h := range []string{"Location", "x-ms-operation-id", "Retry-After"} {
+					if resp.Header.Get(h) == "" || !exposed(resp, h) {
+						t.Fatalf("create: header %s = %q, exposed %v; want both", h, resp.Header.Get(h), exposed(resp, h))
+					}
+				}
+				opID := resp.Header.Get("x-ms-operation-id")
+				loc := resp.Header.Get("Location")
+				if want := base + "/v1/operations/" + opID; loc != want {
+					t.Fatalf("create Location %q, want the proxy's %q", loc, want)
+				}
+				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"NotStarted"`) && !strings.Contains(string(body), `"status":"Running"`) {
+					t.Fatalf("poll before the operation ends: %d %s", resp.StatusCode, body)
+				}
+				if resp.Header.Get("Retry-After") == "" || resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin {
+					t.Fatalf("running poll: Retry-After %q, ACAO %q", resp.Header.Get("Retry-After"), resp.Header.Get("Access-Control-Allow-Origin"))
+				}
+				env.clock.Advance(time.Minute)
+				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
+					t.Fatalf("poll after the operation ends: %d %s", resp.StatusCode, body)
+				}
+				result := resp.Header.Get("Location")
+				if want := base + "/v1/operations/" + opID + "/result"; result != want {
+					t.Fatalf("succeeded Location %q, want %q", result, want)
+				}
+				resp, body = call(t, http.MethodGet, result, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"displayName":"e2e report"`) {
+					t.Fatalf("result: %d %s", resp.StatusCode, body)
+				}
+			})
+
+			t.Run("regional Location", func(t *testing.T) {
+				resp, body := call(t, http.MethodPost, base+"/v1/workspaces/"+emulator.DefaultWorkspaceID+"/notebooks", pageOrigin, `{"displayName":"e2e notebook"}`, authz)
+				if resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("create status %d, want 202; body %s", resp.StatusCode, body)
+				}
+				loc := resp.Header.Get("Location")
+				regionalHost := strings.TrimPrefix(env.regional, "http://")
+				wantPrefix := base + proxy.RegionalPrefix + "http/" + regionalHost + "/v1/operations/"
+				if !strings.HasPrefix(loc, wantPrefix) {
+					t.Fatalf("regional Location %q, want prefix %q", loc, wantPrefix)
+				}
+				env.clock.Advance(time.Minute)
+				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
+					t.Fatalf("regional poll: %d %s", resp.StatusCode, body)
+				}
+				if result := resp.Header.Get("Location"); !strings.HasPrefix(result, base+"/") {
+					t.Fatalf("result Location %q does not point at the proxy", result)
+				}
+			})
+
+			t.Run("host not in FABRIC_REDIRECT_HOSTS", func(t *testing.T) {
+				u := base + proxy.RegionalPrefix + "http/127.0.0.1:1/v1/operations/x"
+				resp, body := call(t, http.MethodGet, u, pageOrigin, "", authz)
+				wantProxyError(t, resp, body, http.StatusForbidden, proxy.CodeHostNotAllowed)
+			})
+
+			t.Run("disallowed origin", func(t *testing.T) {
+				for _, origin := range []string{"https://evil.example", "https://contoso.com", "null"} {
+					resp, body := call(t, http.MethodGet, items, origin, "", authz)
+					wantProxyError(t, resp, body, http.StatusForbidden, proxy.CodeOriginNotAllowed)
+					if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+						t.Errorf("origin %s: Access-Control-Allow-Origin %q, want none", origin, got)
+					}
+				}
+				resp, _ := call(t, http.MethodGet, base+"/v1/workspaces", "https://app.contoso.com", "", authz)
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("pattern origin https://app.contoso.com: status %d, want 200", resp.StatusCode)
+				}
+			})
+
+			t.Run("hostile path", func(t *testing.T) {
+				// Paths that survive URL normalisation by the client and by workerd.
+				for _, p := range []string{"/v1/workspaces%2f..%2fadmin", "/v1/workspaces%5c..", "/v1/a%252e%252e/b", "/v1@evil.example/x"} {
+					resp, body := call(t, http.MethodGet, base+p, pageOrigin, "", authz)
+					wantProxyError(t, resp, body, http.StatusBadRequest, proxy.CodeInvalidPath)
+				}
+				resp, body := call(t, http.MethodGet, base+"/admin", pageOrigin, "", authz)
+				wantProxyError(t, resp, body, http.StatusNotFound, proxy.CodeNotFound)
+			})
+		})
+	}
+}
+
+// TestWorkerdRequestCost measures the Worker's per-request latency in workerd
+// (each request starts a new Go instance) against the native proxy, and logs
+// the medians; it fails only if a request fails.
+func TestWorkerdRequestCost(t *testing.T) {
+	requireE2E(t)
+	env := newFabricEnv(t)
+	const n = 200
+	for _, kind := range proxyKinds {
+		base := kind.start(t, map[string]string{proxy.EnvUpstream: env.upstream, proxy.EnvAllowedOrigins: pageOrigin})
+		u := base + "/v1/workspaces/" + emulator.DefaultWorkspaceID
+		client := &http.Client{Timeout: 20 * time.Second}
+		durations := make([]time.Duration, 0, n)
+		for range n {
+			req, _ := http.NewRequest(http.MethodGet, u, nil)
+			req.Header.Set("Authorization", "Bearer dev-token")
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", kind.name, err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			durations = append(durations, time.Since(start))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d", kind.name, resp.StatusCode)
+			}
+		}
+		sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+		t.Logf("%s proxy, %d sequential GETs: median %v, p90 %v, max %v", kind.name, n,
+			durations[n/2].Round(10*time.Microsecond), durations[n*9/10].Round(10*time.Microsecond), durations[n-1].Round(10*time.Microsecond))
+	}
+}
