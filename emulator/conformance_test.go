@@ -490,4 +490,3 @@ func TestConformanceWithSpecExamples(t *testing.T) {
 		})
 	}
 }
-
