@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard/domfake"
 )
@@ -50,7 +51,7 @@ func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType string) (dashbo
 func (f *fakeEngine) Track(_ context.Context, s string) (dashboard.Snapshot, error) {
 	f.tracked = append(f.tracked, s)
 	if strings.Contains(s, "unknown") {
-		return dashboard.Snapshot{}, fabricErr{dashboard.ErrorInfo{ErrorCode: "EntityNotFound", Message: "No operation with that id.", RequestID: "rq-404"}}
+		return dashboard.Snapshot{}, &lro.Error{ErrorCode: "EntityNotFound", Message: "No operation with that id.", RequestID: "rq-404"}
 	}
 	return dashboard.Snapshot{ID: "tracked-1", Kind: dashboard.KindOperation, Status: dashboard.StatusRunning}, nil
 }
@@ -59,7 +60,7 @@ func (f *fakeEngine) Cancel(_ context.Context, id string) error {
 	f.cancels = append(f.cancels, id)
 	return nil
 }
-func (f *fakeEngine) Forget(id string)                  { f.forgets = append(f.forgets, id) }
+func (f *fakeEngine) Forget(id string)                 { f.forgets = append(f.forgets, id) }
 func (f *fakeEngine) Operations() []dashboard.Snapshot { return f.existing }
 
 func (f *fakeEngine) Subscribe(fn func(dashboard.Snapshot)) func() {
@@ -85,11 +86,6 @@ func (f *fakeEngine) Workspaces(_ context.Context, token string) (dashboard.Work
 	return f.pages[i], nil
 }
 
-type fabricErr struct{ e dashboard.ErrorInfo }
-
-func (e fabricErr) Error() string                    { return e.e.Message }
-func (e fabricErr) FabricError() dashboard.ErrorInfo { return e.e }
-
 // newPage mounts a dashboard over eng into a fake page, with actions run inline.
 func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*dashboard.App, *domfake.Document, *domfake.Node) {
 	t.Helper()
@@ -110,7 +106,7 @@ func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*das
 }
 
 func notebook(id, name string, status string) dashboard.Snapshot {
-	s := dashboard.Snapshot{ID: id, Kind: dashboard.KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUTC: start}
+	s := dashboard.Snapshot{ID: id, Kind: dashboard.KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUtc: start.Format(time.RFC3339)}
 	if status == dashboard.StatusSucceeded {
 		s.Result = json.RawMessage(fmt.Sprintf(`{"id":"item-%s","type":"Notebook","displayName":%q,"workspaceId":"ws-1"}`, id, name))
 	}
@@ -225,7 +221,7 @@ func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	root.Role("create-form").Submit()
 	s := notebook("op-f", "Please fail", dashboard.StatusFailed)
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "OperationFailed", Message: "It failed.", RequestID: "rq-9",
-		MoreDetails: []dashboard.ErrorInfo0{{ErrorCode: "Inner", Message: "why"}}}
+		MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "why"}}}
 	eng.publish(s)
 
 	card := cardByID(t, root, "op-f")
@@ -280,7 +276,7 @@ func TestFormValidationAndStartErrors(t *testing.T) {
 			},
 			created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
 				if n == 2 {
-					return dashboard.Snapshot{}, fabricErr{dashboard.ErrorInfo{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}}
+					return dashboard.Snapshot{}, &lro.Error{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}
 				}
 				return notebook("op-1", item.DisplayName, dashboard.StatusSucceeded), nil
 			},
@@ -361,7 +357,7 @@ func TestWorkspacePickerPaginates(t *testing.T) {
 
 func TestWorkspaceListError(t *testing.T) {
 	now := start
-	eng := &fakeEngine{wsErr: fabricErr{dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "Access token has expired, resubmit with a new access token", RequestID: "rq-w"}}}
+	eng := &fakeEngine{wsErr: &lro.Error{ErrorCode: "TokenExpired", Message: "Access token has expired, resubmit with a new access token", RequestID: "rq-w"}}
 	_, _, root := newPage(t, eng, &now, false)
 	want := "Could not list workspaces: TokenExpired: Access token has expired, resubmit with a new access token (requestId rq-w)"
 	if got := root.Role("workspaces-status").TextContent(); got != want {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Operation and job statuses as Fabric names them (OperationState.status and
@@ -89,7 +91,8 @@ type CardError struct {
 
 // NewCard decides how snapshot s is shown at time now.
 func NewCard(s Snapshot, now time.Time) Card {
-	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status, Done: Terminal(s.Status)}
+	c := Card{ID: s.ID, Kind: string(s.Kind), Label: s.Label, Status: s.Status,
+		Done: s.Done || Terminal(s.Status) || (s.NextPollAt == nil && s.Error != nil)}
 	if c.Kind == "" {
 		c.Kind = KindOperation
 	}
@@ -100,13 +103,19 @@ func NewCard(s Snapshot, now time.Time) Card {
 	if !known {
 		look = statusLook{words: s.Status, class: "st-unknown"}
 		if s.Status == "" {
-			look.words = "Starting"
+			look.words = "Checking…"
 		}
 	}
 	c.StatusWords, c.StatusClass = look.words, look.class
-	if s.Error != nil && !c.Done {
+	switch {
+	case s.Error != nil && !c.Done:
 		// Still being watched, but the last check went wrong (e.g. a network error being retried).
 		c.StatusWords += " (retrying after an error)"
+	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == lro.CodeWatchCancelled:
+		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
+	case s.Error != nil && !Terminal(s.Status):
+		// The engine gave up (retries exhausted, a request Fabric refused, ...).
+		c.StatusWords, c.StatusClass = "Stopped: "+s.Error.ErrorCode, "st-failed"
 	}
 
 	switch {
@@ -130,15 +139,13 @@ func NewCard(s Snapshot, now time.Time) Card {
 		}
 	}
 
-	if !s.CreatedTimeUTC.IsZero() {
+	if created := parseTime(s.CreatedTimeUtc); !created.IsZero() {
 		if c.Done {
-			end := s.LastUpdatedTimeUTC
-			if end.Before(s.CreatedTimeUTC) {
-				end = s.CreatedTimeUTC
+			if end := parseTime(s.LastUpdatedTimeUtc); !end.Before(created) {
+				c.Elapsed = "took " + FormatDuration(end.Sub(created))
 			}
-			c.Elapsed = "took " + FormatDuration(end.Sub(s.CreatedTimeUTC))
 		} else {
-			c.Elapsed = "elapsed " + FormatDuration(now.Sub(s.CreatedTimeUTC))
+			c.Elapsed = "elapsed " + FormatDuration(now.Sub(created))
 		}
 	}
 	switch s.Attempts {

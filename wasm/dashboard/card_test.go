@@ -5,9 +5,13 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func ts(d time.Duration) string { return t0.Add(d).Format(time.RFC3339Nano) }
 
 func pct(f float64) *float64        { return &f }
 func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
@@ -22,7 +26,7 @@ func TestNewCard(t *testing.T) {
 		{
 			name: "running without percentComplete is indeterminate",
 			snap: Snapshot{ID: "op1", Kind: KindOperation, Label: "Create Notebook “A”", Status: StatusRunning,
-				CreatedTimeUTC: t0, NextPollAt: at(2500 * time.Millisecond), Attempts: 1},
+				CreatedTimeUtc: ts(0), NextPollAt: at(2500 * time.Millisecond), Attempts: 1},
 			now: t0.Add(time.Second),
 			want: Card{ID: "op1", Kind: KindOperation, Label: "Create Notebook “A”", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
@@ -31,7 +35,7 @@ func TestNewCard(t *testing.T) {
 		{
 			name: "running with percentComplete shows it",
 			snap: Snapshot{ID: "op1", Kind: KindOperation, Status: StatusRunning, PercentComplete: pct(42.4),
-				CreatedTimeUTC: t0, NextPollAt: at(65 * time.Second), Attempts: 3},
+				CreatedTimeUtc: ts(0), NextPollAt: at(65 * time.Second), Attempts: 3},
 			now: t0.Add(65 * time.Second),
 			want: Card{ID: "op1", Kind: KindOperation, Label: "operation op1", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", Progress: 42.4, ProgressText: "42%",
@@ -47,7 +51,7 @@ func TestNewCard(t *testing.T) {
 		{
 			name: "succeeded with a created item",
 			snap: Snapshot{ID: "op3", Kind: KindOperation, Status: StatusSucceeded, PercentComplete: pct(100),
-				CreatedTimeUTC: t0, LastUpdatedTimeUTC: t0.Add(12 * time.Second), NextPollAt: at(time.Hour), Attempts: 2,
+				CreatedTimeUtc: ts(0), LastUpdatedTimeUtc: ts(12 * time.Second), NextPollAt: at(time.Hour), Attempts: 2,
 				Result: json.RawMessage(`{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`)},
 			now: t0.Add(time.Hour),
 			want: Card{ID: "op3", Kind: KindOperation, Label: "operation op3", Status: StatusSucceeded,
@@ -67,7 +71,7 @@ func TestNewCard(t *testing.T) {
 			name: "failed shows the whole error",
 			snap: Snapshot{ID: "op5", Status: StatusFailed, PercentComplete: pct(30),
 				Error: &ErrorInfo{ErrorCode: "OperationFailed", Message: "The display name says fail.", RequestID: "rq-1",
-					MoreDetails: []ErrorInfo0{{ErrorCode: "Inner", Message: "detail one"}, {Message: "detail two"}}}},
+					MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "detail one"}, {Message: "detail two"}}}},
 			now: t0,
 			want: Card{ID: "op5", Kind: KindOperation, Label: "operation op5", Status: StatusFailed,
 				StatusWords: "Failed", StatusClass: "st-failed", Progress: 30, ProgressText: "30%", Done: true,
@@ -114,11 +118,34 @@ func TestNewCard(t *testing.T) {
 		},
 		{
 			name: "an error while still watching says it is retrying",
-			snap: Snapshot{ID: "op8", Status: StatusRunning, Error: &ErrorInfo{ErrorCode: "NetworkError", Message: "fetch failed"}},
+			snap: Snapshot{ID: "op8", Status: StatusRunning, NextPollAt: at(time.Second), Error: &ErrorInfo{ErrorCode: "NetworkError", Message: "fetch failed"}},
 			now:  t0,
 			want: Card{ID: "op8", Kind: KindOperation, Label: "operation op8", Status: StatusRunning,
 				StatusWords: "Running (retrying after an error)", StatusClass: "st-running", ProgressIndeterminate: true,
-				ProgressText: "working…", Error: &CardError{ErrorCode: "NetworkError", Message: "fetch failed"}},
+				ProgressText: "working…", NextCheck: "next check in 1 s", Error: &CardError{ErrorCode: "NetworkError", Message: "fetch failed"}},
+		},
+		{
+			name: "the engine gave up",
+			snap: Snapshot{ID: "op9", Status: StatusRunning, Done: true, Error: &ErrorInfo{ErrorCode: "RetriesExhausted", Message: "gave up"}},
+			now:  t0,
+			want: Card{ID: "op9", Kind: KindOperation, Label: "operation op9", Status: StatusRunning,
+				StatusWords: "Stopped: RetriesExhausted", StatusClass: "st-failed", ProgressText: "ended", Done: true,
+				Error: &CardError{ErrorCode: "RetriesExhausted", Message: "gave up"}},
+		},
+		{
+			name: "watching stopped",
+			snap: Snapshot{ID: "op10", Status: StatusRunning, Error: &ErrorInfo{ErrorCode: lro.CodeWatchCancelled, Message: "stopped"}},
+			now:  t0,
+			want: Card{ID: "op10", Kind: KindOperation, Label: "operation op10", Status: StatusRunning,
+				StatusWords: "Stopped watching (it may still finish in Fabric)", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,
+				Error: &CardError{ErrorCode: lro.CodeWatchCancelled, Message: "stopped"}},
+		},
+		{
+			name: "Fabric time without a zone is UTC",
+			snap: Snapshot{ID: "op11", Status: StatusSucceeded, CreatedTimeUtc: "2023-11-13T22:25:06.1193103", LastUpdatedTimeUtc: "2023-11-13T22:25:09.0255787"},
+			now:  t0,
+			want: Card{ID: "op11", Kind: KindOperation, Label: "operation op11", Status: StatusSucceeded,
+				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Elapsed: "took 3s", Done: true},
 		},
 	}
 	for _, tt := range tests {

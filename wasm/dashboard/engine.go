@@ -3,12 +3,11 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
-	"errors"
 )
 
 // Engine is what the dashboard asks of the LRO engine. [Tracker] implements it over package
-// lro; tests use a fake. Every method that calls Fabric returns errors that [ErrorOf] turns
-// into Fabric's ErrorResponse shape.
+// lro; tests use a fake. [ErrorOf] turns the errors of its methods into Fabric's
+// ErrorResponse shape.
 type Engine interface {
 	// CreateItem starts creating an item and returns the new operation's first snapshot
 	// (already Succeeded when Fabric answered 201).
@@ -49,23 +48,4 @@ type Workspace struct {
 type WorkspacePage struct {
 	Workspaces        []Workspace
 	ContinuationToken string // "" on the last page
-}
-
-// FabricError is implemented by errors that carry Fabric's ErrorResponse.
-type FabricError interface {
-	error
-	FabricError() ErrorInfo
-}
-
-// ErrorOf returns err in Fabric's ErrorResponse shape: the Fabric error it wraps, or one
-// with errorCode "ClientError" and err's text as its message.
-func ErrorOf(err error) ErrorInfo {
-	var fe FabricError
-	if errors.As(err, &fe) {
-		return fe.FabricError()
-	}
-	if errors.Is(err, context.Canceled) {
-		return ErrorInfo{ErrorCode: "Cancelled", Message: "The request was cancelled."}
-	}
-	return ErrorInfo{ErrorCode: "ClientError", Message: err.Error()}
 }

@@ -1,8 +1,12 @@
 package dashboard
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
+	"strings"
 	"time"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Kinds of snapshot.
@@ -11,32 +15,42 @@ const (
 	KindJob       = "job"       // an item job instance
 )
 
-// Snapshot is one operation as the dashboard and the JS API show it; it marshals to the
-// snapshot JSON of the JS API.
-type Snapshot struct {
-	ID                 string          `json:"id"`
-	Kind               string          `json:"kind"`
-	Label              string          `json:"label"`
-	Status             string          `json:"status"`
-	PercentComplete    *float64        `json:"percentComplete"`
-	CreatedTimeUTC     time.Time       `json:"createdTimeUtc"`
-	LastUpdatedTimeUTC time.Time       `json:"lastUpdatedTimeUtc"`
-	NextPollAt         *time.Time      `json:"nextPollAt"`
-	Attempts           int             `json:"attempts"`
-	Result             json.RawMessage `json:"result"`
-	Error              *ErrorInfo      `json:"error"`
-}
+// Snapshot is one operation as the dashboard and the JS API show it (the engine's snapshot;
+// it marshals to the snapshot JSON of the JS API).
+type Snapshot = lro.Snapshot
 
 // ErrorInfo is Fabric's ErrorResponse as a snapshot carries it.
-type ErrorInfo struct {
-	ErrorCode   string       `json:"errorCode"`
-	Message     string       `json:"message"`
-	RequestID   string       `json:"requestId"`
-	MoreDetails []ErrorInfo0 `json:"moreDetails"`
+type ErrorInfo = lro.SnapshotError
+
+// ErrorOf returns err in Fabric's ErrorResponse shape: the Fabric error it wraps, or one with
+// errorCode "ClientError" and err's text as its message.
+func ErrorOf(err error) ErrorInfo {
+	var fe *lro.Error
+	switch {
+	case errors.As(err, &fe):
+		md := fe.MoreDetails
+		if md == nil {
+			md = []lro.ErrorDetail{}
+		}
+		return ErrorInfo{ErrorCode: fe.ErrorCode, Message: fe.Message, RequestID: fe.RequestID, MoreDetails: md}
+	case errors.Is(err, context.Canceled):
+		return ErrorInfo{ErrorCode: "Cancelled", Message: "The request was cancelled.", MoreDetails: []lro.ErrorDetail{}}
+	}
+	return ErrorInfo{ErrorCode: "ClientError", Message: err.Error(), MoreDetails: []lro.ErrorDetail{}}
 }
 
-// ErrorInfo0 is one entry of ErrorInfo.MoreDetails.
-type ErrorInfo0 struct {
-	ErrorCode string `json:"errorCode"`
-	Message   string `json:"message"`
+// parseTime reads a Fabric timestamp: RFC 3339, or without a zone (as the seed article's
+// "2023-11-13T22:25:06.1193103"), which Fabric means as UTC. The zero time when empty or bad.
+func parseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t.UTC()
+	}
+	return time.Time{}
 }

@@ -1,0 +1,242 @@
+//go:build !js
+
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/lro"
+	"github.com/fabric-lro/fabric-lro/lro/lrotest"
+	"github.com/fabric-lro/fabric-lro/lro/nethttp"
+	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+)
+
+// emulatorEnv is the Fabric emulator on the fake clock, reached over real HTTP.
+type emulatorEnv struct {
+	clock *lrotest.Clock
+	url   string // emulator base URL
+	emu   *emulator.Server
+}
+
+func newEmulatorEnv(t *testing.T) *emulatorEnv {
+	t.Helper()
+	clock := lrotest.NewClock(lrotest.Epoch)
+	emu := emulator.New(emulator.Config{Now: clock.Now, RetryAfter: time.Second, OperationDuration: 3 * time.Second, Seed: 1})
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	return &emulatorEnv{clock: clock, url: ts.URL, emu: emu}
+}
+
+// tracker starts a scheduler and a Tracker (a "page load") on store; it stops with the test
+// or when the returned function is called (a "page unload").
+func (env *emulatorEnv) tracker(t *testing.T, store dashboard.Storage) (*dashboard.Tracker, func()) {
+	t.Helper()
+	client := lro.NewClient(lro.Options{
+		Transport: nethttp.New(nil),
+		BaseURL:   env.url,
+		Token:     lro.StaticToken("dev-token"),
+		Clock:     env.clock,
+	})
+	sched := lro.NewScheduler(client, lro.SchedulerOptions{RequestsPerSecond: 1000, Burst: 100})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		sched.Run(ctx)
+	}()
+	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: env.url + "/v1", Storage: store})
+	stop := func() {
+		cancel()
+		<-stopped
+		tr.Close()
+	}
+	t.Cleanup(stop)
+	return tr, stop
+}
+
+// waitFinal advances the fake clock a second at a time until id ends (bounded).
+func (env *emulatorEnv) waitFinal(t *testing.T, tr *dashboard.Tracker, id string) dashboard.Snapshot {
+	t.Helper()
+	type outcome struct {
+		s   dashboard.Snapshot
+		err error
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan outcome, 1)
+	go func() {
+		s, err := tr.Wait(ctx, id)
+		done <- outcome{s, err}
+	}()
+	for step := 0; step < 60; step++ {
+		waitCtx, stopWaiting := context.WithCancel(ctx)
+		timers := make(chan error, 1)
+		go func() { timers <- env.clock.WaitForTimers(waitCtx, 1) }()
+		select {
+		case o := <-done:
+			stopWaiting()
+			if o.err != nil {
+				t.Fatalf("Wait(%s): %v", id, o.err)
+			}
+			return o.s
+		case err := <-timers:
+			stopWaiting()
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", id, err)
+			}
+			env.clock.Advance(time.Second)
+		}
+	}
+	t.Fatalf("%s did not end within 60 fake seconds", id)
+	return dashboard.Snapshot{}
+}
+
+func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	ctx := context.Background()
+
+	page, err := tr.Workspaces(ctx, "")
+	if err != nil || len(page.Workspaces) == 0 || page.Workspaces[0].ID != emulator.DefaultWorkspaceID {
+		t.Fatalf("Workspaces: %+v, %v; want the emulator's default workspace", page, err)
+	}
+	first, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Sales 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Sales 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Status != dashboard.StatusSucceeded && !first.Done {
+		t.Errorf("first notebook (201): %+v, want done at once", first)
+	}
+	if got := gjson.GetBytes(first.Result, "displayName").String(); got != "Sales 1" {
+		t.Errorf("first notebook result %s", first.Result)
+	}
+	if second.Done || second.NextPollAt == nil {
+		t.Fatalf("second notebook (202): %+v, want an operation being polled", second)
+	}
+	if first.Label != "Create Notebook “Sales 1”" {
+		t.Errorf("label %q", first.Label)
+	}
+	final := env.waitFinal(t, tr, second.ID)
+	if final.Status != dashboard.StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Sales 2" {
+		t.Fatalf("second notebook final: status %s result %s", final.Status, final.Result)
+	}
+	card := dashboard.NewCard(final, env.clock.Now())
+	if card.Result == nil || card.Result.Name != "Sales 2" || card.Result.Type != "Notebook" || card.Result.ID == "" {
+		t.Errorf("card result %+v", card.Result)
+	}
+}
+
+func TestTrackerFailedOperationCarriesTheError(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	ctx := context.Background()
+	// The emulator alternates 201/202: use up the 201 first.
+	if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Please fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := env.waitFinal(t, tr, s.ID)
+	if final.Status != dashboard.StatusFailed || final.Error == nil || final.Error.ErrorCode == "" || final.Error.Message == "" {
+		t.Fatalf("final %+v error %+v, want Failed with Fabric's error", final, final.Error)
+	}
+	js, _ := json.Marshal(final)
+	for _, field := range []string{"id", "kind", "label", "status", "percentComplete", "createdTimeUtc", "lastUpdatedTimeUtc", "nextPollAt", "attempts", "result", "error"} {
+		if !gjson.GetBytes(js, field).Exists() {
+			t.Errorf("snapshot JSON lacks %q: %s", field, js)
+		}
+	}
+	for _, field := range []string{"errorCode", "message", "requestId", "moreDetails"} {
+		if !gjson.GetBytes(js, "error."+field).Exists() {
+			t.Errorf("snapshot error lacks %q: %s", field, js)
+		}
+	}
+}
+
+func TestTrackerResumesAfterReload(t *testing.T) {
+	env := newEmulatorEnv(t)
+	store := &dashboard.MemoryStorage{}
+	tr, unload := env.tracker(t, store)
+	ctx := context.Background()
+	done, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Kept 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Kept 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unload()
+
+	saved, ok := store.Get(dashboard.StorageKey(env.url + "/v1"))
+	if !ok || strings.Contains(saved, "dev-token") {
+		t.Fatalf("saved operations %q: want them saved, without the bearer token", saved)
+	}
+
+	tr2, _ := env.tracker(t, store)
+	ops := tr2.Operations()
+	if len(ops) != 2 {
+		t.Fatalf("after reload %d operations, want 2: %+v", len(ops), ops)
+	}
+	if ops[0].Label != done.Label || gjson.GetBytes(ops[0].Result, "displayName").String() != "Kept 1" {
+		t.Errorf("restored finished operation: %+v", ops[0])
+	}
+	if ops[1].ID != running.ID || ops[1].Label != running.Label {
+		t.Errorf("restored running operation %+v, want id %s", ops[1], running.ID)
+	}
+	final := env.waitFinal(t, tr2, running.ID)
+	if final.Status != dashboard.StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Kept 2" {
+		t.Errorf("resumed operation ended %s with %s", final.Status, final.Result)
+	}
+
+	tr2.Forget(running.ID)
+	saved, _ = store.Get(dashboard.StorageKey(env.url + "/v1"))
+	if strings.Contains(saved, running.ID) {
+		t.Errorf("forgotten operation still saved: %s", saved)
+	}
+}
+
+func TestTrackerTrackByLocationAndID(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	ctx := context.Background()
+	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "a"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second page (no storage) tracks the same operation by its Location URL and by its id.
+	other, _ := env.tracker(t, nil)
+	for _, ref := range []string{env.url + "/v1/operations/" + s.ID, s.ID} {
+		got, err := other.Track(ctx, ref)
+		if err != nil {
+			t.Fatalf("Track(%q): %v", ref, err)
+		}
+		if got.ID != s.ID || got.Label != "Tracked "+s.ID {
+			t.Errorf("Track(%q) = id %q label %q", ref, got.ID, got.Label)
+		}
+	}
+	final := env.waitFinal(t, other, s.ID)
+	if final.Status != dashboard.StatusSucceeded {
+		t.Errorf("tracked operation ended %s", final.Status)
+	}
+	if _, err := other.Track(ctx, "not a url or id!"); err == nil {
+		t.Error("Track of garbage succeeded")
+	} else if e := dashboard.ErrorOf(err); e.ErrorCode != lro.CodeInvalidResume {
+		t.Errorf("Track of garbage: %+v", e)
+	}
+}
