@@ -268,7 +268,7 @@ func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 		if until.IsZero() {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
+		if err := Sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
 			return err
 		}
 	}
@@ -319,7 +319,7 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 		}
 		d := max(c.backoff(failures), e.RetryAfter)
 		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
-		if err := sleep(ctx, c.opts.Clock, d); err != nil {
+		if err := Sleep(ctx, c.opts.Clock, d); err != nil {
 			return nil, attempts, err
 		}
 	}

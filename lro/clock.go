@@ -1,6 +1,9 @@
 package lro
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Clock is the engine's source of time. Inject a fake (lro/lrotest) in tests so they never sleep.
 type Clock interface {
@@ -32,11 +35,8 @@ type realTimer struct{ t *time.Timer }
 func (t realTimer) C() <-chan time.Time { return t.t.C }
 func (t realTimer) Stop() bool          { return t.t.Stop() }
 
-// sleep waits d on clock c, or until ctx is done.
-func sleep(ctx interface {
-	Done() <-chan struct{}
-	Err() error
-}, c Clock, d time.Duration) error {
+// Sleep waits for d on clock c, or until ctx is done, and returns ctx's error in that case.
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

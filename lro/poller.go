@@ -192,6 +192,14 @@ func (p *Poller) Poll(ctx context.Context) error {
 	resp, sent, err := p.c.exchange(ctx, req)
 	p.attempts += sent
 	now = p.c.opts.Clock.Now()
+	if err != nil && p.noResult(req, err) {
+		st := p.st
+		st.Done = true
+		p.failures = 0
+		p.progress(st, now)
+		p.st = st
+		return nil
+	}
 	if err != nil {
 		return p.failed(err, now)
 	}
@@ -204,6 +212,14 @@ func (p *Poller) Poll(ctx context.Context) error {
 	p.st = st
 	p.next = now.Add(wait)
 	return nil
+}
+
+// noResult reports whether err is Fabric saying the operation has no result (400
+// OperationHasNoResult) in answer to the result fetch. That means done without result: it
+// happens when the final Location pointed at /result anyway, or a /result URL was resumed.
+func (p *Poller) noResult(req *Request, err error) bool {
+	var e *Error
+	return p.st.Kind == KindOperation && req.URL == p.st.ResultURL && errors.As(err, &e) && e.ErrorCode == "OperationHasNoResult"
 }
 
 // failed records a failed request and decides when to try again.
@@ -261,7 +277,7 @@ func (p *Poller) requestURL() string {
 // is not retryable, or ctx's error as soon as ctx is cancelled.
 func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 	for !p.st.Done {
-		if err := sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
+		if err := Sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
 			return nil, err
 		}
 		if err := p.Poll(ctx); err != nil && !IsRetryable(err) {
