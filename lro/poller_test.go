@@ -256,7 +256,7 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + opURL:     {state("Succeeded", resURL, "")},
 				"GET " + resURL:    {fabricErr(400, "OperationHasNoResult")},
 			},
-			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + resURL + " @20s"},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + resURL + " @20s"},
 		},
 		{
 			name:  "job Completed: instance URL kept, result is the job instance",
