@@ -54,6 +54,7 @@ type pollState struct {
 	CreatedTimeUtc     string          `json:"createdTimeUtc,omitempty"`
 	LastUpdatedTimeUtc string          `json:"lastUpdatedTimeUtc,omitempty"`
 	NextPollAt         *time.Time      `json:"nextPollAt,omitempty"`
+	Attempts           int             `json:"attempts,omitempty"`
 	Result             json.RawMessage `json:"result,omitempty"`    // a JSON result
 	ResultBytes        []byte          `json:"resultBin,omitempty"` // a non-JSON result (base64 in the token)
 	Error              *Error          `json:"error,omitempty"`
@@ -83,6 +84,7 @@ func (c *Client) newPoller(st pollState) *Poller {
 		p.next = *st.NextPollAt
 		p.st.NextPollAt = nil
 	}
+	p.attempts, p.st.Attempts = st.Attempts, 0
 	if c.opts.Timeout > 0 {
 		p.deadline = now.Add(c.opts.Timeout)
 	}
@@ -159,6 +161,7 @@ func (p *Poller) Result() ([]byte, error) {
 // poller stands, including the earliest next poll time.
 func (p *Poller) ResumeToken() (string, error) {
 	st := p.st
+	st.Attempts = p.attempts
 	if !st.Done && !p.next.IsZero() {
 		t := p.next.UTC()
 		st.NextPollAt = &t
