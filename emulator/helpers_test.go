@@ -72,17 +72,28 @@ func (e *env) do(method, path, body string) answer {
 
 func (e *env) doToken(token, method, path, body string) answer {
 	e.t.Helper()
+	req := newRequest(method, path, body)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.send(req)
+}
+
+// newRequest builds a request to http://fabric.test.
+func newRequest(method, path, body string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, "http://fabric.test"+path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return req
+}
+
+// send serves req in-process.
+func (e *env) send(req *http.Request) answer {
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
 	res := rec.Result()

@@ -1,0 +1,149 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestAuthentication(t *testing.T) {
+	cases := []struct {
+		name       string
+		header     string
+		wantStatus int
+		wantCode   string
+	}{
+		{name: "no header", header: "", wantStatus: http.StatusUnauthorized, wantCode: "TokenNotProvided"},
+		{name: "empty bearer", header: "Bearer ", wantStatus: http.StatusUnauthorized, wantCode: "TokenNotProvided"},
+		{name: "blank bearer", header: "Bearer    ", wantStatus: http.StatusUnauthorized, wantCode: "TokenNotProvided"},
+		{name: "basic scheme", header: "Basic dXNlcjpwYXNz", wantStatus: http.StatusUnauthorized, wantCode: "TokenNotProvided"},
+		{name: "any token", header: "Bearer dev-token", wantStatus: http.StatusOK},
+		{name: "lower-case scheme", header: "bearer eyJ0eXAi", wantStatus: http.StatusOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Config{})
+			req := newRequest("GET", "/v1/workspaces", "")
+			if tc.header != "" {
+				req.Header.Set("Authorization", tc.header)
+			}
+			a := e.send(req)
+			if tc.wantCode != "" {
+				wantError(t, a, tc.wantStatus, tc.wantCode)
+				if a.header.Get("WWW-Authenticate") == "" {
+					t.Errorf("401 without WWW-Authenticate")
+				}
+				return
+			}
+			if a.status != tc.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", a.status, tc.wantStatus, a.body)
+			}
+		})
+	}
+}
+
+func TestTokenExpiresAfterTTL(t *testing.T) {
+	e := newEnv(t, Config{TokenTTL: 30 * time.Second})
+	if a := e.doToken("token-1", "GET", "/v1/workspaces", ""); a.status != http.StatusOK {
+		t.Fatalf("fresh token: %d %s", a.status, a.body)
+	}
+	e.clock.Advance(29 * time.Second)
+	if a := e.doToken("token-1", "GET", "/v1/workspaces", ""); a.status != http.StatusOK {
+		t.Fatalf("token before its TTL: %d %s", a.status, a.body)
+	}
+	e.clock.Advance(time.Second)
+	op := "/v1/operations/00000000-0000-4000-8000-000000000000"
+	wantError(t, e.doToken("token-1", "GET", op, ""), http.StatusUnauthorized, "TokenExpired")
+	// A refreshed token goes on where the old one stopped.
+	wantError(t, e.doToken("token-2", "GET", op, ""), http.StatusNotFound, "OperationNotFound")
+}
+
+func TestThrottlingPerToken(t *testing.T) {
+	e := newEnv(t, Config{ThrottleLimit: 3, ThrottleWindow: time.Minute, CreateMode: CreateAsync})
+	op := opID(t, e.doToken("a", "POST", notebooksPath(), `{"displayName":"N"}`)) // 1
+	e.clock.Advance(10 * time.Second)
+	if a := e.doToken("a", "GET", "/v1/operations/"+op, ""); a.status != http.StatusOK { // 2
+		t.Fatalf("2nd request: %d", a.status)
+	}
+	if a := e.doToken("a", "GET", "/v1/operations/"+op+"/result", ""); a.status != http.StatusOK { // 3
+		t.Fatalf("3rd request: %d %s", a.status, a.body)
+	}
+	for _, path := range []string{"/v1/operations/" + op, "/v1/operations/" + op + "/result", "/v1/workspaces", "/v1/nothing-here"} {
+		a := e.doToken("a", "GET", path, "")
+		wantError(t, a, http.StatusTooManyRequests, "RequestBlocked")
+		if got := a.header.Get("Retry-After"); got != "50" {
+			t.Errorf("%s: Retry-After = %q, want 50 (seconds to the end of the window)", path, got)
+		}
+	}
+	if a := e.doToken("b", "GET", "/v1/workspaces", ""); a.status != http.StatusOK {
+		t.Errorf("another token is throttled too: %d", a.status)
+	}
+	if a := e.doToken("", "GET", "/_emulator/config", ""); a.status != http.StatusOK {
+		t.Errorf("control endpoint throttled: %d", a.status)
+	}
+	e.clock.Advance(50 * time.Second)
+	if a := e.doToken("a", "GET", "/v1/operations/"+op, ""); a.status != http.StatusOK {
+		t.Errorf("after the window: %d %s", a.status, a.body)
+	}
+}
+
+func TestEveryAnswerHasRequestID(t *testing.T) {
+	e := newEnv(t, Config{})
+	seen := map[string]bool{}
+	for _, a := range []answer{
+		e.do("GET", "/v1/workspaces", ""),
+		e.doToken("", "GET", "/v1/workspaces", ""),
+		e.do("POST", notebooksPath(), `{"displayName":"A"}`),
+		e.do("GET", "/_emulator/config", ""),
+	} {
+		id := a.header.Get("requestId")
+		if !guidRE.MatchString(id) {
+			t.Errorf("requestId %q is not a GUID (status %d)", id, a.status)
+		}
+		if seen[id] {
+			t.Errorf("requestId %q repeated", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestUnknownRoutes(t *testing.T) {
+	cases := []struct {
+		method, path string
+	}{
+		{method: "GET", path: "/v1/nothing"},
+		{method: "PUT", path: "/v1/workspaces"},
+		{method: "GET", path: "/v1/operations//result"},
+		{method: "POST", path: "/v1/operations/x"},
+		{method: "GET", path: "/v1/workspaces/" + ws + "/warehouses"},
+		{method: "GET", path: "/"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			e := newEnv(t, Config{})
+			wantError(t, e.do(tc.method, tc.path, ""), http.StatusNotFound, "EntityNotFound")
+		})
+	}
+}
+
+func TestRetryAfterIsWholeSeconds(t *testing.T) {
+	cases := []struct {
+		retryAfter time.Duration
+		want       int
+	}{
+		{retryAfter: 0, want: 2},
+		{retryAfter: 30 * time.Second, want: 30},
+		{retryAfter: 1500 * time.Millisecond, want: 2},
+		{retryAfter: time.Millisecond, want: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.retryAfter.String(), func(t *testing.T) {
+			e := newEnv(t, Config{RetryAfter: tc.retryAfter, CreateMode: CreateAsync})
+			a := e.do("POST", notebooksPath(), `{"displayName":"N"}`)
+			if got := a.header.Get("Retry-After"); got != strconv.Itoa(tc.want) {
+				t.Errorf("Retry-After = %q, want %d", got, tc.want)
+			}
+		})
+	}
+}

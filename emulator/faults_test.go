@@ -1,0 +1,364 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recordingSleeper is the injected Sleep: it records the delays and returns at once.
+type recordingSleeper struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (r *recordingSleeper) Sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delays = append(r.delays, d)
+	return ctx.Err()
+}
+
+func TestFaultsThatAnswerInstead(t *testing.T) {
+	cases := []struct {
+		kind       FaultKind
+		rule       FaultRule
+		wantStatus int
+		wantCode   string
+		wantRetry  string
+	}{
+		{kind: FaultThrottle, wantStatus: 429, wantCode: "RequestBlocked", wantRetry: "2"},
+		{kind: FaultThrottle, rule: FaultRule{RetryAfterSeconds: 55}, wantStatus: 429, wantCode: "RequestBlocked", wantRetry: "55"},
+		{kind: FaultInternalError, wantStatus: 500, wantCode: "UnknownError"},
+		{kind: FaultUnavailable, wantStatus: 503, wantCode: "ServiceUnavailable", wantRetry: "2"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s retry %d", tc.kind, tc.rule.RetryAfterSeconds), func(t *testing.T) {
+			rule := tc.rule
+			rule.Kind, rule.PathPrefix, rule.Count = tc.kind, "/v1/operations", 1
+			e := newEnv(t, Config{CreateMode: CreateAsync, Faults: []FaultRule{rule}})
+			op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`)) // not matched
+			a := e.do("GET", "/v1/operations/"+op, "")
+			wantError(t, a, tc.wantStatus, tc.wantCode)
+			if got := a.header.Get("Retry-After"); got != tc.wantRetry {
+				t.Errorf("Retry-After %q, want %q", got, tc.wantRetry)
+			}
+			if a := e.do("GET", "/v1/operations/"+op, ""); a.status != 200 {
+				t.Errorf("after count ran out: %d", a.status)
+			}
+		})
+	}
+}
+
+func TestThrottleStormThenPass(t *testing.T) {
+	e := newEnv(t, Config{CreateMode: CreateAsync})
+	op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`))
+	put := e.doToken("", "PUT", "/_emulator/faults", `{"rules":[{"kind":"429","method":"GET","pathPrefix":"/v1/operations","count":3,"retryAfterSeconds":1}]}`)
+	if put.status != 200 {
+		t.Fatalf("PUT faults: %d %s", put.status, put.body)
+	}
+	var got []int
+	for range 5 {
+		got = append(got, e.do("GET", "/v1/operations/"+op, "").status)
+	}
+	if fmt.Sprint(got) != "[429 429 429 200 200]" {
+		t.Errorf("statuses %v", got)
+	}
+	var list struct {
+		Rules []FaultStatus `json:"rules"`
+	}
+	if err := json.Unmarshal(e.doToken("", "GET", "/_emulator/faults", "").body, &list); err != nil || len(list.Rules) != 1 {
+		t.Fatalf("GET faults: %v %+v", err, list)
+	}
+	if r := list.Rules[0]; r.Seen != 5 || r.Fired != 3 || r.Remaining != 0 {
+		t.Errorf("counters %+v", r)
+	}
+}
+
+func TestFaultMatching(t *testing.T) {
+	cases := []struct {
+		name string
+		rule FaultRule
+		reqs []string // "METHOD path"
+		want []int
+	}{
+		{name: "method filter", rule: FaultRule{Kind: FaultInternalError, Method: "post"},
+			reqs: []string{"GET /v1/workspaces", "POST /v1/workspaces", "GET /v1/workspaces"}, want: []int{200, 500, 200}},
+		{name: "path prefix", rule: FaultRule{Kind: FaultInternalError, PathPrefix: "/v1/workspaces/" + ws},
+			reqs: []string{"GET /v1/workspaces", "GET /v1/workspaces/" + ws, "GET /v1/workspaces/" + ws + "/items"}, want: []int{200, 500, 500}},
+		{name: "after and count", rule: FaultRule{Kind: FaultUnavailable, After: 2, Count: 2},
+			reqs: []string{"GET /v1/workspaces", "GET /v1/workspaces", "GET /v1/workspaces", "GET /v1/workspaces", "GET /v1/workspaces"}, want: []int{200, 200, 503, 503, 200}},
+		{name: "control endpoint never faulted", rule: FaultRule{Kind: FaultInternalError},
+			reqs: []string{"GET /_emulator/faults", "GET /v1/workspaces"}, want: []int{200, 500}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Config{Faults: []FaultRule{tc.rule}})
+			var got []int
+			for _, r := range tc.reqs {
+				method, path, _ := strings.Cut(r, " ")
+				body := ""
+				if method == "POST" {
+					body = `{"displayName":"W` + strconv.Itoa(len(got)) + `"}`
+				}
+				got = append(got, e.do(method, path, body).status)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("statuses %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestProbabilisticFaultsAreReproducible(t *testing.T) {
+	pattern := func(seed uint64) string {
+		e := newEnv(t, Config{Seed: seed, Faults: []FaultRule{{Kind: FaultInternalError, Probability: 0.5}}})
+		var b strings.Builder
+		for range 40 {
+			if e.do("GET", "/v1/workspaces", "").status == 500 {
+				b.WriteByte('x')
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		return b.String()
+	}
+	a, b, c := pattern(7), pattern(7), pattern(8)
+	if a != b {
+		t.Errorf("same seed, different faults:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Errorf("different seeds, same faults: %s", a)
+	}
+	if n := strings.Count(a, "x"); n < 8 || n > 32 {
+		t.Errorf("%d of 40 faulted with probability 0.5: %s", n, a)
+	}
+}
+
+func TestFaultsThatChangeTheAnswer(t *testing.T) {
+	cases := []struct {
+		name  string
+		rule  FaultRule
+		check func(t *testing.T, e *env, a answer)
+	}{
+		{name: "malformed JSON keeps status", rule: FaultRule{Kind: FaultMalformedJSON, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				if a.status != 200 || json.Valid(a.body) || len(a.body) == 0 {
+					t.Errorf("status %d body %q; want 200 and broken JSON", a.status, a.body)
+				}
+			}},
+		{name: "no Retry-After", rule: FaultRule{Kind: FaultNoRetryAfter, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				if a.status != 200 || a.header.Get("Retry-After") != "" || a.header.Get("Location") == "" {
+					t.Errorf("status %d headers %v", a.status, a.header)
+				}
+			}},
+		{name: "Retry-After as HTTP date", rule: FaultRule{Kind: FaultRetryAfterDate, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				when, err := http.ParseTime(a.header.Get("Retry-After"))
+				if err != nil {
+					t.Fatalf("Retry-After %q is not an HTTP date: %v", a.header.Get("Retry-After"), err)
+				}
+				if want := e.clock.Now().Add(2 * time.Second).Truncate(time.Second); !when.Equal(want) {
+					t.Errorf("Retry-After %s, want %s", when, want)
+				}
+			}},
+		{name: "slow waits through the injected sleeper", rule: FaultRule{Kind: FaultSlow, PathPrefix: "/v1/operations", Delay: Duration(90 * time.Second)},
+			check: func(t *testing.T, e *env, a answer) {
+				if a.status != 200 || a.json(t)["status"] != "NotStarted" {
+					t.Errorf("slow answer %d %s", a.status, a.body)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sleeper := &recordingSleeper{}
+			e := newEnv(t, Config{CreateMode: CreateAsync, Sleep: sleeper.Sleep, Faults: []FaultRule{tc.rule}})
+			op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`))
+			tc.check(t, e, e.do("GET", "/v1/operations/"+op, ""))
+			if tc.rule.Kind == FaultSlow && fmt.Sprint(sleeper.delays) != "[1m30s]" {
+				t.Errorf("sleeper saw %v, want [1m30s]", sleeper.delays)
+			}
+		})
+	}
+}
+
+func TestSlowFaultStopsWhenTheClientLeaves(t *testing.T) {
+	e := newEnv(t, Config{Faults: []FaultRule{{Kind: FaultSlow}}, Sleep: func(ctx context.Context, d time.Duration) error {
+		if d != DefaultSlowDelay {
+			t.Errorf("delay %s, want the default %s", d, DefaultSlowDelay)
+		}
+		return context.Canceled
+	}})
+	a := e.do("GET", "/v1/workspaces", "")
+	if a.status == http.StatusOK && len(a.body) > 0 {
+		t.Errorf("answered after the client left: %d %s", a.status, a.body)
+	}
+}
+
+func TestDefaultSleeperHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := timerSleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("timerSleep = %v, want context.Canceled", err)
+	}
+	if err := timerSleep(context.Background(), time.Nanosecond); err != nil {
+		t.Errorf("timerSleep = %v", err)
+	}
+}
+
+func TestDroppedConnections(t *testing.T) {
+	cases := []struct {
+		kind        FaultKind
+		wantCreated bool
+	}{
+		{kind: FaultDrop, wantCreated: false},
+		{kind: FaultDropAfter, wantCreated: true},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			clock := newFakeClock()
+			srv := New(Config{Now: clock.Now, CreateMode: CreateSync,
+				Faults: []FaultRule{{Kind: tc.kind, Method: "POST", Count: 1}}})
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			client := ts.Client()
+			call := func(method, path, body string) (*http.Response, error) {
+				req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer dev-token")
+				return client.Do(req)
+			}
+			res, err := call("POST", notebooksPath(), `{"displayName":"Dropped"}`)
+			if err == nil {
+				res.Body.Close()
+				t.Fatalf("the dropped request got an answer: %d", res.StatusCode)
+			}
+			res, err = call("GET", notebooksPath(), "")
+			if err != nil {
+				t.Fatalf("list after the drop: %v", err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if created := strings.Contains(string(b), "Dropped"); created != tc.wantCreated {
+				t.Errorf("item created = %v, want %v: %s", created, tc.wantCreated, b)
+			}
+		})
+	}
+}
+
+func TestDropWithoutHijackAborts(t *testing.T) {
+	e := newEnv(t, Config{Faults: []FaultRule{{Kind: FaultDrop}}})
+	defer func() {
+		if r := recover(); r != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler", r)
+		}
+	}()
+	e.do("GET", "/v1/workspaces", "") // httptest.ResponseRecorder cannot be hijacked
+}
+
+func TestRegionalLocation(t *testing.T) {
+	clock := newFakeClock()
+	var regional *httptest.Server
+	srv := New(Config{Now: clock.Now, CreateMode: CreateAsync,
+		Faults: []FaultRule{{Kind: FaultRegionalLocation}}})
+	regional = httptest.NewServer(srv)
+	defer regional.Close()
+	primary := httptest.NewServer(srv)
+	defer primary.Close()
+	// The regional host is known only once its listener runs: set it at run time.
+	put, _ := http.NewRequest("PUT", primary.URL+"/_emulator/config", strings.NewReader(`{"regionalBaseUrl":"`+regional.URL+`"}`))
+	if res, err := http.DefaultClient.Do(put); err != nil || res.StatusCode != 200 {
+		t.Fatalf("PUT config: %v %v", err, res)
+	}
+
+	get := func(method, u, body string) *http.Response {
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer dev-token")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	res := get("POST", primary.URL+notebooksPath(), `{"displayName":"N"}`)
+	loc := res.Header.Get("Location")
+	if !strings.HasPrefix(loc, regional.URL+"/v1/operations/") {
+		t.Fatalf("Location %q, want it on the regional host %s", loc, regional.URL)
+	}
+	clock.Advance(DefaultOperationDuration)
+	res = get("GET", loc, "")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Location"), regional.URL+"/v1/operations/") || !strings.HasSuffix(res.Header.Get("Location"), "/result") {
+		t.Errorf("state on the regional host: %d Location %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res = get("GET", res.Header.Get("Location"), ""); res.StatusCode != 200 {
+		t.Errorf("result on the regional host: %d", res.StatusCode)
+	}
+}
+
+func TestParseFaultRule(t *testing.T) {
+	cases := []struct {
+		spec    string
+		want    FaultRule
+		wantErr string
+	}{
+		{spec: "kind=429,path=/v1/operations,count=3", want: FaultRule{Kind: FaultThrottle, PathPrefix: "/v1/operations", Count: 3}},
+		{spec: "kind=slow, delay=250ms ,method=GET", want: FaultRule{Kind: FaultSlow, Delay: Duration(250 * time.Millisecond), Method: "GET"}},
+		{spec: "kind=503,after=2,p=0.25,retryAfter=55", want: FaultRule{Kind: FaultUnavailable, After: 2, Probability: 0.25, RetryAfterSeconds: 55}},
+		{spec: "kind=regionalLocation", want: FaultRule{Kind: FaultRegionalLocation}},
+		{spec: "kind=teapot", wantErr: "unknown fault kind"},
+		{spec: "count=3", wantErr: "unknown fault kind"},
+		{spec: "kind=429,count=x", wantErr: "count"},
+		{spec: "kind=429,colour=red", wantErr: "unknown key"},
+		{spec: "kind=429,p=2", wantErr: "probability"},
+		{spec: "kind=429,count=-1", wantErr: "negative"},
+		{spec: "kind", wantErr: "not key=value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.spec, func(t *testing.T) {
+			got, err := ParseFaultRule(tc.spec)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{in: `"1.5s"`, want: 1500 * time.Millisecond},
+		{in: `2`, want: 2 * time.Second},
+		{in: `"soon"`, wantErr: true},
+		{in: `true`, wantErr: true},
+	}
+	for _, tc := range cases {
+		var d Duration
+		err := json.Unmarshal([]byte(tc.in), &d)
+		if (err != nil) != tc.wantErr || (!tc.wantErr && time.Duration(d) != tc.want) {
+			t.Errorf("%s: got %v, %v", tc.in, time.Duration(d), err)
+		}
+	}
+	if b, _ := json.Marshal(Duration(time.Minute)); string(b) != `"1m0s"` {
+		t.Errorf("marshal: %s", b)
+	}
+}
