@@ -50,7 +50,9 @@ func TestJobLifecycle(t *testing.T) {
 		{name: "job type in the path", itemName: "NB",
 			runPath: func(id string) string { return "/v1/workspaces/" + ws + "/items/" + id + "/jobs/RunNotebook/instances" }},
 		{name: "older query form", itemName: "NB",
-			runPath: func(id string) string { return "/v1/workspaces/" + ws + "/items/" + id + "/jobs/instances?jobType=RunNotebook" }},
+			runPath: func(id string) string {
+				return "/v1/workspaces/" + ws + "/items/" + id + "/jobs/instances?jobType=RunNotebook"
+			}},
 		{name: "typed notebook route", itemName: "NB",
 			runPath: func(id string) string { return notebooksPath() + "/" + id + "/jobs/execute/instances?beta=false" }},
 		{name: "failing job type", itemName: "NB", wantFailure: true,
