@@ -38,13 +38,9 @@ func (e *env) jobStatus(instance string) map[string]any {
 
 func TestJobLifecycle(t *testing.T) {
 	cases := []struct {
-		name     string
-		runPath  func(item string) string
-		itemName string
-		steps    []struct {
-			at   time.Duration
-			want string
-		}
+		name        string
+		runPath     func(item string) string
+		itemName    string
 		wantFailure bool
 	}{
 		{name: "job type in the path", itemName: "NB",

@@ -57,9 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		faults   faultFlags
 		mode     string
 		listen   = fs.String("listen", "127.0.0.1:8790", "address to listen on (host:port)")
-		quiet    = fs.Bool("quiet", false, "do not log one line per request")
+		quiet    = fs.Bool("quiet", false, "do not log one line per request (default false: log)")
 		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
-		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (0: no throttling)")
+		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
 		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
 		seed     = fs.Uint64("seed", 1, "seed of the ID and fault generators (same seed, same run)")
 	)
@@ -67,11 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
 	fs.StringVar(&mode, "create-mode", string(emulator.CreateAlternate), "201 or 202 on create: alternate (1st 201, 2nd 202, ...), sync, async, definition (202 iff a definition is sent)")
 	fs.StringVar(&cfg.FailPattern, "fail-pattern", emulator.DefaultFailPattern, "regexp: items whose displayName matches end in a Failed operation; jobs whose jobType or item name matches end Failed")
-	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 0, "a bearer token expires this long after its first use: 401 TokenExpired (0: never)")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 0, "a bearer token expires this long after its first use: 401 TokenExpired (default 0: never)")
 	fs.DurationVar(&cfg.ThrottleWindow, "throttle-window", emulator.DefaultThrottleWindow, "throttling window of --throttle-limit")
-	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at")
+	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at (default none; also settable via PUT /_emulator/config)")
 	fs.StringVar(&cfg.Scheme, "scheme", "http", "scheme of the absolute Location URLs (they use the request's Host)")
-	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N]")
+	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N] (default none)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
