@@ -1,0 +1,218 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/lro"
+	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
+	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+)
+
+// registry is the object set as globalThis.__fabricLRO: {open(options) -> Promise<api>}.
+func registry() js.Value {
+	reg := js.Global().Get("Object").New()
+	reg.Set("open", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		opts := arg(args, 0)
+		return promise(func() (any, error) {
+			inst, err := open(opts)
+			if err != nil {
+				return nil, err
+			}
+			return inst.object(), nil
+		})
+	}))
+	return reg
+}
+
+// instance is one load(): an engine connected to one API base.
+type instance struct {
+	apiBase string
+	tracker *dashboard.Tracker
+}
+
+// open validates options and starts an engine: {apiBase, getToken, persist}.
+func open(opts js.Value) (*instance, error) {
+	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
+	if u, err := url.Parse(apiBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &lro.Error{ErrorCode: "InvalidApiBase", Message: "apiBase must be an absolute http(s) URL ending in /v1, such as http://127.0.0.1:8787/v1; got " + quote(apiBase)}
+	}
+	getToken := opts.Get("getToken")
+	if getToken.Type() != js.TypeFunction {
+		return nil, &lro.Error{ErrorCode: "InvalidTokenSource", Message: "getToken must be an async function returning a bearer token"}
+	}
+	token := lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
+		arg := js.Global().Get("Object").New()
+		arg.Set("refresh", refresh)
+		v, err := await(getToken.Invoke(arg))
+		if err != nil {
+			return "", err
+		}
+		if v.Type() != js.TypeString || v.String() == "" {
+			return "", errors.New("getToken returned no token")
+		}
+		return v.String(), nil
+	})
+	client := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: token})
+	sched := lro.NewScheduler(client, lro.SchedulerOptions{})
+	go sched.Run(context.Background()) // for the life of the page
+
+	var store dashboard.Storage
+	if p := opts.Get("persist"); p.IsUndefined() || p.Truthy() {
+		if ls, ok := localStorage(); ok {
+			store = ls
+		}
+	}
+	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store})
+	return &instance{apiBase: apiBase, tracker: tr}, nil
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// method adds a JS method to obj.
+func method(obj js.Value, name string, fn func(args []js.Value) any) {
+	obj.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) any { return fn(args) }))
+}
+
+// snapshotPromise resolves to the snapshot f returns, as the JS API's snapshot JSON.
+func snapshotPromise(f func(ctx context.Context) (dashboard.Snapshot, error)) js.Value {
+	return promise(func() (any, error) {
+		s, err := f(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return toJSON(s)
+	})
+}
+
+// object is the JS API of the instance (see web/fabric-lro.js).
+func (in *instance) object() js.Value {
+	obj := js.Global().Get("Object").New()
+	t := in.tracker
+	method(obj, "createItem", func(args []js.Value) any {
+		ws, item := arg(args, 0), arg(args, 1)
+		req := dashboard.ItemRequest{
+			Type:        str(item, "type"),
+			DisplayName: str(item, "displayName"),
+			Description: str(item, "description"),
+		}
+		if item.Type() == js.TypeObject {
+			if def := jsonOf(item.Get("definition")); def != "" {
+				req.Definition = []byte(def)
+			}
+		}
+		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) {
+			if ws.Type() != js.TypeString || ws.String() == "" || req.Type == "" || req.DisplayName == "" {
+				return dashboard.Snapshot{}, &lro.Error{ErrorCode: "InvalidRequest", Message: "createItem(workspaceId, {type, displayName}) needs a workspace id, an item type and a display name"}
+			}
+			return t.CreateItem(ctx, ws.String(), req)
+		})
+	})
+	method(obj, "runJob", func(args []js.Value) any {
+		ws, item, jobType := arg(args, 0), arg(args, 1), arg(args, 2)
+		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) {
+			if ws.Type() != js.TypeString || item.Type() != js.TypeString || jobType.Type() != js.TypeString {
+				return dashboard.Snapshot{}, &lro.Error{ErrorCode: "InvalidRequest", Message: "runJob(workspaceId, itemId, jobType) needs three strings"}
+			}
+			return t.RunJob(ctx, ws.String(), item.String(), jobType.String())
+		})
+	})
+	method(obj, "track", func(args []js.Value) any {
+		ref := arg(args, 0)
+		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) {
+			if ref.Type() != js.TypeString {
+				return dashboard.Snapshot{}, &lro.Error{ErrorCode: "InvalidRequest", Message: "track(operationIdOrLocationUrl) needs a string"}
+			}
+			return t.Track(ctx, ref.String())
+		})
+	})
+	method(obj, "wait", func(args []js.Value) any {
+		id := jsStringArg(args, 0)
+		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) { return t.Wait(ctx, id) })
+	})
+	method(obj, "cancel", func(args []js.Value) any {
+		id := jsStringArg(args, 0)
+		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) {
+			if err := t.Cancel(ctx, id); err != nil {
+				return dashboard.Snapshot{}, err
+			}
+			s, _ := t.Snapshot(id)
+			return s, nil
+		})
+	})
+	method(obj, "forget", func(args []js.Value) any {
+		t.Forget(jsStringArg(args, 0))
+		return nil
+	})
+	method(obj, "operations", func([]js.Value) any {
+		v, _ := toJSON(t.Operations())
+		return v
+	})
+	method(obj, "subscribe", func(args []js.Value) any {
+		fn := arg(args, 0)
+		if fn.Type() != js.TypeFunction {
+			return js.Global().Get("Function").New() // nothing to unsubscribe
+		}
+		unsub := t.Subscribe(func(s dashboard.Snapshot) {
+			if v, err := toJSON(s); err == nil {
+				fn.Invoke(v)
+			}
+		})
+		var off js.Func
+		off = js.FuncOf(func(js.Value, []js.Value) any {
+			unsub()
+			off.Release()
+			return nil
+		})
+		return off
+	})
+	method(obj, "mount", func(args []js.Value) any {
+		in.mount(arg(args, 0), arg(args, 1))
+		return nil
+	})
+	obj.Set("apiBase", in.apiBase)
+	return obj
+}
+
+func jsStringArg(args []js.Value, i int) string {
+	if v := arg(args, i); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+// mount renders the dashboard into element. page (optional, used by index.html) turns on the
+// settings panel: {settings: true, apiBase, token, onSettings(apiBase, token)}.
+func (in *instance) mount(element, page js.Value) {
+	if element.Type() != js.TypeObject {
+		return
+	}
+	cfg := dashboard.Config{}
+	if page.Type() == js.TypeObject && page.Get("settings").Truthy() {
+		token := str(page, "token")
+		onSettings := page.Get("onSettings")
+		cfg.Settings = true
+		cfg.APIBase = in.apiBase
+		cfg.Token = token
+		cfg.HasToken = func() bool { return token != "" }
+		cfg.OnSettings = func(apiBase, tok string) {
+			token = strings.TrimSpace(tok)
+			if onSettings.Type() == js.TypeFunction {
+				onSettings.Invoke(apiBase, token)
+			}
+		}
+	}
+	app := dashboard.NewApp(in.tracker, cfg)
+	app.Mount(newPage(), wrap(element))
+	go func() {
+		for range time.Tick(time.Second) {
+			app.Tick()
+		}
+	}()
+}

@@ -1,0 +1,290 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"syscall/js"
+	"testing"
+)
+
+// fakeFabric replaces globalThis.fetch with scripted Fabric answers for the life of a test.
+type fakeFabric struct {
+	mu       sync.Mutex
+	auth     []string // Authorization headers seen
+	requests []string // "METHOD URL"
+	bodies   []string
+	polls    int
+}
+
+func installFakeFabric(t *testing.T) *fakeFabric {
+	t.Helper()
+	f := &fakeFabric{}
+	old := js.Global().Get("fetch")
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		url, init := args[0].String(), args[1]
+		method := init.Get("method").String()
+		f.mu.Lock()
+		f.auth = append(f.auth, init.Get("headers").Call("get", "authorization").String())
+		f.requests = append(f.requests, method+" "+url)
+		if b := init.Get("body"); !b.IsUndefined() {
+			f.bodies = append(f.bodies, js.Global().Get("TextDecoder").New().Call("decode", b).String())
+		}
+		status, headers, body := f.answer(method, url)
+		f.mu.Unlock()
+		h := js.Global().Get("Object").New()
+		for k, v := range headers {
+			h.Set(k, v)
+		}
+		opts := js.Global().Get("Object").New()
+		opts.Set("status", status)
+		opts.Set("headers", h)
+		var b any = body
+		if body == "" {
+			b = nil
+		}
+		return js.Global().Get("Promise").Call("resolve", js.Global().Get("Response").New(b, opts))
+	})
+	js.Global().Set("fetch", fn)
+	t.Cleanup(func() {
+		js.Global().Set("fetch", old)
+		fn.Release()
+	})
+	return f
+}
+
+const fakeBase = "https://proxy.test/v1"
+
+// answer plays Fabric: create answers 202, the operation runs for one poll, then succeeds
+// with a result. f.mu is held.
+func (f *fakeFabric) answer(method, url string) (int, map[string]string, string) {
+	switch {
+	case method == "GET" && url == fakeBase+"/workspaces":
+		return 200, nil, `{"value":[{"id":"ws-1","displayName":"One","type":"Workspace"}]}`
+	case method == "POST" && url == fakeBase+"/workspaces/ws-1/items":
+		return 202, map[string]string{"Location": fakeBase + "/operations/op-1", "x-ms-operation-id": "op-1", "Retry-After": "0"}, ""
+	case method == "GET" && url == fakeBase+"/operations/op-1":
+		f.polls++
+		if f.polls == 1 {
+			return 200, map[string]string{"Location": fakeBase + "/operations/op-1", "Retry-After": "0"},
+				`{"status":"Running","createdTimeUtc":"2026-01-01T00:00:00Z","lastUpdatedTimeUtc":"2026-01-01T00:00:01Z","percentComplete":50}`
+		}
+		return 200, map[string]string{"Location": fakeBase + "/operations/op-1/result"},
+			`{"status":"Succeeded","createdTimeUtc":"2026-01-01T00:00:00Z","lastUpdatedTimeUtc":"2026-01-01T00:00:03Z","percentComplete":100}`
+	case method == "GET" && url == fakeBase+"/operations/op-1/result":
+		return 200, nil, `{"id":"item-1","type":"Notebook","displayName":"Sales","workspaceId":"ws-1"}`
+	}
+	return 404, map[string]string{"x-ms-public-api-error-code": "EntityNotFound"}, `{"errorCode":"EntityNotFound","message":"not scripted","requestId":"rq-404"}`
+}
+
+// call invokes a method of a JS object and waits for the promise it returns.
+func call(t *testing.T, obj js.Value, name string, args ...any) (js.Value, error) {
+	t.Helper()
+	return await(obj.Call(name, args...))
+}
+
+func jsonText(v js.Value) string { return js.Global().Get("JSON").Call("stringify", v).String() }
+
+// openAPI opens an instance on the fake Fabric with token "tok-1".
+func openAPI(t *testing.T, extra map[string]any) js.Value {
+	t.Helper()
+	opts := js.Global().Get("Object").New()
+	opts.Set("apiBase", fakeBase)
+	getToken := js.FuncOf(func(js.Value, []js.Value) any {
+		return js.Global().Get("Promise").Call("resolve", "tok-1")
+	})
+	t.Cleanup(getToken.Release)
+	opts.Set("getToken", getToken)
+	for k, v := range extra {
+		opts.Set(k, v)
+	}
+	api, err := await(registry().Call("open", opts))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return api
+}
+
+func TestOpenRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		apiBase any
+		token   bool
+		want    string
+	}{
+		{name: "no apiBase", apiBase: nil, token: true, want: "InvalidApiBase"},
+		{name: "relative apiBase", apiBase: "/v1", token: true, want: "InvalidApiBase"},
+		{name: "not http", apiBase: "ftp://x/v1", token: true, want: "InvalidApiBase"},
+		{name: "no getToken", apiBase: fakeBase, token: false, want: "InvalidTokenSource"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := js.Global().Get("Object").New()
+			if tt.apiBase != nil {
+				opts.Set("apiBase", tt.apiBase)
+			}
+			if tt.token {
+				fn := js.FuncOf(func(js.Value, []js.Value) any { return "x" })
+				defer fn.Release()
+				opts.Set("getToken", fn)
+			}
+			p := registry().Call("open", opts)
+			// Read the rejection's errorCode through JS, as a caller would.
+			var code string
+			done := make(chan struct{})
+			onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+				code = args[0].Get("errorCode").String()
+				close(done)
+				return nil
+			})
+			onOK := js.FuncOf(func(js.Value, []js.Value) any { close(done); return nil })
+			defer onErr.Release()
+			defer onOK.Release()
+			p.Call("then", onOK, onErr)
+			<-done
+			if code != tt.want {
+				t.Errorf("open rejected with errorCode %q, want %q", code, tt.want)
+			}
+		})
+	}
+}
+
+func TestCreateItemWaitAndSubscribe(t *testing.T) {
+	fab := installFakeFabric(t)
+	api := openAPI(t, map[string]any{"persist": false})
+
+	var mu sync.Mutex
+	var seen []string
+	sub := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		mu.Lock()
+		seen = append(seen, args[0].Get("status").String())
+		mu.Unlock()
+		return nil
+	})
+	defer sub.Release()
+	unsubscribe := api.Call("subscribe", sub)
+	if unsubscribe.Type() != js.TypeFunction {
+		t.Fatalf("subscribe returned %v, want a function", unsubscribe.Type())
+	}
+
+	item := js.Global().Get("Object").New()
+	item.Set("type", "Notebook")
+	item.Set("displayName", "Sales")
+	item.Set("description", "from the test")
+	first, err := call(t, api, "createItem", "ws-1", item)
+	if err != nil {
+		t.Fatalf("createItem: %v", err)
+	}
+	if got := first.Get("id").String(); got != "op-1" {
+		t.Errorf("createItem resolved to id %q, want op-1", got)
+	}
+	if got := first.Get("kind").String(); got != "operation" {
+		t.Errorf("kind %q", got)
+	}
+	final, err := call(t, api, "wait", "op-1")
+	if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	var snap map[string]any
+	if err := json.Unmarshal([]byte(jsonText(final)), &snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "kind", "label", "status", "percentComplete", "createdTimeUtc", "lastUpdatedTimeUtc", "nextPollAt", "attempts", "result", "error"} {
+		if _, ok := snap[k]; !ok {
+			t.Errorf("final snapshot lacks %q: %s", k, jsonText(final))
+		}
+	}
+	if len(snap) != 11 {
+		t.Errorf("final snapshot has %d fields, want exactly 11: %s", len(snap), jsonText(final))
+	}
+	if snap["status"] != "Succeeded" || snap["nextPollAt"] != nil || snap["error"] != nil {
+		t.Errorf("final snapshot %s", jsonText(final))
+	}
+	if got := final.Get("result").Get("displayName").String(); got != "Sales" {
+		t.Errorf("result displayName %q", got)
+	}
+	if got := api.Call("operations").Length(); got != 1 {
+		t.Errorf("operations() has %d entries, want 1", got)
+	}
+
+	fab.mu.Lock()
+	for _, a := range fab.auth {
+		if a != "Bearer tok-1" {
+			t.Errorf("Authorization %q, want the token from getToken", a)
+		}
+	}
+	if len(fab.bodies) != 1 || !strings.Contains(fab.bodies[0], `"displayName":"Sales"`) || !strings.Contains(fab.bodies[0], `"description":"from the test"`) {
+		t.Errorf("create body %q", fab.bodies)
+	}
+	fab.mu.Unlock()
+
+	mu.Lock()
+	got := strings.Join(seen, ",")
+	mu.Unlock()
+	if !strings.HasSuffix(got, "Succeeded") || !strings.Contains(got, "Running") {
+		t.Errorf("subscriber saw %q, want Running then Succeeded", got)
+	}
+	unsubscribe.Invoke()
+}
+
+func TestTrackUnknownAndBadInput(t *testing.T) {
+	installFakeFabric(t)
+	api := openAPI(t, map[string]any{"persist": false})
+	if _, err := call(t, api, "track", 42); err == nil || !strings.Contains(err.Error(), "InvalidRequest") {
+		t.Errorf("track(42): %v, want InvalidRequest", err)
+	}
+	item := js.Global().Get("Object").New()
+	if _, err := call(t, api, "createItem", "ws-1", item); err == nil || !strings.Contains(err.Error(), "InvalidRequest") {
+		t.Errorf("createItem without type: %v, want InvalidRequest", err)
+	}
+	if _, err := call(t, api, "wait", "nope"); err == nil || !strings.Contains(err.Error(), "OperationNotTracked") {
+		t.Errorf("wait(unknown): %v, want OperationNotTracked", err)
+	}
+}
+
+func TestOperationsPersistAcrossInstances(t *testing.T) {
+	installFakeFabric(t)
+	// A localStorage stand-in backed by a JS Map.
+	m := js.Global().Get("Map").New()
+	ls := js.Global().Get("Object").New()
+	get := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		if !m.Call("has", a[0]).Bool() {
+			return js.Null()
+		}
+		return m.Call("get", a[0])
+	})
+	set := js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("set", a[0], a[1]); return nil })
+	del := js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("delete", a[0]); return nil })
+	defer get.Release()
+	defer set.Release()
+	defer del.Release()
+	ls.Set("getItem", get)
+	ls.Set("setItem", set)
+	ls.Set("removeItem", del)
+	js.Global().Set("localStorage", ls)
+	defer js.Global().Delete("localStorage")
+
+	api := openAPI(t, nil)
+	item := js.Global().Get("Object").New()
+	item.Set("type", "Notebook")
+	item.Set("displayName", "Sales")
+	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(t, api, "wait", "op-1"); err != nil {
+		t.Fatal(err)
+	}
+	saved := m.Call("get", "fabric-lro/operations "+fakeBase)
+	if saved.Type() != js.TypeString || strings.Contains(saved.String(), "tok-1") {
+		t.Fatalf("saved %v: want the operation, never the token", saved)
+	}
+
+	again := openAPI(t, nil) // a reload
+	ops := again.Call("operations")
+	if ops.Length() != 1 || ops.Index(0).Get("status").String() != "Succeeded" ||
+		ops.Index(0).Get("result").Get("displayName").String() != "Sales" {
+		t.Errorf("after reload operations() = %s", jsonText(ops))
+	}
+}

@@ -1,0 +1,126 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"syscall/js"
+
+	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+)
+
+// promise returns a JS Promise settled by f, which runs in its own goroutine (a JS callback
+// must never block).
+func promise(f func() (any, error)) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			v, err := f()
+			if err != nil {
+				reject.Invoke(jsError(err))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return nil
+	})
+	p := js.Global().Get("Promise").New(executor)
+	executor.Release()
+	return p
+}
+
+// await waits for a JS promise (or plain value) from a goroutine that is not a JS callback.
+func await(v js.Value) (js.Value, error) {
+	if v.Type() != js.TypeObject || v.Get("then").Type() != js.TypeFunction {
+		return v, nil
+	}
+	type outcome struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan outcome, 1)
+	onOK := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- outcome{v: arg(args, 0)}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- outcome{err: errors.New(jsString(arg(args, 0)))}
+		return nil
+	})
+	v.Call("then", onOK, onErr)
+	o := <-ch
+	onOK.Release()
+	onErr.Release()
+	return o.v, o.err
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+// jsString is how a thrown JS value reads: an Error's message, or the value as a string.
+func jsString(v js.Value) string {
+	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
+		return v.Get("message").String()
+	}
+	if v.IsUndefined() || v.IsNull() {
+		return "unknown error"
+	}
+	return js.Global().Call("String", v).String()
+}
+
+// jsError is err as a JS Error carrying Fabric's ErrorResponse fields: errorCode, message,
+// requestId and moreDetails.
+func jsError(err error) js.Value {
+	e := dashboard.ErrorOf(err)
+	msg := e.ErrorCode + ": " + e.Message
+	if e.RequestID != "" {
+		msg += " (requestId " + e.RequestID + ")"
+	}
+	jsErr := js.Global().Get("Error").New(msg)
+	jsErr.Set("errorCode", e.ErrorCode)
+	jsErr.Set("requestId", e.RequestID)
+	details, _ := json.Marshal(e.MoreDetails)
+	if e.MoreDetails == nil {
+		details = []byte("[]")
+	}
+	jsErr.Set("moreDetails", fromJSON(details))
+	return jsErr
+}
+
+// fromJSON parses JSON text into a JS value.
+func fromJSON(b []byte) js.Value { return js.Global().Get("JSON").Call("parse", string(b)) }
+
+// toJSON encodes v as a JS value through its JSON form; the Snapshot JSON contract holds.
+func toJSON(v any) (js.Value, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return js.Undefined(), err
+	}
+	return fromJSON(b), nil
+}
+
+// jsonOf encodes a JS value (an object literal from the caller) as JSON text.
+func jsonOf(v js.Value) string {
+	if v.IsUndefined() || v.IsNull() {
+		return ""
+	}
+	return js.Global().Get("JSON").Call("stringify", v).String()
+}
+
+// str reads a string property, "" when it is absent or not a string.
+func str(v js.Value, name string) string {
+	if v.Type() != js.TypeObject {
+		return ""
+	}
+	p := v.Get(name)
+	if p.Type() != js.TypeString {
+		return ""
+	}
+	return p.String()
+}

@@ -1,0 +1,139 @@
+// fabric-lro.js: watch Microsoft Fabric long running operations from a web page.
+//
+//   import { load } from "./web/fabric-lro.js";
+//   const lro = await load({ apiBase: "https://proxy.example/v1", getToken: async () => token });
+//   const op = await lro.createItem(workspaceId, { type: "Notebook", displayName: "Sales" });
+//   lro.subscribe((snapshot) => console.log(snapshot.id, snapshot.status));
+//   const final = await lro.wait(op.id);
+//
+// The polling engine is Go compiled to WebAssembly (app.wasm, next to this file). It honours
+// Retry-After, waits out 429s, refreshes the token once on TokenExpired, and keeps operations
+// (never the token) in localStorage so they resume after a reload.
+
+const here = new URL(".", import.meta.url);
+
+let runtime = null; // Promise of the Go side's registry (globalThis.__fabricLRO)
+
+function startRuntime(wasmUrl) {
+  if (runtime) return runtime;
+  runtime = (async () => {
+    if (!globalThis.Go) {
+      await import(new URL("wasm_exec.js", here).href); // defines globalThis.Go
+    }
+    const go = new globalThis.Go();
+    const ready = new Promise((resolve) => {
+      globalThis.__fabricLROReady = resolve;
+    });
+    const response = fetch(wasmUrl);
+    let instance;
+    try {
+      ({ instance } = await WebAssembly.instantiateStreaming(response, go.importObject));
+    } catch (err) {
+      // A server that does not send application/wasm: compile from the bytes instead.
+      const bytes = await (await fetch(wasmUrl)).arrayBuffer();
+      ({ instance } = await WebAssembly.instantiate(bytes, go.importObject));
+    }
+    go.run(instance); // runs until the page goes away
+    return ready;
+  })();
+  runtime.catch(() => {
+    runtime = null; // let a later load() try again
+  });
+  return runtime;
+}
+
+// addStyles links fabric-lro.css once, so that mount() renders styled wherever it is embedded.
+function addStyles() {
+  if (!globalThis.document || document.querySelector("link[data-fabric-lro]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("fabric-lro.css", here).href;
+  link.dataset.fabricLro = "";
+  document.head.append(link);
+}
+
+/**
+ * Load the engine and connect it to a Fabric API (through the fabric-lro proxy).
+ *
+ * @param {object} options
+ * @param {string} options.apiBase  the proxy's /v1 URL, e.g. "https://fabric-lro.example.workers.dev/v1"
+ * @param {() => Promise<string>} options.getToken  returns a bearer token for api.fabric.microsoft.com
+ * @param {string|URL} [options.wasmUrl]  where app.wasm is (default: next to this module)
+ * @param {boolean} [options.persist=true]  keep operations in localStorage and resume them on load
+ * @param {boolean} [options.styles=true]  add fabric-lro.css (next to this module) to the page
+ * @returns {Promise<FabricLRO>}
+ */
+export async function load(options = {}) {
+  const { apiBase, getToken } = options;
+  if (typeof apiBase !== "string" || apiBase === "") {
+    throw new TypeError("fabric-lro: load({ apiBase }) needs the proxy's /v1 URL, e.g. \"http://127.0.0.1:8787/v1\"");
+  }
+  if (typeof getToken !== "function") {
+    throw new TypeError("fabric-lro: load({ getToken }) needs an async function that returns a bearer token");
+  }
+  const wasmUrl = new URL(options.wasmUrl ?? "app.wasm", here).href;
+  if (options.styles !== false) addStyles();
+  const registry = await startRuntime(wasmUrl);
+  return registry.open({
+    apiBase: new URL(apiBase, globalThis.location?.href).href.replace(/\/+$/, ""),
+    getToken: async (how) => String((await getToken(how)) ?? ""),
+    persist: options.persist !== false,
+    onSettings: options.onSettings,
+  });
+}
+
+/**
+ * <fabric-lro-dashboard api-base="https://proxy.example/v1"></fabric-lro-dashboard>
+ *
+ * The dashboard as an element. Give it a token source before it is connected:
+ * `el.getToken = async () => token`, or (for the emulator only) a `token` attribute.
+ * `el.ready` is a promise of the loaded API (the object load() resolves to).
+ */
+export class FabricLroDashboard extends (globalThis.HTMLElement ?? class {}) {
+  constructor() {
+    super();
+    let resolve, reject;
+    this.ready = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this._settle = { resolve, reject };
+    this._started = false;
+  }
+
+  connectedCallback() {
+    if (this._started) return;
+    this._started = true;
+    // Let the page set el.getToken in the same task that connected the element.
+    queueMicrotask(() => this._start());
+  }
+
+  async _start() {
+    try {
+      const getToken = typeof this.getToken === "function"
+        ? this.getToken
+        : async () => this.getAttribute("token") ?? "";
+      const api = await load({
+        apiBase: this.getAttribute("api-base") ?? "",
+        getToken,
+        wasmUrl: this.getAttribute("wasm-url") ?? undefined,
+        persist: this.getAttribute("persist") !== "false",
+      });
+      const root = document.createElement("div");
+      this.replaceChildren(root);
+      api.mount(root);
+      this._settle.resolve(api);
+    } catch (err) {
+      const p = document.createElement("p");
+      p.className = "flro-load-error";
+      p.setAttribute("role", "alert");
+      p.textContent = "fabric-lro could not start: " + (err?.message ?? err);
+      this.replaceChildren(p);
+      this._settle.reject(err);
+    }
+  }
+}
+
+if (globalThis.customElements && !customElements.get("fabric-lro-dashboard")) {
+  customElements.define("fabric-lro-dashboard", FabricLroDashboard);
+}
