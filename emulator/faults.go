@@ -233,7 +233,7 @@ func (s *Server) faultError(f *FaultRule) *apiError {
 }
 
 // applyFault changes a captured answer for the faults that modify one.
-func (s *Server) applyFault(f *FaultRule, rec *capture, c *call) {
+func (s *Server) applyFault(f *FaultRule, rec *capture) {
 	switch f.Kind {
 	case FaultMalformedJSON:
 		b := rec.body.Bytes()

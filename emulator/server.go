@@ -190,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := newCapture()
 	s.serveAPI(rec, r)
 	if fault != nil {
-		s.applyFault(fault, rec, c)
+		s.applyFault(fault, rec)
 		if fault.Kind == FaultDropAfter {
 			s.logRequest(r, 0, note)
 			dropConnection(w)
