@@ -26,13 +26,20 @@ const (
 
 // Demo-friendly defaults used where a Config field is zero.
 const (
-	DefaultRetryAfter        = 2 * time.Second
+	// DefaultRetryAfter is the Retry-After of 202 answers and running operations.
+	DefaultRetryAfter = 2 * time.Second
+	// DefaultOperationDuration is how long an operation runs: a few polls.
 	DefaultOperationDuration = 6 * time.Second
-	DefaultJobDuration       = 6 * time.Second
-	DefaultThrottleWindow    = time.Minute
-	DefaultPageSize          = 100
-	DefaultFailPattern       = `(?i)fail`
-	DefaultSlowDelay         = 5 * time.Second
+	// DefaultJobDuration is how long a job instance runs.
+	DefaultJobDuration = 6 * time.Second
+	// DefaultThrottleWindow is the window of Config.ThrottleLimit.
+	DefaultThrottleWindow = time.Minute
+	// DefaultPageSize is the number of entries per list page.
+	DefaultPageSize = 100
+	// DefaultFailPattern matches the display names whose create operation fails.
+	DefaultFailPattern = `(?i)fail`
+	// DefaultSlowDelay is the wait of a FaultSlow rule without Delay.
+	DefaultSlowDelay = 5 * time.Second
 )
 
 // DefaultWorkspaceID is the ID of the workspace that exists from the start, so a new user

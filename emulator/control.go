@@ -10,16 +10,26 @@ import (
 // ControlConfig is the run-time tunable configuration, as GET/PUT /_emulator/config read
 // and write it. In a PUT, absent fields keep their value.
 type ControlConfig struct {
-	RetryAfter        *Duration   `json:"retryAfter,omitempty"`
-	OperationDuration *Duration   `json:"operationDuration,omitempty"`
-	JobDuration       *Duration   `json:"jobDuration,omitempty"`
-	CreateMode        *CreateMode `json:"createMode,omitempty"`
-	FailPattern       *string     `json:"failPattern,omitempty"`
-	TokenTTL          *Duration   `json:"tokenTTL,omitempty"`
-	ThrottleLimit     *int        `json:"throttleLimit,omitempty"`
-	ThrottleWindow    *Duration   `json:"throttleWindow,omitempty"`
-	PageSize          *int        `json:"pageSize,omitempty"`
-	RegionalBaseURL   *string     `json:"regionalBaseUrl,omitempty"`
+	// RetryAfter is Config.RetryAfter; it applies to operations started afterwards.
+	RetryAfter *Duration `json:"retryAfter,omitempty"`
+	// OperationDuration is Config.OperationDuration, for operations started afterwards.
+	OperationDuration *Duration `json:"operationDuration,omitempty"`
+	// JobDuration is Config.JobDuration, for jobs started afterwards.
+	JobDuration *Duration `json:"jobDuration,omitempty"`
+	// CreateMode is Config.CreateMode.
+	CreateMode *CreateMode `json:"createMode,omitempty"`
+	// FailPattern is Config.FailPattern.
+	FailPattern *string `json:"failPattern,omitempty"`
+	// TokenTTL is Config.TokenTTL.
+	TokenTTL *Duration `json:"tokenTTL,omitempty"`
+	// ThrottleLimit is Config.ThrottleLimit.
+	ThrottleLimit *int `json:"throttleLimit,omitempty"`
+	// ThrottleWindow is Config.ThrottleWindow.
+	ThrottleWindow *Duration `json:"throttleWindow,omitempty"`
+	// PageSize is Config.PageSize.
+	PageSize *int `json:"pageSize,omitempty"`
+	// RegionalBaseURL is Config.RegionalBaseURL.
+	RegionalBaseURL *string `json:"regionalBaseUrl,omitempty"`
 }
 
 // faultList is the body of GET/PUT/POST /_emulator/faults.

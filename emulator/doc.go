@@ -95,12 +95,27 @@
 // A FaultRule injects one FaultKind into the requests it matches by method and path
 // prefix, after letting After matching requests pass, at most Count times (0: always),
 // optionally with a Probability drawn from a generator seeded by Config.Seed, so runs are
-// reproducible. Kinds: 429, 500, 503 (answer instead of the API), drop (close the
-// connection, do nothing), dropAfter (do it, then close), slow (wait Delay through
-// Config.Sleep), malformed (cut the JSON body), noRetryAfter, httpDateRetryAfter, and
-// regionalLocation (Location on Config.RegionalBaseURL). The first rule that fires
-// applies; at most one per request. The flag form is ParseFaultRule's, for example
-// --fault kind=429,path=/v1/operations,count=3.
+// reproducible. Kinds:
+//
+//	429, 500, 503      answer 429 RequestBlocked / 500 UnknownError / 503 ServiceUnavailable
+//	                   (with Retry-After for 429 and 503) instead of the API
+//	tokenExpired       answer 401 TokenExpired instead of the API
+//	drop               close the connection without an answer; nothing happens
+//	dropAfter          do what the request asks (an item may be created), then close
+//	slow               wait Delay (default 5 s) through Config.Sleep, then answer
+//	malformed          cut the JSON body in half, keeping status and headers
+//	noRetryAfter       remove Retry-After
+//	httpDateRetryAfter send Retry-After as an HTTP date
+//	regionalLocation   move Location to Config.RegionalBaseURL (path kept); serve the
+//	                   same Server on that second listener
+//
+// Every rule that matches a request fires and counts, so rules combine ("429" with
+// "noRetryAfter" gives a 429 without Retry-After); of the rules that answer instead of
+// the API the first wins. A "429 storm" that then passes:
+//
+//	{"rules":[{"kind":"429","method":"GET","pathPrefix":"/v1/operations","count":3}]}
+//
+// The flag form is ParseFaultRule's: --fault kind=429,method=GET,path=/v1/operations,count=3.
 //
 // # Control endpoint
 //
@@ -116,4 +131,26 @@
 //	POST   /_emulator/reset       back to the start state and the Config given to New (204)
 //
 // Durations are Go duration strings ("2s", "1m") or numbers of seconds.
+//
+// # Command flags
+//
+// cmd/fabric-emulator maps its flags onto Config (defaults in brackets):
+//
+//	--listen             address [127.0.0.1:8790]
+//	--retry-after        Config.RetryAfter in seconds [2]; Fabric's examples use 20 to 60
+//	--operation-duration Config.OperationDuration [6s]
+//	--job-duration       Config.JobDuration [6s]
+//	--create-mode        Config.CreateMode [alternate]
+//	--fail-pattern       Config.FailPattern [(?i)fail]
+//	--token-ttl          Config.TokenTTL [0: never]
+//	--throttle-limit     Config.ThrottleLimit [0: none]
+//	--throttle-window    Config.ThrottleWindow [1m]
+//	--page-size          Config.PageSize [100]
+//	--seed               Config.Seed [1]
+//	--regional-base-url  Config.RegionalBaseURL [none]
+//	--scheme             Config.Scheme [http]
+//	--fault              one Config.Faults rule in ParseFaultRule's form, repeatable
+//	--quiet              no request log (the log never shows tokens)
+//
+// Spec-like timings are one flag away: --retry-after 30 --operation-duration 60s.
 package emulator

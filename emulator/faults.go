@@ -36,12 +36,15 @@ const (
 	FaultNoRetryAfter FaultKind = "noRetryAfter"
 	// FaultRetryAfterDate sends Retry-After as an HTTP date instead of seconds.
 	FaultRetryAfterDate FaultKind = "httpDateRetryAfter"
+	// FaultTokenExpired answers 401 TokenExpired, as Fabric does when a token expires in
+	// the middle of a long poll (instead).
+	FaultTokenExpired FaultKind = "tokenExpired"
 	// FaultRegionalLocation points the answer's Location at Config.RegionalBaseURL (scheme
 	// and host replaced, path kept), like Fabric's regional redirect hosts.
 	FaultRegionalLocation FaultKind = "regionalLocation"
 )
 
-var faultKinds = []FaultKind{FaultThrottle, FaultInternalError, FaultUnavailable, FaultDrop, FaultDropAfter,
+var faultKinds = []FaultKind{FaultThrottle, FaultInternalError, FaultUnavailable, FaultTokenExpired, FaultDrop, FaultDropAfter,
 	FaultSlow, FaultMalformedJSON, FaultNoRetryAfter, FaultRetryAfterDate, FaultRegionalLocation}
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration string ("1.5s");
@@ -74,9 +77,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// FaultRule injects one kind of fault into the requests it matches. Rules are tried in order;
-// the first that fires applies, at most one per request. The control endpoint (/_emulator/)
-// is never faulted.
+// FaultRule injects one kind of fault into the requests it matches. Every rule that matches
+// a request fires (and counts), so rules combine: a 429 rule and a noRetryAfter rule give a
+// 429 without Retry-After. Of the rules that answer instead of the API, the first wins.
+// The control endpoint (/_emulator/) is never faulted.
 type FaultRule struct {
 	// Kind is the fault to inject.
 	Kind FaultKind `json:"kind"`
@@ -181,10 +185,11 @@ type FaultStatus struct {
 	Remaining int `json:"remaining"`
 }
 
-// matchFault returns the rule that fires for r, counting it, or nil.
-func (s *Server) matchFault(r *http.Request) *FaultRule {
+// matchFaults returns the rules that fire for r, in order, counting them.
+func (s *Server) matchFaults(r *http.Request) []*FaultRule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var fired []*FaultRule
 	for _, f := range s.faults {
 		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 			continue
@@ -204,9 +209,9 @@ func (s *Server) matchFault(r *http.Request) *FaultRule {
 		}
 		f.fired++
 		rule := f.FaultRule
-		return &rule
+		fired = append(fired, &rule)
 	}
-	return nil
+	return fired
 }
 
 // faultError is the answer of the faults that replace the API's answer.
@@ -223,6 +228,11 @@ func (s *Server) faultError(f *FaultRule) *apiError {
 		return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
 			fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). Wait the Retry-After seconds before calling again.",
 				until.UTC().Format("1/2/2006 3:04:05 PM"))).withRetryAfter(ra)
+	case FaultTokenExpired:
+		e := newAPIError(http.StatusUnauthorized, "TokenExpired",
+			"Access token has expired, resubmit with a new access token (a 401 injected by the emulator).")
+		e.headers = http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}}
+		return e
 	case FaultUnavailable:
 		return newAPIError(http.StatusServiceUnavailable, "ServiceUnavailable",
 			"The service is temporarily unavailable (injected by the emulator). Retry after the Retry-After seconds.").withRetryAfter(ra)

@@ -40,6 +40,7 @@ func TestFaultsThatAnswerInstead(t *testing.T) {
 		{kind: FaultThrottle, rule: FaultRule{RetryAfterSeconds: 55}, wantStatus: 429, wantCode: "RequestBlocked", wantRetry: "55"},
 		{kind: FaultInternalError, wantStatus: 500, wantCode: "UnknownError"},
 		{kind: FaultUnavailable, wantStatus: 503, wantCode: "ServiceUnavailable", wantRetry: "2"},
+		{kind: FaultTokenExpired, wantStatus: 401, wantCode: "TokenExpired"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s retry %d", tc.kind, tc.rule.RetryAfterSeconds), func(t *testing.T) {
@@ -114,6 +115,52 @@ func TestFaultMatching(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("statuses %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFaultsCombine(t *testing.T) {
+	cases := []struct {
+		name       string
+		rules      []FaultRule
+		wantStatus int
+		check      func(t *testing.T, e *env, a answer)
+	}{
+		{name: "429 without Retry-After", rules: []FaultRule{{Kind: FaultThrottle}, {Kind: FaultNoRetryAfter}}, wantStatus: 429,
+			check: func(t *testing.T, e *env, a answer) {
+				if a.header.Get("Retry-After") != "" {
+					t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+				}
+			}},
+		{name: "429 with an HTTP-date Retry-After", rules: []FaultRule{{Kind: FaultRetryAfterDate}, {Kind: FaultThrottle, RetryAfterSeconds: 55}}, wantStatus: 429,
+			check: func(t *testing.T, e *env, a answer) {
+				when, err := http.ParseTime(a.header.Get("Retry-After"))
+				if err != nil || !when.Equal(e.clock.Now().Add(55*time.Second)) {
+					t.Errorf("Retry-After %q (%v)", a.header.Get("Retry-After"), err)
+				}
+			}},
+		{name: "first answering rule wins", rules: []FaultRule{{Kind: FaultUnavailable}, {Kind: FaultThrottle}}, wantStatus: 503},
+		{name: "slow then 500", rules: []FaultRule{{Kind: FaultSlow, Delay: Duration(time.Second)}, {Kind: FaultInternalError}}, wantStatus: 500},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Config{Faults: tc.rules, Sleep: (&recordingSleeper{}).Sleep})
+			a := e.do("GET", "/v1/workspaces", "")
+			if a.status != tc.wantStatus {
+				t.Fatalf("status %d, want %d: %s", a.status, tc.wantStatus, a.body)
+			}
+			if tc.check != nil {
+				tc.check(t, e, a)
+			}
+			var list struct {
+				Rules []FaultStatus `json:"rules"`
+			}
+			json.Unmarshal(e.doToken("", "GET", "/_emulator/faults", "").body, &list)
+			for i, r := range list.Rules {
+				if r.Fired != 1 {
+					t.Errorf("rule %d fired %d times, want 1 (every matching rule fires)", i, r.Fired)
+				}
 			}
 		})
 	}

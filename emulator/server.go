@@ -158,25 +158,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	fault := s.matchFault(r)
+	fired := s.matchFaults(r)
 	note := ""
-	if fault != nil {
-		note = " (fault " + string(fault.Kind) + ")"
+	if len(fired) > 0 {
+		kinds := make([]string, len(fired))
+		for i, f := range fired {
+			kinds[i] = string(f.Kind)
+		}
+		note = " (fault " + strings.Join(kinds, ", ") + ")"
 	}
-	if fault != nil {
-		switch fault.Kind {
+
+	// Before the API: a drop ends everything; a slow rule waits; the first rule that
+	// answers instead of the API (429, 500, 503, 401) writes that answer.
+	var instead *FaultRule
+	dropAfter := false
+	for _, f := range fired {
+		switch f.Kind {
 		case FaultDrop:
 			s.logRequest(r, 0, note)
 			dropConnection(w)
 			return
-		case FaultThrottle, FaultInternalError, FaultUnavailable:
-			rec := newCapture()
-			writeError(rec, c.requestID, s.faultError(fault))
-			s.logRequest(r, rec.status, note)
-			rec.flush(w)
-			return
 		case FaultSlow:
-			d := time.Duration(fault.Delay)
+			d := time.Duration(f.Delay)
 			if d <= 0 {
 				d = DefaultSlowDelay
 			}
@@ -184,18 +187,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.logRequest(r, 0, note+" client gone")
 				return
 			}
+		case FaultThrottle, FaultInternalError, FaultUnavailable, FaultTokenExpired:
+			if instead == nil {
+				instead = f
+			}
+		case FaultDropAfter:
+			dropAfter = true
 		}
 	}
 
 	rec := newCapture()
-	s.serveAPI(rec, r)
-	if fault != nil {
-		s.applyFault(fault, rec)
-		if fault.Kind == FaultDropAfter {
-			s.logRequest(r, 0, note)
-			dropConnection(w)
-			return
-		}
+	if instead != nil {
+		writeError(rec, c.requestID, s.faultError(instead))
+	} else {
+		s.serveAPI(rec, r)
+	}
+	// After: the rules that change the answer, in order.
+	for _, f := range fired {
+		s.applyFault(f, rec)
+	}
+	if dropAfter {
+		s.logRequest(r, 0, note)
+		dropConnection(w)
+		return
 	}
 	s.logRequest(r, rec.status, note)
 	rec.flush(w)
