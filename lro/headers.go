@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxRetryAfterSeconds bounds parsed delay-seconds so that converting to a Duration never
@@ -58,6 +60,9 @@ func ResolveLocation(requestURL, location string) (string, error) {
 	loc := strings.TrimSpace(location)
 	if loc == "" {
 		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response has an empty Location header"}
+	}
+	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
+		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header holds control characters or invalid UTF-8: " + strconv.Quote(loc)}
 	}
 	u, err := url.Parse(loc)
 	if err != nil {

@@ -58,6 +58,7 @@ type entry struct {
 	id, label string
 	p         *Poller
 	jobURL    string // kept for Cancel, which must not touch p while a poll is in flight
+	extra     int    // requests sent for the call outside its poller (job cancels)
 	snap      Snapshot
 	busy      bool          // a Poll is in flight
 	final     bool          // nothing more will be sent
@@ -188,7 +189,11 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 
 // update refreshes e's snapshot from its poller and queues it if it changed. s.mu is held.
 func (s *Scheduler) update(e *entry) {
-	sn := e.p.Snapshot()
+	sn := e.snap // while a Poll is in flight the poller belongs to it: keep the last view
+	if !e.busy {
+		sn = e.p.Snapshot()
+		sn.Attempts += e.extra
+	}
 	sn.ID, sn.Label = e.id, e.label
 	if e.final {
 		sn.Done = true
@@ -394,7 +399,14 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 	if err := s.acquire(ctx); err != nil {
 		return err
 	}
-	_, err := s.c.cancelJob(ctx, jobURL)
+	sent, err := s.c.cancelJob(ctx, jobURL)
+	s.mu.Lock()
+	e.extra += sent
+	if !e.busy && !e.final { // otherwise the next snapshot shows it
+		s.update(e)
+	}
+	s.mu.Unlock()
+	s.deliver()
 	return err
 }
 
