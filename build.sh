@@ -211,11 +211,19 @@ TXT
   false
 }
 
+cmd_bench() {
+  need_node_modules
+  cmd_build
+  step "go run ./bench (side-by-side measurements; medians and ratios)"
+  go run ./bench "$@"
+}
+
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
   build) need_node_modules; cmd_build ;;
   test) cmd_test ;;
+  bench) shift; cmd_bench "$@" ;;
   serve) shift; cmd_serve "$@" ;;
   deploy) shift; cmd_deploy "$@" ;;
   -h|--help|help|"") usage ;;

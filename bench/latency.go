@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/proxy"
+)
+
+const origin = "http://127.0.0.1:8080"
+
+// target is one way of reaching the emulator's API.
+type target struct {
+	name string
+	base string
+}
+
+// compareLatency sends n GET /v1/workspaces to every target, interleaved so that machine
+// noise hits all of them alike, and prints each median and its ratio to the first.
+func compareLatency(n int, targets []target) error {
+	client := &http.Client{Timeout: 10 * time.Second}
+	samples := make([][]time.Duration, len(targets))
+	for i := 0; i < n; i++ {
+		for j, t := range targets {
+			req, err := http.NewRequest("GET", t.base+"/v1/workspaces", nil)
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Authorization", "Bearer bench")
+			req.Header.Set("Origin", origin)
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("%s: GET /v1/workspaces answered %s", t.name, resp.Status)
+			}
+			samples[j] = append(samples[j], time.Since(start))
+		}
+	}
+	base := median(samples[0])
+	fmt.Printf("%-44s %12s %8s\n", "path", "median", "ratio")
+	for j, t := range targets {
+		m := median(samples[j])
+		fmt.Printf("%-44s %12s %8.2f\n", t.name, m.Round(time.Microsecond), float64(m)/float64(base))
+	}
+	fmt.Printf("(%d requests each, interleaved)\n", n)
+	return nil
+}
+
+// benchProxy compares calling the emulator directly with calling it through the native proxy.
+func benchProxy() error {
+	emu := httptest.NewServer(emulator.New(emulator.Config{}))
+	defer emu.Close()
+	p, err := proxy.New(proxy.Config{
+		Upstream:       emu.URL,
+		AllowedOrigins: []string{origin},
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	px := httptest.NewServer(p)
+	defer px.Close()
+	return compareLatency(1000, []target{
+		{name: "emulator, direct", base: emu.URL},
+		{name: "emulator through the native proxy", base: px.URL},
+	})
+}
+
+// benchWorkerd compares a plain JS Worker with the Go Worker, both in workerd in front of
+// the emulator. It needs ./build.sh build (worker/build) and WORKERD.
+func benchWorkerd() error {
+	workerd := os.Getenv("WORKERD")
+	if workerd == "" {
+		return fmt.Errorf("WORKERD is not set: run it as ./build.sh bench")
+	}
+	emu := httptest.NewServer(emulator.New(emulator.Config{}))
+	defer emu.Close()
+	env := []string{"FABRIC_API_BASE=" + emu.URL, "ALLOWED_ORIGINS=" + origin}
+	js, stopJS, err := runWorkerd(workerd, "bench/baseline/workerd.capnp", env)
+	if err != nil {
+		return err
+	}
+	defer stopJS()
+	goW, stopGo, err := runWorkerd(workerd, "worker/workerd.capnp", env)
+	if err != nil {
+		return err
+	}
+	defer stopGo()
+	return compareLatency(200, []target{
+		{name: "plain JS Worker in workerd (baseline)", base: js},
+		{name: "Go Worker (proxy package) in workerd", base: goW},
+	})
+}
+
+// runWorkerd serves config on a free port and waits (bounded) until it answers.
+func runWorkerd(workerd, config string, env []string) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, workerd, "serve", filepath.FromSlash(config), "--socket-addr", fmt.Sprintf("http=127.0.0.1:%d", port))
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return "", nil, err
+	}
+	stop = func() { cancel(); cmd.Wait() }
+	base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get(base + "/"); err == nil {
+			resp.Body.Close()
+			return base, stop, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("workerd with %s did not answer on %s within 10 s", config, base)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// wasmGzipBudget is issue 5's budget for web/app.wasm, the same number build.sh enforces.
+const wasmGzipBudget = 1250 * 1000
+
+// benchSize builds the dashboard module and a net/http browser program with the same flags
+// and compares their gzip sizes.
+func benchSize() error {
+	dir, err := os.MkdirTemp("", "fabric-lro-bench-size")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	type build struct{ name, pkg string }
+	builds := []build{
+		{name: "web/app.wasm (lro + jsfetch + dom)", pkg: "./wasm"},
+		{name: "net/http reference (bench/nethttpref)", pkg: "./bench/nethttpref"},
+	}
+	sizes := make([]int, len(builds))
+	fmt.Printf("%-40s %12s %12s\n", "module", "raw bytes", "gzip -9")
+	for i, b := range builds {
+		out := filepath.Join(dir, fmt.Sprintf("%d.wasm", i))
+		cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w", "-o", out, b.pkg)
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build %s: %w", b.pkg, err)
+		}
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			return err
+		}
+		gz, err := gzipSize(raw)
+		if err != nil {
+			return err
+		}
+		sizes[i] = gz
+		fmt.Printf("%-40s %12d %12d\n", b.name, len(raw), gz)
+	}
+	fmt.Printf("ratio app.wasm / net/http reference (gzip): %.2f\n", float64(sizes[0])/float64(sizes[1]))
+	fmt.Printf("budget: %d bytes gzip; app.wasm uses %.1f%% of it\n", wasmGzipBudget, 100*float64(sizes[0])/wasmGzipBudget)
+	if sizes[0] > wasmGzipBudget {
+		return fmt.Errorf("web/app.wasm is %d bytes gzip, over the %d budget", sizes[0], wasmGzipBudget)
+	}
+	return nil
+}
+
+func gzipSize(b []byte) (int, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	return buf.Len(), nil
+}
