@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -145,5 +146,43 @@ func TestRetryAfterIsWholeSeconds(t *testing.T) {
 				t.Errorf("Retry-After = %q, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestStrictRetryAfter(t *testing.T) {
+	e := newEnv(t, Config{StrictRetryAfter: true, CreateMode: CreateAsync, RetryAfter: 20 * time.Second, OperationDuration: time.Minute})
+	op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`))
+	steps := []struct {
+		advance    time.Duration
+		wantStatus int
+		wantRetry  string
+	}{
+		{advance: 5 * time.Second, wantStatus: 429, wantRetry: "15"},
+		{advance: 15 * time.Second, wantStatus: 200, wantRetry: "20"},
+		{advance: 19 * time.Second, wantStatus: 429, wantRetry: "1"},
+		{advance: time.Second, wantStatus: 200, wantRetry: "20"},
+		{advance: 20 * time.Second, wantStatus: 200, wantRetry: ""}, // Succeeded: no Retry-After
+		{advance: 0, wantStatus: 200, wantRetry: ""},                // and no limit any more
+	}
+	for i, st := range steps {
+		e.clock.Advance(st.advance)
+		a := e.do("GET", "/v1/operations/"+op, "")
+		if st.wantStatus == 429 {
+			wantError(t, a, 429, "RequestBlocked")
+		} else if a.status != st.wantStatus {
+			t.Fatalf("step %d: %d %s", i, a.status, a.body)
+		}
+		if got := a.header.Get("Retry-After"); got != st.wantRetry {
+			t.Errorf("step %d: Retry-After %q, want %q", i, got, st.wantRetry)
+		}
+	}
+
+	id := e.mustItem("Notebook", "Jobs")
+	run := e.do("POST", "/v1/workspaces/"+ws+"/items/"+id+"/jobs/DefaultJob/instances", "")
+	inst := strings.TrimPrefix(run.header.Get("Location"), "http://fabric.test")
+	wantError(t, e.do("GET", inst, ""), 429, "RequestBlocked")
+	e.clock.Advance(20 * time.Second)
+	if a := e.do("GET", inst, ""); a.status != 200 {
+		t.Errorf("job poll after Retry-After: %d %s", a.status, a.body)
 	}
 }

@@ -92,6 +92,11 @@ type Config struct {
 	ThrottleWindow time.Duration
 	// PageSize is the number of entries per page of every list. Zero means DefaultPageSize.
 	PageSize int
+	// StrictRetryAfter makes polling sooner than the last Retry-After an error: a GET of an
+	// operation state (or of a job instance, before the Retry-After of its 202) earlier than
+	// Retry-After said answers 429 RequestBlocked. Real Fabric throttles such clients sooner
+	// or later; this makes it certain, for tests.
+	StrictRetryAfter bool
 	// Seed seeds the generator of IDs and of probabilistic faults, so runs are reproducible.
 	Seed uint64
 	// Faults are the fault rules active at start and after a reset.
@@ -110,6 +115,7 @@ type settings struct {
 	ThrottleWindow    time.Duration
 	PageSize          int
 	RegionalBaseURL   string
+	StrictRetryAfter  bool
 }
 
 func normalise(c Config) (settings, error) {
@@ -123,6 +129,7 @@ func normalise(c Config) (settings, error) {
 		ThrottleWindow:    c.ThrottleWindow,
 		PageSize:          c.PageSize,
 		RegionalBaseURL:   c.RegionalBaseURL,
+		StrictRetryAfter:  c.StrictRetryAfter,
 	}
 	if s.RetryAfter <= 0 {
 		s.RetryAfter = DefaultRetryAfter

@@ -30,6 +30,8 @@ type ControlConfig struct {
 	PageSize *int `json:"pageSize,omitempty"`
 	// RegionalBaseURL is Config.RegionalBaseURL.
 	RegionalBaseURL *string `json:"regionalBaseUrl,omitempty"`
+	// StrictRetryAfter is Config.StrictRetryAfter.
+	StrictRetryAfter *bool `json:"strictRetryAfter,omitempty"`
 }
 
 // faultList is the body of GET/PUT/POST /_emulator/faults.
@@ -53,6 +55,7 @@ func (s *Server) controlConfig() ControlConfig {
 		ThrottleWindow:    ptr(Duration(st.ThrottleWindow)),
 		PageSize:          ptr(st.PageSize),
 		RegionalBaseURL:   ptr(st.RegionalBaseURL),
+		StrictRetryAfter:  ptr(st.StrictRetryAfter),
 	}
 }
 
@@ -109,6 +112,9 @@ func (s *Server) applyControlConfig(c ControlConfig) *apiError {
 	}
 	if c.RegionalBaseURL != nil {
 		next.RegionalBaseURL = *c.RegionalBaseURL
+	}
+	if c.StrictRetryAfter != nil {
+		next.StrictRetryAfter = *c.StrictRetryAfter
 	}
 	s.set = next
 	return nil

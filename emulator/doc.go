@@ -89,6 +89,8 @@
 // starts afresh). With Config.ThrottleLimit, each token may make that many /v1 requests
 // per Config.ThrottleWindow; past it every /v1 endpoint, operation state and result
 // included, answers 429 RequestBlocked with Retry-After (seconds until the window ends).
+// With Config.StrictRetryAfter, polling an operation state or a job instance sooner than
+// the last Retry-After said answers 429 RequestBlocked with the Retry-After that remains.
 //
 // # Faults
 //
@@ -150,6 +152,7 @@
 //	--regional-base-url  Config.RegionalBaseURL [none]
 //	--scheme             Config.Scheme [http]
 //	--fault              one Config.Faults rule in ParseFaultRule's form, repeatable
+//	--strict-retry-after Config.StrictRetryAfter [false]
 //	--quiet              no request log (the log never shows tokens)
 //
 // Spec-like timings are one flag away: --retry-after 30 --operation-duration 60s.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // collections maps the item route names to the item type they serve ("" = any type).
@@ -515,6 +516,17 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 
 // ---- operations ----
 
+// tooSoon is the 429 of StrictRetryAfter for a poll before notBefore. Call with s.mu held.
+func (s *Server) tooSoon(now, notBefore time.Time) *apiError {
+	if !s.set.StrictRetryAfter || !now.Before(notBefore) {
+		return nil
+	}
+	return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
+		fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC): it polled sooner than the Retry-After of the previous answer (the emulator runs with StrictRetryAfter). Wait Retry-After seconds between polls.",
+			notBefore.UTC().Format("1/2/2006 3:04:05 PM"))).
+		withRetryAfter(retryAfterSeconds(notBefore.Sub(now)))
+}
+
 func (s *Server) lookupOperation(r *http.Request) (*operation, *apiError) {
 	id := r.PathValue("op")
 	op := s.ops[strings.ToLower(id)]
@@ -536,6 +548,10 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, e)
 		return
 	}
+	if e := s.tooSoon(now, op.notBefore); e != nil {
+		fail(w, r, e)
+		return
+	}
 	st := op.state(now)
 	self := callOf(r).base + "/v1/operations/" + op.id
 	w.Header().Set("x-ms-operation-id", op.id)
@@ -546,8 +562,10 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 		}
 	case statusFailed:
 	default:
+		ra := retryAfterSeconds(op.retryAfter)
 		w.Header().Set("Location", self)
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(op.retryAfter)))
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+		op.notBefore = now.Add(time.Duration(ra) * time.Second)
 	}
 	writeJSON(w, http.StatusOK, st)
 }
@@ -628,8 +646,10 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, itemType, jobTyp
 		j.fail = s.jobFailure(it, jobType)
 	}
 	s.jobs = append(s.jobs, j)
+	ra := retryAfterSeconds(s.set.RetryAfter)
+	j.notBefore = now.Add(time.Duration(ra) * time.Second)
 	w.Header().Set("Location", s.jobURL(r, j))
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(s.set.RetryAfter)))
+	w.Header().Set("Retry-After", strconv.Itoa(ra))
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -658,6 +678,9 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, itemType string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, e := s.lookupJob(r, itemType)
+	if e == nil {
+		e = s.tooSoon(now, j.notBefore)
+	}
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -682,8 +705,10 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, itemType stri
 	}
 	t := now
 	j.cancelledAt = &t
+	ra := retryAfterSeconds(s.set.RetryAfter)
+	j.notBefore = now.Add(time.Duration(ra) * time.Second)
 	w.Header().Set("Location", s.jobURL(r, j))
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(s.set.RetryAfter)))
+	w.Header().Set("Retry-After", strconv.Itoa(ra))
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -117,6 +117,7 @@ type operation struct {
 	created    time.Time
 	duration   time.Duration
 	retryAfter time.Duration
+	notBefore  time.Time // the last Retry-After given ends here (StrictRetryAfter)
 	hasResult  bool
 	// complete makes the operation's effect happen and returns its result or its error.
 	complete func() (result any, fail *ErrorResponse)
@@ -188,6 +189,7 @@ func (s *Server) advance(now time.Time) {
 func (s *Server) startOperation(now time.Time, hasResult bool, complete func() (any, *ErrorResponse)) *operation {
 	op := &operation{id: s.newID(), created: now, duration: s.set.OperationDuration,
 		retryAfter: s.set.RetryAfter, hasResult: hasResult, complete: complete}
+	op.notBefore = now.Add(time.Duration(retryAfterSeconds(op.retryAfter)) * time.Second)
 	s.ops[op.id] = op
 	s.pending = append(s.pending, op)
 	s.advance(now) // a zero duration completes at once
@@ -216,6 +218,7 @@ type jobInstance struct {
 	fail           *ErrorResponse // set when the job is going to fail
 	deduped        bool
 	cancelledAt    *time.Time
+	notBefore      time.Time // the Retry-After of its 202 ends here (StrictRetryAfter)
 }
 
 // jobInstanceJSON is the ItemJobInstance body.

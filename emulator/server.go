@@ -333,7 +333,7 @@ func (c *capture) flush(w http.ResponseWriter) {
 	w.Write(c.body.Bytes())
 }
 
-// writeJSON writes v with encoding/json.
+// writeJSON writes v with encoding/json, ending in a newline (kind to curl users).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -342,7 +342,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(append(b, '\n'))
 }
 
 // writeAccepted writes a 202 with the long running operation headers of Fabric.

@@ -25,7 +25,7 @@ func TestHelpListsEveryFlagWithItsDefault(t *testing.T) {
 		"-listen", "127.0.0.1:8790", "-retry-after", "(default 2)", "-operation-duration", "(default 6s)",
 		"-job-duration", "-create-mode", `(default "alternate")`, "-fail-pattern", "(?i)fail", "-token-ttl", "default 0: never",
 		"-throttle-limit", "default 0: no throttling", "-throttle-window", "(default 1m0s)", "-page-size", "(default 100)", "-seed",
-		"-regional-base-url", "-scheme", "-fault", "-quiet", "/_emulator/",
+		"-regional-base-url", "-scheme", "-fault", "-quiet", "-strict-retry-after", "tokenExpired", "/_emulator/",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %q:\n%s", want, out.String())
