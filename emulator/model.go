@@ -154,7 +154,7 @@ func (op *operation) state(now time.Time) operationState {
 	default:
 		elapsed := max(now.Sub(op.created), 0)
 		st.LastUpdatedTimeUtc = now.UTC().Format(opTimeFormat)
-		if elapsed < op.duration/6 {
+		if op.duration <= 0 || elapsed < op.duration/6 {
 			st.Status = statusNotStarted // percentComplete null, as seen in real answers
 		} else {
 			p := int(elapsed * 100 / op.duration)
