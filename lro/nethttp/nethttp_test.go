@@ -1,0 +1,407 @@
+package nethttp_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/lro"
+	"github.com/fabric-lro/fabric-lro/lro/lrotest"
+	"github.com/fabric-lro/fabric-lro/lro/nethttp"
+)
+
+func TestTransport(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+		case "/big":
+			w.Write([]byte(strings.Repeat("x", 100)))
+		default:
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Location", "/v1/operations/o1")
+			w.Header().Set("Retry-After", "20")
+			w.WriteHeader(202)
+			fmt.Fprintf(w, "%s %s auth=%s ct=%s body=%s", r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), b)
+		}
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name       string
+		req        lro.Request
+		max        int64
+		wantStatus int
+		wantBody   string
+		wantHeader map[string]string
+		wantErr    bool
+	}{
+		{
+			name:       "method, URL with query, headers and body pass through; status and headers come back",
+			req:        lro.Request{Method: "POST", URL: srv.URL + "/v1/x?continuationToken=a%2Bb", Header: lro.Header{"Authorization": {"Bearer t"}}, Body: []byte(`{"a":1}`)},
+			wantStatus: 202,
+			wantBody:   `POST /v1/x?continuationToken=a%2Bb auth=Bearer t ct=application/json body={"a":1}`,
+			wantHeader: map[string]string{"location": "/v1/operations/o1", "retry-after": "20"},
+		},
+		{
+			name:       "a redirect is returned, not followed",
+			req:        lro.Request{Method: "GET", URL: srv.URL + "/redirect"},
+			wantStatus: 307,
+			wantHeader: map[string]string{"Location": "/elsewhere"},
+		},
+		{name: "body over the limit is an error", req: lro.Request{Method: "GET", URL: srv.URL + "/big"}, max: 99, wantErr: true},
+		{name: "body at the limit is fine", req: lro.Request{Method: "GET", URL: srv.URL + "/big"}, max: 100, wantStatus: 200, wantBody: strings.Repeat("x", 100)},
+		{name: "network error", req: lro.Request{Method: "GET", URL: "http://127.0.0.1:1/"}, wantErr: true},
+		{name: "bad method", req: lro.Request{Method: "BAD METHOD", URL: srv.URL}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := nethttp.New(nil)
+			tr.MaxBodyBytes = tt.max
+			resp, err := tr.Do(context.Background(), &tt.req)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("want an error, got %d", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus || (tt.wantBody != "" && string(resp.Body) != tt.wantBody) {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantBody)
+			}
+			for k, v := range tt.wantHeader {
+				if resp.Header.Get(k) != v {
+					t.Errorf("header %s = %q, want %q", k, resp.Header.Get(k), v)
+				}
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := nethttp.New(nil).Do(ctx, &lro.Request{Method: "GET", URL: srv.URL}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v", err)
+	}
+}
+
+// counting wraps a transport and counts requests by path.
+type counting struct {
+	next     lro.Transport
+	regional string // requests to this origin are logged as REGIONAL/...
+	mu       sync.Mutex
+	log      []string
+}
+
+func (c *counting) Do(ctx context.Context, req *lro.Request) (*lro.Response, error) {
+	resp, err := c.next.Do(ctx, req)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u := req.URL
+	if c.regional != "" && strings.HasPrefix(u, c.regional) {
+		u = "REGIONAL" + strings.TrimPrefix(u, c.regional)
+	} else {
+		u = u[strings.Index(u[8:], "/")+8:]
+	}
+	s := req.Method + " " + u
+	if err == nil {
+		s += fmt.Sprint(" ", resp.StatusCode)
+	}
+	c.log = append(c.log, s)
+	return resp, err
+}
+
+func (c *counting) requests() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.log...)
+}
+
+// refreshing is a TokenSource that hands out a new token on refresh.
+type refreshing struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *refreshing) Token(_ context.Context, refresh bool) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if refresh {
+		r.n++
+	}
+	return fmt.Sprint("token-", r.n), nil
+}
+
+// TestEmulator runs the engine end to end against the Fabric emulator over real HTTP, on a
+// shared fake clock.
+func TestEmulator(t *testing.T) {
+	ws := "/v1/workspaces/" + emulator.DefaultWorkspaceID
+	type call struct {
+		method, path, body string
+	}
+	tests := []struct {
+		name  string
+		cfg   emulator.Config
+		setup []call // done first, each must answer 2xx and end (201 or succeeded)
+		start call
+		// cancel asks to cancel the job right after the start.
+		cancel bool
+		// regional serves the emulator on a second host too, Config.RegionalBaseURL.
+		regional   bool
+		token      lro.TokenSource
+		wantResult string // substring of the result; "-" means no result
+		wantCode   string
+		wantIs     error
+		wantCount  int      // requests of the call itself (start, polls, result); 0: do not check
+		wantPaths  []string // substrings that must appear in order among the requests
+		wantNot    string   // a substring no request may contain
+	}{
+		{
+			name:       "create notebook answered 201",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Notebook 1"}`},
+			wantResult: `"displayName":"Notebook 1"`,
+			wantCount:  1,
+		},
+		{
+			name:       "create notebook answered 202, polled to its result",
+			cfg:        emulator.Config{CreateMode: emulator.CreateAsync},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Notebook 2"}`},
+			wantResult: `"displayName":"Notebook 2"`,
+			wantCount:  1 + 3 + 1, // Retry-After 2 s, 6 s to run: polls at 2, 4, 6 s, then the result
+			wantPaths:  []string{"POST", "GET /v1/operations/", "/result 200"},
+		},
+		{
+			name:      "failed operation",
+			cfg:       emulator.Config{CreateMode: emulator.CreateAsync},
+			start:     call{"POST", ws + "/items", `{"displayName":"Will fail","type":"Notebook"}`},
+			wantCode:  "*",
+			wantCount: 1 + 3,
+			wantNot:   "/result",
+		},
+		{
+			name:       "operation without result: no /result call",
+			cfg:        emulator.Config{CreateMode: emulator.CreateAsync},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Target","type":"Notebook","id":"x"}`}},
+			start:      call{"POST", ws + "/items/{item}/updateDefinition", `{"definition":{"parts":[{"path":"notebook-content.py","payload":"eA==","payloadType":"InlineBase64"}]}}`},
+			wantResult: "-",
+			wantCount:  1 + 3,
+			wantNot:    "/result",
+		},
+		{
+			name:       "job to Completed",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/jobs/RunNotebook/instances", ""},
+			wantResult: `"status":"Completed"`,
+			wantPaths:  []string{"/jobs/RunNotebook/instances 202", "/jobs/instances/"},
+		},
+		{
+			name:     "job cancelled",
+			cfg:      emulator.Config{CreateMode: emulator.CreateSync},
+			setup:    []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:    call{"POST", ws + "/items/{item}/jobs/RunNotebook/instances", ""},
+			cancel:   true,
+			wantCode: lro.CodeJobCancelled,
+			wantIs:   lro.ErrJobCancelled,
+		},
+		{
+			name:       "throttling: 429s are waited out and the call completes",
+			cfg:        emulator.Config{CreateMode: emulator.CreateAsync, ThrottleLimit: 2, ThrottleWindow: 5 * time.Second},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Throttled"}`},
+			wantResult: `"displayName":"Throttled"`,
+			wantPaths:  []string{"POST", " 429", "/result 200"},
+		},
+		{
+			name: "injected 503, 500 and 429 faults",
+			cfg: emulator.Config{CreateMode: emulator.CreateAsync, Faults: []emulator.FaultRule{
+				{Kind: emulator.FaultUnavailable, Method: "GET", PathPrefix: "/v1/operations/", Count: 1},
+				{Kind: emulator.FaultInternalError, Method: "GET", PathPrefix: "/v1/operations/", After: 1, Count: 1},
+				{Kind: emulator.FaultThrottle, Method: "GET", PathPrefix: "/v1/operations/", After: 2, Count: 1},
+			}},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Faulty"}`},
+			wantResult: `"displayName":"Faulty"`,
+			wantPaths:  []string{"POST", " 503", " 500", " 429", "/result 200"},
+		},
+		{
+			name: "token expires mid-poll: refreshed once, polling goes on",
+			cfg: emulator.Config{CreateMode: emulator.CreateAsync, Faults: []emulator.FaultRule{
+				{Kind: emulator.FaultTokenExpired, Method: "GET", PathPrefix: "/v1/operations/", After: 1, Count: 1},
+			}},
+			token:      &refreshing{},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Long"}`},
+			wantResult: `"displayName":"Long"`,
+			wantPaths:  []string{"POST", " 401", " 200", "/result 200"},
+		},
+		{
+			name: "Location on a regional host is followed",
+			cfg: emulator.Config{CreateMode: emulator.CreateAsync, Faults: []emulator.FaultRule{
+				{Kind: emulator.FaultRegionalLocation},
+			}},
+			regional:   true,
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Regional"}`},
+			wantResult: `"displayName":"Regional"`,
+			wantPaths:  []string{"POST", "REGIONAL/v1/operations/", "REGIONAL/v1/operations/"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := lrotest.NewAutoClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
+			cfg := tt.cfg
+			cfg.Now = clock.Now
+			var handler http.Handler
+			regional := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+			defer regional.Close()
+			if tt.regional {
+				cfg.RegionalBaseURL = regional.URL
+			}
+			handler = emulator.New(cfg)
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			tr := &counting{next: nethttp.New(srv.Client()), regional: regional.URL}
+			tok := tt.token
+			if tok == nil {
+				tok = lro.StaticToken("dev-token")
+			}
+			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: tok, Clock: clock})
+			ctx := context.Background()
+			itemID := ""
+			for _, s := range tt.setup {
+				p, err := c.Start(ctx, &lro.Request{Method: s.method, URL: s.path, Body: []byte(s.body)})
+				if err != nil {
+					t.Fatalf("setup %s: %v", s.path, err)
+				}
+				res, err := p.PollUntilDone(ctx)
+				if err != nil {
+					t.Fatalf("setup %s: %v", s.path, err)
+				}
+				itemID = gjsonID(res)
+			}
+			before := len(tr.requests())
+			path := strings.ReplaceAll(tt.start.path, "{item}", itemID)
+			var body []byte
+			if tt.start.body != "" {
+				body = []byte(tt.start.body)
+			}
+			p, err := c.Start(ctx, &lro.Request{Method: tt.start.method, URL: path, Body: body})
+			if err != nil {
+				t.Fatalf("start: %v", err)
+			}
+			if tt.cancel {
+				if err := p.Cancel(ctx); err != nil {
+					t.Fatalf("cancel: %v", err)
+				}
+			}
+			res, err := p.PollUntilDone(ctx)
+			reqs := tr.requests()[before:]
+			defer func() {
+				if t.Failed() || testing.Verbose() {
+					t.Logf("requests:\n%s", strings.Join(reqs, "\n"))
+				}
+			}()
+			if tt.wantCode != "" {
+				var e *lro.Error
+				if !errors.As(err, &e) || (tt.wantCode != "*" && e.ErrorCode != tt.wantCode) || e.Message == "" || e.RequestID == "" && tt.wantIs == nil {
+					t.Fatalf("err = %#v, want code %s with message and requestId", err, tt.wantCode)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
+				}
+			} else if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			switch {
+			case tt.wantResult == "-" && res != nil:
+				t.Errorf("result = %s, want none", res)
+			case tt.wantResult != "-" && !strings.Contains(string(res), tt.wantResult):
+				t.Errorf("result = %s, want it to contain %s", res, tt.wantResult)
+			}
+			if tt.wantCount != 0 && (len(reqs) != tt.wantCount || p.Attempts() != tt.wantCount) {
+				t.Errorf("%d requests (attempts %d), want %d", len(reqs), p.Attempts(), tt.wantCount)
+			}
+			i := 0
+			for _, r := range reqs {
+				if i < len(tt.wantPaths) && strings.Contains(r, tt.wantPaths[i]) {
+					i++
+				}
+				if tt.wantNot != "" && strings.Contains(r, tt.wantNot) {
+					t.Errorf("unexpected request %s", r)
+				}
+			}
+			if i < len(tt.wantPaths) {
+				t.Errorf("requests lack %q (in order %q)", tt.wantPaths[i], tt.wantPaths)
+			}
+		})
+	}
+}
+
+func gjsonID(b []byte) string {
+	s := string(b)
+	i := strings.Index(s, `"id":"`)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+6:]
+	return s[:strings.IndexByte(s, '"')]
+}
+
+// TestSchedulerEmulator watches many creates at once through the scheduler, against a
+// throttling emulator: every call ends as the emulator decides (names matching "fail" fail).
+func TestSchedulerEmulator(t *testing.T) {
+	clock := lrotest.NewAutoClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
+	srv := httptest.NewServer(emulator.New(emulator.Config{Now: clock.Now, CreateMode: emulator.CreateAlternate, ThrottleLimit: 10, ThrottleWindow: 10 * time.Second}))
+	defer srv.Close()
+	tr := &counting{next: nethttp.New(srv.Client())}
+	c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: lro.StaticToken("dev-token"), Clock: clock})
+	s := lro.NewScheduler(c, lro.SchedulerOptions{RequestsPerSecond: 20, Burst: 5})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	const n = 40
+	ids := make([]string, n)
+	for i := range n {
+		name := fmt.Sprint("Notebook ", i)
+		if i%10 == 3 {
+			name = fmt.Sprint("Fail ", i)
+		}
+		sn, err := s.Add(ctx, &lro.Request{Method: "POST", URL: "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/notebooks", Body: []byte(`{"displayName":"` + name + `"}`)}, name)
+		if err != nil {
+			t.Fatalf("Add %s: %v", name, err)
+		}
+		ids[i] = sn.ID
+	}
+	failed := 0
+	for i, id := range ids {
+		sn, err := s.Wait(ctx, id)
+		if i%10 == 3 {
+			var e *lro.Error
+			if !errors.As(err, &e) || sn.Status != "Failed" || sn.Error == nil {
+				t.Errorf("%s: %+v %v, want Failed", sn.Label, sn, err)
+			}
+			failed++
+			continue
+		}
+		if err != nil || !strings.Contains(string(sn.Result), sn.Label) {
+			t.Errorf("%s: %s %s %v", sn.Label, sn.Status, sn.Result, err)
+		}
+	}
+	throttled := 0
+	for _, r := range tr.requests() {
+		if strings.HasSuffix(r, " 429") {
+			throttled++
+		}
+	}
+	t.Logf("%d calls (%d failed as scripted), %d requests, %d answered 429", n, failed, len(tr.requests()), throttled)
+	if throttled == 0 {
+		t.Errorf("the emulator never throttled: the test did not exercise 429s")
+	}
+}
