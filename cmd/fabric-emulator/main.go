@@ -126,22 +126,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// printBanner says how to reach the emulator, with a copy-paste curl walkthrough.
 func printBanner(w io.Writer, base string) {
-	ws := emulator.DefaultWorkspaceID
 	fmt.Fprintf(w, `Fabric emulator listening on %[1]s
 Default workspace ID: %[2]s
-Any bearer token works, for example: Authorization: Bearer dev-token
+Any bearer token works; the dashboard uses dev-token.
 
-Try it (create a notebook, watch its operation, fetch its result):
-  curl -si -X POST %[1]s/v1/workspaces/%[2]s/notebooks \
-    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \
-    -d '{"displayName":"Notebook 1"}'
-  # 201 answers with the notebook; the next create answers 202 with Location:
-  curl -si -X POST %[1]s/v1/workspaces/%[2]s/notebooks \
-    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \
-    -d '{"displayName":"Notebook 2"}'
-  curl -si %[1]s/v1/operations/<x-ms-operation-id> -H 'Authorization: Bearer dev-token'
-  curl -s  %[1]s/v1/operations/<x-ms-operation-id>/result -H 'Authorization: Bearer dev-token'
-Control endpoint: %[1]s/_emulator/
-`, strings.TrimRight(base, "/"), ws)
+Try it with curl (create a notebook, watch its operation, fetch its result):
+  FABRIC=%[1]s/v1 WS=%[2]s AUTH='Authorization: Bearer dev-token' JSON='Content-Type: application/json'
+  curl -s -X POST "$FABRIC/workspaces/$WS/notebooks" -H "$AUTH" -H "$JSON" -d '{"displayName":"Notebook 1"}'   # 201 Created
+  OP=$(curl -s -D - -o /dev/null -X POST "$FABRIC/workspaces/$WS/notebooks" -H "$AUTH" -H "$JSON" -d '{"displayName":"Notebook 2"}' | awk 'tolower($1)=="x-ms-operation-id:" {print $2}' | tr -d '\r')   # 202 Accepted
+  curl -si "$FABRIC/operations/$OP" -H "$AUTH"         # again every Retry-After seconds, until "Succeeded"
+  curl -s "$FABRIC/operations/$OP/result" -H "$AUTH"   # the notebook
+Control endpoint (faults, timings, reset): %[1]s/_emulator/
+`, strings.TrimRight(base, "/"), emulator.DefaultWorkspaceID)
 }
