@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -278,6 +280,56 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				resp, body := call(t, http.MethodGet, base+"/admin", pageOrigin, "", authz)
 				wantProxyError(t, resp, body, http.StatusNotFound, proxy.CodeNotFound)
 			})
+		})
+	}
+}
+
+// TestProxyEncodedAndConcurrent: a gzip answer from the upstream arrives
+// intact (workerd's fetch decodes it but keeps the upstream's Content-Length),
+// and concurrent requests each get their own answer (the Worker starts a Go
+// instance per request and hands each its own runtime context).
+func TestProxyEncodedAndConcurrent(t *testing.T) {
+	requireE2E(t)
+	body := strings.Repeat(`{"value":"fabric"}`, 200)
+	gzipped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = io.WriteString(zw, r.URL.Path+" "+body)
+		_ = zw.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		_, _ = w.Write(buf.Bytes())
+	}))
+	t.Cleanup(gzipped.Close)
+	for _, kind := range proxyKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			base := kind.start(t, map[string]string{proxy.EnvUpstream: gzipped.URL, proxy.EnvAllowedOrigins: pageOrigin})
+			var wg sync.WaitGroup
+			errs := make(chan error, 24)
+			for i := range 24 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					path := fmt.Sprintf("/v1/workspaces/ws-%d", i)
+					resp, err := http.Get(base + path) // Go's client asks for and decodes gzip
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer resp.Body.Close()
+					got, err := io.ReadAll(resp.Body)
+					if err != nil || resp.StatusCode != http.StatusOK || string(got) != path+" "+body {
+						errs <- fmt.Errorf("GET %s: %d, %d bytes, err %v, starts %.40q", path, resp.StatusCode, len(got), err, got)
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
 		})
 	}
 }

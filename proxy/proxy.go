@@ -286,6 +286,12 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt route, proxyO
 	for _, v := range resp.Header.Values("Vary") {
 		h.Add("Vary", v)
 	}
+	if resp.Header.Get("Content-Encoding") != "" {
+		// The length may not be the body's: workerd's fetch decodes gzip but keeps
+		// the upstream's Content-Length (and Content-Encoding, by which it encodes
+		// the body again on the way out). Stream without a length instead.
+		h.Del("Content-Length")
+	}
 	if loc := resp.Header.Get("Location"); loc != "" {
 		h.Set("Location", p.s.rewriteLocation(loc, upURL, proxyOrigin))
 	}

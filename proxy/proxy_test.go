@@ -804,6 +804,29 @@ func TestTimeoutIgnoredByTransport(t *testing.T) {
 	}
 }
 
+// TestEncodedAnswerLength: workerd's fetch hands back a decoded body with the
+// upstream's Content-Encoding and (encoded) Content-Length; the proxy must not
+// pass that length on, or workerd fails writing the longer body.
+func TestEncodedAnswerLength(t *testing.T) {
+	const decoded = `{"value":"a decoded body longer than its gzip"}`
+	e := newEnv(t, func(c *proxy.Config) {
+		c.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) {
+			h := http.Header{"Content-Encoding": {"gzip"}, "Content-Length": {"12"}, "Content-Type": {"application/json"}}
+			return &http.Response{StatusCode: 200, Header: h, ContentLength: 12, Body: io.NopCloser(strings.NewReader(decoded))}, nil
+		})
+	})
+	resp, _ := sendWorkerStyle(t, e, request{Method: "GET", Target: "/v1/workspaces", Header: auth})
+	if resp.Status != 200 || resp.Body != decoded {
+		t.Fatalf("%d %q", resp.Status, resp.Body)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" {
+		t.Errorf("Content-Length %q passed on for an encoded answer", cl)
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Errorf("Content-Encoding %q, want gzip (workerd encodes the body again by it)", ce)
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
