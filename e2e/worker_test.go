@@ -334,6 +334,89 @@ func TestProxyEncodedAndConcurrent(t *testing.T) {
 	}
 }
 
+// TestProxyEdges checks, natively and in workerd, what depends on the
+// runtime's transport: redirects are handed back, not followed; headers are
+// filtered on the way up; a body over MAX_BODY_BYTES gets 413; an upstream
+// that is down gets 502.
+func TestProxyEdges(t *testing.T) {
+	requireE2E(t)
+	var mu sync.Mutex
+	var seen []*http.Request
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Clone(r.Context()))
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/v1/redirect":
+			w.Header().Set("Location", "http://"+r.Host+"/v1/elsewhere?token=a%2Bb")
+			w.WriteHeader(http.StatusFound)
+		default:
+			b, _ := io.ReadAll(r.Body)
+			fmt.Fprintf(w, `{"bytes":%d}`, len(b))
+		}
+	}))
+	t.Cleanup(up.Close)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	sawPath := func(path string) (int, *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		n, last := 0, (*http.Request)(nil)
+		for _, r := range seen {
+			if r.URL.Path == path {
+				n, last = n+1, r
+			}
+		}
+		return n, last
+	}
+	for _, kind := range proxyKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			base := kind.start(t, map[string]string{proxy.EnvUpstream: up.URL, proxy.EnvAllowedOrigins: pageOrigin, proxy.EnvMaxBodyBytes: "1000"})
+
+			resp, body := call(t, http.MethodGet, base+"/v1/redirect", pageOrigin, "", authz)
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != base+"/v1/elsewhere?token=a%2Bb" {
+				t.Errorf("redirect: %d Location %q, want 302 to the proxy; body %s", resp.StatusCode, resp.Header.Get("Location"), body)
+			}
+			if n, _ := sawPath("/v1/elsewhere"); n != 0 {
+				t.Errorf("the proxy followed the redirect")
+			}
+
+			resp, body = call(t, http.MethodPost, base+"/v1/echo-"+kind.name, pageOrigin, strings.Repeat("x", 999), map[string]string{
+				"Authorization": "Bearer dev-token", "Content-Type": "application/json", "x-ms-client-tag": "e2e",
+				"Cookie": "session=1", "X-Forwarded-For": "10.1.2.3", "Forwarded": "for=10.1.2.3",
+			})
+			if resp.StatusCode != http.StatusOK || string(body) != `{"bytes":999}` {
+				t.Errorf("POST of 999 bytes: %d %s", resp.StatusCode, body)
+			}
+			if _, r := sawPath("/v1/echo-" + kind.name); r == nil {
+				t.Errorf("the upstream did not see the POST")
+			} else {
+				if r.Header.Get("Authorization") != "Bearer dev-token" || r.Header.Get("X-Ms-Client-Tag") != "e2e" {
+					t.Errorf("allowed headers lost: %v", r.Header)
+				}
+				for _, h := range []string{"Cookie", "X-Forwarded-For", "Forwarded", "Origin"} {
+					if r.Header.Get(h) != "" {
+						t.Errorf("header %s reached the upstream: %q", h, r.Header.Get(h))
+					}
+				}
+			}
+
+			resp, body = call(t, http.MethodPost, base+"/v1/too-big", pageOrigin, strings.Repeat("x", 1001), authz)
+			wantProxyError(t, resp, body, http.StatusRequestEntityTooLarge, proxy.CodeRequestTooLarge)
+			if n, _ := sawPath("/v1/too-big"); n != 0 {
+				t.Errorf("a body over the limit reached the upstream")
+			}
+
+			downBase := kind.start(t, map[string]string{proxy.EnvUpstream: dead.URL, proxy.EnvAllowedOrigins: pageOrigin})
+			resp, body = call(t, http.MethodGet, downBase+"/v1/workspaces", pageOrigin, "", authz)
+			wantProxyError(t, resp, body, http.StatusBadGateway, proxy.CodeUpstreamUnreachable)
+			if resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin {
+				t.Errorf("the page cannot read the 502")
+			}
+		})
+	}
+}
+
 // TestWorkerdRequestCost measures the Worker's per-request latency in workerd
 // (each request starts a new Go instance) against the native proxy, and
 // workerd's CPU time per request; it logs the numbers and fails only if a
