@@ -22,6 +22,7 @@ type ErrorResponse struct {
 // Error codes of the errors the proxy itself makes.
 const (
 	CodeInvalidPath         = "InvalidPath"         // 400: a hostile or malformed path
+	CodeInvalidRequestBody  = "InvalidRequestBody"  // 400: the request body could not be read
 	CodeOriginNotAllowed    = "OriginNotAllowed"    // 403: Origin not in ALLOWED_ORIGINS
 	CodeCORSRequestRefused  = "CORSRequestRefused"  // 403: preflight asked for a method or header the proxy does not pass
 	CodeHostNotAllowed      = "HostNotAllowed"      // 403: a regional host not in FABRIC_REDIRECT_HOSTS

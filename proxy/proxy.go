@@ -148,11 +148,8 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if r.URL != nil && r.URL.Host != "" { // the Worker sees the full URL
-		host = r.URL.Host
-		if r.URL.Scheme != "" {
-			scheme = r.URL.Scheme
-		}
+	if r.RequestURI == "" && r.URL != nil && r.URL.IsAbs() { // the Worker sees the full URL
+		scheme, host = r.URL.Scheme, r.URL.Host
 	}
 	if e, ok := parseHostport(scheme, host); ok {
 		return e.origin()
@@ -389,7 +386,7 @@ func (p *Proxy) requestBody(r *http.Request) (*limitedBody, int64, *proxyError) 
 		n, err := io.ReadFull(r.Body, one[:])
 		if n == 0 {
 			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return nil, 0, errBadPath("the request body could not be read")
+				return nil, 0, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
 			}
 			return nil, 0, nil
 		}
