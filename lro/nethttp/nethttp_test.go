@@ -1,3 +1,8 @@
+//go:build !js
+
+// The net/http adapter is for native programs; under js/wasm net/http runs on a simulated
+// network, so these tests run on the host only.
+
 package nethttp_test
 
 import (
