@@ -35,6 +35,7 @@
 //	POST   /v1/workspaces/{ws}/{coll}/{id}/jobs/instances/{job}/cancel  202
 //	GET    /v1/operations/{op}                          operation state
 //	GET    /v1/operations/{op}/result                   operation result
+//	GET    /operations/{op}[/result]                    the same, without /v1
 //
 // Any other /v1 path answers 404 EntityNotFound. Every error is Fabric's ErrorResponse
 // (errorCode, message, requestId, optional moreDetails and relatedResource) with the code
@@ -108,6 +109,10 @@
 //	malformed          cut the JSON body in half, keeping status and headers
 //	noRetryAfter       remove Retry-After
 //	httpDateRetryAfter send Retry-After as an HTTP date
+//	noLocation         remove Location (clients fall back to x-ms-operation-id)
+//	locationWithoutV1  drop /v1 from the Location path, as the spec's examples write it
+//	                   (GET /operations/{op} and .../result are served too)
+//	undefinedStatus    report "status":"Undefined" (or the rule's Status) in a JSON answer
 //	regionalLocation   move Location to Config.RegionalBaseURL (path kept); serve the
 //	                   same Server on that second listener
 //

@@ -39,13 +39,22 @@ const (
 	// FaultTokenExpired answers 401 TokenExpired, as Fabric does when a token expires in
 	// the middle of a long poll (instead).
 	FaultTokenExpired FaultKind = "tokenExpired"
+	// FaultNoLocation removes the Location header (clients fall back to x-ms-operation-id).
+	FaultNoLocation FaultKind = "noLocation"
+	// FaultLocationWithoutV1 drops the /v1 prefix from the Location path, as the spec's
+	// operation examples write it; the emulator serves /operations/... too.
+	FaultLocationWithoutV1 FaultKind = "locationWithoutV1"
+	// FaultUndefinedStatus replaces the "status" of a JSON answer by Status (default
+	// "Undefined", a status of the spec's enum that clients must poll through).
+	FaultUndefinedStatus FaultKind = "undefinedStatus"
 	// FaultRegionalLocation points the answer's Location at Config.RegionalBaseURL (scheme
 	// and host replaced, path kept), like Fabric's regional redirect hosts.
 	FaultRegionalLocation FaultKind = "regionalLocation"
 )
 
 var faultKinds = []FaultKind{FaultThrottle, FaultInternalError, FaultUnavailable, FaultTokenExpired, FaultDrop, FaultDropAfter,
-	FaultSlow, FaultMalformedJSON, FaultNoRetryAfter, FaultRetryAfterDate, FaultRegionalLocation}
+	FaultSlow, FaultMalformedJSON, FaultNoRetryAfter, FaultRetryAfterDate, FaultNoLocation, FaultLocationWithoutV1,
+	FaultUndefinedStatus, FaultRegionalLocation}
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration string ("1.5s");
 // it also reads a JSON number as seconds.
@@ -100,6 +109,8 @@ type FaultRule struct {
 	// RetryAfterSeconds is the Retry-After of FaultThrottle and FaultUnavailable; 0 means
 	// the configured Retry-After.
 	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
+	// Status is the status FaultUndefinedStatus reports; "" means "Undefined".
+	Status string `json:"status,omitempty"`
 }
 
 func (f FaultRule) validate() error {
@@ -121,8 +132,8 @@ func (f FaultRule) validate() error {
 }
 
 // ParseFaultRule reads the flag form of a rule: comma-separated key=value pairs with keys
-// kind, method, path, after, count, p (probability), delay (Go duration) and retryAfter
-// (seconds), for example "kind=429,path=/v1/operations,count=3".
+// kind, method, path, after, count, p (probability), delay (Go duration), retryAfter
+// (seconds) and status, for example "kind=429,path=/v1/operations,count=3".
 func ParseFaultRule(spec string) (FaultRule, error) {
 	var f FaultRule
 	for _, kv := range strings.Split(spec, ",") {
@@ -154,8 +165,10 @@ func ParseFaultRule(spec string) (FaultRule, error) {
 			f.Delay = Duration(d)
 		case "retryAfter", "retryAfterSeconds":
 			f.RetryAfterSeconds, err = strconv.Atoi(v)
+		case "status":
+			f.Status = v
 		default:
-			return f, fmt.Errorf("fault %q: unknown key %q (want kind, method, path, after, count, p, delay, retryAfter)", spec, k)
+			return f, fmt.Errorf("fault %q: unknown key %q (want kind, method, path, after, count, p, delay, retryAfter, status)", spec, k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %s: %w", spec, k, err)
@@ -261,6 +274,29 @@ func (s *Server) applyFault(f *FaultRule, rec *capture) {
 		}
 	case FaultNoRetryAfter:
 		rec.header.Del("Retry-After")
+	case FaultNoLocation:
+		rec.header.Del("Location")
+	case FaultLocationWithoutV1:
+		if lu, err := url.Parse(rec.header.Get("Location")); err == nil && strings.HasPrefix(lu.Path, "/v1/") {
+			lu.Path = strings.TrimPrefix(lu.Path, "/v1")
+			rec.header.Set("Location", lu.String())
+		}
+	case FaultUndefinedStatus:
+		var body map[string]json.RawMessage
+		if json.Unmarshal(rec.body.Bytes(), &body) != nil || body["status"] == nil {
+			return
+		}
+		status := f.Status
+		if status == "" {
+			status = "Undefined"
+		}
+		body["status"], _ = json.Marshal(status)
+		b, err := json.Marshal(body)
+		if err != nil {
+			return
+		}
+		rec.body.Reset()
+		rec.body.Write(append(b, '\n'))
 	case FaultRetryAfterDate:
 		if v := rec.header.Get("Retry-After"); v != "" {
 			secs, err := strconv.Atoi(v)

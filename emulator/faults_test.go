@@ -166,6 +166,17 @@ func TestFaultsCombine(t *testing.T) {
 	}
 }
 
+func TestNoLocationOnTheStart(t *testing.T) {
+	e := newEnv(t, Config{CreateMode: CreateAsync, Faults: []FaultRule{{Kind: FaultNoLocation, Method: "POST"}}})
+	a := e.do("POST", notebooksPath(), `{"displayName":"N"}`)
+	if a.status != 202 || a.header.Get("Location") != "" || a.header.Get("x-ms-operation-id") == "" {
+		t.Fatalf("202 %d headers %v", a.status, a.header)
+	}
+	if b := e.do("GET", "/v1/operations/"+a.header.Get("x-ms-operation-id"), ""); b.status != 200 {
+		t.Errorf("the operation from x-ms-operation-id: %d %s", b.status, b.body)
+	}
+}
+
 func TestProbabilisticFaultsAreReproducible(t *testing.T) {
 	pattern := func(seed uint64) string {
 		e := newEnv(t, Config{Seed: seed, Faults: []FaultRule{{Kind: FaultInternalError, Probability: 0.5}}})
@@ -217,6 +228,39 @@ func TestFaultsThatChangeTheAnswer(t *testing.T) {
 				}
 				if want := e.clock.Now().Add(2 * time.Second).Truncate(time.Second); !when.Equal(want) {
 					t.Errorf("Retry-After %s, want %s", when, want)
+				}
+			}},
+		{name: "no Location", rule: FaultRule{Kind: FaultNoLocation, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				if a.status != 200 || a.header.Get("Location") != "" || a.header.Get("x-ms-operation-id") == "" || a.header.Get("Retry-After") == "" {
+					t.Errorf("status %d headers %v", a.status, a.header)
+				}
+			}},
+		{name: "Location without /v1 still leads to the operation", rule: FaultRule{Kind: FaultLocationWithoutV1, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				op := a.header.Get("x-ms-operation-id")
+				if got, want := a.header.Get("Location"), "http://fabric.test/operations/"+op; got != want {
+					t.Fatalf("Location %q, want %q", got, want)
+				}
+				if b := e.do("GET", "/operations/"+op, ""); b.status != 200 || b.json(t)["status"] != "NotStarted" {
+					t.Errorf("GET /operations/{op}: %d %s", b.status, b.body)
+				}
+				e.clock.Advance(DefaultOperationDuration)
+				if b := e.do("GET", "/operations/"+op+"/result", ""); b.status != 200 {
+					t.Errorf("GET /operations/{op}/result: %d %s", b.status, b.body)
+				}
+			}},
+		{name: "Undefined status", rule: FaultRule{Kind: FaultUndefinedStatus, PathPrefix: "/v1/operations"},
+			check: func(t *testing.T, e *env, a answer) {
+				m := a.json(t)
+				if m["status"] != "Undefined" || m["createdTimeUtc"] == nil || a.header.Get("Location") == "" {
+					t.Errorf("status %d body %s", a.status, a.body)
+				}
+			}},
+		{name: "a status Fabric may add later", rule: FaultRule{Kind: FaultUndefinedStatus, PathPrefix: "/v1/operations", Status: "Paused"},
+			check: func(t *testing.T, e *env, a answer) {
+				if m := a.json(t); m["status"] != "Paused" {
+					t.Errorf("body %s", a.body)
 				}
 			}},
 		{name: "slow waits through the injected sleeper", rule: FaultRule{Kind: FaultSlow, PathPrefix: "/v1/operations", Delay: Duration(90 * time.Second)},
@@ -363,6 +407,7 @@ func TestParseFaultRule(t *testing.T) {
 		{spec: "kind=slow, delay=250ms ,method=GET", want: FaultRule{Kind: FaultSlow, Delay: Duration(250 * time.Millisecond), Method: "GET"}},
 		{spec: "kind=503,after=2,p=0.25,retryAfter=55", want: FaultRule{Kind: FaultUnavailable, After: 2, Probability: 0.25, RetryAfterSeconds: 55}},
 		{spec: "kind=regionalLocation", want: FaultRule{Kind: FaultRegionalLocation}},
+		{spec: "kind=undefinedStatus,status=Paused", want: FaultRule{Kind: FaultUndefinedStatus, Status: "Paused"}},
 		{spec: "kind=teapot", wantErr: "unknown fault kind"},
 		{spec: "count=3", wantErr: "unknown fault kind"},
 		{spec: "kind=429,count=x", wantErr: "count"},

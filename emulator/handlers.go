@@ -46,6 +46,9 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("GET /v1/operations/{op}", s.getOperation)
 	m.HandleFunc("GET /v1/operations/{op}/result", s.getOperationResult)
+	// The spec's operation examples write these URLs without /v1 (see locationWithoutV1).
+	m.HandleFunc("GET /operations/{op}", s.getOperation)
+	m.HandleFunc("GET /operations/{op}/result", s.getOperationResult)
 }
 
 // fail writes an ErrorResponse for the request.

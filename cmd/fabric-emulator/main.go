@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at (default none; also settable via PUT /_emulator/config)")
 	fs.StringVar(&cfg.Scheme, "scheme", "http", "scheme of the absolute Location URLs (they use the request's Host)")
 	fs.BoolVar(&cfg.StrictRetryAfter, "strict-retry-after", false, "answer 429 to a poll of an operation or job sooner than its Retry-After said (default false)")
-	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|tokenExpired|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N] (default none)")
+	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|tokenExpired|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|noLocation|locationWithoutV1|undefinedStatus|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N][,status=X] (default none)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
