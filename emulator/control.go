@@ -41,6 +41,42 @@ type faultList struct {
 
 func ptr[T any](v T) *T { return &v }
 
+// Reset puts the server back in its start state, as POST /_emulator/reset does: the Config
+// given to New, the default workspace only, no items, operations, jobs or token history,
+// the Config's fault rules.
+func (s *Server) Reset() { s.reset() }
+
+// SetFaults replaces the active fault rules (none: remove all), as PUT /_emulator/faults
+// does. An invalid rule changes nothing and is reported.
+func (s *Server) SetFaults(rules ...FaultRule) error { return s.setFaults(true, rules) }
+
+// AddFaults appends fault rules, as POST /_emulator/faults does.
+func (s *Server) AddFaults(rules ...FaultRule) error { return s.setFaults(false, rules) }
+
+// Faults lists the active fault rules with their counters, as GET /_emulator/faults does.
+func (s *Server) Faults() []FaultStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faultStatuses()
+}
+
+func (s *Server) setFaults(replace bool, rules []FaultRule) error {
+	for i, f := range rules {
+		if err := f.validate(); err != nil {
+			return fmt.Errorf("rules[%d]: %w", i, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if replace {
+		s.faults = nil
+	}
+	for _, f := range rules {
+		s.faults = append(s.faults, &faultState{FaultRule: f})
+	}
+	return nil
+}
+
 // controlConfig renders the current settings. Call with s.mu held.
 func (s *Server) controlConfig() ControlConfig {
 	st := s.set
@@ -164,29 +200,16 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, e)
 			return
 		}
-		for i, f := range fl.Rules {
-			if err := f.validate(); err != nil {
-				fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("rules[%d]: %v", i, err)))
-				return
-			}
+		if err := s.setFaults(r.Method == http.MethodPut, fl.Rules); err != nil {
+			fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", err.Error()))
+			return
 		}
-		s.mu.Lock()
-		if r.Method == http.MethodPut {
-			s.faults = nil
-		}
-		for _, f := range fl.Rules {
-			s.faults = append(s.faults, &faultState{FaultRule: f})
-		}
-		out := s.faultStatuses()
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
 	case "DELETE /_emulator/faults":
-		s.mu.Lock()
-		s.faults = nil
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"rules": []FaultStatus{}})
+		s.SetFaults()
+		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
 	case "POST /_emulator/reset":
-		s.reset()
+		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		fail(w, r, newAPIError(http.StatusNotFound, "EntityNotFound",

@@ -179,3 +179,28 @@ func TestConcurrentClients(t *testing.T) {
 		t.Errorf("%d items, want %d", n, clients*perClient)
 	}
 }
+
+func TestGoFaultAPI(t *testing.T) {
+	e := newEnv(t, Config{})
+	if err := e.srv.SetFaults(FaultRule{Kind: FaultThrottle, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.AddFaults(FaultRule{Kind: "bogus"}); err == nil {
+		t.Error("AddFaults accepted an unknown kind")
+	}
+	var got []int
+	for range 3 {
+		got = append(got, e.do("GET", "/v1/workspaces", "").status)
+	}
+	if fmt.Sprint(got) != "[429 429 200]" {
+		t.Errorf("statuses %v", got)
+	}
+	if f := e.srv.Faults(); len(f) != 1 || f[0].Fired != 2 || f[0].Remaining != 0 {
+		t.Errorf("Faults() = %+v", f)
+	}
+	e.mustItem("Notebook", "N")
+	e.srv.Reset()
+	if len(e.srv.Faults()) != 0 || len(listNames(t, e, notebooksPath())) != 0 {
+		t.Errorf("Reset kept faults %v or items", e.srv.Faults())
+	}
+}

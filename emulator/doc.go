@@ -137,7 +137,8 @@
 //	DELETE /_emulator/faults      remove all rules
 //	POST   /_emulator/reset       back to the start state and the Config given to New (204)
 //
-// Durations are Go duration strings ("2s", "1m") or numbers of seconds.
+// Durations are Go duration strings ("2s", "1m") or numbers of seconds. In-process tests can
+// use Server.SetFaults, Server.AddFaults, Server.Faults and Server.Reset instead.
 //
 // # Command flags
 //
