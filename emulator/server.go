@@ -306,14 +306,17 @@ type capture struct {
 
 func newCapture() *capture { return &capture{header: http.Header{}} }
 
+// Header is the captured answer's header map.
 func (c *capture) Header() http.Header { return c.header }
 
+// WriteHeader records the first status written.
 func (c *capture) WriteHeader(status int) {
 	if c.status == 0 {
 		c.status = status
 	}
 }
 
+// Write buffers body bytes.
 func (c *capture) Write(p []byte) (int, error) {
 	if c.status == 0 {
 		c.status = http.StatusOK

@@ -27,8 +27,10 @@ import (
 // faultFlags collects repeated --fault flags.
 type faultFlags []emulator.FaultRule
 
+// String is part of flag.Value.
 func (f *faultFlags) String() string { return "" }
 
+// Set parses one --fault rule.
 func (f *faultFlags) Set(v string) error {
 	rule, err := emulator.ParseFaultRule(v)
 	if err != nil {
