@@ -57,3 +57,27 @@ func Example() {
 	// true true
 	// 200 true
 }
+
+// Stage a "429 storm" on operation polls that passes after three answers.
+func ExampleServer_SetFaults() {
+	srv := emulator.New(emulator.Config{})
+	rule, err := emulator.ParseFaultRule("kind=429,method=GET,path=/v1/operations,count=3")
+	if err != nil {
+		panic(err)
+	}
+	if err := srv.SetFaults(rule); err != nil {
+		panic(err)
+	}
+	for range 4 {
+		req := httptest.NewRequest("GET", "http://127.0.0.1:8790/v1/operations/00000000-0000-4000-8000-000000000000", nil)
+		req.Header.Set("Authorization", "Bearer dev-token")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Header().Get("x-ms-public-api-error-code"), rec.Header().Get("Retry-After"))
+	}
+	// Output:
+	// 429 RequestBlocked 2
+	// 429 RequestBlocked 2
+	// 429 RequestBlocked 2
+	// 404 OperationNotFound
+}
