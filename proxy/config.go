@@ -194,6 +194,9 @@ func (p pattern) match(e endpoint) bool {
 // scheme mandatory.
 func parsePattern(s, defaultScheme string) (pattern, error) {
 	orig := s
+	if s == "*" || strings.HasSuffix(s, "://*") {
+		return pattern{}, fmt.Errorf("%q would open the proxy to everyone; list the origins or hosts, e.g. https://*.contoso.com", orig)
+	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		if defaultScheme == "" {
