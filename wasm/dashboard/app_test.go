@@ -117,7 +117,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	now := start
 	eng := &fakeEngine{created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
 		if n == 1 { // 201: done at once
-			return notebook("op-1", item.DisplayName, dashboard.StatusSucceeded), nil
+			return notebook("call-1", item.DisplayName, dashboard.StatusSucceeded), nil
 		}
 		s := notebook("op-2", item.DisplayName, dashboard.StatusNotStarted) // 202
 		next := start.Add(2 * time.Second)
@@ -142,7 +142,13 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	if len(cards) != 2 {
 		t.Fatalf("%d cards, want 2", len(cards))
 	}
-	done, pending := cardByID(t, root, "op-1"), cardByID(t, root, "op-2")
+	done, pending := cardByID(t, root, "call-1"), cardByID(t, root, "op-2")
+	if got := done.Role("id").TextContent(); got != "none: Fabric answered at once" || !done.Role("copy-id").Hidden() {
+		t.Errorf("201 card id %q (copy hidden %v), want no operation id and no copy button", got, done.Role("copy-id").Hidden())
+	}
+	if got := pending.Role("id").TextContent(); got != "op-2" || pending.Role("copy-id").Hidden() {
+		t.Errorf("202 card id %q (copy hidden %v), want the operation id with a copy button", got, pending.Role("copy-id").Hidden())
+	}
 	if got := done.Role("result-name").TextContent(); got != "Sales 1" {
 		t.Errorf("201 card result name %q, want Sales 1", got)
 	}

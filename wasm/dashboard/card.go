@@ -103,7 +103,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 	if !known {
 		look = statusLook{words: s.Status, class: "st-unknown"}
 		if s.Status == "" {
-			look.words = "Checking…"
+			look.words, look.class = "Waiting for the first check", "st-pending"
 		}
 	}
 	c.StatusWords, c.StatusClass = look.words, look.class
@@ -178,6 +178,10 @@ func NewCard(s Snapshot, now time.Time) Card {
 	}
 	return c
 }
+
+// HasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)
+// rather than the engine's "call-N" for a call that Fabric answered at once with 200 or 201.
+func HasOperationID(id string) bool { return !strings.HasPrefix(id, "call-") }
 
 // FormatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".
 func FormatDuration(d time.Duration) string {

@@ -12,7 +12,9 @@ import (
 func (a *App) Mount(d DOM, root Node) {
 	a.mu.Lock()
 	v := &view{d: d, cards: map[string]*cardView{}}
-	v.build(a, root)
+	container := el(d, "div", "class", "flro")
+	root.Append(container)
+	v.build(a, container)
 	a.view = v
 	a.render()
 	a.mu.Unlock()
@@ -71,7 +73,6 @@ type view struct {
 
 func (v *view) build(a *App, root Node) {
 	d := v.d
-	root.SetAttr("class", "flro")
 
 	if a.cfg.Settings {
 		apiBase := el(d, "input", "id", "flro-api-base", "type", "url", "data-role", "api-base", "autocomplete", "off", "spellcheck", "false")
@@ -283,6 +284,12 @@ func newCardView(d DOM, a *App, id string) *cardView {
 
 	copyID := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-id", "aria-label", "Copy operation id")
 	copyID.On("click", func() { d.CopyText(id) })
+	idText := text(d, "code", id, "data-role", "id")
+	if !HasOperationID(id) {
+		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
+		idText.SetText("none: Fabric answered at once")
+		show(copyID, false)
+	}
 
 	cv.resName = slot{n: el(d, "dd", "data-role", "result-name")}
 	cv.resType = slot{n: el(d, "dd", "data-role", "result-type")}
@@ -320,7 +327,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 		appendAll(el(d, "header", "class", "flro-head"), cv.kind.n, cv.label.n, cv.words.n),
 		appendAll(el(d, "div", "class", "flro-progress"), cv.bar, cv.progress.n),
 		appendAll(el(d, "p", "class", "flro-meta"), cv.next.n, cv.elapsed.n, cv.attempts.n),
-		appendAll(el(d, "p", "class", "flro-id"), text(d, "span", "Operation id"), text(d, "code", id, "data-role", "id"), copyID),
+		appendAll(el(d, "p", "class", "flro-id"), text(d, "span", "Operation id"), idText, copyID),
 		appendAll(el(d, "div", "class", "flro-detail"), cv.placeholder, resBox, errBox),
 		appendAll(el(d, "footer", "class", "flro-actions"), cv.runJob, cv.cancel, cv.dismiss))
 	return cv

@@ -1,0 +1,466 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+)
+
+// EmbedSnippet is the README's "embed it in your page" example, verbatim except for the
+// three placeholders the test fills in: {{DASHBOARD}} (where web/ is served), {{PROXY}} (the
+// proxy's /v1 URL) and {{WORKSPACE}}.
+const EmbedSnippet = `<div id="fabric-ops"></div>
+<script type="module">
+  import { load } from "{{DASHBOARD}}/web/fabric-lro.js";
+
+  const lro = await load({
+    apiBase: "{{PROXY}}",                       // your fabric-lro proxy's /v1 URL
+    getToken: async () => getFabricToken(),     // a bearer token for api.fabric.microsoft.com
+  });
+  lro.mount(document.getElementById("fabric-ops")); // the dashboard, inside your page
+
+  // Or drive it from code: each call resolves once Fabric accepted it.
+  const op = await lro.createItem("{{WORKSPACE}}", { type: "Notebook", displayName: "Sales report" });
+  lro.subscribe((s) => console.log(s.label, s.status, s.percentComplete));
+  const done = await lro.wait(op.id); // the final snapshot: status, result or error
+  console.log(done.status, done.result?.id ?? done.error?.message);
+</script>`
+
+// browserEnv is one emulator, one proxy (native or workerd), the dashboard's page server and
+// a portal page server on two more origins, and a headless Chromium.
+type browserEnv struct {
+	emuURL    string
+	proxyURL  string // the proxy's /v1 URL
+	pageURL   string // the dashboard's origin (index.html, web/, config.json)
+	portalURL string // another origin that embeds the dashboard
+	browser   context.Context
+	artifacts string
+}
+
+func TestBrowserDashboard(t *testing.T) {
+	requireE2E(t)
+	root := repoRoot(t)
+	for _, f := range []string{"index.html", "web/app.wasm", "web/wasm_exec.js", "web/fabric-lro.js", "web/fabric-lro.css", "web/page.js"} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Fatalf("%s is missing: run ./build.sh build (%v)", f, err)
+		}
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		t.Fatal("CHROMIUM is not set: run ./build.sh test")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("CHROMIUM=%s: %v", chromium, err)
+	}
+	browser := startChromium(t, chromium)
+
+	for _, via := range []struct {
+		name  string
+		start func(t *testing.T, upstream, allowedOrigins string) string
+	}{
+		{name: "native", start: startNativeProxy},
+		{name: "workerd", start: startWorkerd},
+	} {
+		t.Run(via.name, func(t *testing.T) {
+			env := newBrowserEnv(t, root, browser, via.start)
+			t.Run("two notebooks", env.twoNotebooks)
+			t.Run("failed operation shows its error", env.failedOperation)
+			t.Run("reload resumes", env.reloadResumes)
+			t.Run("429 storm", env.throttleStorm)
+			t.Run("JS API embedding", env.embedding)
+			t.Run("custom element", env.customElement)
+		})
+	}
+}
+
+// startChromium starts one headless Chromium for the whole test, with a fresh profile and HOME.
+func startChromium(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	home := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(home, "profile")),
+		chromedp.Env("HOME="+home),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // start the browser now
+		t.Fatalf("start Chromium %s: %v", chromium, err)
+	}
+	return ctx
+}
+
+func newBrowserEnv(t *testing.T, root string, browser context.Context, startProxy func(*testing.T, string, string) string) *browserEnv {
+	t.Helper()
+	emuURL, _ := startEmulator(t, emulator.Config{
+		RetryAfter:        time.Second,
+		OperationDuration: 3 * time.Second,
+		JobDuration:       3 * time.Second,
+		Seed:              1,
+	})
+	env := &browserEnv{emuURL: emuURL, browser: browser, artifacts: os.Getenv("FABRIC_LRO_ARTIFACTS")}
+	var proxyV1 atomic.Value
+	proxyV1.Store("")
+	env.pageURL = startPageServer(t, root, func() string { return proxyV1.Load().(string) }, nil)
+	env.portalURL = startPageServer(t, root, func() string { return proxyV1.Load().(string) }, env.portalPages)
+	env.proxyURL = startProxy(t, emuURL, env.pageURL+","+env.portalURL) + "/v1"
+	proxyV1.Store(env.proxyURL)
+	return env
+}
+
+// startPageServer serves the dashboard as cmd/webserve does (index.html at "/", web/, and a
+// config.json with the proxy and the dev token), plus pages from extra. web/ allows any
+// origin, so that another site can import the module and fetch app.wasm.
+func startPageServer(t *testing.T, root string, apiBase func() string, extra func(name string) (string, bool)) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(root, "index.html"))
+	})
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"apiBase": apiBase(), "devToken": "dev-token"})
+	})
+	files := http.StripPrefix("/web/", http.FileServer(http.Dir(filepath.Join(root, "web"))))
+	mux.HandleFunc("GET /web/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			w.Header().Set("Content-Type", "application/wasm")
+		}
+		files.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("GET /pages/{name}", func(w http.ResponseWriter, r *http.Request) {
+		if extra == nil {
+			http.NotFound(w, r)
+			return
+		}
+		page, ok := extra(r.PathValue("name"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// portalPages are the pages of "another site": the README snippet, and the custom element.
+func (env *browserEnv) portalPages(name string) (string, bool) {
+	head := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Portal</title>` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>Contoso portal</h1>`
+	switch name {
+	case "embed.html":
+		snippet := strings.NewReplacer("{{DASHBOARD}}", env.pageURL, "{{PROXY}}", env.proxyURL,
+			"{{WORKSPACE}}", emulator.DefaultWorkspaceID).Replace(EmbedSnippet)
+		// The portal's own sign-in, which the snippet calls.
+		return head + `<script>window.getFabricToken = async () => "dev-token";</script>` + snippet + `</body></html>`, true
+	case "element.html":
+		return head + `<script type="module" src="` + env.pageURL + `/web/fabric-lro.js"></script>` +
+			`<fabric-lro-dashboard api-base="` + env.proxyURL + `" token="dev-token"></fabric-lro-dashboard></body></html>`, true
+	}
+	return "", false
+}
+
+// emulatorControl sends a JSON request to the emulator's control endpoint.
+func (env *browserEnv) emulatorControl(t *testing.T, method, path, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(method, env.emuURL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b.String())
+	}
+	return b.String()
+}
+
+// tab opens a fresh tab with its own storage (a new browser context), reset emulator state,
+// and the console collected for the failure log.
+func (env *browserEnv) tab(t *testing.T) context.Context {
+	t.Helper()
+	env.emulatorControl(t, "POST", "/_emulator/reset", "")
+	ctx, cancel := chromedp.NewContext(env.browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// Open the tab before anything else uses the context: the first Run must not race.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	var mu sync.Mutex
+	var console []string
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			console = append(console, m.String())
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			mu.Lock()
+			t.Logf("browser console:\n%s", strings.Join(console, "\n"))
+			mu.Unlock()
+			env.screenshot(t, ctx, "FAILED")
+		}
+	})
+	return ctx
+}
+
+// run runs browser steps with a bound on the whole sequence.
+func run(t *testing.T, ctx context.Context, limit time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := chromedp.Do(tctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// waitJS waits (bounded) until the JavaScript expression is truthy; the page is polled, never slept on.
+func waitJS(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout))
+}
+
+// eval reads a JavaScript value.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// screenshot saves a PNG of the viewport to $FABRIC_LRO_ARTIFACTS.
+func (env *browserEnv) screenshot(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	if env.artifacts == "" {
+		return
+	}
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", what, err)
+		return
+	}
+	name := regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name()+" "+what, "-") + ".png"
+	if err := os.MkdirAll(env.artifacts, 0o755); err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	path := filepath.Join(env.artifacts, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// Selectors and page expressions.
+const (
+	workspacesLoaded = `document.querySelector('[data-role=workspace] option[value="` + emulator.DefaultWorkspaceID + `"]') !== null`
+	cardCount        = `document.querySelectorAll('[data-role=card]').length`
+)
+
+func cardWithName(name, status string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('[data-role=card][data-status=%s]')].some(c => c.querySelector('[data-role=result-name]').textContent === %q)`, status, name)
+}
+
+// openDashboard loads the dashboard and waits until it listed the emulator's workspace.
+func (env *browserEnv) openDashboard(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, 30*time.Second,
+		chromedp.Navigate(env.pageURL+"/"),
+		waitJS(workspacesLoaded, 20*time.Second),
+	)
+}
+
+// create fills the create form and clicks Create.
+func create(t *testing.T, ctx context.Context, name string, count int) {
+	t.Helper()
+	run(t, ctx, 10*time.Second,
+		chromedp.SetValue(`[data-role=name]`, name),
+		chromedp.SetValue(`[data-role=count]`, fmt.Sprint(count)),
+		chromedp.Click(`[data-role=create]`),
+	)
+}
+
+// twoNotebooks: the seed's scenario. One notebook is created at once (201), the other is a
+// 202 operation polled to Succeeded, and both show their item.
+func (env *browserEnv) twoNotebooks(t *testing.T) {
+	ctx := env.tab(t)
+	env.openDashboard(t, ctx)
+	create(t, ctx, "Sales", 2)
+	// The 201 is done as soon as the create returns; the 202 is still going.
+	run(t, ctx, 15*time.Second,
+		waitJS(cardWithName("Sales 1", "Succeeded"), 10*time.Second),
+		waitJS(`document.querySelectorAll('[data-role=card]:not([data-status=Succeeded])').length === 1`, 10*time.Second),
+	)
+	pending := eval[string](t, ctx, `document.querySelector('[data-role=card]:not([data-status=Succeeded]) [data-role=next-check]').textContent`)
+	if !strings.HasPrefix(pending, "next check in") && pending != "checking now…" {
+		t.Errorf("the 202 card says %q, want a countdown to its next check", pending)
+	}
+	env.screenshot(t, ctx, "one done one running")
+	run(t, ctx, 20*time.Second, waitJS(cardWithName("Sales 2", "Succeeded"), 15*time.Second))
+	if n := eval[int](t, ctx, cardCount); n != 2 {
+		t.Errorf("%d cards, want 2", n)
+	}
+	// The 201 has no operation id (the engine names it call-N); the 202 has Fabric's.
+	ids := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-role=card]')].map(c => c.dataset.id)`)
+	var fabricIDs int
+	for _, id := range ids {
+		if regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) {
+			fabricIDs++
+		}
+	}
+	if fabricIDs != 1 {
+		t.Errorf("card ids %q: want exactly one Fabric operation id (one 201, one 202)", ids)
+	}
+	itemType := eval[string](t, ctx, `document.querySelector('[data-role=card] [data-role=result-type]').textContent`)
+	if itemType != "Notebook" {
+		t.Errorf("result type %q, want Notebook", itemType)
+	}
+	env.screenshot(t, ctx, "both succeeded")
+
+	// Phone width: nothing is wider than the screen.
+	run(t, ctx, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	width := eval[int](t, ctx, `document.documentElement.scrollWidth`)
+	if width > 390 {
+		t.Errorf("at phone width the page is %d px wide, want no horizontal scrolling (<= 390)", width)
+	}
+	env.screenshot(t, ctx, "phone")
+}
+
+// failedOperation: a display name with "fail" ends in a Failed operation whose error is shown.
+func (env *browserEnv) failedOperation(t *testing.T) {
+	ctx := env.tab(t)
+	env.openDashboard(t, ctx)
+	create(t, ctx, "Please fail", 1)
+	run(t, ctx, 20*time.Second, waitJS(`document.querySelector('[data-role=card][data-status=Failed]') !== null`, 15*time.Second))
+	got := eval[map[string]string](t, ctx, `(() => {
+		const c = document.querySelector('[data-role=card][data-status=Failed]');
+		const text = (r) => c.querySelector('[data-role=' + r + ']').textContent;
+		return {code: text('error-code'), message: text('error-message'), requestId: text('error-request-id'),
+			status: text('status'), hidden: String(c.querySelector('[data-role=error]').hidden)};
+	})()`)
+	if got["code"] == "" || got["code"] == "—" || got["message"] == "" || got["message"] == "—" || got["requestId"] == "" || got["status"] != "Failed" || got["hidden"] != "false" {
+		t.Errorf("failed card shows %v: want the errorCode, message and requestId", got)
+	}
+	env.screenshot(t, ctx, "failed")
+}
+
+// reloadResumes: a reload in the middle of an operation picks it up from localStorage and
+// follows it to the end.
+func (env *browserEnv) reloadResumes(t *testing.T) {
+	env.emulatorControl(t, "POST", "/_emulator/reset", "")
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"async","operationDuration":"5s"}`)
+	env.openDashboard(t, ctx)
+	create(t, ctx, "Survivor", 1)
+	run(t, ctx, 10*time.Second, waitJS(`document.querySelector('[data-role=card][data-status=NotStarted], [data-role=card][data-status=Running]') !== null`, 8*time.Second))
+	id := eval[string](t, ctx, `document.querySelector('[data-role=card]').dataset.id`)
+	saved := eval[string](t, ctx, `JSON.stringify(Object.entries(localStorage))`)
+	if !strings.Contains(saved, id) || strings.Contains(saved, "dev-token") {
+		t.Fatalf("localStorage %s: want operation %s saved, and never the token", saved, id)
+	}
+	run(t, ctx, 30*time.Second,
+		chromedp.Reload(),
+		waitJS(fmt.Sprintf(`document.querySelector('[data-role=card][data-id=%q]') !== null`, id), 15*time.Second),
+	)
+	env.screenshot(t, ctx, "after reload")
+	run(t, ctx, 20*time.Second, waitJS(cardWithName("Survivor", "Succeeded"), 15*time.Second))
+	if n := eval[int](t, ctx, cardCount); n != 1 {
+		t.Errorf("%d cards after reload, want the 1 resumed", n)
+	}
+}
+
+// throttleStorm: every operation poll is throttled three times (429 with Retry-After); the
+// dashboard waits each one out and still shows the result.
+func (env *browserEnv) throttleStorm(t *testing.T) {
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"async","operationDuration":"2s"}`)
+	env.openDashboard(t, ctx)
+	env.emulatorControl(t, "PUT", "/_emulator/faults", `{"rules":[{"kind":"429","pathPrefix":"/v1/operations","count":3,"retryAfterSeconds":1}]}`)
+	create(t, ctx, "Storm", 1)
+	run(t, ctx, 30*time.Second, waitJS(cardWithName("Storm", "Succeeded"), 25*time.Second))
+	var faults struct {
+		Rules []struct {
+			Fired int `json:"fired"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(env.emulatorControl(t, "GET", "/_emulator/faults", "")), &faults); err != nil {
+		t.Fatal(err)
+	}
+	if len(faults.Rules) != 1 || faults.Rules[0].Fired != 3 {
+		t.Errorf("faults %+v: want the 429 rule fired 3 times", faults)
+	}
+	env.screenshot(t, ctx, "after 429 storm")
+	env.emulatorControl(t, "DELETE", "/_emulator/faults", "")
+}
+
+// embedding: a portal page on another origin embeds the dashboard with the README snippet.
+func (env *browserEnv) embedding(t *testing.T) {
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"async"}`)
+	run(t, ctx, 40*time.Second,
+		chromedp.Navigate(env.portalURL+"/pages/embed.html"),
+		waitJS(`document.querySelector('#fabric-ops [data-role=create-form]') !== null`, 20*time.Second),
+		waitJS(cardWithName("Sales report", "Succeeded"), 20*time.Second),
+	)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#fabric-ops [data-role=settings]').length`); n != 0 {
+		t.Errorf("the embedded dashboard shows a settings panel; the portal owns the token")
+	}
+	env.screenshot(t, ctx, "portal")
+}
+
+// customElement: <fabric-lro-dashboard> on another origin loads and lists workspaces.
+func (env *browserEnv) customElement(t *testing.T) {
+	ctx := env.tab(t)
+	run(t, ctx, 30*time.Second,
+		chromedp.Navigate(env.portalURL+"/pages/element.html"),
+		waitJS(`document.querySelector('fabric-lro-dashboard [data-role=workspace] option[value="`+emulator.DefaultWorkspaceID+`"]') !== null`, 20*time.Second),
+	)
+}
