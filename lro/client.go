@@ -132,7 +132,11 @@ func (c *Client) Options() Options { return c.opts }
 // ThrottledUntil reports until when requests to the host of rawURL are paused after a 429
 // (the zero time if they are not).
 func (c *Client) ThrottledUntil(rawURL string) time.Time {
-	h := hostOf(c.resolve(rawURL))
+	return c.gateOf(hostOf(c.resolve(rawURL)))
+}
+
+// gateOf is ThrottledUntil for a host.
+func (c *Client) gateOf(h string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.gate[h]

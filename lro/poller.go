@@ -72,6 +72,8 @@ type Poller struct {
 	failures     int       // consecutive 5xx/network failures
 	attempts     int       // requests sent for this call, including the start
 	lastProgress time.Time
+	hostURL      string // the URL hostName was computed from (a cache: schedulers ask often)
+	hostName     string
 	stalled      bool
 	deadline     time.Time
 }
@@ -122,7 +124,7 @@ func (p *Poller) NextPollAt() time.Time {
 	if p.st.Done {
 		return time.Time{}
 	}
-	if g := p.c.ThrottledUntil(p.requestURL()); g.After(p.next) {
+	if g := p.c.gateOf(p.host()); g.After(p.next) {
 		return g
 	}
 	return p.next
@@ -189,7 +191,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		return &Error{ErrorCode: CodeDeadlineExceeded, Message: "the operation did not finish within " + p.c.opts.Timeout.String() + "; it may still be running in Fabric: resume it later from its resume token or raise Options.Timeout"}
 	}
 	req := &Request{Method: "GET", URL: p.requestURL()}
-	if until := p.c.ThrottledUntil(req.URL); !until.IsZero() {
+	if until := p.c.gateOf(p.host()); !until.IsZero() {
 		return &Error{ErrorCode: CodeThrottled, Message: "requests to " + hostOf(req.URL) + " are paused after a 429 until " + until.UTC().Format(time.RFC3339), Retryable: true, RetryAfter: until.Sub(now)}
 	}
 	resp, sent, err := p.c.exchange(ctx, req)
@@ -264,6 +266,14 @@ func (p *Poller) progress(st pollState, now time.Time) {
 
 func equalPercent(a, b *float64) bool {
 	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// host returns the host of the next request's URL.
+func (p *Poller) host() string {
+	if u := p.requestURL(); u != p.hostURL {
+		p.hostURL, p.hostName = u, hostOf(p.c.resolve(u))
+	}
+	return p.hostName
 }
 
 // requestURL is the URL the next request goes to.

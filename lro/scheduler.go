@@ -1,6 +1,7 @@
 package lro
 
 import (
+	"container/heap"
 	"context"
 	"slices"
 	"sync"
@@ -40,11 +41,13 @@ type Scheduler struct {
 	mu       sync.Mutex
 	entries  map[string]*entry
 	order    []*entry
-	seq      int
+	seq      int // for generated ids
+	added    int // entries ever added
 	inFlight int
 	subs     []subscriber
 	subSeq   int
-	queue    []Snapshot
+	queue    dueQueue   // watched calls waiting for their next request, earliest first
+	pending  []Snapshot // published but not yet delivered
 	sending  bool
 }
 
@@ -64,6 +67,9 @@ type entry struct {
 	final     bool          // nothing more will be sent
 	err       error         // the final error, if any
 	done      chan struct{} // closed when final
+	due       time.Time     // when it is next due, while queued
+	index     int           // position in the queue, -1 when not queued
+	seq       int           // order of addition, to break ties
 }
 
 // NewScheduler returns a scheduler that sends through c. Call [Scheduler.Run] to start polling.
@@ -99,32 +105,24 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		now := s.clock.Now()
-		var due []*entry
-		var dueAt = map[*entry]time.Time{}
-		next := time.Time{}
-		for _, e := range s.order {
-			if e.final || e.busy {
-				continue
-			}
-			t := e.p.NextPollAt()
-			if !t.After(now) {
-				due = append(due, e)
-				dueAt[e] = t
-			} else if next.IsZero() || t.Before(next) {
-				next = t
-			}
-		}
-		slices.SortStableFunc(due, func(a, b *entry) int { return dueAt[a].Compare(dueAt[b]) })
-		for _, e := range due {
-			if s.inFlight >= s.opts.MaxInFlight {
-				break // a finishing poll wakes the loop
-			}
-			if w := s.bucket.take(now); w > 0 {
-				if t := now.Add(w); next.IsZero() || t.Before(next) {
-					next = t
-				}
+		var next time.Time
+		for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
+			e := s.queue[0]
+			if e.due.After(now) {
+				next = e.due
 				break
 			}
+			// The host may have been paused by a 429 since e.due was computed.
+			if g := s.c.gateOf(e.p.host()); g.After(now) {
+				e.due = g
+				heap.Fix(&s.queue, 0)
+				continue
+			}
+			if w := s.bucket.take(now); w > 0 {
+				next = now.Add(w)
+				break
+			}
+			heap.Pop(&s.queue)
 			e.busy = true
 			s.inFlight++
 			wg.Add(1)
@@ -156,6 +154,54 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
+// schedule puts e in the queue at its poller's next poll time. s.mu is held.
+func (s *Scheduler) schedule(e *entry) {
+	if e.final || e.busy {
+		return
+	}
+	e.due = e.p.NextPollAt()
+	if e.index >= 0 {
+		heap.Fix(&s.queue, e.index)
+	} else {
+		heap.Push(&s.queue, e)
+	}
+}
+
+// unschedule takes e out of the queue. s.mu is held.
+func (s *Scheduler) unschedule(e *entry) {
+	if e.index >= 0 {
+		heap.Remove(&s.queue, e.index)
+	}
+}
+
+// dueQueue is a min-heap of entries by due time (then by order of addition).
+type dueQueue []*entry
+
+func (q dueQueue) Len() int { return len(q) }
+func (q dueQueue) Less(i, j int) bool {
+	if !q[i].due.Equal(q[j].due) {
+		return q[i].due.Before(q[j].due)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q dueQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *dueQueue) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*q)
+	*q = append(*q, e)
+}
+func (q *dueQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*q = old[:len(old)-1]
+	return e
+}
+
 func (s *Scheduler) poke() {
 	select {
 	case s.wake <- struct{}{}:
@@ -180,6 +226,7 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 			s.finish(e, rerr)
 		default:
 			s.update(e)
+			s.schedule(e)
 		}
 	}
 	s.mu.Unlock()
@@ -204,12 +251,13 @@ func (s *Scheduler) update(e *entry) {
 	}
 	if !equalSnapshot(sn, e.snap) || sn.ResumeToken != e.snap.ResumeToken {
 		e.snap = sn
-		s.queue = append(s.queue, sn)
+		s.pending = append(s.pending, sn)
 	}
 }
 
 // finish marks e final with err (nil for success). s.mu is held.
 func (s *Scheduler) finish(e *entry, err error) {
+	s.unschedule(e)
 	e.final = true
 	e.err = err
 	s.update(e)
@@ -225,9 +273,9 @@ func (s *Scheduler) deliver() {
 		return
 	}
 	s.sending = true
-	for len(s.queue) > 0 {
-		q := s.queue
-		s.queue = nil
+	for len(s.pending) > 0 {
+		q := s.pending
+		s.pending = nil
 		subs := slices.Clone(s.subs)
 		s.mu.Unlock()
 		for _, sn := range q {
@@ -327,7 +375,8 @@ func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 			}
 		}
 	}
-	e := &entry{id: id, label: label, p: p, done: make(chan struct{})}
+	s.added++
+	e := &entry{id: id, label: label, p: p, done: make(chan struct{}), index: -1, seq: s.added}
 	if p.Kind() == KindJob {
 		e.jobURL = p.URL()
 	}
@@ -338,6 +387,7 @@ func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 		s.finish(e, err)
 	} else {
 		s.update(e)
+		s.schedule(e)
 	}
 	sn := e.snap
 	s.mu.Unlock()
@@ -420,6 +470,7 @@ func (s *Scheduler) Forget(id string) {
 		return
 	}
 	delete(s.entries, id)
+	s.unschedule(e)
 	s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == e })
 	if !e.final {
 		e.final = true
