@@ -84,6 +84,7 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Run("429 storm", env.throttleStorm)
 			t.Run("JS API embedding", env.embedding)
 			t.Run("custom element", env.customElement)
+			t.Run("job run and cancel", env.jobCancel)
 		})
 	}
 }
@@ -344,7 +345,12 @@ func (env *browserEnv) twoNotebooks(t *testing.T) {
 		t.Errorf("the 202 card says %q, want a countdown to its next check", pending)
 	}
 	env.screenshot(t, ctx, "one done one running")
+	heightBefore := eval[float64](t, ctx, `document.querySelector('[data-role=card]:not([data-status=Succeeded])').getBoundingClientRect().height`)
 	run(t, ctx, 20*time.Second, waitJS(cardWithName("Sales 2", "Succeeded"), 15*time.Second))
+	heightAfter := eval[float64](t, ctx, `[...document.querySelectorAll('[data-role=card]')].find(c => c.querySelector('[data-role=result-name]').textContent === "Sales 2").getBoundingClientRect().height`)
+	if heightBefore != heightAfter {
+		t.Errorf("the card's height changed from %v to %v px when its result arrived: want no layout jump", heightBefore, heightAfter)
+	}
 	if n := eval[int](t, ctx, cardCount); n != 2 {
 		t.Errorf("%d cards, want 2", n)
 	}
@@ -463,4 +469,29 @@ func (env *browserEnv) customElement(t *testing.T) {
 		chromedp.Navigate(env.portalURL+"/pages/element.html"),
 		waitJS(`document.querySelector('fabric-lro-dashboard [data-role=workspace] option[value="`+emulator.DefaultWorkspaceID+`"]') !== null`, 20*time.Second),
 	)
+}
+
+// jobCancel: a created notebook offers "Run job"; the job gets its own card with Fabric's job
+// statuses, and Cancel (reached with the keyboard) ends it as Cancelled.
+func (env *browserEnv) jobCancel(t *testing.T) {
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"sync","jobDuration":"60s"}`)
+	env.openDashboard(t, ctx)
+	// Keyboard: type the name and press Enter in the form instead of clicking Create.
+	// Fabric's job-instance GET has no Retry-After, so the engine waits its default (20 s)
+	// between job checks: the cancelled status shows up within that.
+	run(t, ctx, 45*time.Second,
+		chromedp.SetValue(`[data-role=count]`, "1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-role=name]').value = ""`),
+		chromedp.SendKeys(`[data-role=name]`, "Job host\r"),
+		waitJS(cardWithName("Job host", "Succeeded"), 10*time.Second),
+		chromedp.Click(`[data-role=card][data-status=Succeeded] [data-role=run-job]`),
+		waitJS(`document.querySelector('[data-role=card][data-status=NotStarted] [data-role=kind], [data-role=card][data-status=InProgress] [data-role=kind]')?.textContent === "job"`, 10*time.Second),
+		chromedp.Click(`[data-role=card][data-status=NotStarted] [data-role=cancel], [data-role=card][data-status=InProgress] [data-role=cancel]`),
+		waitJS(`document.querySelector('[data-role=card][data-status=Cancelled]') !== null`, 25*time.Second),
+	)
+	if cancel := eval[bool](t, ctx, `document.querySelector('[data-role=card][data-status=Cancelled] [data-role=cancel]').hidden`); !cancel {
+		t.Error("a cancelled job still offers Cancel")
+	}
+	env.screenshot(t, ctx, "job cancelled")
 }

@@ -429,7 +429,11 @@ func TestJobCardCancelAndRunJob(t *testing.T) {
 	if !slices.Equal(eng.cancels, []string{"job-1"}) {
 		t.Errorf("cancels %q", eng.cancels)
 	}
-	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Status: dashboard.StatusCancelled})
+	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Status: dashboard.StatusCancelled,
+		Error: &dashboard.ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}})
+	if !job.Role("copy-request-id").Hidden() || job.Role("error-request-id").TextContent() != "—" {
+		t.Errorf("an error without a requestId offers to copy one")
+	}
 	if !job.Role("cancel").Hidden() || job.Role("status").TextContent() != "Cancelled" {
 		t.Errorf("after cancel: cancel hidden=%v status=%q", job.Role("cancel").Hidden(), job.Role("status").TextContent())
 	}

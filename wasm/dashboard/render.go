@@ -261,6 +261,7 @@ type cardView struct {
 	placeholder                     Node
 
 	cancel, runJob, dismiss Node
+	copyReq                 Node
 	card                    Card
 	d                       DOM
 }
@@ -302,6 +303,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 	cv.errMsg = slot{n: el(d, "dd", "data-role", "error-message")}
 	cv.errReq = slot{n: el(d, "code", "data-role", "error-request-id")}
 	copyReq := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-request-id", "aria-label", "Copy request id")
+	cv.copyReq = copyReq
 	copyReq.On("click", func() { d.CopyText(cv.card.errorRequestID()) })
 	cv.errMore = text(d, "ul", "none", "class", "flro-more", "data-role", "error-details")
 	errBox := appendAll(el(d, "dl", "class", "flro-error", "data-role", "error"),
@@ -359,10 +361,12 @@ func (cv *cardView) update(c Card) {
 	if c.ProgressIndeterminate {
 		cv.barClass.attr("class", "flro-bar flro-indeterminate")
 		cv.barNow.attr("aria-valuetext", "in progress, percentage unknown")
+		cv.bar.RemoveAttr("aria-valuenow")
 		cv.fillStyle.attr("style", "")
 	} else {
 		cv.barClass.attr("class", "flro-bar")
 		cv.barNow.attr("aria-valuetext", c.ProgressText)
+		cv.bar.SetAttr("aria-valuenow", fmt.Sprintf("%.0f", c.Progress))
 		cv.fillStyle.attr("style", fmt.Sprintf("width: %.0f%%", c.Progress))
 	}
 	cv.progress.text(c.ProgressText)
@@ -382,6 +386,7 @@ func (cv *cardView) update(c Card) {
 		cv.errCode.text(orDash(e.ErrorCode))
 		cv.errMsg.text(orDash(e.Message))
 		cv.errReq.text(orDash(e.RequestID))
+		show(cv.copyReq, e.RequestID != "")
 		if !equalStrings(cv.errMoreShown, e.MoreDetails) {
 			cv.errMore.SetText("")
 			for _, m := range e.MoreDetails {

@@ -190,7 +190,7 @@ func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType strin
 		URL: t.apiBase + "/workspaces/" + url.PathEscape(workspaceID) + "/items/" + url.PathEscape(itemID) +
 			"/jobs/" + url.PathEscape(jobType) + "/instances",
 	}
-	return t.sched.Add(ctx, req, "Run "+jobType)
+	return t.sched.Add(ctx, req, jobType+" job")
 }
 
 // Track watches an existing operation by id, Location URL or resume token.
