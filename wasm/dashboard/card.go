@@ -139,6 +139,11 @@ func NewCard(s Snapshot, now time.Time) Card {
 		}
 	}
 
+	if s.Stalled && !c.Done {
+		// A warning, not a failure: long operations are normal.
+		c.NextCheck = strings.TrimPrefix(c.NextCheck+" · no progress for a while", " · ")
+	}
+
 	if created := parseTime(s.CreatedTimeUtc); !created.IsZero() {
 		if c.Done {
 			if end := parseTime(s.LastUpdatedTimeUtc); !end.Before(created) {

@@ -125,6 +125,14 @@ func TestNewCard(t *testing.T) {
 				ProgressText: "working…", NextCheck: "next check in 1 s", Error: &CardError{ErrorCode: "NetworkError", Message: "fetch failed"}},
 		},
 		{
+			name: "a stalled operation says so and keeps going",
+			snap: Snapshot{ID: "op12", Status: StatusRunning, Stalled: true, NextPollAt: at(2 * time.Second)},
+			now:  t0,
+			want: Card{ID: "op12", Kind: KindOperation, Label: "operation op12", Status: StatusRunning,
+				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
+				NextCheck: "next check in 2 s · no progress for a while"},
+		},
+		{
 			name: "the engine gave up",
 			snap: Snapshot{ID: "op9", Status: StatusRunning, Done: true, Error: &ErrorInfo{ErrorCode: "RetriesExhausted", Message: "gave up"}},
 			now:  t0,
