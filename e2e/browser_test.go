@@ -85,6 +85,7 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Run("JS API embedding", env.embedding)
 			t.Run("custom element", env.customElement)
 			t.Run("job run and cancel", env.jobCancel)
+			t.Run("track an existing operation", env.trackExisting)
 		})
 	}
 }
@@ -494,4 +495,45 @@ func (env *browserEnv) jobCancel(t *testing.T) {
 		t.Error("a cancelled job still offers Cancel")
 	}
 	env.screenshot(t, ctx, "job cancelled")
+}
+
+// trackExisting: an operation started elsewhere (here: by a script, through the proxy) is
+// tracked from the page by its Location URL, and by its bare id, and followed to its result.
+func (env *browserEnv) trackExisting(t *testing.T) {
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"async","operationDuration":"3s"}`)
+	req, err := http.NewRequest("POST", env.proxyURL+"/workspaces/"+emulator.DefaultWorkspaceID+"/items",
+		strings.NewReader(`{"type":"Lakehouse","displayName":"Started elsewhere"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer dev-token")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", env.pageURL)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	location, id := resp.Header.Get("Location"), resp.Header.Get("x-ms-operation-id")
+	if resp.StatusCode != 202 || !strings.HasPrefix(location, strings.TrimSuffix(env.proxyURL, "/v1")) || id == "" {
+		t.Fatalf("create through the proxy: %d, Location %q, id %q; want 202 with a Location on the proxy", resp.StatusCode, location, id)
+	}
+	env.openDashboard(t, ctx)
+	run(t, ctx, 20*time.Second,
+		chromedp.SetValue(`[data-role=track-input]`, location),
+		chromedp.Click(`[data-role=track]`),
+		waitJS(fmt.Sprintf(`document.querySelector('[data-role=card][data-id=%q]') !== null`, id), 10*time.Second),
+		// The same operation by its id: still one card.
+		chromedp.SetValue(`[data-role=track-input]`, id),
+		chromedp.Click(`[data-role=track]`),
+		waitJS(cardWithName("Started elsewhere", "Succeeded"), 15*time.Second),
+	)
+	if n := eval[int](t, ctx, cardCount); n != 1 {
+		t.Errorf("%d cards, want 1 (the same operation tracked twice)", n)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('[data-role=card] [data-role=result-type]').textContent`); got != "Lakehouse" {
+		t.Errorf("result type %q, want Lakehouse", got)
+	}
+	env.screenshot(t, ctx, "tracked")
 }
