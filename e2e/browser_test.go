@@ -29,8 +29,8 @@ const EmbedSnippet = `<div id="fabric-ops"></div>
   import { load } from "{{DASHBOARD}}/web/fabric-lro.js";
 
   const lro = await load({
-    apiBase: "{{PROXY}}",                       // your fabric-lro proxy's /v1 URL
-    getToken: async () => getFabricToken(),     // a bearer token for api.fabric.microsoft.com
+    apiBase: "{{PROXY}}", // your fabric-lro proxy's /v1 URL
+    getToken: async () => getFabricToken(), // a bearer token for api.fabric.microsoft.com
   });
   lro.mount(document.getElementById("fabric-ops")); // the dashboard, inside your page
 
