@@ -46,6 +46,9 @@ func newHandler(root string, cfg pageConfig) http.Handler {
 	files := http.StripPrefix("/web/", http.FileServerFS(os.DirFS(filepath.Join(root, "web"))))
 	mux.Handle("GET /web/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noCache(w)
+		// The module and app.wasm are public files that portals on other origins import
+		// (import and fetch of a module are CORS requests); they carry no credentials.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		files.ServeHTTP(w, r)
 	}))
 	return mux

@@ -48,6 +48,9 @@ func TestHandlerServesOnlyTheDashboard(t *testing.T) {
 			if tt.wantCode == 200 && !strings.Contains(string(body), tt.wantBody) {
 				t.Fatalf("GET %s: body %q, want it to contain %q", tt.path, body, tt.wantBody)
 			}
+			if strings.HasPrefix(tt.path, "/web/") && tt.wantCode == 200 && resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Fatalf("GET %s: a portal on another origin cannot import it without Access-Control-Allow-Origin: *", tt.path)
+			}
 			if strings.Contains(string(body), "secret") || strings.Contains(string(body), "[core]") {
 				t.Fatalf("GET %s leaked a repository file: %q", tt.path, body)
 			}
