@@ -46,8 +46,9 @@ type Scheduler struct {
 	inFlight int
 	subs     []subscriber
 	subSeq   int
-	queue    dueQueue   // watched calls waiting for their next request, earliest first
-	pending  []Snapshot // published but not yet delivered
+	queue    dueQueue        // watched calls waiting for their next request, earliest first
+	pending  []Snapshot      // published but not yet delivered
+	closing  []chan struct{} // done channels to close once pending is delivered
 	sending  bool
 }
 
@@ -261,7 +262,8 @@ func (s *Scheduler) finish(e *entry, err error) {
 	e.final = true
 	e.err = err
 	s.update(e)
-	close(e.done)
+	// Wait returns only once subscribers have seen the final snapshot.
+	s.closing = append(s.closing, e.done)
 }
 
 // deliver hands queued snapshots to subscribers, in order, outside the lock. Only one
@@ -273,15 +275,18 @@ func (s *Scheduler) deliver() {
 		return
 	}
 	s.sending = true
-	for len(s.pending) > 0 {
-		q := s.pending
-		s.pending = nil
+	for len(s.pending) > 0 || len(s.closing) > 0 {
+		q, closing := s.pending, s.closing
+		s.pending, s.closing = nil, nil
 		subs := slices.Clone(s.subs)
 		s.mu.Unlock()
 		for _, sn := range q {
 			for _, sub := range subs {
 				sub.fn(sn)
 			}
+		}
+		for _, c := range closing {
+			close(c)
 		}
 		s.mu.Lock()
 	}
@@ -396,10 +401,10 @@ func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 	return sn
 }
 
-// Wait blocks until the call with this id ends (or ctx is done) and returns its final snapshot
-// and its error: nil on success, otherwise the *Error of the failed operation or job
-// ([ErrJobCancelled], [ErrJobDeduped], ...), of the request that could not be retried, or of
-// cancelled watching.
+// Wait blocks until the call with this id ends (or ctx is done) and returns its final snapshot,
+// which subscribers have received by then, and its error: nil on success, otherwise the
+// *Error of the failed operation or job ([ErrJobCancelled], [ErrJobDeduped], ...), of the
+// request that could not be retried, or of cancelled watching.
 func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
 	s.mu.Lock()
 	e, ok := s.entries[id]
