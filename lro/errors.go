@@ -45,15 +45,15 @@ type Error struct {
 
 // ErrorDetail is one entry of an ErrorResponse's moreDetails.
 type ErrorDetail struct {
-	ErrorCode       string           `json:"errorCode"`
-	Message         string           `json:"message"`
-	RelatedResource *RelatedResource `json:"relatedResource,omitempty"`
+	ErrorCode       string           `json:"errorCode"`                 // the detail's errorCode
+	Message         string           `json:"message"`                   // the detail's message
+	RelatedResource *RelatedResource `json:"relatedResource,omitempty"` // what it is about, if said
 }
 
 // RelatedResource is the resource an error refers to.
 type RelatedResource struct {
-	ResourceID   string `json:"resourceId"`
-	ResourceType string `json:"resourceType"`
+	ResourceID   string `json:"resourceId"`   // the resource's id
+	ResourceType string `json:"resourceType"` // its type, for example "Notebook"
 }
 
 // Error codes the engine itself produces (Fabric's own codes pass through unchanged).

@@ -43,6 +43,7 @@ const tokenVersion = "fabric-lro/1"
 // pollState is everything needed to resume watching a call: the resume token is this struct as
 // JSON. Only Poll changes it, and only after a response was understood.
 type pollState struct {
+	// Version is tokenVersion; Kind picks the variant; ID is Fabric's operation or job id.
 	Version            string          `json:"v"`
 	Kind               Kind            `json:"kind"`
 	ID                 string          `json:"id,omitempty"`

@@ -52,10 +52,10 @@ type Snapshot struct {
 
 // SnapshotError is the error of a [Snapshot], in Fabric's ErrorResponse shape.
 type SnapshotError struct {
-	ErrorCode   string        `json:"errorCode"`
-	Message     string        `json:"message"`
-	RequestID   string        `json:"requestId"`
-	MoreDetails []ErrorDetail `json:"moreDetails"`
+	ErrorCode   string        `json:"errorCode"`   // Fabric's (or the engine's) errorCode
+	Message     string        `json:"message"`     // what happened and what to do
+	RequestID   string        `json:"requestId"`   // Fabric's requestId, "" if none
+	MoreDetails []ErrorDetail `json:"moreDetails"` // never null: [] when there are none
 }
 
 // snapshotError converts any error to the Snapshot's error shape.

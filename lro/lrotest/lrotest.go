@@ -166,18 +166,18 @@ func (t *timer) Stop() bool {
 
 // Reply is one scripted answer. Err, if set, is returned as a network error instead.
 type Reply struct {
-	Status int
-	Header lro.Header
-	Body   string
-	Err    error
+	Status int        // HTTP status code
+	Header lro.Header // response header fields
+	Body   string     // response body
+	Err    error      // if set, a network error instead of a response
 }
 
 // Recorded is one request the transport received.
 type Recorded struct {
-	Method string
-	URL    string
-	Header lro.Header
-	Body   []byte
+	Method string     // request method
+	URL    string     // absolute request URL
+	Header lro.Header // request header fields (Authorization included)
+	Body   []byte     // request body
 	// At is the time of the transport's clock when the request was sent (zero without a clock).
 	At time.Time
 }
