@@ -454,3 +454,41 @@ func TestSchedulerResumeAfterReload(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerStalled: a call whose lastUpdatedTimeUtc and percentComplete stop moving is
+// reported stalled (Snapshot.Stalled and a warning) and still polled; progress clears it.
+func TestSchedulerStalled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{"GET " + opURL: {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"),
+			{Status: 200, Header: h("Retry-After", "20"), Body: `{"status":"Running","percentComplete":60}`}, state("Succeeded", "", "")}}.transport(lro.RealClock)
+		var mu sync.Mutex
+		var warns []string
+		c := lro.NewClient(lro.Options{Transport: tr, BaseURL: base, StallAfter: 30 * time.Second,
+			OnWarning: func(w lro.Warning) { mu.Lock(); warns = append(warns, w.Code+" "+w.ID); mu.Unlock() }})
+		s := lro.NewScheduler(c, lro.SchedulerOptions{})
+		stop := runScheduler(t, s)
+		defer stop()
+		if _, err := s.Track("op1", "slow"); err != nil {
+			t.Fatal(err)
+		}
+		var stalled []bool
+		for range 4 {
+			time.Sleep(time.Second)
+			sn, _ := s.Snapshot("op1")
+			stalled = append(stalled, sn.Stalled)
+			time.Sleep(19 * time.Second)
+		}
+		if _, err := s.Wait(context.Background(), "op1"); err != nil {
+			t.Fatal(err)
+		}
+		// polls at 0 (progress), 20 (20 s without), 40 (40 s: stalled), 60 (percent moved)
+		if want := []bool{false, false, true, false}; !reflect.DeepEqual(stalled, want) {
+			t.Errorf("stalled after each poll = %v, want %v", stalled, want)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if want := []string{"Stalled op1"}; !reflect.DeepEqual(warns, want) {
+			t.Errorf("warnings = %q, want %q", warns, want)
+		}
+	})
+}
