@@ -206,6 +206,9 @@ func (p *Poller) Poll(ctx context.Context) error {
 		p.st = st
 		return nil
 	}
+	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		err = &Error{StatusCode: resp.StatusCode, ErrorCode: CodeUnexpected, Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "); Fabric does not redirect polls: check the base URL and any proxy"}
+	}
 	if err != nil {
 		return p.failed(err, now)
 	}

@@ -372,6 +372,15 @@ func TestPollUntilDone(t *testing.T) {
 			wantCode: "OperationNotFound",
 		},
 		{
+			name: "a redirect on a poll is an error, not an unknown status",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+				"GET " + opURL:     {{Status: 302, Header: h("Location", "https://login.example/")}},
+			},
+			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
+			wantCode: lro.CodeUnexpected,
+		},
+		{
 			name:     "400 on start is returned with Fabric's error",
 			script:   script{"POST " + itemsURL: {fabricErr(400, "InvalidItemType")}},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
