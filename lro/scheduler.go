@@ -3,6 +3,7 @@ package lro
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type Scheduler struct {
 	seq      int // for generated ids
 	added    int // entries ever added
 	inFlight int
+	running  bool
 	subs     []subscriber
 	subSeq   int
 	queue    dueQueue        // watched calls waiting for their next request, earliest first
@@ -99,8 +101,21 @@ func (s *Scheduler) Client() *Client { return s.c }
 
 // Run polls every watched call when it is due until ctx is done, then waits for requests in
 // flight to return and returns ctx's error. Calls added before Run starts are polled once it
-// does. Run must be called once.
+// does. Only one Run may be active at a time (a second one returns an error at once); after
+// Run returns, another Run continues where it stopped.
 func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("lro: Scheduler.Run is already running")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -219,7 +234,8 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 	if !e.final {
 		switch {
 		case err != nil && ctx.Err() != nil:
-			// Shutting down: leave the call as it was; it is resumable.
+			// Shutting down: the call stays as it was, queued for a later Run.
+			s.schedule(e)
 		case err != nil && !IsRetryable(err):
 			s.finish(e, err)
 		case e.p.Done():

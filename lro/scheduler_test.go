@@ -492,3 +492,30 @@ func TestSchedulerStalled(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerRunAgain: one Run at a time; a Run after a stopped one goes on with the calls.
+func TestSchedulerRunAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeFabric(50*time.Second, 20)
+		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: f, BaseURL: base}), lro.SchedulerOptions{})
+		stop := runScheduler(t, s)
+		synctest.Wait()
+		if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "already running") {
+			t.Errorf("second Run: %v", err)
+		}
+		if _, err := s.Track("op1", ""); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Second)
+		stop()
+		time.Sleep(time.Hour)
+		if n := len(f.calls()); n != 2 {
+			t.Errorf("%d requests while running, want 2", n)
+		}
+		stop = runScheduler(t, s)
+		defer stop()
+		if sn, err := s.Wait(context.Background(), "op1"); err != nil || sn.Status != "Succeeded" {
+			t.Errorf("after a new Run: %+v %v", sn, err)
+		}
+	})
+}
