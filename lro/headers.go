@@ -1,7 +1,7 @@
 package lro
 
 import (
-	"net/url"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -54,46 +54,190 @@ func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 // ResolveLocation returns the URL a Location header points at. An absolute http or https
 // Location is returned exactly as given (trimmed of spaces): Fabric's Location may lack /v1 or
 // point at another, regional host, and must be followed, not rebuilt. A relative Location is
-// resolved against requestURL, the URL of the request that returned it. Anything else (empty,
-// another scheme, unparsable) is an error.
+// resolved against requestURL, the URL of the request that returned it (RFC 3986 section 5).
+// Anything else (empty, another scheme, no host, control characters, a malformed
+// percent-escape) is an error.
 func ResolveLocation(requestURL, location string) (string, error) {
 	loc := strings.TrimSpace(location)
+	bad := func(why string) (string, error) {
+		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header " + why + ": " + strconv.Quote(loc)}
+	}
 	if loc == "" {
 		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response has an empty Location header"}
 	}
-	if !utf8.ValidString(loc) || strings.ContainsFunc(loc, unicode.IsControl) {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header holds control characters or invalid UTF-8: " + strconv.Quote(loc)}
+	if !cleanURLText(loc) {
+		return bad("holds spaces, control characters, invalid UTF-8 or a malformed percent-escape")
 	}
-	u, err := url.Parse(loc)
-	if err != nil {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header is not a URL: " + strconv.Quote(loc)}
-	}
-	if u.IsAbs() {
-		if !isHTTPURL(u) {
-			return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header is not an http(s) URL: " + strconv.Quote(loc)}
+	if scheme, _, ok := cutScheme(loc); ok {
+		if _, _, _, err := splitHTTPURL(loc); err != nil {
+			if scheme != "http" && scheme != "https" {
+				return bad("is not an http(s) URL")
+			}
+			return bad(err.Error())
 		}
 		return loc, nil
 	}
-	base, err := url.Parse(requestURL)
-	if err != nil || !isHTTPURL(base) {
+	scheme, authority, rest, err := splitHTTPURL(strings.TrimSpace(requestURL))
+	if err != nil || !cleanURLText(strings.TrimSpace(requestURL)) {
 		return "", &Error{ErrorCode: CodeUnexpected, Message: "cannot resolve relative Location " + strconv.Quote(loc) + " against " + strconv.Quote(requestURL)}
 	}
-	r := base.ResolveReference(u)
-	if !isHTTPURL(r) {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header does not resolve to an http(s) URL: " + strconv.Quote(loc)}
+	var out string
+	switch {
+	case strings.HasPrefix(loc, "//"): // network-path reference: another host, same scheme
+		out = scheme + ":" + loc
+		if _, _, _, err := splitHTTPURL(out); err != nil {
+			return bad(err.Error())
+		}
+		return out, nil
+	case loc[0] == '/':
+		path, tail := splitPath(loc)
+		out = scheme + "://" + authority + removeDotSegments(path) + tail
+	case loc[0] == '?':
+		basePath, _ := splitPath(rest)
+		out = scheme + "://" + authority + basePath + loc
+	case loc[0] == '#':
+		if i := strings.IndexByte(rest, '#'); i >= 0 {
+			rest = rest[:i]
+		}
+		out = scheme + "://" + authority + rest + loc
+	default: // a relative path: merge with the base path's directory
+		if first, _, _ := strings.Cut(loc, "/"); strings.Contains(first, ":") {
+			return bad("is neither a URL nor a relative path")
+		}
+		basePath, _ := splitPath(rest)
+		dir := "/"
+		if i := strings.LastIndexByte(basePath, '/'); i >= 0 {
+			dir = basePath[:i+1]
+		}
+		path, tail := splitPath(loc)
+		out = scheme + "://" + authority + removeDotSegments(dir+path) + tail
 	}
-	return r.String(), nil
+	return out, nil
 }
 
-func isHTTPURL(u *url.URL) bool {
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+// cutScheme splits "scheme:rest" when loc starts with a URI scheme (RFC 3986 section 3.1);
+// the scheme is returned lower-cased.
+func cutScheme(loc string) (scheme, rest string, ok bool) {
+	for i := 0; i < len(loc); i++ {
+		c := loc[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') && i > 0:
+		case c == ':' && i > 0:
+			return strings.ToLower(loc[:i]), loc[i+1:], true
+		default:
+			return "", "", false
+		}
+	}
+	return "", "", false
 }
 
-// hostOf returns the host[:port] of an absolute URL, lower-cased, or "" if it has none.
+// splitHTTPURL splits an absolute http(s) URL into its lower-cased scheme, its authority and
+// the rest (path, query, fragment), checking that the authority is a plausible host[:port].
+func splitHTTPURL(u string) (scheme, authority, rest string, err error) {
+	scheme, after, ok := cutScheme(u)
+	if !ok || (scheme != "http" && scheme != "https") {
+		return "", "", "", errors.New("is not an http(s) URL")
+	}
+	if !strings.HasPrefix(after, "//") {
+		return "", "", "", errors.New("has no host")
+	}
+	after = after[2:]
+	end := strings.IndexAny(after, "/?#")
+	if end < 0 {
+		end = len(after)
+	}
+	authority, rest = after[:end], after[end:]
+	if !validAuthority(authority) {
+		return "", "", "", errors.New("has no valid host")
+	}
+	return scheme, authority, rest, nil
+}
+
+// validAuthority accepts host or host:port, where host is a registered name or an IPv4
+// address. IPv6 literals and userinfo are refused: neither Fabric nor a local emulator or proxy
+// needs them, and refusing them keeps this check small and strict.
+func validAuthority(a string) bool {
+	host, port, _ := strings.Cut(a, ":")
+	if host == "" || strings.Contains(port, ":") {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanURLText reports whether s is valid UTF-8 without spaces or control characters, and
+// every '%' in it starts a two-hex-digit escape.
+func cleanURLText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == ' ' }) && validEscapes(s)
+}
+
+// validEscapes reports whether every '%' in s starts a two-hex-digit escape.
+func validEscapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// splitPath splits a path-and-more into the path and the "?query#fragment" tail.
+func splitPath(s string) (path, tail string) {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// removeDotSegments applies RFC 3986 section 5.2.4 to an absolute path.
+func removeDotSegments(path string) string {
+	var out []string
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		switch seg {
+		case ".":
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	r := strings.Join(out, "/")
+	if !strings.HasPrefix(r, "/") {
+		r = "/" + r
+	}
+	return r
+}
+
+// hostOf returns the host[:port] of an absolute http(s) URL, lower-cased, or "" if it has none.
 func hostOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
+	_, authority, _, err := splitHTTPURL(rawURL)
 	if err != nil {
 		return ""
 	}
-	return strings.ToLower(u.Host)
+	return strings.ToLower(authority)
 }

@@ -55,7 +55,21 @@ func TestResolveLocation(t *testing.T) {
 		{name: "absolute path", location: "/v1/operations/o1", want: "https://api.fabric.microsoft.com/v1/operations/o1"},
 		{name: "relative path", location: "o1", want: "https://api.fabric.microsoft.com/v1/workspaces/w/o1"},
 		{name: "surrounding spaces", location: "  https://x.example/o ", want: "https://x.example/o"},
+		{name: "network-path reference keeps the scheme", location: "//other.example/v1/operations/o1", want: "https://other.example/v1/operations/o1"},
+		{name: "dot segments", location: "../../operations/./o1", want: "https://api.fabric.microsoft.com/v1/operations/o1"},
+		{name: "dot segments in an absolute path", location: "/v1/x/../operations/o1/.", want: "https://api.fabric.microsoft.com/v1/operations/o1/"},
+		{name: "above the root stays at the root", location: "/../../o1", want: "https://api.fabric.microsoft.com/o1"},
+		{name: "query only", location: "?continuationToken=a%2Bb", want: "https://api.fabric.microsoft.com/v1/workspaces/w/items?continuationToken=a%2Bb"},
+		{name: "fragment only", location: "#f", want: "https://api.fabric.microsoft.com/v1/workspaces/w/items#f"},
+		{name: "port", location: "http://127.0.0.1:8790/v1/operations/o1", want: "http://127.0.0.1:8790/v1/operations/o1"},
+		{name: "IPv6 literal hosts are refused", location: "http://[::1]:8790/o", want: ""},
+		{name: "upper-case scheme kept as given", location: "HTTPS://API.example/o", want: "HTTPS://API.example/o"},
 		{name: "empty", location: "", want: ""},
+		{name: "bad port", location: "http://h:port/o", want: ""},
+		{name: "userinfo", location: "https://user:pw@h.example/o", want: ""},
+		{name: "bad escape", location: "/v1/operations/%zz", want: ""},
+		{name: "space inside", location: "/v1/operations/a b", want: ""},
+		{name: "network-path without host", location: "///o", want: ""},
 		{name: "other scheme", location: "javascript:alert(1)", want: ""},
 		{name: "ftp", location: "ftp://x.example/o", want: ""},
 		{name: "no host", location: "https:///o", want: ""},
@@ -170,5 +184,38 @@ func FuzzResume(f *testing.F) {
 			t.Fatalf("token changed on round trip:\n%s\n%s", t1, t2)
 		}
 		_ = p.Snapshot()
+	})
+}
+
+// FuzzResolveLocationMatchesNetURL: for relative Locations, the engine's own resolution (it
+// avoids net/url to keep the WebAssembly module small) agrees with net/url on scheme, host,
+// path, query and fragment. Paths with empty segments ("a//b") are left out: there net/url
+// departs from RFC 3986's remove_dot_segments, which the engine follows.
+func FuzzResolveLocationMatchesNetURL(f *testing.F) {
+	for _, s := range []string{"o1", "../x", "./a/../b", "/a/./b/..", "?q", "#f", "//h/x", "a/b/c/../../d", "/v1/operations/o%2F1?x=%20#y"} {
+		f.Add(s)
+	}
+	const base = "https://api.fabric.microsoft.com/v1/workspaces/w/items"
+	b, _ := url.Parse(base)
+	f.Fuzz(func(t *testing.T, loc string) {
+		got, err := lro.ResolveLocation(base, loc)
+		if err != nil || strings.Contains(strings.TrimPrefix(strings.TrimSpace(loc), "//"), "//") {
+			return
+		}
+		l, err := url.Parse(strings.TrimSpace(loc))
+		if err != nil {
+			t.Fatalf("net/url rejects %q, which resolved to %q", loc, got)
+		}
+		if l.IsAbs() {
+			return
+		}
+		g, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("result %q does not parse: %v", got, err)
+		}
+		w := b.ResolveReference(l)
+		if g.Scheme != w.Scheme || g.Host != w.Host || g.Path != w.Path || g.RawQuery != w.RawQuery || g.Fragment != w.Fragment {
+			t.Fatalf("ResolveLocation(%q) = %q, net/url %q", loc, got, w.String())
+		}
 	})
 }
