@@ -241,3 +241,23 @@ func hostOf(rawURL string) string {
 	}
 	return strings.ToLower(authority)
 }
+
+// PathEscape escapes s for use as one URL path segment, such as a workspace id, an item id or
+// a job type: every byte except the unreserved characters of RFC 3986 (letters, digits, "-",
+// ".", "_", "~") becomes %XX. It does what net/url.PathEscape does for building Fabric URLs,
+// without pulling net/url into a WebAssembly module.
+func PathEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
