@@ -306,6 +306,7 @@ func TestSchedulerEndings(t *testing.T) {
 	tests := []struct {
 		name      string
 		track     string
+		opts      lro.Options
 		script    script
 		cancel    bool
 		wantCode  string
@@ -342,6 +343,22 @@ func TestSchedulerEndings(t *testing.T) {
 			wantReqs: []string{"GET " + jobURL, "POST " + jobURL + "/cancel", "GET " + jobURL}, wantState: "Cancelled",
 		},
 		{
+			name:     "5xx until the retries run out",
+			track:    "op1",
+			opts:     lro.Options{MaxRetries: 2},
+			script:   script{"GET " + opURL: {fabricErr(503, "ServiceUnavailable")}},
+			wantCode: lro.CodeRetriesExhausted, wantIs: lro.ErrRetriesExhausted,
+			wantReqs: []string{"GET " + opURL, "GET " + opURL, "GET " + opURL},
+		},
+		{
+			name:     "overall deadline",
+			track:    "op1",
+			opts:     lro.Options{Timeout: 50 * time.Second},
+			script:   script{"GET " + opURL: {state("Running", opURL, "20")}},
+			wantCode: lro.CodeDeadlineExceeded, wantIs: lro.ErrDeadlineExceeded,
+			wantReqs: []string{"GET " + opURL, "GET " + opURL, "GET " + opURL}, wantState: "Running",
+		},
+		{
 			name:     "deduped job",
 			track:    jobURL,
 			script:   script{"GET " + jobURL: {job("Deduped")}},
@@ -352,8 +369,9 @@ func TestSchedulerEndings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tr := tt.script.transport(lro.RealClock)
-				c := lro.NewClient(lro.Options{Transport: tr, BaseURL: base})
-				s := lro.NewScheduler(c, lro.SchedulerOptions{})
+				opts := tt.opts
+				opts.Transport, opts.BaseURL = tr, base
+				s := lro.NewScheduler(lro.NewClient(opts), lro.SchedulerOptions{})
 				stop := runScheduler(t, s)
 				defer stop()
 				sn, err := s.Track(tt.track, "x")
@@ -516,6 +534,38 @@ func TestSchedulerRunAgain(t *testing.T) {
 		defer stop()
 		if sn, err := s.Wait(context.Background(), "op1"); err != nil || sn.Status != "Succeeded" {
 			t.Errorf("after a new Run: %+v %v", sn, err)
+		}
+	})
+}
+
+// TestSchedulerForget: a forgotten call is dropped at once: no snapshot, no more requests, and
+// a Wait on it ends.
+func TestSchedulerForget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{"GET " + opURL: {state("Running", opURL, "20")}}.transport(lro.RealClock)
+		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: tr, BaseURL: base}), lro.SchedulerOptions{})
+		stop := runScheduler(t, s)
+		defer stop()
+		if _, err := s.Track("op1", ""); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan error, 1)
+		go func() { _, err := s.Wait(context.Background(), "op1"); waited <- err }()
+		time.Sleep(time.Second)
+		published := 0
+		s.Subscribe(func(lro.Snapshot) { published++ })
+		s.Forget("op1")
+		s.Forget("op1") // twice is harmless
+		var e *lro.Error
+		if err := <-waited; !errors.As(err, &e) || e.ErrorCode != lro.CodeWatchCancelled {
+			t.Errorf("Wait of a forgotten call: %v", err)
+		}
+		time.Sleep(time.Hour)
+		if n := len(tr.Requests()); n != 1 || published != 0 || len(s.Snapshots()) != 0 {
+			t.Errorf("after Forget: %d requests, %d published, %d watched", n, published, len(s.Snapshots()))
+		}
+		if _, ok := s.Snapshot("op1"); ok {
+			t.Errorf("Snapshot of a forgotten call")
 		}
 	})
 }
