@@ -50,7 +50,8 @@ type Options struct {
 	// consecutive failure up to MaxRetryBackoff, with jitter. Defaults [DefaultRetryBackoff],
 	// [DefaultMaxRetryBackoff].
 	RetryBackoff, MaxRetryBackoff time.Duration
-	// Rand returns a number in [0,1) for backoff jitter. Default math/rand/v2.Float64.
+	// Rand returns a number in [0,1) for backoff jitter; it must be safe for concurrent use.
+	// Default math/rand/v2.Float64.
 	Rand func() float64
 	// Timeout is an optional overall deadline per operation, counted from when its poller
 	// was created; afterwards Poll fails with [ErrDeadlineExceeded]. Zero means none.
@@ -60,7 +61,8 @@ type Options struct {
 	// Default [DefaultStallAfter]; negative disables.
 	StallAfter time.Duration
 	// OnWarning, if set, receives warnings: unknown statuses, stalls, throttling, retries.
-	// It is called synchronously from Poll and must not block.
+	// It is called synchronously from Poll and Start, must not block, and must be safe for
+	// concurrent use: a Scheduler polls several calls at once.
 	OnWarning func(Warning)
 }
 
