@@ -171,11 +171,21 @@ func (c *Client) resolve(u string) string {
 
 // retryAfter returns the wait a response asks for: its Retry-After, else the default, capped.
 func (c *Client) retryAfter(h Header) time.Duration {
+	d, _ := c.retryAfterOr(h, 0)
+	return d
+}
+
+// retryAfterOr returns the response's Retry-After (capped) and true, or, when it has none,
+// last if positive (the call's previous Retry-After) or else the default, and false.
+func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool) {
 	d, ok := ParseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
 	if !ok {
 		d = c.opts.DefaultRetryAfter
+		if last > 0 {
+			d = last
+		}
 	}
-	return min(d, c.opts.MaxRetryAfter)
+	return min(d, c.opts.MaxRetryAfter), ok
 }
 
 // backoff returns the wait before retry number n (1-based) after a 5xx or network error:

@@ -85,7 +85,7 @@ func Example_resumeFromToken() {
 	result, err := resumed.PollUntilDone(ctx)
 	fmt.Println(string(result), err, len(transport.Requests()), "requests")
 	// Output:
-	// {"v":"fabric-lro/1","kind":"operation","id":"0acd697c-1550-43cd-b998-91bfbfbd47c6","url":"https://api.fabric.microsoft.com/v1/operations/0acd697c-1550-43cd-b998-91bfbfbd47c6","nextPollAt":"2024-01-02T03:04:25Z","attempts":1}
+	// {"v":"fabric-lro/1","kind":"operation","id":"0acd697c-1550-43cd-b998-91bfbfbd47c6","url":"https://api.fabric.microsoft.com/v1/operations/0acd697c-1550-43cd-b998-91bfbfbd47c6","nextPollAt":"2024-01-02T03:04:25Z","retryAfter":20,"attempts":1}
 	// {"id":"5b218778","type":"Notebook","displayName":"Notebook 1"} <nil> 4 requests
 }
 

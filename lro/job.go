@@ -64,5 +64,5 @@ func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time)
 	default:
 		p.c.warn(st.ID, WarnUnknownStatus, "unknown job status "+quoteStatus(st.Status)+"; still polling")
 	}
-	return st, p.c.retryAfter(resp.Header), nil
+	return st, nextWait(p.c, &st, resp), nil
 }

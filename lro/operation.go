@@ -91,7 +91,7 @@ func (operationVariant) update(p *Poller, req *Request, resp *Response, now time
 	if loc != "" {
 		st.URL = loc
 	}
-	return st, p.c.retryAfter(resp.Header), nil
+	return st, nextWait(p.c, &st, resp), nil
 }
 
 // readPercent stores percentComplete: a number, or nothing when absent or null.

@@ -55,6 +55,7 @@ type pollState struct {
 	CreatedTimeUtc     string          `json:"createdTimeUtc,omitempty"`
 	LastUpdatedTimeUtc string          `json:"lastUpdatedTimeUtc,omitempty"`
 	NextPollAt         *time.Time      `json:"nextPollAt,omitempty"`
+	RetryAfterSeconds  int             `json:"retryAfter,omitempty"` // the call's last Retry-After
 	Attempts           int             `json:"attempts,omitempty"`
 	Result             json.RawMessage `json:"result,omitempty"`    // a JSON result
 	ResultBytes        []byte          `json:"resultBin,omitempty"` // a non-JSON result (base64 in the token)

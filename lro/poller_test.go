@@ -259,15 +259,26 @@ func TestPollUntilDone(t *testing.T) {
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + resURL + " @20s"},
 		},
 		{
-			name:  "job Completed: instance URL kept, result is the job instance",
+			name:  "job Completed: instance URL kept, polled at the start's Retry-After, result is the job instance",
 			start: &lro.Request{Method: "POST", URL: jobsURL},
 			script: script{
 				"POST " + jobsURL: {accepted(jobURL, "", "60")},
 				"GET " + jobURL:   {job("NotStarted"), job("InProgress"), job("Completed")},
 			},
 			opts:       lro.Options{DefaultRetryAfter: 10 * time.Second},
-			wantLog:    []string{"POST " + jobsURL + " @0s", "GET " + jobURL + " @1m0s", "GET " + jobURL + " @1m10s", "GET " + jobURL + " @1m20s"},
+			wantLog:    []string{"POST " + jobsURL + " @0s", "GET " + jobURL + " @1m0s", "GET " + jobURL + " @2m0s", "GET " + jobURL + " @3m0s"},
 			wantResult: strings.TrimPrefix(job("Completed").Body, ""),
+		},
+		{
+			name:  "job without any Retry-After: the configured default",
+			start: &lro.Request{Method: "POST", URL: jobsURL},
+			script: script{
+				"POST " + jobsURL: {accepted(jobURL, "", "")},
+				"GET " + jobURL:   {job("InProgress"), job("Completed")},
+			},
+			opts:       lro.Options{DefaultRetryAfter: 10 * time.Second},
+			wantLog:    []string{"POST " + jobsURL + " @0s", "GET " + jobURL + " @10s", "GET " + jobURL + " @20s"},
+			wantResult: job("Completed").Body,
 		},
 		{
 			name:  "job Failed carries failureReason",

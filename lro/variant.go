@@ -19,7 +19,7 @@ type variant interface {
 	// build returns the initial state for a 202 start response that applies.
 	build(c *Client, resp *Response, location string) (pollState, error)
 	// update interprets the answer to the poller's next request; it returns the new state and
-	// how long to wait before the next request. It must not modify p.
+	// how long to wait before the next request (see nextWait). It must not modify p.
 	update(p *Poller, req *Request, resp *Response, now time.Time) (pollState, time.Duration, error)
 }
 
@@ -58,8 +58,12 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 				if err != nil {
 					return nil, err
 				}
+				wait, given := c.retryAfterOr(resp.Header, 0)
+				if given {
+					st.RetryAfterSeconds = int((wait + time.Second - 1) / time.Second)
+				}
 				p := c.newPoller(st)
-				p.next = c.opts.Clock.Now().Add(c.retryAfter(resp.Header))
+				p.next = c.opts.Clock.Now().Add(wait)
 				return p, nil
 			}
 		}
@@ -90,4 +94,15 @@ func lastSegment(u string) string {
 	}
 	u = strings.TrimRight(u, "/")
 	return u[strings.LastIndexByte(u, '/')+1:]
+}
+
+// nextWait returns how long to wait before the next poll after resp, and records in st the
+// Retry-After it gave. Without one, the call's previous Retry-After applies (a job instance
+// GET carries none, but the job's 202 did), else Options.DefaultRetryAfter.
+func nextWait(c *Client, st *pollState, resp *Response) time.Duration {
+	d, given := c.retryAfterOr(resp.Header, time.Duration(st.RetryAfterSeconds)*time.Second)
+	if given {
+		st.RetryAfterSeconds = int((d + time.Second - 1) / time.Second)
+	}
+	return d
 }

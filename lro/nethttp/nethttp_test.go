@@ -184,6 +184,23 @@ func TestEmulator(t *testing.T) {
 			wantPaths:  []string{"POST", "GET /v1/operations/", "/result 200"},
 		},
 		{
+			name:       "strict Retry-After: an operation is never polled early",
+			cfg:        emulator.Config{CreateMode: emulator.CreateAsync, StrictRetryAfter: true},
+			start:      call{"POST", ws + "/notebooks", `{"displayName":"Strict"}`},
+			wantResult: `"displayName":"Strict"`,
+			wantCount:  1 + 3 + 1,
+			wantNot:    " 429",
+		},
+		{
+			name:       "strict Retry-After: a job is never polled early",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync, StrictRetryAfter: true},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/jobs/RunNotebook/instances", ""},
+			wantResult: `"status":"Completed"`,
+			wantCount:  1 + 3, // Retry-After 2 s from the 202, 6 s to run
+			wantNot:    " 429",
+		},
+		{
 			name:      "failed operation",
 			cfg:       emulator.Config{CreateMode: emulator.CreateAsync},
 			start:     call{"POST", ws + "/items", `{"displayName":"Will fail","type":"Notebook"}`},
