@@ -38,7 +38,8 @@ type Options struct {
 	// Clock is the source of time. Default [RealClock].
 	Clock Clock
 	// DefaultRetryAfter is the wait before the next poll when a response has no (valid)
-	// Retry-After. Default [DefaultRetryAfter].
+	// Retry-After and no earlier answer for the same call had one (otherwise that one
+	// applies: a job instance GET has none, but the job's 202 had). Default [DefaultRetryAfter].
 	DefaultRetryAfter time.Duration
 	// MaxRetryAfter caps every Retry-After honoured (poll interval or 429 wait).
 	// Default [DefaultMaxRetryAfter].
