@@ -375,10 +375,21 @@ func gjsonID(b []byte) string {
 }
 
 // TestSchedulerEmulator watches many creates at once through the scheduler, against a
-// throttling emulator: every call ends as the emulator decides (names matching "fail" fail).
+// throttling emulator and against one that punishes early polls: every call ends as the
+// emulator decides (names matching "fail" fail).
 func TestSchedulerEmulator(t *testing.T) {
+	t.Run("throttling", func(t *testing.T) {
+		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAlternate, ThrottleLimit: 10, ThrottleWindow: 10 * time.Second}, true)
+	})
+	t.Run("strict Retry-After: never polled early", func(t *testing.T) {
+		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAsync, StrictRetryAfter: true}, false)
+	})
+}
+
+func testSchedulerEmulator(t *testing.T, cfg emulator.Config, wantThrottled bool) {
 	clock := lrotest.NewAutoClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
-	srv := httptest.NewServer(emulator.New(emulator.Config{Now: clock.Now, CreateMode: emulator.CreateAlternate, ThrottleLimit: 10, ThrottleWindow: 10 * time.Second}))
+	cfg.Now = clock.Now
+	srv := httptest.NewServer(emulator.New(cfg))
 	defer srv.Close()
 	tr := &counting{next: nethttp.New(srv.Client())}
 	c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: lro.StaticToken("dev-token"), Clock: clock})
@@ -423,7 +434,10 @@ func TestSchedulerEmulator(t *testing.T) {
 		}
 	}
 	t.Logf("%d calls (%d failed as scripted), %d requests, %d answered 429", n, failed, len(tr.requests()), throttled)
-	if throttled == 0 {
+	if wantThrottled && throttled == 0 {
 		t.Errorf("the emulator never throttled: the test did not exercise 429s")
+	}
+	if !wantThrottled && throttled != 0 {
+		t.Errorf("%d requests answered 429", throttled)
 	}
 }
