@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"syscall/js"
 	"time"
@@ -40,7 +39,7 @@ type instance struct {
 // open validates options and starts an engine: {apiBase, getToken, persist}.
 func open(opts js.Value) (*instance, error) {
 	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
-	if u, err := url.Parse(apiBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, err := lro.ResolveLocation(apiBase, apiBase); err != nil {
 		return nil, &lro.Error{ErrorCode: "InvalidApiBase", Message: "apiBase must be an absolute http(s) URL ending in /v1, such as http://127.0.0.1:8787/v1; got " + quote(apiBase)}
 	}
 	getToken := opts.Get("getToken")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -176,7 +175,7 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 	}
 	req := &lro.Request{
 		Method: "POST",
-		URL:    t.apiBase + "/workspaces/" + url.PathEscape(workspaceID) + "/items",
+		URL:    t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items",
 		Header: lro.Header{"Content-Type": {"application/json"}},
 		Body:   body,
 	}
@@ -187,8 +186,8 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType string) (Snapshot, error) {
 	req := &lro.Request{
 		Method: "POST",
-		URL: t.apiBase + "/workspaces/" + url.PathEscape(workspaceID) + "/items/" + url.PathEscape(itemID) +
-			"/jobs/" + url.PathEscape(jobType) + "/instances",
+		URL: t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items/" + lro.PathEscape(itemID) +
+			"/jobs/" + lro.PathEscape(jobType) + "/instances",
 	}
 	return t.sched.Add(ctx, req, jobType+" job")
 }
