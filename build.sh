@@ -124,6 +124,20 @@ cmd_build() {
   build_worker
 }
 
+# run_logged LOG CMD...: run CMD, append all its output to LOG, show only the package
+# results and failures, and return CMD's own exit status (not the filter's).
+run_logged() {
+  local log=$1 st
+  shift
+  trap - ERR
+  set +e
+  "$@" 2>&1 | tee -a "$log" | grep --line-buffered -E '^(--- FAIL|FAIL|ok|panic)'
+  st=${PIPESTATUS[0]}
+  set -e
+  trap 'die' ERR
+  return "$st"
+}
+
 cmd_test() {
   need_node_modules
   need_chromium
@@ -142,12 +156,10 @@ cmd_test() {
   : >"$log"
 
   step "go test -race ./... (host, end-to-end included)"
-  go test -race -count=1 -timeout 15m -v ./... 2>&1 | tee -a "$log" | grep -E '^(--- FAIL|FAIL|ok|panic)' || true
-  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  run_logged "$log" go test -race -count=1 -timeout 15m -v ./... || status=1
 
   step "GOOS=js GOARCH=wasm go test (under Node)"
-  PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm go test -count=1 -v ./lro/... ./wasm/... 2>&1 | tee -a "$log" | grep -E '^(--- FAIL|FAIL|ok|panic)' || true
-  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm run_logged "$log" go test -count=1 -timeout 10m -v ./lro/... ./wasm/... || status=1
 
   local passed failed skipped
   passed=$(grep -cE '^\s*--- PASS' "$log" || true)
@@ -157,6 +169,11 @@ cmd_test() {
   if [ "$failed" != 0 ]; then
     echo "failing tests, with their output (the whole log is artifacts/test.log):"
     grep -E '^\s*--- FAIL|^\s+\S+_test\.go:[0-9]+:|^panic:' "$log" | head -200
+  fi
+  if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
+    echo "a package failed without a failing test (build error, panic or timeout); the end of the log:"
+    grep -vE '^\s*(=== |--- PASS|--- SKIP)' "$log" | tail -40
+    failed=1
   fi
   echo "tests: $passed passed, $failed failed, $skipped skipped"
   if [ "$status" != 0 ] || [ "$failed" != 0 ]; then
