@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
@@ -23,6 +26,7 @@ const origin = "http://127.0.0.1:8080"
 type target struct {
 	name string
 	base string
+	pid  int // a local process serving base, whose CPU time is reported; 0 for none
 }
 
 // compareLatency sends n GET /v1/workspaces to every target, interleaved so that machine
@@ -30,6 +34,10 @@ type target struct {
 func compareLatency(n int, targets []target) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	samples := make([][]time.Duration, len(targets))
+	cpu := make([]time.Duration, len(targets))
+	for j, t := range targets {
+		cpu[j] = -processCPU(t.pid)
+	}
 	for i := 0; i < n; i++ {
 		for j, t := range targets {
 			req, err := http.NewRequest("GET", t.base+"/v1/workspaces", nil)
@@ -51,11 +59,22 @@ func compareLatency(n int, targets []target) error {
 			samples[j] = append(samples[j], time.Since(start))
 		}
 	}
+	for j, t := range targets {
+		cpu[j] += processCPU(t.pid)
+	}
 	base := median(samples[0])
-	fmt.Printf("%-44s %12s %8s\n", "path", "median", "ratio")
+	fmt.Printf("%-44s %12s %8s %16s %8s\n", "path", "median", "ratio", "CPU per request", "ratio")
 	for j, t := range targets {
 		m := median(samples[j])
-		fmt.Printf("%-44s %12s %8.2f\n", t.name, m.Round(time.Microsecond), float64(m)/float64(base))
+		cpuCol, cpuRatio := "-", "-"
+		if t.pid != 0 {
+			per := cpu[j] / time.Duration(n)
+			cpuCol = per.Round(10 * time.Microsecond).String()
+			if targets[0].pid != 0 && cpu[0] > 0 {
+				cpuRatio = fmt.Sprintf("%.2f", float64(cpu[j])/float64(cpu[0]))
+			}
+		}
+		fmt.Printf("%-44s %12s %8.2f %16s %8s\n", t.name, m.Round(time.Microsecond), float64(m)/float64(base), cpuCol, cpuRatio)
 	}
 	fmt.Printf("(%d requests each, interleaved)\n", n)
 	return nil
@@ -91,27 +110,27 @@ func benchWorkerd() error {
 	emu := httptest.NewServer(emulator.New(emulator.Config{}))
 	defer emu.Close()
 	env := []string{"FABRIC_API_BASE=" + emu.URL, "ALLOWED_ORIGINS=" + origin}
-	js, stopJS, err := runWorkerd(workerd, "bench/baseline/workerd.capnp", env)
+	js, jsPID, stopJS, err := runWorkerd(workerd, "bench/baseline/workerd.capnp", env)
 	if err != nil {
 		return err
 	}
 	defer stopJS()
-	goW, stopGo, err := runWorkerd(workerd, "worker/workerd.capnp", env)
+	goW, goPID, stopGo, err := runWorkerd(workerd, "worker/workerd.capnp", env)
 	if err != nil {
 		return err
 	}
 	defer stopGo()
 	return compareLatency(200, []target{
-		{name: "plain JS Worker in workerd (baseline)", base: js},
-		{name: "Go Worker (proxy package) in workerd", base: goW},
+		{name: "plain JS Worker in workerd (baseline)", base: js, pid: jsPID},
+		{name: "Go Worker (proxy package) in workerd", base: goW, pid: goPID},
 	})
 }
 
 // runWorkerd serves config on a free port and waits (bounded) until it answers.
-func runWorkerd(workerd, config string, env []string) (base string, stop func(), err error) {
+func runWorkerd(workerd, config string, env []string) (base string, pid int, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
@@ -121,17 +140,38 @@ func runWorkerd(workerd, config string, env []string) (base string, stop func(),
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop = func() { cancel(); cmd.Wait() }
 	base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	for i := 0; i < 200; i++ {
 		if resp, err := http.Get(base + "/"); err == nil {
 			resp.Body.Close()
-			return base, stop, nil
+			return base, cmd.Process.Pid, stop, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
-	return "", nil, fmt.Errorf("workerd with %s did not answer on %s within 10 s", config, base)
+	return "", 0, nil, fmt.Errorf("workerd with %s did not answer on %s within 10 s", config, base)
+}
+
+// processCPU is the user+system CPU time a Linux process has used so far (0 without /proc
+// or for pid 0): workerd's own accounting of what each request costs.
+func processCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// After the command name in parentheses: utime and stime are fields 14 and 15 of the
+	// whole line, in clock ticks of 10 ms.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.Atoi(fields[11])
+	stime, _ := strconv.Atoi(fields[12])
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -10,7 +10,7 @@
 //	size     gzip size of web/app.wasm against a net/http browser program, and the 1.25 MB budget
 //	poll     requests per operation: the lro engine against a fixed-interval poller, on the emulator
 //	proxy    median latency of the native proxy against calling the emulator directly
-//	workerd  median latency of the Go Worker in workerd against a plain JS Worker doing the same fetch
+//	workerd  median latency and CPU per request of the Go Worker in workerd against a plain JS Worker
 package main
 
 import (
