@@ -164,8 +164,10 @@ func (a *App) SelectWorkspace(id string) {
 
 // CreateForm is what the create form holds.
 type CreateForm struct {
-	Type, DisplayName, Description string
-	Count                          int // how many items: names get " 1", " 2", ... when more than one
+	Type        string // the item type, e.g. "Notebook"
+	DisplayName string // the display name (numbered when Count > 1)
+	Description string // optional
+	Count       int    // how many items: names get " 1", " 2", ... when more than one
 }
 
 // MaxCount is the most items one Create click makes.

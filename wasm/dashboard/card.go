@@ -12,17 +12,18 @@ import (
 )
 
 // Operation and job statuses as Fabric names them (OperationState.status and
-// ItemJobInstance.status). Fabric may add more: a status not listed here is shown as it is.
+// ItemJobInstance.status): package lro's constants, here so that dashboard code and its
+// callers need not import lro. Fabric may add more: a status not listed here is shown as it is.
 const (
-	StatusUndefined  = "Undefined"
-	StatusNotStarted = "NotStarted"
-	StatusRunning    = "Running"
-	StatusSucceeded  = "Succeeded"
-	StatusFailed     = "Failed"
-	StatusInProgress = "InProgress"
-	StatusCompleted  = "Completed"
-	StatusCancelled  = "Cancelled"
-	StatusDeduped    = "Deduped"
+	StatusUndefined  = lro.StatusUndefined
+	StatusNotStarted = lro.StatusNotStarted
+	StatusRunning    = lro.StatusRunning
+	StatusSucceeded  = lro.StatusSucceeded
+	StatusFailed     = lro.StatusFailed
+	StatusInProgress = lro.StatusInProgress
+	StatusCompleted  = lro.StatusCompleted
+	StatusCancelled  = lro.StatusCancelled
+	StatusDeduped    = lro.StatusDeduped
 )
 
 // Terminal reports whether status ends an operation or a job: nothing more will change.
@@ -53,7 +54,7 @@ var statusLooks = map[string]statusLook{
 // these strings into the page.
 type Card struct {
 	ID     string // the operation id or job instance id, shown with a copy button
-	Kind   string // "operation" or "job"
+	Kind   Kind   // KindOperation or KindJob
 	Label  string // what the user asked for, e.g. "Create Notebook “Sales 1”"
 	Status string // Fabric's status word, e.g. "Running"
 
@@ -79,25 +80,29 @@ type Card struct {
 
 // CardResult is the part of an operation's result that a user looks for.
 type CardResult struct {
-	Name, Type, ID string
-	Raw            string // the whole result JSON, for anything else it holds
+	Name string // the item's displayName
+	Type string // the item's type (a job's jobType when the result has no type)
+	ID   string // the item's id
+	Raw  string // the whole result JSON, for anything else it holds
 }
 
 // CardError is a failure as Fabric reports it.
 type CardError struct {
-	ErrorCode, Message, RequestID string
-	MoreDetails                   []string // "errorCode: message" for each detail
+	ErrorCode   string   // Fabric's errorCode, e.g. "ItemDisplayNameAlreadyInUse"
+	Message     string   // Fabric's message, for people
+	RequestID   string   // Fabric's requestId, to quote to support (shown with a copy button)
+	MoreDetails []string // "errorCode: message" for each detail
 }
 
 // NewCard decides how snapshot s is shown at time now.
 func NewCard(s Snapshot, now time.Time) Card {
-	c := Card{ID: s.ID, Kind: string(s.Kind), Label: s.Label, Status: s.Status,
+	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status,
 		Done: s.Done || Terminal(s.Status) || (s.NextPollAt == nil && s.Error != nil)}
 	if c.Kind == "" {
 		c.Kind = KindOperation
 	}
 	if c.Label == "" {
-		c.Label = c.Kind + " " + s.ID
+		c.Label = string(c.Kind) + " " + s.ID
 	}
 	look, known := statusLooks[s.Status]
 	if !known {

@@ -31,21 +31,30 @@ type Engine interface {
 
 // ItemRequest is the body of Create Item.
 type ItemRequest struct {
-	Type        string          `json:"type"`
-	DisplayName string          `json:"displayName"`
-	Description string          `json:"description,omitempty"`
-	Definition  json.RawMessage `json:"definition,omitempty"`
+	// Type is the Fabric item type, e.g. "Notebook" (see [ItemTypes]).
+	Type string `json:"type"`
+	// DisplayName is the item's name, unique in its workspace.
+	DisplayName string `json:"displayName"`
+	// Description is optional.
+	Description string `json:"description,omitempty"`
+	// Definition is the item's definition (Fabric's ItemDefinition JSON), optional.
+	Definition json.RawMessage `json:"definition,omitempty"`
 }
 
 // Workspace is one entry of the workspace picker.
 type Workspace struct {
-	ID          string `json:"id"`
+	// ID is the workspace id (a GUID).
+	ID string `json:"id"`
+	// DisplayName is the workspace's name, shown in the picker.
 	DisplayName string `json:"displayName"`
-	Type        string `json:"type"`
+	// Type is Fabric's workspace type, e.g. "Workspace" or "Personal".
+	Type string `json:"type"`
 }
 
 // WorkspacePage is one page of List Workspaces.
 type WorkspacePage struct {
-	Workspaces        []Workspace
-	ContinuationToken string // "" on the last page
+	// Workspaces are this page's workspaces, in Fabric's order.
+	Workspaces []Workspace
+	// ContinuationToken asks for the next page; "" on the last page.
+	ContinuationToken string
 }

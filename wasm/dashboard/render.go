@@ -355,7 +355,7 @@ func (cv *cardView) update(c Card) {
 	cv.rootClass.attr("class", "flro-card "+c.StatusClass)
 	cv.statusAttr.attr("data-status", c.Status)
 	cv.label.text(c.Label)
-	cv.kind.text(c.Kind)
+	cv.kind.text(string(c.Kind))
 	cv.words.text(c.StatusWords)
 
 	if c.ProgressIndeterminate {

@@ -9,10 +9,13 @@ import (
 	"github.com/fabric-lro/fabric-lro/lro"
 )
 
-// Kinds of snapshot.
+// Kind is what a snapshot watches: an operation or a job ([lro.Kind]).
+type Kind = lro.Kind
+
+// Kinds of snapshot: package lro's, here so that dashboard callers need not import lro.
 const (
-	KindOperation = "operation" // a Fabric long running operation (/v1/operations/{id})
-	KindJob       = "job"       // an item job instance
+	KindOperation = lro.KindOperation // a Fabric long running operation (/v1/operations/{id})
+	KindJob       = lro.KindJob       // an item job instance
 )
 
 // Snapshot is one operation as the dashboard and the JS API show it (the engine's snapshot;

@@ -29,11 +29,11 @@ func (d *Document) Root() *Node { return d.Create("div").(*Node) }
 
 // Node is a fake element.
 type Node struct {
-	Tag      string
-	Attrs    map[string]string
-	Text     string // own text, set by SetText
-	Children []*Node
-	Parent   *Node
+	Tag      string            // the tag name, e.g. "button"
+	Attrs    map[string]string // attributes by name
+	Text     string            // own text, set by SetText
+	Children []*Node           // child elements, in order
+	Parent   *Node             // the parent, nil when detached
 
 	value    string
 	handlers map[string][]func()
