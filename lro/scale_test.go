@@ -42,7 +42,7 @@ func TestSchedulerScale(t *testing.T) {
 		if len(calls) != 6*n { // 5 polls (at 0, 30, 60, 90, 120 s) and the result each: the minimum
 			t.Errorf("%d requests for %d operations, want %d", len(calls), n, 6*n)
 		}
-		// The budget bounds the run: n*(polls+result) requests at 200/s.
+		// The budget bounds the run: n*(polls+result) requests at 400/s.
 		if min := time.Duration(float64(len(calls)-20) / 400 * float64(time.Second)); fake < min {
 			t.Errorf("%d requests in %v of fake time: over budget (min %v)", len(calls), fake, min)
 		}
