@@ -45,15 +45,20 @@ type Error struct {
 
 // ErrorDetail is one entry of an ErrorResponse's moreDetails.
 type ErrorDetail struct {
-	ErrorCode       string           `json:"errorCode"`                 // the detail's errorCode
-	Message         string           `json:"message"`                   // the detail's message
-	RelatedResource *RelatedResource `json:"relatedResource,omitempty"` // what it is about, if said
+	// ErrorCode is the detail's errorCode.
+	ErrorCode string `json:"errorCode"`
+	// Message is the detail's message.
+	Message string `json:"message"`
+	// RelatedResource is what the detail is about, if Fabric said.
+	RelatedResource *RelatedResource `json:"relatedResource,omitempty"`
 }
 
 // RelatedResource is the resource an error refers to.
 type RelatedResource struct {
-	ResourceID   string `json:"resourceId"`   // the resource's id
-	ResourceType string `json:"resourceType"` // its type, for example "Notebook"
+	// ResourceID is the resource's id.
+	ResourceID string `json:"resourceId"`
+	// ResourceType is the resource's type, for example "Notebook".
+	ResourceType string `json:"resourceType"`
 }
 
 // Error codes the engine itself produces (Fabric's own codes pass through unchanged).

@@ -68,18 +68,25 @@ func (h Header) Clone() Header {
 // Request is one HTTP request as the engine sends it. URL is absolute when it reaches a
 // [Transport]; a [Client] resolves a relative URL ("/v1/...") against its base URL first.
 type Request struct {
-	Method string // HTTP method, for example "POST"
-	URL    string // absolute, or relative to the client's base URL ("/v1/...")
-	Header Header // request header fields; the client adds Authorization
-	Body   []byte // request body (JSON for Fabric); nil for none
+	// Method is the HTTP method, for example "POST".
+	Method string
+	// URL is absolute, or relative to the client's base URL ("/v1/...").
+	URL string
+	// Header holds the request header fields; the client adds Authorization.
+	Header Header
+	// Body is the request body (JSON for Fabric); nil for none.
+	Body []byte
 }
 
 // Response is one HTTP response, body fully read. A [Transport] must not follow redirects:
 // the engine needs to see 202 and Location as Fabric sent them.
 type Response struct {
-	StatusCode int    // HTTP status code
-	Header     Header // response header fields (Location, Retry-After, x-ms-operation-id, ...)
-	Body       []byte // the whole response body
+	// StatusCode is the HTTP status code.
+	StatusCode int
+	// Header holds the response header fields (Location, Retry-After, x-ms-operation-id, ...).
+	Header Header
+	// Body is the whole response body.
+	Body []byte
 }
 
 // Transport sends one request and returns its response. An error means no HTTP response was

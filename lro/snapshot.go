@@ -52,10 +52,14 @@ type Snapshot struct {
 
 // SnapshotError is the error of a [Snapshot], in Fabric's ErrorResponse shape.
 type SnapshotError struct {
-	ErrorCode   string        `json:"errorCode"`   // Fabric's (or the engine's) errorCode
-	Message     string        `json:"message"`     // what happened and what to do
-	RequestID   string        `json:"requestId"`   // Fabric's requestId, "" if none
-	MoreDetails []ErrorDetail `json:"moreDetails"` // never null: [] when there are none
+	// ErrorCode is Fabric's (or the engine's) errorCode.
+	ErrorCode string `json:"errorCode"`
+	// Message says what happened and what to do.
+	Message string `json:"message"`
+	// RequestID is Fabric's requestId, "" if none.
+	RequestID string `json:"requestId"`
+	// MoreDetails lists Fabric's detailed errors; never null in JSON: [] when there are none.
+	MoreDetails []ErrorDetail `json:"moreDetails"`
 }
 
 // snapshotError converts any error to the Snapshot's error shape.

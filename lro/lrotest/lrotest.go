@@ -166,18 +166,26 @@ func (t *timer) Stop() bool {
 
 // Reply is one scripted answer. Err, if set, is returned as a network error instead.
 type Reply struct {
-	Status int        // HTTP status code
-	Header lro.Header // response header fields
-	Body   string     // response body
-	Err    error      // if set, a network error instead of a response
+	// Status is the HTTP status code.
+	Status int
+	// Header holds the response header fields.
+	Header lro.Header
+	// Body is the response body.
+	Body string
+	// Err, if set, is returned as a network error instead of a response.
+	Err error
 }
 
 // Recorded is one request the transport received.
 type Recorded struct {
-	Method string     // request method
-	URL    string     // absolute request URL
-	Header lro.Header // request header fields (Authorization included)
-	Body   []byte     // request body
+	// Method is the request method.
+	Method string
+	// URL is the absolute request URL.
+	URL string
+	// Header holds the request header fields (Authorization included).
+	Header lro.Header
+	// Body is the request body.
+	Body []byte
 	// At is the time of the transport's clock when the request was sent (zero without a clock).
 	At time.Time
 }
