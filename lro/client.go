@@ -241,7 +241,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			if ctx.Err() != nil {
 				return nil, sent, ctx.Err()
 			}
-			return nil, sent, &Error{ErrorCode: CodeNetworkError, Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy (the call is retried)", Retryable: true, Err: err}
+			return nil, sent, &Error{ErrorCode: CodeNetworkError, Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy", Retryable: true, Err: err}
 		}
 		if resp.Header == nil {
 			resp.Header = Header{}
@@ -297,7 +297,8 @@ func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 // empty). 202 starts an operation or a job (see [Poller]). Start waits out 429s (and pauses the
 // host for everyone meanwhile). It retries 5xx and network errors only for idempotent methods
 // (GET, HEAD, PUT, DELETE): a POST that failed that way may still have taken effect, so
-// repeating it could create an item twice or run a job twice; the error is returned instead.
+// repeating it could create an item twice or run a job twice; the error is returned instead,
+// not retryable ([IsRetryable] is false), with a message saying to check the workspace first.
 func (c *Client) Start(ctx context.Context, req *Request) (*Poller, error) {
 	p, _, err := c.start(ctx, req)
 	return p, err
@@ -327,12 +328,12 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 			c.warn("", WarnThrottled, "start throttled (429); waiting "+e.RetryAfter.String())
 			continue // waitGate waits out the Retry-After
 		}
+		if !idempotent {
+			return nil, attempts, notRetried(req.Method, e)
+		}
 		failures++
-		if !idempotent || failures > c.opts.MaxRetries {
-			if idempotent {
-				return nil, attempts, exhausted(failures, e)
-			}
-			return nil, attempts, err
+		if failures > c.opts.MaxRetries {
+			return nil, attempts, exhausted(failures, e)
 		}
 		d := max(c.backoff(failures), e.RetryAfter)
 		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
@@ -340,6 +341,15 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 			return nil, attempts, err
 		}
 	}
+}
+
+// notRetried is the error of a non-idempotent start (a POST) that failed with a 5xx or a
+// network error: it was not retried, because it may have taken effect.
+func notRetried(method string, last *Error) *Error {
+	e := *last
+	e.Retryable, e.RetryAfter = false, 0
+	e.Message = strings.TrimSpace(e.Message + " (the " + method + " was not retried: the create or job may have taken effect; check the workspace before trying again)")
+	return &e
 }
 
 func exhausted(failures int, last *Error) *Error {

@@ -372,6 +372,16 @@ func TestPollUntilDone(t *testing.T) {
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
 			wantCode: "InternalError",
+			wantErr:  wantNotRetried,
+		},
+		{
+			name: "a network error on a POST start is not retried, and the error says so",
+			script: script{
+				"POST " + itemsURL: {{Err: errors.New("connection reset")}, {Status: 201}},
+			},
+			wantLog:  []string{"POST " + itemsURL + " @0s"},
+			wantCode: lro.CodeNetworkError,
+			wantErr:  wantNotRetried,
 		},
 		{
 			name: "a 4xx answer to a poll is not retried",
@@ -488,6 +498,25 @@ func TestPollUntilDone(t *testing.T) {
 				t.Errorf("warnings = %q, want %q", warns, tt.wantWarn)
 			}
 		})
+	}
+}
+
+// wantNotRetried checks the error of a POST start that failed with a 5xx or a network error:
+// it must not claim a retry, must say the call may have taken effect and what to do, and must
+// not invite an automatic retry.
+func wantNotRetried(t *testing.T, e *lro.Error) {
+	t.Helper()
+	msg := e.Error()
+	for _, want := range []string{"not retried", "may have taken effect", "check the workspace before trying again"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "is retried") || strings.Contains(msg, "retrying") {
+		t.Errorf("error %q claims a retry", msg)
+	}
+	if lro.IsRetryable(e) {
+		t.Errorf("IsRetryable(%v) = true for a POST that must not be repeated blindly", e)
 	}
 }
 
