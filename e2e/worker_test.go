@@ -154,7 +154,13 @@ func TestProxyLongRunningOperation(t *testing.T) {
 	for _, kind := range proxyKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			t.Parallel()
-			env := newFabricEnv(t, emulator.FaultRule{Kind: emulator.FaultRegionalLocation, PathPrefix: "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/notebooks"})
+			env := newFabricEnv(t,
+				emulator.FaultRule{Kind: emulator.FaultRegionalLocation, PathPrefix: "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/notebooks"},
+				// Location without /v1, as the spec's examples write it: on the
+				// lakehouse create and on every poll of an operation URL without /v1.
+				emulator.FaultRule{Kind: emulator.FaultLocationWithoutV1, PathPrefix: "/v1/workspaces/" + emulator.DefaultWorkspaceID + "/lakehouses"},
+				emulator.FaultRule{Kind: emulator.FaultLocationWithoutV1, PathPrefix: "/operations/"},
+			)
 			base := kind.start(t, map[string]string{
 				proxy.EnvUpstream:       env.upstream,
 				proxy.EnvAllowedOrigins: "https://*.contoso.com, " + pageOrigin,
@@ -249,6 +255,43 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				if result := resp.Header.Get("Location"); !strings.HasPrefix(result, base+"/") {
 					t.Fatalf("result Location %q does not point at the proxy", result)
 				}
+			})
+
+			t.Run("Location without /v1", func(t *testing.T) {
+				resp, body := call(t, http.MethodPost, base+"/v1/workspaces/"+emulator.DefaultWorkspaceID+"/lakehouses", pageOrigin, `{"displayName":"e2e lakehouse"}`, authz)
+				if resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("create status %d, want 202; body %s", resp.StatusCode, body)
+				}
+				opID := resp.Header.Get("x-ms-operation-id")
+				loc := resp.Header.Get("Location")
+				if want := base + "/operations/" + opID; opID == "" || loc != want {
+					t.Fatalf("create Location %q, want the proxy's %q (the path as Fabric gave it)", loc, want)
+				}
+				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin || !strings.Contains(string(body), `"status":"`) {
+					t.Fatalf("poll before the operation ends: %d ACAO %q %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), body)
+				}
+				env.clock.Advance(time.Minute)
+				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
+					t.Fatalf("poll after the operation ends: %d %s", resp.StatusCode, body)
+				}
+				result := resp.Header.Get("Location")
+				if want := base + "/operations/" + opID + "/result"; result != want {
+					t.Fatalf("succeeded Location %q, want %q", result, want)
+				}
+				resp, body = call(t, http.MethodGet, result, pageOrigin, "", authz)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"displayName":"e2e lakehouse"`) {
+					t.Fatalf("result: %d %s", resp.StatusCode, body)
+				}
+				resp, body = call(t, http.MethodDelete, loc, pageOrigin, "", authz)
+				wantProxyError(t, resp, body, http.StatusMethodNotAllowed, proxy.CodeMethodNotAllowed)
+				for _, p := range []string{"/operations/" + opID + "/cancel", "/workspaces"} {
+					resp, body = call(t, http.MethodGet, base+p, pageOrigin, "", authz)
+					wantProxyError(t, resp, body, http.StatusNotFound, proxy.CodeNotFound)
+				}
+				resp, body = call(t, http.MethodGet, base+"/operations/a%2f..%2f..%2fv1%2fworkspaces", pageOrigin, "", authz)
+				wantProxyError(t, resp, body, http.StatusBadRequest, proxy.CodeInvalidPath)
 			})
 
 			t.Run("host not in FABRIC_REDIRECT_HOSTS", func(t *testing.T) {

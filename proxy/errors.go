@@ -26,7 +26,7 @@ const (
 	CodeOriginNotAllowed    = "OriginNotAllowed"    // 403: Origin not in ALLOWED_ORIGINS
 	CodeCORSRequestRefused  = "CORSRequestRefused"  // 403: preflight asked for a method or header the proxy does not pass
 	CodeHostNotAllowed      = "HostNotAllowed"      // 403: a regional host not in FABRIC_REDIRECT_HOSTS
-	CodeNotFound            = "NotFound"            // 404: not a /v1/... path
+	CodeNotFound            = "NotFound"            // 404: not a /v1/... or /operations/{id}[/result] path
 	CodeMethodNotAllowed    = "MethodNotAllowed"    // 405: a method Fabric does not use
 	CodeRequestTooLarge     = "RequestBodyTooLarge" // 413: body over MAX_BODY_BYTES
 	CodeUpstreamUnreachable = "UpstreamUnreachable" // 502: the upstream could not be reached
@@ -47,7 +47,7 @@ func errBadPath(msg string) *proxyError {
 
 func errNotFound() *proxyError {
 	return &proxyError{http.StatusNotFound, CodeNotFound,
-		"This proxy forwards only Fabric REST API paths, /v1/...; check the URL."}
+		"This proxy forwards only Fabric REST API paths, /v1/... (and GET /operations/{id}[/result]); check the URL."}
 }
 
 func errHostNotAllowed(origin string) *proxyError {

@@ -10,7 +10,19 @@ import (
 // /_fabric/{scheme}/{host[:port]}/v1/... is forwarded to
 // {scheme}://{host[:port]}/v1/... when that host matches Config.RedirectHosts.
 // The proxy writes these paths itself when it rewrites a Location header.
+// The operation paths without /v1 (see below) are accepted here too.
 const RegionalPrefix = "/_fabric/"
+
+// Besides /v1/..., the proxy forwards exactly two paths, for GET only: the
+// long-running-operation URLs as Fabric's own examples write them, without
+// /v1 (Location: https://api.fabric.microsoft.com/operations/{id} in the
+// spec's GetLongRunningOperationState examples):
+//
+//	GET /operations/{operationId}
+//	GET /operations/{operationId}/result
+//
+// A Location on the upstream is rewritten to {proxy} plus its path as given,
+// so a browser can follow such a Location through the proxy; no /v1 is added.
 
 // route is where one request goes.
 type route struct {
@@ -18,6 +30,7 @@ type route struct {
 	rawPath  string // as sent upstream, byte for byte
 	rawQuery string
 	hasQuery bool // the request had a "?" (possibly with an empty query)
+	getOnly  bool // an operation path without /v1: GET only
 }
 
 func (rt route) url() *url.URL {
@@ -67,6 +80,11 @@ func (s *settings) resolve(target string) (route, *proxyError) {
 		rt.target = s.upstream
 		rt.rawPath = s.basePath + rawPath
 		return rt, nil
+	case isOperationPath(rawPath):
+		rt.target = s.upstream
+		rt.rawPath = s.basePath + rawPath
+		rt.getOnly = true
+		return rt, nil
 	case strings.HasPrefix(rawPath, RegionalPrefix):
 		rest := rawPath[len(RegionalPrefix):]
 		scheme, rest, _ := strings.Cut(rest, "/")
@@ -79,7 +97,9 @@ func (s *settings) resolve(target string) (route, *proxyError) {
 		if !ok {
 			return route{}, errBadPath("the host in a regional path must be a plain host name with an optional port, not " + quote(hostport))
 		}
-		if rest != "/v1" && !strings.HasPrefix(rest, "/v1/") {
+		if isOperationPath(rest) {
+			rt.getOnly = true
+		} else if rest != "/v1" && !strings.HasPrefix(rest, "/v1/") {
 			return route{}, errNotFound()
 		}
 		if !s.redirectAllowed(e) {
@@ -94,6 +114,17 @@ func (s *settings) resolve(target string) (route, *proxyError) {
 		return route{}, errBadPath("the path must not name a user or host; it starts with /v1/")
 	}
 	return route{}, errNotFound()
+}
+
+// isOperationPath reports whether p (already checked by checkPath) is
+// /operations/{id} or /operations/{id}/result, nothing more.
+func isOperationPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/operations/")
+	if !ok {
+		return false
+	}
+	id, tail, _ := strings.Cut(rest, "/")
+	return id != "" && (tail == "" && !strings.HasSuffix(rest, "/") || tail == "result")
 }
 
 func (s *settings) redirectAllowed(e endpoint) bool {
@@ -190,10 +221,11 @@ func unhex(c byte) byte {
 
 // rewriteLocation points an upstream Location at the proxy. loc is resolved
 // against the upstream request's URL first, so relative Locations work too.
-// A Location on the upstream under its /v1 maps to {proxy}/v1/...; any other
+// A Location on the upstream (under its path prefix, if any) maps to {proxy}
+// plus its path as given, byte for byte: /v1/... and the operation paths
+// without /v1 are then forwarded, anything else gets the proxy's 404. Any other
 // http(s) Location maps to {proxy}/_fabric/{scheme}/{host}/..., which the proxy
-// forwards only if the host matches RedirectHosts. Anything else (unparsable,
-// another scheme) is returned unchanged.
+// forwards only if the host matches RedirectHosts.
 func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) string {
 	u, err := base.Parse(loc)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -212,7 +244,10 @@ func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string
 		query = "?" + u.RawQuery
 	}
 	if e == s.upstream {
-		if rest, ok := strings.CutPrefix(path, s.basePath); ok && (rest == "/v1" || strings.HasPrefix(rest, "/v1/")) {
+		if rest, ok := strings.CutPrefix(path, s.basePath); ok && (rest == "" || rest[0] == '/') {
+			if rest == "" {
+				rest = "/"
+			}
 			return proxyOrigin + rest + query
 		}
 	}

@@ -70,6 +70,21 @@ func TestResolveTargets(t *testing.T) {
 		{target: "/_fabric/http/127.0.0.1:99999/v1/o", wantCode: CodeInvalidPath},
 		{target: "/_fabric/http/[::1]:9999/v1/o", wantCode: CodeInvalidPath},
 		{target: "/_fabric/http/127.0.0.1:9999", wantCode: CodeNotFound},
+		{target: "/operations/o", wantURL: "https://api.fabric.microsoft.com/operations/o"},
+		{target: "/operations/o/result?a=%2F", wantURL: "https://api.fabric.microsoft.com/operations/o/result?a=%2F"},
+		{target: "/_fabric/http/127.0.0.1:9999/operations/o/result", wantURL: "http://127.0.0.1:9999/operations/o/result"},
+		{target: "/_fabric/https/evil.example/operations/o", wantCode: CodeHostNotAllowed},
+		{target: "/operations", wantCode: CodeNotFound},
+		{target: "/operations/", wantCode: CodeNotFound},
+		{target: "/operations/o/", wantCode: CodeNotFound},
+		{target: "/operations/o/result/", wantCode: CodeNotFound},
+		{target: "/operations/o/other", wantCode: CodeNotFound},
+		{target: "/operations/o/result/x", wantCode: CodeNotFound},
+		{target: "/operations/../admin", wantCode: CodeInvalidPath},
+		{target: "/operations/%2e%2e/result", wantCode: CodeInvalidPath},
+		{target: "/operations/a%2fb", wantCode: CodeInvalidPath},
+		{target: "/operations//result", wantCode: CodeInvalidPath},
+		{target: "/Operations/o", wantCode: CodeNotFound},
 		{target: "/_fabric/http", wantCode: CodeInvalidPath},
 		{target: "*", wantCode: CodeInvalidPath},
 		{target: "", wantCode: CodeInvalidPath},
@@ -138,7 +153,10 @@ func TestRewriteLocation(t *testing.T) {
 		{loc: "https://api.fabric.microsoft.com/v1/operations/o?x=%2F#frag", want: p + "/v1/operations/o?x=%2F"},
 		{loc: "/v1/operations/o", want: p + "/v1/operations/o"},
 		{loc: "../../operations/o", want: p + "/v1/operations/o"},
-		{loc: "https://api.fabric.microsoft.com/other", want: p + "/_fabric/https/api.fabric.microsoft.com/other"},
+		{loc: "https://api.fabric.microsoft.com/operations/o", want: p + "/operations/o"},
+		{loc: "https://api.fabric.microsoft.com/operations/o/result?x=%2f", want: p + "/operations/o/result?x=%2f"},
+		{loc: "https://api.fabric.microsoft.com/other", want: p + "/other"},
+		{loc: "https://api.fabric.microsoft.com", want: p + "/"},
 		{loc: "http://api.fabric.microsoft.com/v1/o", want: p + "/_fabric/http/api.fabric.microsoft.com/v1/o"},
 		{loc: "https://x.analysis.windows.net/v1/operations/o", want: p + "/_fabric/https/x.analysis.windows.net/v1/operations/o"},
 		{loc: "https://user:pw@evil.example/v1/o", want: p + "/_fabric/https/evil.example/v1/o"},
@@ -205,8 +223,8 @@ func checkForwarded(t *testing.T, target string, seen []*url.URL) {
 			t.Fatalf("target %q reached %s", target, u)
 		}
 		uri := u.RequestURI()
-		if uri != "/v1" && !strings.HasPrefix(uri, "/v1/") && !strings.HasPrefix(uri, "/v1?") {
-			t.Fatalf("target %q forwarded outside /v1: %s", target, uri)
+		if uri != "/v1" && !strings.HasPrefix(uri, "/v1/") && !strings.HasPrefix(uri, "/v1?") && !operationURI(u) {
+			t.Fatalf("target %q forwarded outside /v1 and the operation paths: %s", target, uri)
 		}
 		path := u.EscapedPath()
 		lower := strings.ToLower(path)
@@ -224,11 +242,19 @@ func checkForwarded(t *testing.T, target string, seen []*url.URL) {
 	}
 }
 
+// operationURI reports whether u is /operations/{id} or /operations/{id}/result.
+func operationURI(u *url.URL) bool {
+	segs := strings.Split(u.EscapedPath(), "/")
+	return len(segs) >= 3 && segs[0] == "" && segs[1] == "operations" && segs[2] != "" &&
+		(len(segs) == 3 || len(segs) == 4 && segs[3] == "result")
+}
+
 var fuzzTargets = []string{
 	"/v1/workspaces", "/v1/workspaces?continuationToken=a%2Bb%3D", "/v1/../x", "/v1/%2e%2e/x", "/v1/a%2fb",
 	"/v1/a%5cb", `/v1/a\b`, "//evil/v1", "http://evil/v1/x", "/v1@evil/x", "/_fabric/https/x.analysis.windows.net/v1/o",
 	"/_fabric/https/evil.example/v1/o", "/_fabric/http/127.0.0.1:9999/v1/o", "/_fabric/https/a@x.analysis.windows.net/v1/o",
 	"/_fabric/https/x.analysis.windows.net:444/v1/o", "/_fabric/https/x.analysis.windows.net./v1/o", "/v1/%252e", "/v1/;/..;/x",
+	"/operations/o", "/operations/o/result?x=1", "/operations/o/x", "/operations/..;/result", "/_fabric/http/127.0.0.1:9999/operations/o",
 }
 
 // FuzzRequestTarget: no request target makes the proxy panic or reach a host
@@ -273,6 +299,7 @@ func FuzzLocation(f *testing.F) {
 		"http://127.0.0.1:9999/v1/o", "https://evil.example/v1/o", "//evil.example/v1", "https://u@x.analysis.windows.net/v1",
 		"https://api.fabric.microsoft.com/v1/../../x", "https://api.fabric.microsoft.com/v1/%2e%2e/x", "javascript:alert(1)",
 		"https://x.analysis.windows.net:8443/v1/o", "../../../x", "https://api.fabric.microsoft.com:443/v1/o",
+		"https://api.fabric.microsoft.com/operations/o", "https://x.analysis.windows.net/operations/o/result", "/operations/o/../../x",
 	} {
 		f.Add(s)
 	}

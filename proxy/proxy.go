@@ -2,7 +2,9 @@
 // /v1/... to one Fabric REST API upstream (and to Fabric's regional redirect
 // hosts when a Location points there), answers CORS for the allowed origins,
 // and rewrites Location so a browser can poll long-running operations
-// through it. It runs natively and, unchanged, as a Cloudflare Worker
+// through it. It also forwards, for GET only, the operation URLs without /v1
+// (/operations/{id} and /operations/{id}/result) that Fabric's own examples
+// put in Location. It runs natively and, unchanged, as a Cloudflare Worker
 // (see ../worker).
 package proxy
 
@@ -103,11 +105,17 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, requestID string) 
 	}
 
 	if r.Method == http.MethodOptions && len(origins) == 1 && r.Header.Get("Access-Control-Request-Method") != "" {
-		p.preflight(w, r, requestID)
+		p.preflight(w, r, rt, requestID)
 		return ""
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		if rt.getOnly && r.Method != http.MethodGet {
+			h.Set("Allow", http.MethodGet)
+			writeError(w, &proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+				"An operation URL without /v1 takes GET only; not " + quote(r.Method) + "."}, requestID)
+			return ""
+		}
 	default:
 		h.Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
 		writeError(w, &proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
@@ -159,7 +167,7 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 
 // preflight answers a CORS preflight at the proxy with 204, or 403 when the
 // page asks for a method or header the proxy would not pass on.
-func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, requestID string) {
+func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, rt route, requestID string) {
 	h := w.Header()
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
@@ -167,6 +175,11 @@ func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, requestID stri
 	method := r.Header.Get("Access-Control-Request-Method")
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		if rt.getOnly && method != http.MethodGet {
+			writeError(w, &proxyError{http.StatusForbidden, CodeCORSRequestRefused,
+				"An operation URL without /v1 takes GET only; not " + quote(method) + "."}, requestID)
+			return
+		}
 	default:
 		writeError(w, &proxyError{http.StatusForbidden, CodeCORSRequestRefused,
 			"The proxy passes on " + allowMethods + "; not " + quote(method) + "."}, requestID)

@@ -395,6 +395,57 @@ var proxyCases = []proxyCase{
 		wantStatus: 404, wantCode: proxy.CodeNotFound,
 	},
 
+	// Operation URLs without /v1, as the spec's examples write Location: GET only.
+	{
+		name:         "operation path without /v1 forwarded byte for byte",
+		req:          request{Method: "GET", Target: "/operations/op-1", Header: auth},
+		wantStatus:   200,
+		wantUpstream: "/operations/op-1",
+		wantHeader:   allowedCORS(pageOrigin),
+	},
+	{
+		name:         "operation result path without /v1 forwarded with its query",
+		req:          request{Method: "GET", Target: "/operations/op-1/result?a=%2F&b", Header: auth},
+		wantStatus:   200,
+		wantUpstream: "/operations/op-1/result?a=%2F&b",
+	},
+	{
+		name:         "operation path without /v1 on a regional host",
+		req:          request{Method: "GET", Target: "/_fabric/http/{regional}/operations/op-2/result", Header: auth},
+		wantStatus:   200,
+		wantRegional: "/operations/op-2/result",
+	},
+	{
+		name:       "operation path without /v1 on a host not allowed",
+		req:        request{Method: "GET", Target: "/_fabric/https/evil.example/operations/op-2", Header: auth},
+		wantStatus: 403, wantCode: proxy.CodeHostNotAllowed,
+	},
+	{
+		name:       "operation path without /v1 takes GET only",
+		req:        request{Method: "DELETE", Target: "/operations/op-1", Header: auth},
+		wantStatus: 405, wantCode: proxy.CodeMethodNotAllowed,
+		wantHeader: map[string]string{"Allow": "GET"},
+	},
+	{
+		name:       "preflight for POST on an operation path without /v1",
+		req:        request{Method: "OPTIONS", Target: "/operations/op-1", Header: header("Origin", pageOrigin, "Access-Control-Request-Method", "POST")},
+		wantStatus: 403, wantCode: proxy.CodeCORSRequestRefused,
+	},
+	{
+		name:       "preflight for GET on an operation path without /v1",
+		req:        request{Method: "OPTIONS", Target: "/operations/op-1/result", Header: header("Origin", pageOrigin, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization")},
+		wantStatus: 204,
+		wantHeader: map[string]string{"Access-Control-Allow-Origin": pageOrigin},
+	},
+	{name: "other path under /operations not forwarded", req: request{Method: "GET", Target: "/operations/op-1/cancel", Header: auth}, wantStatus: 404, wantCode: proxy.CodeNotFound},
+	{name: "operation path with a trailing slash not forwarded", req: request{Method: "GET", Target: "/operations/op-1/", Header: auth}, wantStatus: 404, wantCode: proxy.CodeNotFound},
+	{name: "operations list not forwarded", req: request{Method: "GET", Target: "/operations", Header: auth}, wantStatus: 404, wantCode: proxy.CodeNotFound},
+	{name: "other path without /v1 not forwarded", req: request{Method: "GET", Target: "/workspaces", Header: auth}, wantStatus: 404, wantCode: proxy.CodeNotFound},
+	{name: "dot-dot after /operations", req: request{Method: "GET", Target: "/operations/../admin", Header: auth}, entries: []string{"server", "handler"}, wantStatus: 400, wantCode: proxy.CodeInvalidPath},
+	{name: "encoded dot-dot as operation id", req: request{Method: "GET", Target: "/operations/%2e%2e/result", Header: auth}, wantStatus: 400, wantCode: proxy.CodeInvalidPath},
+	{name: "encoded slash in operation id", req: request{Method: "GET", Target: "/operations/a%2f..%2f..%2fadmin", Header: auth}, wantStatus: 400, wantCode: proxy.CodeInvalidPath},
+	{name: "dot-dot with parameter as operation id", req: request{Method: "GET", Target: "/operations/..;x/result", Header: auth}, wantStatus: 400, wantCode: proxy.CodeInvalidPath},
+
 	// Request headers.
 	{
 		name: "request header allow-list",
@@ -513,6 +564,30 @@ var proxyCases = []proxyCase{
 		wantStatus:   200,
 		wantUpstream: "/v1/operations/op-1",
 		wantHeader:   map[string]string{"Location": "{proxy}/v1/operations/op-1/result?a=%2F%3d&b"},
+	},
+	{
+		name:         "202 Location without /v1 on the upstream rewritten byte for byte",
+		req:          request{Method: "POST", Target: "/v1/workspaces/ws/items", Header: auth, Body: "{}"},
+		respond:      respondWith(202, map[string]string{"Location": "http://{host}/operations/op-1", "x-ms-operation-id": "op-1"}, ""),
+		wantStatus:   202,
+		wantUpstream: "/v1/workspaces/ws/items",
+		wantHeader:   map[string]string{"Location": "{proxy}/operations/op-1"},
+	},
+	{
+		name:         "result Location without /v1 rewritten byte for byte",
+		req:          request{Method: "GET", Target: "/operations/op-1", Header: auth},
+		respond:      respondWith(200, map[string]string{"Location": "http://{host}/operations/op-1/result"}, `{"status":"Succeeded"}`),
+		wantStatus:   200,
+		wantUpstream: "/operations/op-1",
+		wantHeader:   map[string]string{"Location": "{proxy}/operations/op-1/result"},
+	},
+	{
+		name:         "regional Location without /v1 rewritten to the regional proxy path",
+		req:          request{Method: "POST", Target: "/v1/workspaces/ws/notebooks", Header: auth, Body: "{}"},
+		respond:      respondWith(202, map[string]string{"Location": "http://{regional}/operations/op-2"}, ""),
+		wantStatus:   202,
+		wantUpstream: "/v1/workspaces/ws/notebooks",
+		wantHeader:   map[string]string{"Location": "{proxy}/_fabric/http/{regional}/operations/op-2"},
 	},
 	{
 		name:         "relative Location made absolute on the proxy",
