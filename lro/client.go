@@ -22,6 +22,7 @@ const (
 	DefaultRetryBackoff    = 1 * time.Second
 	DefaultMaxRetryBackoff = 30 * time.Second
 	DefaultStallAfter      = 10 * time.Minute
+	DefaultMinRetryAfter   = 1 * time.Second
 )
 
 // Options configures a [Client]. The zero value of every field except Transport means the
@@ -44,6 +45,11 @@ type Options struct {
 	// MaxRetryAfter caps every Retry-After honoured (poll interval or 429 wait).
 	// Default [DefaultMaxRetryAfter].
 	MaxRetryAfter time.Duration
+	// MinRetryAfter is the floor of every poll interval and 429 wait: a "Retry-After: 0", or
+	// an HTTP date already past (as a client clock running ahead of Fabric's sees it), waits
+	// this long rather than polling in a tight loop. Default [DefaultMinRetryAfter]; negative
+	// means no floor. It never exceeds MaxRetryAfter.
+	MinRetryAfter time.Duration
 	// MaxRetries bounds consecutive retries after 5xx answers or network errors; after that the
 	// call fails with [ErrRetriesExhausted]. Default [DefaultMaxRetries]; negative means none.
 	MaxRetries int
@@ -109,6 +115,12 @@ func NewClient(opts Options) *Client {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
+	if opts.MinRetryAfter == 0 {
+		opts.MinRetryAfter = DefaultMinRetryAfter
+	} else if opts.MinRetryAfter < 0 {
+		opts.MinRetryAfter = 0
+	}
+	opts.MinRetryAfter = min(opts.MinRetryAfter, opts.MaxRetryAfter)
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = DefaultMaxRetries
 	} else if opts.MaxRetries < 0 {
@@ -176,8 +188,9 @@ func (c *Client) retryAfter(h Header) time.Duration {
 	return d
 }
 
-// retryAfterOr returns the response's Retry-After (capped) and true, or, when it has none,
-// last if positive (the call's previous Retry-After) or else the default, and false.
+// retryAfterOr returns the response's Retry-After and true, or, when it has none, last if
+// positive (the call's previous Retry-After) or else the default, and false; either way
+// within [MinRetryAfter, MaxRetryAfter]. A past HTTP date counts as now, so it gets the floor.
 func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool) {
 	d, ok := ParseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
 	if !ok {
@@ -186,7 +199,7 @@ func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool
 			d = last
 		}
 	}
-	return min(d, c.opts.MaxRetryAfter), ok
+	return min(max(d, c.opts.MinRetryAfter), c.opts.MaxRetryAfter), ok
 }
 
 // backoff returns the wait before retry number n (1-based) after a 5xx or network error:

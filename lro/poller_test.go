@@ -182,6 +182,89 @@ func TestPollUntilDone(t *testing.T) {
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @45s"},
 		},
 		{
+			name: "Retry-After 0 is floored to MinRetryAfter (default 1s): no tight poll loop",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "0")},
+				"GET " + opURL:     {state("Running", opURL, "0"), state("Running", opURL, "0"), state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1s", "GET " + opURL + " @2s", "GET " + opURL + " @3s"},
+		},
+		{
+			name: "a negative Retry-After is malformed: the configured default",
+			opts: lro.Options{DefaultRetryAfter: 7 * time.Second},
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "-5")},
+				"GET " + opURL:     {state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @7s"},
+		},
+		{
+			name: "a past HTTP date (client clock ahead of Fabric's) counts as now, then floored",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"GET " + opURL: {
+					state("Running", opURL, lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					state("Succeeded", "", ""),
+				},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1s", "GET " + opURL + " @2s"},
+		},
+		{
+			name: "a future HTTP date is honoured",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(90*time.Second).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"GET " + opURL:     {state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1m30s"},
+		},
+		{
+			name: "a huge Retry-After is capped at MaxRetryAfter (default 10m)",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "99999999999999999999")},
+				"GET " + opURL:     {state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @10m0s"},
+		},
+		{
+			name: "a configured MinRetryAfter raises short Retry-Afters",
+			opts: lro.Options{MinRetryAfter: 5 * time.Second},
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "2")},
+				"GET " + opURL:     {state("Running", opURL, "30"), state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @5s", "GET " + opURL + " @35s"},
+		},
+		{
+			name: "MinRetryAfter above MaxRetryAfter: the cap wins",
+			opts: lro.Options{MinRetryAfter: time.Hour, MaxRetryAfter: time.Minute},
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "0")},
+				"GET " + opURL:     {state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1m0s"},
+		},
+		{
+			name: "a negative MinRetryAfter disables the floor",
+			opts: lro.Options{MinRetryAfter: -1},
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "0")},
+				"GET " + opURL:     {state("Succeeded", "", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @0s"},
+		},
+		{
+			name: "429 with Retry-After 0 or a past date waits the floor, on a poll and on the start",
+			script: script{
+				"POST " + itemsURL: {fabricErr(429, "RequestBlocked", "Retry-After", "0"), accepted(opURL, "op1", "20")},
+				"GET " + opURL: {
+					fabricErr(429, "RequestBlocked", "Retry-After", lrotest.Epoch.Add(-time.Minute).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					state("Succeeded", "", ""),
+				},
+			},
+			wantLog:  []string{"POST " + itemsURL + " @0s", "POST " + itemsURL + " @1s", "GET " + opURL + " @21s", "GET " + opURL + " @22s"},
+			wantWarn: []string{"Throttled", "Throttled"},
+		},
+		{
 			name: "no Retry-After: the configured default",
 			opts: lro.Options{DefaultRetryAfter: 7 * time.Second},
 			script: script{
