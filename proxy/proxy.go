@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -276,8 +277,15 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt route, proxyO
 			// The caller went away; nobody reads the answer. 499 in the log.
 			w.WriteHeader(499)
 		default:
+			// The detail (a dial or TLS error) is for the operator's log, not the page.
+			// Only the cause is logged: the error's URL would carry the query.
+			var uerr *url.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err
+			}
+			p.s.logger.Warn("fabric proxy: upstream unreachable", "requestId", requestID, "upstream", upURL.Host, "error", err.Error())
 			writeError(w, &proxyError{http.StatusBadGateway, CodeUpstreamUnreachable,
-				"The proxy could not reach the Fabric API at " + upURL.Host + ": " + err.Error() + ". Check " + EnvUpstream + " and the network."}, requestID)
+				"The Fabric API at " + upURL.Host + " could not be reached; check " + EnvUpstream + " and try again."}, requestID)
 		}
 		return upURL.Host
 	}

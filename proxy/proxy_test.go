@@ -832,7 +832,7 @@ func TestUpstreamUnreachable(t *testing.T) {
 	e := newEnv(t, func(c *proxy.Config) { c.Upstream = deadURL })
 	for _, ep := range entries {
 		t.Run(ep.name, func(t *testing.T) {
-			resp, _ := ep.send(t, e, request{Method: "GET", Target: "/v1/workspaces", Header: auth})
+			resp, _ := ep.send(t, e, request{Method: "GET", Target: "/v1/workspaces?continuationToken=abc", Header: auth})
 			if resp.Status != http.StatusBadGateway {
 				t.Fatalf("status %d, want 502; body %s", resp.Status, resp.Body)
 			}
@@ -840,7 +840,27 @@ func TestUpstreamUnreachable(t *testing.T) {
 			if resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin {
 				t.Errorf("a page cannot read the 502: ACAO %q", resp.Header.Get("Access-Control-Allow-Origin"))
 			}
+			var er proxy.ErrorResponse
+			_ = json.Unmarshal([]byte(resp.Body), &er)
+			host := strings.TrimPrefix(deadURL, "http://")
+			if want := "The Fabric API at " + host + " could not be reached; check FABRIC_API_BASE and try again."; er.Message != want {
+				t.Errorf("message %q, want %q", er.Message, want)
+			}
+			for _, internal := range []string{"dial", "connect", "refused", "tcp"} {
+				if strings.Contains(strings.ToLower(resp.Body), internal) {
+					t.Errorf("the answer leaks the internal error (%q): %s", internal, resp.Body)
+				}
+			}
 		})
+	}
+	log := e.log()
+	if !strings.Contains(log, "upstream unreachable") || !strings.Contains(log, "refused") {
+		t.Errorf("the log lacks the dial error:\n%s", log)
+	}
+	for _, secret := range []string{"secret-token", "continuationToken"} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the log contains %q:\n%s", secret, log)
+		}
 	}
 }
 
