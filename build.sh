@@ -182,14 +182,14 @@ cmd_test() {
   fi
 }
 
-# wait_http URL NAME: wait (bounded) until URL answers at all.
-wait_http() {
+# wait_port HOST PORT NAME: wait (bounded, 10 s) until something listens on HOST:PORT.
+wait_port() {
   local i
   for i in $(seq 1 100); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
-  echo "$2 did not start: nothing answers at $1" >&2
+  echo "$3 did not start: nothing listens on $1:$2" >&2
   false
 }
 
@@ -211,20 +211,20 @@ cmd_serve() {
     pids+=($!)
     upstream="http://$host:$emu_port"
     dev_token=dev-token
-    wait_http "$upstream/_emulator/config" "the emulator"
+    wait_port "$host" "$emu_port" "the emulator"
   else
     step "using the real Fabric API at $upstream (no emulator); paste a token in the page"
   fi
-  step "start the proxy (go run ./worker, natively) on $host:$proxy_port -> $upstream"
+  step "start the proxy (./worker, natively) on $host:$proxy_port -> $upstream"
   LISTEN="$host:$proxy_port" FABRIC_API_BASE="$upstream" \
     ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://$host:$web_port,http://localhost:$web_port}" \
     .cache/bin/worker &
   pids+=($!)
-  wait_http "http://$host:$proxy_port/" "the proxy"
+  wait_port "$host" "$proxy_port" "the proxy"
   step "start the dashboard page server on $host:$web_port"
   .cache/bin/webserve --listen "$host:$web_port" --api-base "http://$host:$proxy_port/v1" --dev-token "$dev_token" &
   pids+=($!)
-  wait_http "http://$host:$web_port/" "the page server"
+  wait_port "$host" "$web_port" "the page server"
   cat >&2 <<TXT
 
   fabric-lro is running. Open the dashboard:
