@@ -226,14 +226,20 @@ func unhex(c byte) byte {
 // without /v1 are then forwarded, anything else gets the proxy's 404. Any other
 // http(s) Location maps to {proxy}/_fabric/{scheme}/{host}/..., which the proxy
 // forwards only if the host matches RedirectHosts.
-func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) string {
+//
+// It reports false for a Location it cannot map onto the proxy: unparsable,
+// not http(s), no host, or a host that is no plain name or IPv4 address (an
+// IPv6 literal, percent-encoding). Such a Location must not reach the page
+// pointing past the proxy; the caller answers 502 UpstreamLocationInvalid.
+// Fabric sends none of these.
+func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) (string, bool) {
 	u, err := base.Parse(loc)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return loc
+		return "", false
 	}
 	e, ok := parseHostport(u.Scheme, u.Host)
 	if !ok {
-		return loc
+		return "", false
 	}
 	path := u.EscapedPath()
 	if path == "" {
@@ -248,10 +254,10 @@ func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string
 			if rest == "" {
 				rest = "/"
 			}
-			return proxyOrigin + rest + query
+			return proxyOrigin + rest + query, true
 		}
 	}
-	return proxyOrigin + RegionalPrefix + e.scheme + "/" + e.hostport() + path + query
+	return proxyOrigin + RegionalPrefix + e.scheme + "/" + e.hostport() + path + query, true
 }
 
 func quote(s string) string {

@@ -161,13 +161,21 @@ func TestRewriteLocation(t *testing.T) {
 		{loc: "https://x.analysis.windows.net/v1/operations/o", want: p + "/_fabric/https/x.analysis.windows.net/v1/operations/o"},
 		{loc: "https://user:pw@evil.example/v1/o", want: p + "/_fabric/https/evil.example/v1/o"},
 		{loc: "//evil.example/v1/o", want: p + "/_fabric/https/evil.example/v1/o"},
-		{loc: "mailto:x@y", want: "mailto:x@y"},
-		{loc: "https://[::1]/v1/o", want: "https://[::1]/v1/o"},
-		{loc: "https://%zz/", want: "https://%zz/"},
+		// Not rewritable: want "" (the proxy answers 502 UpstreamLocationInvalid).
+		{loc: "mailto:x@y"},
+		{loc: "javascript:alert(1)"},
+		{loc: "https://[::1]/v1/o"},
+		{loc: "http://[fe80::1%25eth0]:8080/v1/o"},
+		{loc: "https://%zz/"},
+		{loc: "https://ev%69l.example/v1/o"},
+		{loc: "http:///v1/o"},
+		{loc: "https://api.fabric.microsoft.com:99999/v1/o"},
+		{loc: "ht tp://x/"},
 	}
 	for _, tc := range tests {
-		if got := s.rewriteLocation(tc.loc, base, p); got != tc.want {
-			t.Errorf("rewriteLocation(%q) = %q, want %q", tc.loc, got, tc.want)
+		got, ok := s.rewriteLocation(tc.loc, base, p)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("rewriteLocation(%q) = %q, %v; want %q", tc.loc, got, ok, tc.want)
 		}
 	}
 }
@@ -291,8 +299,9 @@ func FuzzRequestTarget(f *testing.F) {
 }
 
 // FuzzLocation: whatever Location the upstream sends, the proxy never panics,
-// an absolute http(s) Location points back at the proxy, and following it
-// through the proxy reaches only allowed hosts.
+// every Location it passes on points back at the proxy (one it cannot rewrite
+// gets 502 instead), and following it through the proxy reaches only allowed
+// hosts.
 func FuzzLocation(f *testing.F) {
 	for _, s := range []string{
 		"https://api.fabric.microsoft.com/v1/operations/o", "/v1/operations/o/result", "https://x.analysis.windows.net/v1/o?a=%2F",
@@ -300,6 +309,7 @@ func FuzzLocation(f *testing.F) {
 		"https://api.fabric.microsoft.com/v1/../../x", "https://api.fabric.microsoft.com/v1/%2e%2e/x", "javascript:alert(1)",
 		"https://x.analysis.windows.net:8443/v1/o", "../../../x", "https://api.fabric.microsoft.com:443/v1/o",
 		"https://api.fabric.microsoft.com/operations/o", "https://x.analysis.windows.net/operations/o/result", "/operations/o/../../x",
+		"https://[::1]:8080/v1/o", "http://[fe80::1%25eth0]/v1", "https://%zz/", "mailto:x@y",
 	} {
 		f.Add(s)
 	}
@@ -314,6 +324,12 @@ func FuzzLocation(f *testing.F) {
 		req.Host = "proxy.test"
 		p.ServeHTTP(w, req)
 		got := w.Header().Get("Location")
+		if location != "" && got == "" && w.Code != http.StatusBadGateway {
+			t.Fatalf("Location %q dropped with status %d, want 502", location, w.Code)
+		}
+		if got != "" && !strings.HasPrefix(got, proxyOrigin+"/") {
+			t.Fatalf("Location %q became %q, not a proxy URL", location, got)
+		}
 		if u, err := url.Parse(location); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 			if _, ok := parseHostport(u.Scheme, u.Host); ok && !strings.HasPrefix(got, proxyOrigin+"/") {
 				t.Fatalf("Location %q became %q, not a proxy URL", location, got)

@@ -291,6 +291,20 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt route, proxyO
 	}
 	defer resp.Body.Close()
 
+	location := ""
+	if loc := resp.Header.Get("Location"); loc != "" {
+		var ok bool
+		if location, ok = p.s.rewriteLocation(loc, upURL, proxyOrigin); !ok {
+			p.s.logger.Warn("fabric proxy: upstream Location cannot be rewritten to the proxy", "requestId", requestID,
+				"upstream", upURL.Host, "status", resp.StatusCode, "locationBytes", len(loc))
+			writeError(w, &proxyError{http.StatusBadGateway, CodeUpstreamLocationInvalid,
+				"The Fabric API at " + upURL.Host + " answered " + strconv.Itoa(resp.StatusCode) +
+					" with a Location the proxy cannot point at itself (not an http(s) URL on a host name or IPv4 address), so it was not passed on; check " +
+					EnvUpstream + " and report the request id."}, requestID)
+			return upURL.Host
+		}
+	}
+
 	h := w.Header()
 	respConn := connectionHeaders(resp.Header)
 	for name, values := range resp.Header {
@@ -310,8 +324,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt route, proxyO
 		// the body again on the way out). Stream without a length instead.
 		h.Del("Content-Length")
 	}
-	if loc := resp.Header.Get("Location"); loc != "" {
-		h.Set("Location", p.s.rewriteLocation(loc, upURL, proxyOrigin))
+	if location != "" {
+		h.Set("Location", location)
 	}
 	w.WriteHeader(resp.StatusCode)
 	if _, err := io.Copy(w, resp.Body); err != nil {

@@ -643,6 +643,37 @@ var proxyCases = []proxyCase{
 		wantHeader:   map[string]string{"Location": "{proxy}/_fabric/https/evil.example/steal"},
 	},
 
+	// A Location the proxy cannot point at itself never reaches the page.
+	{
+		name:       "IPv6 Location replaced by 502",
+		req:        request{Method: "POST", Target: "/v1/workspaces/ws/items", Header: auth, Body: "{}"},
+		respond:    respondWith(202, map[string]string{"Location": "http://[::1]:8790/v1/operations/op-1", "x-ms-operation-id": "op-1"}, "upstream body"),
+		wantStatus: 502, wantCode: proxy.CodeUpstreamLocationInvalid,
+		wantUpstream: "/v1/workspaces/ws/items",
+		wantHeader:   map[string]string{"Location": "", "x-ms-operation-id": "", "Access-Control-Allow-Origin": pageOrigin},
+		check: func(t *testing.T, e *env, resp response, calls []recorded) {
+			if strings.Contains(resp.Body, "upstream body") || strings.Contains(resp.Body, "::1") {
+				t.Errorf("the upstream's answer leaked: %s", resp.Body)
+			}
+		},
+	},
+	{
+		name:       "unparsable Location replaced by 502",
+		req:        request{Method: "GET", Target: "/v1/operations/op-1", Header: auth},
+		respond:    respondWith(200, map[string]string{"Location": "https://%zz/v1/operations/op-1/result"}, "{}"),
+		wantStatus: 502, wantCode: proxy.CodeUpstreamLocationInvalid,
+		wantUpstream: "/v1/operations/op-1",
+		wantHeader:   map[string]string{"Location": ""},
+	},
+	{
+		name:       "Location of another scheme replaced by 502",
+		req:        request{Method: "GET", Target: "/v1/workspaces", Header: auth},
+		respond:    respondWith(302, map[string]string{"Location": "javascript:alert(1)"}, ""),
+		wantStatus: 502, wantCode: proxy.CodeUpstreamLocationInvalid,
+		wantUpstream: "/v1/workspaces",
+		wantHeader:   map[string]string{"Location": ""},
+	},
+
 	// CORS.
 	{
 		name: "preflight answered at the proxy",
