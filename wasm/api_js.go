@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"syscall/js"
 	"time"
@@ -49,7 +50,11 @@ func open(opts js.Value) (*instance, error) {
 	token := lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
 		arg := js.Global().Get("Object").New()
 		arg.Set("refresh", refresh)
-		v, err := await(getToken.Invoke(arg))
+		p, err := invokeGetToken(getToken, arg)
+		if err != nil {
+			return "", err
+		}
+		v, err := await(p)
 		if err != nil {
 			return "", err
 		}
@@ -70,6 +75,16 @@ func open(opts js.Value) (*instance, error) {
 	}
 	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store})
 	return &instance{apiBase: apiBase, tracker: tr}, nil
+}
+
+// invokeGetToken calls getToken, turning a synchronous throw into an error.
+func invokeGetToken(getToken js.Value, arg js.Value) (v js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("getToken threw: %v", r)
+		}
+	}()
+	return getToken.Invoke(arg), nil
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
@@ -160,7 +175,7 @@ func (in *instance) object() js.Value {
 		}
 		unsub := t.Subscribe(func(s dashboard.Snapshot) {
 			if v, err := toJSON(s); err == nil {
-				fn.Invoke(v)
+				invokeSafely("a subscribe callback", fn, v)
 			}
 		})
 		var off js.Func
@@ -172,8 +187,13 @@ func (in *instance) object() js.Value {
 		return off
 	})
 	method(obj, "mount", func(args []js.Value) any {
-		in.mount(arg(args, 0), arg(args, 1))
-		return nil
+		element := arg(args, 0)
+		if !isElement(element) {
+			return js.Global().Get("Promise").Call("reject", js.Global().Get("TypeError").New(
+				"fabric-lro: mount(element) needs a DOM Element, such as document.getElementById(\"fabric-ops\"); got "+describeJS(element)))
+		}
+		in.mount(element, arg(args, 1))
+		return js.Global().Get("Promise").Call("resolve")
 	})
 	obj.Set("apiBase", in.apiBase)
 	return obj
@@ -184,6 +204,52 @@ func jsStringArg(args []js.Value, i int) string {
 		return v.String()
 	}
 	return ""
+}
+
+// isElement reports whether v is a DOM Element (an instance of Element where the page has
+// one, else an object with nodeType 1 and appendChild).
+func isElement(v js.Value) bool {
+	if v.Type() != js.TypeObject {
+		return false
+	}
+	if el := js.Global().Get("Element"); el.Type() == js.TypeFunction {
+		return v.InstanceOf(el)
+	}
+	nt := v.Get("nodeType")
+	return nt.Type() == js.TypeNumber && nt.Int() == 1 && v.Get("appendChild").Type() == js.TypeFunction
+}
+
+// describeJS names a JS value's type for an error message: "undefined", "null", "a string", "an object".
+func describeJS(v js.Value) string {
+	switch v.Type() {
+	case js.TypeUndefined:
+		return "undefined"
+	case js.TypeNull:
+		return "null"
+	case js.TypeObject:
+		return "an object that is not an Element"
+	}
+	return "a " + v.Type().String()
+}
+
+// invokeSafely calls the JS function fn; if it throws, the exception is reported (reportError
+// where the page has it, else console.error) and the caller carries on: one bad callback must
+// not stop the module or the other callbacks.
+func invokeSafely(what string, fn js.Value, args ...any) {
+	defer func() {
+		if r := recover(); r != nil {
+			var thrown any = js.Global().Get("String").Invoke(fmt.Sprint(r))
+			if e, ok := r.(js.Error); ok {
+				thrown = e.Value
+			}
+			if report := js.Global().Get("reportError"); report.Type() == js.TypeFunction {
+				report.Invoke(thrown)
+				return
+			}
+			js.Global().Get("console").Call("error", "fabric-lro: "+what+" threw:", thrown)
+		}
+	}()
+	fn.Invoke(args...)
 }
 
 // mount renders the dashboard into element. page (optional, used by index.html) turns on the
@@ -203,7 +269,7 @@ func (in *instance) mount(element, page js.Value) {
 		cfg.OnSettings = func(apiBase, tok string) {
 			token = strings.TrimSpace(tok)
 			if onSettings.Type() == js.TypeFunction {
-				onSettings.Invoke(apiBase, token)
+				invokeSafely("onSettings", onSettings, apiBase, token)
 			}
 		}
 	}

@@ -288,3 +288,109 @@ func TestOperationsPersistAcrossInstances(t *testing.T) {
 		t.Errorf("after reload operations() = %s", jsonText(ops))
 	}
 }
+
+// captureConsoleError records console.error calls for the life of a test.
+func captureConsoleError(t *testing.T) func() []string {
+	t.Helper()
+	console := js.Global().Get("console")
+	old := console.Get("error")
+	var mu sync.Mutex
+	var got []string
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		parts := make([]string, len(args))
+		for i, a := range args {
+			parts[i] = jsString(a)
+		}
+		mu.Lock()
+		got = append(got, strings.Join(parts, " "))
+		mu.Unlock()
+		return nil
+	})
+	console.Set("error", fn)
+	t.Cleanup(func() {
+		console.Set("error", old)
+		fn.Release()
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
+func TestThrowingSubscriberIsReportedAndOthersCarryOn(t *testing.T) {
+	installFakeFabric(t)
+	errors := captureConsoleError(t)
+	api := openAPI(t, map[string]any{"persist": false})
+
+	api.Call("subscribe", js.Global().Get("Function").New("s", `throw new Error("subscriber boom " + s.status)`))
+	var mu sync.Mutex
+	var seen []string
+	good := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		mu.Lock()
+		seen = append(seen, args[0].Get("status").String())
+		mu.Unlock()
+		return nil
+	})
+	defer good.Release()
+	api.Call("subscribe", good)
+
+	item := js.Global().Get("Object").New()
+	item.Set("type", "Notebook")
+	item.Set("displayName", "Sales")
+	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+		t.Fatal(err)
+	}
+	final, err := call(t, api, "wait", "op-1")
+	if err != nil {
+		t.Fatalf("wait after a throwing subscriber: %v", err)
+	}
+	if got := final.Get("status").String(); got != "Succeeded" {
+		t.Errorf("final status %q, want Succeeded", got)
+	}
+	mu.Lock()
+	if got := strings.Join(seen, ","); !strings.HasSuffix(got, "Succeeded") {
+		t.Errorf("the well-behaved subscriber saw %q, want it to reach Succeeded", got)
+	}
+	mu.Unlock()
+	logged := strings.Join(errors(), "\n")
+	if !strings.Contains(logged, "a subscribe callback threw") || !strings.Contains(logged, "subscriber boom Succeeded") {
+		t.Errorf("console.error got %q, want the subscriber's exception reported", logged)
+	}
+}
+
+func TestMountRejectsNonElements(t *testing.T) {
+	installFakeFabric(t)
+	api := openAPI(t, map[string]any{"persist": false})
+	for _, tc := range []struct {
+		name string
+		arg  any
+	}{
+		{name: "empty object", arg: js.Global().Get("Object").New()},
+		{name: "undefined", arg: js.Undefined()},
+		{name: "null", arg: js.Null()},
+		{name: "string", arg: "#fabric-ops"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := api.Call("mount", tc.arg)
+			var reason js.Value
+			done := make(chan struct{})
+			onErr := js.FuncOf(func(_ js.Value, args []js.Value) any { reason = arg(args, 0); close(done); return nil })
+			onOK := js.FuncOf(func(js.Value, []js.Value) any { close(done); return nil })
+			defer onErr.Release()
+			defer onOK.Release()
+			p.Call("then", onOK, onErr)
+			<-done
+			if reason.IsUndefined() || !reason.InstanceOf(js.Global().Get("TypeError")) {
+				t.Fatalf("mount(%s) settled with %v, want a TypeError rejection", tc.name, jsString(reason))
+			}
+			if msg := reason.Get("message").String(); !strings.Contains(msg, "needs a DOM Element") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+	// Still alive: the module answers calls.
+	if got := api.Call("operations").Length(); got != 0 {
+		t.Errorf("operations() = %d after bad mounts", got)
+	}
+}
