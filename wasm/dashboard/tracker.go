@@ -192,10 +192,15 @@ func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType strin
 	return t.sched.Add(ctx, req, jobType+" job")
 }
 
-// Track watches an existing operation by id, Location URL or resume token.
+// Track watches an existing operation by id, Location URL or resume token. A Location URL
+// of Fabric is called through the API base (see [RebaseLocation]); other hosts are refused.
 func (t *Tracker) Track(ctx context.Context, idOrLocation string) (Snapshot, error) {
 	idOrLocation = strings.TrimSpace(idOrLocation)
-	return t.sched.Track(idOrLocation, "Tracked "+shortRef(idOrLocation))
+	ref, err := RebaseLocation(t.apiBase, idOrLocation)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return t.sched.Track(ref, "Tracked "+shortRef(idOrLocation))
 }
 
 // shortRef names a tracked operation for its label: the id at the end of a URL.

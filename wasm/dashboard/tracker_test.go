@@ -240,3 +240,32 @@ func TestTrackerTrackByLocationAndID(t *testing.T) {
 		t.Errorf("Track of garbage: %+v", e)
 	}
 }
+
+// A Location URL as Fabric writes it (api.fabric.microsoft.com) is polled through the API
+// base; another host is refused before anything is sent.
+func TestTrackerTrackRebasesFabricLocation(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	ctx := context.Background()
+	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "a"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := env.tracker(t, nil)
+	got, err := other.Track(ctx, "https://api.fabric.microsoft.com/v1/operations/"+s.ID)
+	if err != nil {
+		t.Fatalf("Track(Fabric Location): %v", err)
+	}
+	if got.ID != s.ID {
+		t.Errorf("tracked id %q, want %q", got.ID, s.ID)
+	}
+	if final := env.waitFinal(t, other, s.ID); final.Status != dashboard.StatusSucceeded {
+		t.Errorf("tracked operation ended %s %+v", final.Status, final.Error)
+	}
+	if _, err := other.Track(ctx, "https://evil.example/v1/operations/"+s.ID); err == nil {
+		t.Error("Track of another host succeeded")
+	} else if e := dashboard.ErrorOf(err); e.ErrorCode != dashboard.CodeUntrustedLocation {
+		t.Errorf("Track of another host: %+v", e)
+	}
+}
