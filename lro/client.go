@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,18 @@ type Options struct {
 	// BaseURL is where relative request URLs and bare operation ids are resolved, for example
 	// "https://api.fabric.microsoft.com" or a proxy's origin. Default [DefaultBaseURL].
 	BaseURL string
+	// TrustedHosts lists the hosts, besides the BaseURL's own (same scheme, host and port),
+	// that requests may be sent to, and so receive the bearer token. A Location, a result URL
+	// or a tracked URL on any other host is refused before anything is sent: the call fails
+	// with an *Error of code [CodeUntrustedHost] that names the host (never silently sent
+	// without the token). Each entry is "host", "host:port" or "scheme://host[:port]"; the host
+	// "*.example.com" matches every subdomain of example.com but not example.com itself;
+	// without a scheme only https matches, and without a port the scheme's default port.
+	// Nil means [DefaultTrustedHosts]: api.fabric.microsoft.com, *.fabric.microsoft.com and
+	// *.analysis.windows.net (Fabric's regional hosts), https only. A non-nil empty slice
+	// trusts the BaseURL's host alone. Behind the fabric-lro proxy (BaseURL is the proxy's
+	// origin, which rewrites every Location to itself) nothing needs adding.
+	TrustedHosts []string
 	// Clock is the source of time. Default [RealClock].
 	Clock Clock
 	// DefaultRetryAfter is the wait before the next poll when a response has no (valid)
@@ -96,6 +109,8 @@ const (
 type Client struct {
 	opts Options
 
+	trust []hostPattern // where requests may go: the BaseURL's origin and Options.TrustedHosts
+
 	mu   sync.Mutex
 	gate map[string]time.Time // host -> paused until
 }
@@ -138,7 +153,11 @@ func NewClient(opts Options) *Client {
 	if opts.StallAfter == 0 {
 		opts.StallAfter = DefaultStallAfter
 	}
-	return &Client{opts: opts, gate: map[string]time.Time{}}
+	if opts.TrustedHosts == nil {
+		opts.TrustedHosts = DefaultTrustedHosts()
+	}
+	opts.TrustedHosts = slices.Clone(opts.TrustedHosts)
+	return &Client{opts: opts, trust: trustedHosts(opts.BaseURL, opts.TrustedHosts), gate: map[string]time.Time{}}
 }
 
 // Options returns the client's options after defaults were applied.
@@ -223,7 +242,8 @@ func (c *Client) warn(id, code, msg string) {
 	}
 }
 
-// Do sends one request: it resolves a relative URL against the base URL, adds the bearer
+// Do sends one request: it resolves a relative URL against the base URL, refuses a URL on
+// a host that is not trusted (see [Options.TrustedHosts]; nothing is sent), adds the bearer
 // token, refreshes the token once and resends on 401 TokenExpired, and turns every answer of
 // 400 or more into an *Error. A 429 closes the host's gate for its Retry-After; Do does not
 // wait or retry (see [Client.Start] and [Poller] for that), and it does not check the gate.
@@ -236,6 +256,9 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	req := *in
 	req.URL = c.resolve(in.URL)
 	req.Header = in.Header.Clone()
+	if err := c.checkTrusted(req.URL); err != nil {
+		return nil, 0, err
+	}
 	refreshed := false
 	for {
 		if c.opts.Token != nil {

@@ -75,6 +75,7 @@ const (
 	CodeNotCancellable    = "OperationNotCancellable"
 	CodeWatchCancelled    = "WatchCancelled"
 	CodeOperationNotFound = "OperationNotTracked"
+	CodeUntrustedHost     = "UntrustedHost"
 )
 
 // Sentinel errors for errors.Is. An *Error matches the sentinel of its ErrorCode.
@@ -93,6 +94,9 @@ var (
 	ErrNotDone = errors.New("lro: operation not done")
 	// ErrInvalidResumeToken: the text given to Resume is neither a token, an id nor a URL.
 	ErrInvalidResumeToken = errors.New("lro: invalid resume token")
+	// ErrUntrustedHost: a request would have gone to a host outside Options.TrustedHosts and
+	// the BaseURL's host; it was not sent.
+	ErrUntrustedHost = errors.New("lro: untrusted host")
 )
 
 var sentinelByCode = map[string]error{
@@ -102,6 +106,7 @@ var sentinelByCode = map[string]error{
 	CodeDeadlineExceeded: ErrDeadlineExceeded,
 	CodeNotDone:          ErrNotDone,
 	CodeInvalidResume:    ErrInvalidResumeToken,
+	CodeUntrustedHost:    ErrUntrustedHost,
 }
 
 // Error formats the error as "<status> <errorCode>: <message> (requestId <id>)".

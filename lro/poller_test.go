@@ -788,7 +788,7 @@ func TestFailedPollLeavesStateUnchanged(t *testing.T) {
 // TestHostGate: a 429 on one operation pauses every other operation to that host (and no
 // other host) for its Retry-After.
 func TestHostGate(t *testing.T) {
-	const other = "https://other.example/v1/operations/op3"
+	const other = "https://wabi-north-europe-redirect.analysis.windows.net/v1/operations/op3"
 	clock := lrotest.NewClock(lrotest.Epoch)
 	tr := script{
 		"GET " + opURL:                       {fabricErr(429, "RequestBlocked", "Retry-After", "55")},
@@ -843,10 +843,10 @@ func TestResume(t *testing.T) {
 		},
 		{
 			name:     "Location URL of an operation on another host, without /v1",
-			token:    "https://wabi.example/operations/op7",
-			script:   script{"GET https://wabi.example/operations/op7": {state("Succeeded", "", "")}},
+			token:    "https://wabi-west-us-redirect.analysis.windows.net/operations/op7",
+			script:   script{"GET https://wabi-west-us-redirect.analysis.windows.net/operations/op7": {state("Succeeded", "", "")}},
 			wantKind: lro.KindOperation, wantID: "op7",
-			wantLog: []string{"GET https://wabi.example/operations/op7 @0s"},
+			wantLog: []string{"GET https://wabi-west-us-redirect.analysis.windows.net/operations/op7 @0s"},
 		},
 		{
 			name:     "result URL fetches the result",

@@ -13,7 +13,9 @@ import (
 //     URL an operation; an operation's .../result URL fetches the result;
 //   - a bare operation id: polled at {BaseURL}/v1/operations/{id}.
 //
-// Resume sends nothing; the first Poll of a resumed URL or id is due immediately.
+// Resume sends nothing; the first Poll of a resumed URL or id is due immediately. A URL (or a
+// token's URL) on a host that is not trusted (see [Options.TrustedHosts]) is refused with an
+// *Error of code [CodeUntrustedHost], so a pasted link never receives the token.
 func (c *Client) Resume(token string) (*Poller, error) {
 	st, err := c.parseResume(token)
 	if err != nil {
@@ -21,10 +23,29 @@ func (c *Client) Resume(token string) (*Poller, error) {
 	}
 	for _, v := range variants {
 		if v.canResume(st) {
+			if err := c.checkResumeHosts(st); err != nil {
+				return nil, err
+			}
 			return c.newPoller(st), nil
 		}
 	}
 	return nil, invalidResume("unknown kind " + quoteStatus(string(st.Kind)))
+}
+
+// checkResumeHosts refuses a call that is not done whose URLs are not all on trusted hosts.
+func (c *Client) checkResumeHosts(st pollState) error {
+	if st.Done {
+		return nil
+	}
+	for _, u := range []string{st.URL, st.ResultURL} {
+		if u == "" {
+			continue
+		}
+		if err := c.checkTrusted(c.resolve(u)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func invalidResume(why string) *Error {

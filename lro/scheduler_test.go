@@ -200,7 +200,7 @@ func TestSchedulerHostGate(t *testing.T) {
 		s := lro.NewScheduler(c, lro.SchedulerOptions{RequestsPerSecond: 100, Burst: 10})
 		stop := runScheduler(t, s)
 		defer stop()
-		for _, tok := range []string{"a1", "https://other.example/v1/operations/b1"} {
+		for _, tok := range []string{"a1", "https://wabi-north-europe-redirect.analysis.windows.net/v1/operations/b1"} {
 			if _, err := s.Track(tok, tok); err != nil {
 				t.Fatal(err)
 			}

@@ -158,8 +158,10 @@ func TestEmulator(t *testing.T) {
 		start call
 		// cancel asks to cancel the job right after the start.
 		cancel bool
-		// regional serves the emulator on a second host too, Config.RegionalBaseURL.
+		// regional serves the emulator on a second host too, Config.RegionalBaseURL, trusted
+		// through Options.TrustedHosts unless distrust is set.
 		regional   bool
+		distrust   bool
 		token      lro.TokenSource
 		wantResult string // substring of the result; "-" means no result
 		wantCode   string
@@ -272,6 +274,19 @@ func TestEmulator(t *testing.T) {
 			wantResult: `"displayName":"Regional"`,
 			wantPaths:  []string{"POST", "REGIONAL/v1/operations/", "REGIONAL/v1/operations/"},
 		},
+		{
+			name: "Location on an untrusted host: refused, nothing (no token) sent there",
+			cfg: emulator.Config{CreateMode: emulator.CreateAsync, Faults: []emulator.FaultRule{
+				{Kind: emulator.FaultRegionalLocation},
+			}},
+			regional:  true,
+			distrust:  true,
+			start:     call{"POST", ws + "/notebooks", `{"displayName":"Regional"}`},
+			wantCode:  lro.CodeUntrustedHost,
+			wantIs:    lro.ErrUntrustedHost,
+			wantCount: 1,
+			wantNot:   "REGIONAL",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,7 +307,11 @@ func TestEmulator(t *testing.T) {
 			if tok == nil {
 				tok = lro.StaticToken("dev-token")
 			}
-			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: tok, Clock: clock})
+			var trusted []string // nil: the default, Fabric's own hosts
+			if tt.regional && !tt.distrust {
+				trusted = append(lro.DefaultTrustedHosts(), regional.URL)
+			}
+			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: tok, Clock: clock, TrustedHosts: trusted})
 			ctx := context.Background()
 			itemID := ""
 			for _, s := range tt.setup {

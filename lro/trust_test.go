@@ -1,0 +1,147 @@
+package lro_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fabric-lro/fabric-lro/lro"
+	"github.com/fabric-lro/fabric-lro/lro/lrotest"
+)
+
+// TestTrustedHosts: requests, and so the bearer token, go only to the BaseURL's origin and to
+// Options.TrustedHosts (default: Fabric's own hosts, https only); any other URL is refused
+// with UntrustedHost before the token is even asked for.
+func TestTrustedHosts(t *testing.T) {
+	tests := []struct {
+		name     string
+		baseURL  string   // "" means the default, Fabric
+		trusted  []string // nil means the default
+		url      string
+		wantSent bool
+	}{
+		{name: "Fabric's API host", url: "https://api.fabric.microsoft.com/v1/operations/o1", wantSent: true},
+		{name: "host in another case, explicit default port", url: "https://API.Fabric.Microsoft.com:443/v1/operations/o1", wantSent: true},
+		{name: "a Fabric subdomain", url: "https://westeurope.fabric.microsoft.com/v1/operations/o1", wantSent: true},
+		{name: "a regional analysis host", url: "https://wabi-west-europe-d-primary-redirect.analysis.windows.net/operations/o1", wantSent: true},
+		{name: "a relative URL goes to the base URL", url: "/v1/operations/o1", wantSent: true},
+		{name: "a foreign host", url: "https://evil.example/v1/operations/o1"},
+		{name: "Fabric's name as a prefix of a foreign host", url: "https://api.fabric.microsoft.com.evil.example/v1/operations/o1"},
+		{name: "a suffix without the dot", url: "https://evilanalysis.windows.net/operations/o1"},
+		{name: "the wildcard's own apex is not a subdomain", url: "https://analysis.windows.net/operations/o1"},
+		{name: "Fabric's host over plain http", url: "http://api.fabric.microsoft.com/v1/operations/o1"},
+		{name: "Fabric's host on another port", url: "https://api.fabric.microsoft.com:8443/v1/operations/o1"},
+		{name: "proxy base: the proxy's origin", baseURL: "http://127.0.0.1:8787", url: "http://127.0.0.1:8787/v1/operations/o1", wantSent: true},
+		{name: "proxy base: another port of the same machine", baseURL: "http://127.0.0.1:8787", url: "http://127.0.0.1:8790/v1/operations/o1"},
+		{name: "proxy base: Fabric itself stays trusted by default", baseURL: "http://127.0.0.1:8787", url: "https://api.fabric.microsoft.com/v1/operations/o1", wantSent: true},
+		{name: "custom list: its host", trusted: []string{"fabric.contoso.example"}, url: "https://fabric.contoso.example/v1/operations/o1", wantSent: true},
+		{name: "custom list replaces the defaults", baseURL: "https://fabric.contoso.example", trusted: []string{}, url: "https://api.fabric.microsoft.com/v1/operations/o1"},
+		{name: "custom list: the base URL is always trusted", trusted: []string{}, url: "https://api.fabric.microsoft.com/v1/operations/o1", wantSent: true},
+		{name: "custom list: a scheme and port", trusted: []string{"http://localhost:9000"}, url: "http://localhost:9000/v1/operations/o1", wantSent: true},
+		{name: "custom list: another port than the pattern's", trusted: []string{"http://localhost:9000"}, url: "http://localhost:9001/v1/operations/o1"},
+		{name: "custom list: a malformed entry matches nothing", trusted: []string{"ftp://evil.example", "*"}, url: "https://evil.example/v1/operations/o1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := lrotest.NewTransport(nil)
+			tok := &tokens{}
+			var asked int
+			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: tt.baseURL, TrustedHosts: tt.trusted,
+				Token: lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
+					asked++
+					return tok.Token(ctx, refresh)
+				})})
+			_, err := c.Do(context.Background(), &lro.Request{Method: "GET", URL: tt.url})
+			reqs := tr.Requests()
+			if tt.wantSent {
+				if len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer tok-0" {
+					t.Fatalf("requests = %+v, want one with the token", reqs)
+				}
+				return
+			}
+			if len(reqs) != 0 || asked != 0 {
+				t.Errorf("%d requests sent, token asked %d times; want none", len(reqs), asked)
+			}
+			wantUntrusted(t, err, tt.url)
+		})
+	}
+}
+
+// wantUntrusted checks err is the UntrustedHost error naming the host of u and the fix.
+func wantUntrusted(t *testing.T, err error, u string) {
+	t.Helper()
+	var e *lro.Error
+	if !errors.As(err, &e) || e.ErrorCode != lro.CodeUntrustedHost || !errors.Is(err, lro.ErrUntrustedHost) || lro.IsRetryable(err) {
+		t.Fatalf("err = %v, want a non-retryable %s", err, lro.CodeUntrustedHost)
+	}
+	host := strings.ToLower(strings.SplitN(strings.SplitN(u, "://", 2)[1], "/", 2)[0])
+	for _, want := range []string{host, "Options.TrustedHosts"} {
+		if !strings.Contains(e.Message, want) {
+			t.Errorf("message %q does not name %q", e.Message, want)
+		}
+	}
+}
+
+// TestUntrustedLocations: a Location (state or result) or a resumed URL on a foreign host is
+// never requested; the call fails with UntrustedHost.
+func TestUntrustedLocations(t *testing.T) {
+	const evil = "https://evil.example/v1/operations/op1"
+	tests := []struct {
+		name    string
+		script  script
+		resume  string // resume this instead of starting
+		wantLog []string
+	}{
+		{
+			name:    "202 Location on a foreign host",
+			script:  script{"POST " + itemsURL: {accepted(evil, "op1", "20")}},
+			wantLog: []string{"POST " + itemsURL + " @0s"},
+		},
+		{
+			name: "a state Location moving to a foreign host",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+				"GET " + opURL:     {state("Running", evil, "20")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
+		},
+		{
+			name: "a result Location on a foreign host",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+				"GET " + opURL:     {state("Succeeded", evil+"/result", "")},
+			},
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
+		},
+		{name: "a pasted URL", resume: evil},
+		{name: "a pasted job URL", resume: "https://evil.example/v1/workspaces/w/items/i/jobs/instances/j1"},
+		{name: "a resume token with a foreign URL", resume: `{"v":"fabric-lro/1","kind":"operation","id":"op1","url":"` + evil + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := lrotest.NewAutoClock(lrotest.Epoch)
+			tr := tt.script.transport(clock)
+			tr.On("GET", evil, state("Succeeded", "", ""))
+			tr.On("GET", evil+"/result", lrotest.Reply{Status: 200, Body: `{}`})
+			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Token: lro.StaticToken("secret")})
+			ctx := context.Background()
+			var err error
+			if tt.resume != "" {
+				_, err = lro.NewScheduler(c, lro.SchedulerOptions{}).Track(tt.resume, "")
+				wantUntrusted(t, err, evil)
+				_, err = c.Resume(tt.resume)
+			} else {
+				var p *lro.Poller
+				if p, err = c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL}); err == nil {
+					_, err = p.PollUntilDone(ctx)
+				}
+			}
+			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
+				t.Errorf("requests = %q, want %q", got, tt.wantLog)
+			}
+			wantUntrusted(t, err, evil)
+		})
+	}
+}
