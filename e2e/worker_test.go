@@ -312,6 +312,26 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				if resp.StatusCode != http.StatusOK {
 					t.Errorf("pattern origin https://app.contoso.com: status %d, want 200", resp.StatusCode)
 				}
+				// The proxy's own loopback origin needs no ALLOWED_ORIGINS entry.
+				resp, body := call(t, http.MethodPost, items, base, `{"displayName":"own origin","type":"Report"}`, authz)
+				if resp.StatusCode != http.StatusAccepted || resp.Header.Get("Access-Control-Allow-Origin") != base {
+					t.Errorf("own origin %s: %d ACAO %q, want 202 with it; %s", base, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), body)
+				}
+				// A DNS-rebinding page: evil.example resolving to 127.0.0.1 sends a
+				// Host that agrees with its Origin.
+				port := base[strings.LastIndexByte(base, ':')+1:]
+				req, _ := http.NewRequest(http.MethodPost, items, strings.NewReader(`{"displayName":"rebound","type":"Report"}`))
+				req.Host = "evil.example:" + port
+				req.Header.Set("Origin", "http://evil.example:"+port)
+				req.Header.Set("Authorization", "Bearer dev-token")
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				wantProxyError(t, resp, body, http.StatusForbidden, proxy.CodeOriginNotAllowed)
 			})
 
 			t.Run("hostile path", func(t *testing.T) {

@@ -56,8 +56,12 @@ type Config struct {
 	// patterns with a leading label wildcard ("https://*.contoso.com", which
 	// matches any subdomain but not contoso.com itself) or a port wildcard
 	// ("http://localhost:*"). A lone "*" is refused: the proxy is never open.
-	// Empty allows no cross-origin caller. Requests whose Origin is the proxy's
-	// own origin, and requests without an Origin (curl, servers), are allowed.
+	// Empty allows no cross-origin caller. Requests without an Origin (curl,
+	// servers) are allowed, and so are requests from the proxy's own origin:
+	// PublicURL when set, else the request's own origin only on a loopback
+	// host (localhost, 127.0.0.1), since a Host-derived origin elsewhere could
+	// be a DNS-rebinding page's. A page served from the proxy's own origin on
+	// any other host needs PublicURL or an entry here.
 	AllowedOrigins []string
 
 	// RedirectHosts lists the hosts, besides Upstream, that a Location header may
@@ -80,8 +84,11 @@ type Config struct {
 	PreflightMaxAge time.Duration
 
 	// PublicURL is the proxy's own origin as browsers see it
-	// ("https://fabric-proxy.example.workers.dev"), used when rewriting Location.
-	// Empty means: derived from each request (its URL or Host, and TLS).
+	// ("https://fabric-proxy.example.workers.dev"), used when rewriting Location
+	// and, as a page's Origin, allowed without an AllowedOrigins entry (the
+	// dashboard served by the same Worker). Empty means: derived from each
+	// request (its URL or Host, and TLS), and trusted as a page's Origin only
+	// on a loopback host.
 	PublicURL string
 
 	// Transport reaches the upstream. Redirects are never followed: the

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -127,7 +128,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, requestID string) 
 }
 
 // originAllowed reports whether a browser on origin may call the proxy: its
-// own origin always may, others must match AllowedOrigins.
+// own origin (see ownOrigin) may, others must match AllowedOrigins.
 func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 	scheme, hostport, ok := strings.Cut(origin, "://")
 	if !ok || (scheme != "http" && scheme != "https") {
@@ -137,7 +138,7 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 	if !ok || e.origin() != origin && e.origin() != strings.ToLower(origin) {
 		return false
 	}
-	if e.origin() == proxyOrigin {
+	if p.ownOrigin(e, proxyOrigin) {
 		return true
 	}
 	for _, pat := range p.s.origins {
@@ -146,6 +147,30 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 		}
 	}
 	return false
+}
+
+// ownOrigin reports whether e is the proxy's own origin, which needs no entry
+// in AllowedOrigins. With PublicURL set, only that origin is. Without it, the
+// origin derived from the request's Host cannot be trusted: a DNS-rebinding
+// page (evil.example resolving to 127.0.0.1) sends Origin and Host that agree.
+// So it counts only on a loopback host (localhost, 127.0.0.0/8), whose name no
+// other site can take; anywhere else (the dashboard served by the same Worker)
+// set PublicURL or list the origin in AllowedOrigins.
+func (p *Proxy) ownOrigin(e endpoint, proxyOrigin string) bool {
+	if p.s.publicOrigin != "" {
+		return e.origin() == p.s.publicOrigin
+	}
+	return isLoopback(e.host) && e.origin() == proxyOrigin
+}
+
+// isLoopback reports whether host (lower case, from parseHostport) is
+// localhost or an IPv4 loopback address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Is4() && a.IsLoopback()
 }
 
 // proxyOrigin is the origin the caller reached the proxy at.

@@ -735,11 +735,19 @@ var proxyCases = []proxyCase{
 		wantHeader:   allowedCORS("http://localhost:5173"),
 	},
 	{
-		name:         "the proxy's own origin",
+		name:         "the proxy's own origin on a loopback host",
 		req:          request{Method: "POST", Target: "/v1/workspaces", Header: header("Origin", "{proxy}"), Body: "{}"},
+		entries:      []string{"server"}, // http://127.0.0.1:PORT
 		wantStatus:   200,
 		wantUpstream: "/v1/workspaces",
 		wantHeader:   allowedCORS("{proxy}"),
+	},
+	{
+		name:       "the Host-derived origin elsewhere is not trusted (DNS rebinding)",
+		req:        request{Method: "POST", Target: "/v1/workspaces", Header: header("Origin", "{proxy}"), Body: "{}"},
+		entries:    []string{"handler", "worker"}, // http://proxy.test, https://proxy.workers.dev
+		wantStatus: 403, wantCode: proxy.CodeOriginNotAllowed,
+		wantHeader: map[string]string{"Access-Control-Allow-Origin": ""},
 	},
 	{
 		name:         "no Origin (curl, servers): forwarded, no CORS headers",
@@ -980,6 +988,62 @@ func TestPublicURL(t *testing.T) {
 	}
 	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://fabric-proxy.example.com" {
 		t.Errorf("the public origin is the proxy's own: ACAO %q", got)
+	}
+}
+
+// TestOwnOrigin: a page's Origin counts as the proxy's own (no
+// ALLOWED_ORIGINS entry needed) only when it is PROXY_PUBLIC_URL, or, without
+// it, when it names the loopback host the request came to. A DNS-rebinding
+// page (evil.example resolving to 127.0.0.1) sends a Host that agrees with its
+// Origin and must be refused.
+func TestOwnOrigin(t *testing.T) {
+	tests := []struct {
+		name      string
+		publicURL string
+		url       string // the request URL: the Worker sees it absolute, net/http sees Host
+		worker    bool
+		origin    string
+		want      int
+	}{
+		{name: "loopback address", url: "http://127.0.0.1:8787/v1/workspaces", origin: "http://127.0.0.1:8787", want: 200},
+		{name: "other loopback address", url: "http://127.1.2.3:8787/v1/workspaces", origin: "http://127.1.2.3:8787", want: 200},
+		{name: "localhost", url: "http://localhost:8787/v1/workspaces", origin: "http://localhost:8787", want: 200},
+		{name: "localhost in workerd", url: "http://localhost:8787/v1/workspaces", worker: true, origin: "http://localhost:8787", want: 200},
+		{name: "loopback, other port", url: "http://127.0.0.1:8787/v1/workspaces", origin: "http://127.0.0.1:8788", want: 403},
+		{name: "DNS rebinding natively", url: "http://evil.example:8787/v1/workspaces", origin: "http://evil.example:8787", want: 403},
+		{name: "DNS rebinding in workerd", url: "http://evil.example:8787/v1/workspaces", worker: true, origin: "http://evil.example:8787", want: 403},
+		{name: "Worker host without PROXY_PUBLIC_URL", url: "https://p.example.workers.dev/v1/workspaces", worker: true, origin: "https://p.example.workers.dev", want: 403},
+		{name: "Worker host is PROXY_PUBLIC_URL", publicURL: "https://p.example.workers.dev", url: "https://p.example.workers.dev/v1/workspaces", worker: true, origin: "https://p.example.workers.dev", want: 200},
+		{name: "PROXY_PUBLIC_URL set: the Host no longer counts", publicURL: "https://p.example.com", url: "http://127.0.0.1:8787/v1/workspaces", origin: "http://127.0.0.1:8787", want: 403},
+		{name: "PROXY_PUBLIC_URL set: rebinding refused", publicURL: "https://p.example.com", url: "http://evil.example/v1/workspaces", origin: "http://evil.example", want: 403},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := proxy.New(proxy.Config{
+				PublicURL: tc.publicURL,
+				Logger:    slog.New(slog.DiscardHandler),
+				Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+				}),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("POST", tc.url, strings.NewReader("{}"))
+			r.RequestURI = r.URL.RequestURI() // natively: path and Host
+			if tc.worker {
+				r.RequestURI = "" // as syumai/workers builds it: the absolute URL only
+			}
+			r.Header.Set("Origin", tc.origin)
+			w := httptest.NewRecorder()
+			p.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d; %s", w.Code, tc.want, w.Body)
+			}
+			if acao := w.Header().Get("Access-Control-Allow-Origin"); (tc.want == 200) != (acao == tc.origin) {
+				t.Errorf("Access-Control-Allow-Origin %q", acao)
+			}
+		})
 	}
 }
 
