@@ -167,9 +167,7 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	workerdProcs.Store(baseURL, cmd.Process.Pid)
 	t.Cleanup(func() {
-		workerdProcs.Delete(baseURL)
 		cancel()
 		<-exited
 		if t.Failed() {
@@ -199,18 +197,6 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 			t.Fatalf("workerd did not answer at %s within 30s (last error: %v):\n%s", baseURL, err, logs.String())
 		}
 	}
-}
-
-// workerdProcs maps the base URL of each running workerd to its process id.
-var workerdProcs sync.Map
-
-// workerdPID is the process id of the workerd serving baseURL, if any.
-func workerdPID(baseURL string) (int, bool) {
-	pid, ok := workerdProcs.Load(baseURL)
-	if !ok {
-		return 0, false
-	}
-	return pid.(int), true
 }
 
 func contains(list []string, s string) bool {

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -478,69 +477,6 @@ func TestProxyEdges(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestWorkerdRequestCost measures the Worker's per-request latency in workerd
-// (each request starts a new Go instance) against the native proxy, and
-// workerd's CPU time per request; it logs the numbers and fails only if a
-// request fails.
-func TestWorkerdRequestCost(t *testing.T) {
-	requireE2E(t)
-	env := newFabricEnv(t)
-	const n = 200
-	for _, kind := range proxyKinds {
-		base := kind.start(t, map[string]string{proxy.EnvUpstream: env.upstream, proxy.EnvAllowedOrigins: pageOrigin})
-		u := base + "/v1/workspaces/" + emulator.DefaultWorkspaceID
-		client := &http.Client{Timeout: 20 * time.Second}
-		pid, isWorkerd := workerdPID(base)
-		cpuBefore, _ := processCPU(pid)
-		durations := make([]time.Duration, 0, n)
-		for range n {
-			req, _ := http.NewRequest(http.MethodGet, u, nil)
-			req.Header.Set("Authorization", "Bearer dev-token")
-			start := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatalf("%s: %v", kind.name, err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			durations = append(durations, time.Since(start))
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("%s: status %d", kind.name, resp.StatusCode)
-			}
-		}
-		sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
-		t.Logf("%s proxy, %d sequential GETs: median %v, p90 %v, max %v", kind.name, n,
-			durations[n/2].Round(10*time.Microsecond), durations[n*9/10].Round(10*time.Microsecond), durations[n-1].Round(10*time.Microsecond))
-		if cpuAfter, ok := processCPU(pid); isWorkerd && ok {
-			t.Logf("%s: workerd CPU time %v for %d requests, %v per request", kind.name, cpuAfter-cpuBefore, n, ((cpuAfter - cpuBefore) / n).Round(10*time.Microsecond))
-		}
-	}
-}
-
-// processCPU is the user+system CPU time of process pid (Linux /proc).
-func processCPU(pid int) (time.Duration, bool) {
-	if pid == 0 {
-		return 0, false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// Fields after the command name, which is in parentheses: state is field 3,
-	// utime 14 and stime 15, in clock ticks (100 per second on Linux).
-	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
-	fields := strings.Fields(rest)
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
 
 // TestWranglerDryRun bundles the Worker with wrangler offline (deploy
