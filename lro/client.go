@@ -74,7 +74,10 @@ type Options struct {
 	// Default math/rand/v2.Float64.
 	Rand func() float64
 	// Timeout is an optional overall deadline per operation, counted from when its poller
-	// was created; afterwards Poll fails with [ErrDeadlineExceeded]. Zero means none.
+	// was created; afterwards Poll fails with [ErrDeadlineExceeded]. Zero means none. The
+	// deadline is an absolute time kept in the resume token: a poller resumed from a token
+	// keeps the original deadline (whatever this client's Timeout), while one resumed from a
+	// bare id or URL starts a new one.
 	Timeout time.Duration
 	// StallAfter is how long neither lastUpdatedTimeUtc, percentComplete nor the status may stay
 	// unchanged before the poller reports itself stalled (a warning, never a failure).

@@ -56,6 +56,7 @@ type pollState struct {
 	LastUpdatedTimeUtc string          `json:"lastUpdatedTimeUtc,omitempty"`
 	NextPollAt         *time.Time      `json:"nextPollAt,omitempty"`
 	RetryAfterSeconds  int             `json:"retryAfter,omitempty"` // the call's last Retry-After
+	Deadline           *time.Time      `json:"deadline,omitempty"`   // the overall deadline (Options.Timeout), absolute
 	Attempts           int             `json:"attempts,omitempty"`
 	Result             json.RawMessage `json:"result,omitempty"`    // a JSON result
 	ResultBytes        []byte          `json:"resultBin,omitempty"` // a non-JSON result (base64 in the token)
@@ -89,7 +90,11 @@ func (c *Client) newPoller(st pollState) *Poller {
 		p.st.NextPollAt = nil
 	}
 	p.attempts, p.st.Attempts = st.Attempts, 0
-	if c.opts.Timeout > 0 {
+	switch {
+	case st.Deadline != nil: // resumed: the original deadline holds
+		p.deadline = *st.Deadline
+		p.st.Deadline = nil
+	case c.opts.Timeout > 0:
 		p.deadline = now.Add(c.opts.Timeout)
 	}
 	return p
@@ -162,13 +167,18 @@ func (p *Poller) Result() ([]byte, error) {
 
 // ResumeToken returns the poller's state as a small JSON document. [Client.Resume] accepts it
 // (in this or another process, or after a browser reload) and continues exactly where this
-// poller stands, including the earliest next poll time.
+// poller stands, including the earliest next poll time and the overall deadline
+// (Options.Timeout), which a resumed poller keeps rather than restarting.
 func (p *Poller) ResumeToken() (string, error) {
 	st := p.st
 	st.Attempts = p.attempts
 	if !st.Done && !p.next.IsZero() {
 		t := p.next.UTC()
 		st.NextPollAt = &t
+	}
+	if !st.Done && !p.deadline.IsZero() {
+		t := p.deadline.UTC()
+		st.Deadline = &t
 	}
 	b, err := json.Marshal(st)
 	return string(b), err
@@ -190,7 +200,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	now := p.c.opts.Clock.Now()
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
-		return &Error{ErrorCode: CodeDeadlineExceeded, Message: "the operation did not finish within " + p.c.opts.Timeout.String() + "; it may still be running in Fabric: resume it later from its resume token or raise Options.Timeout"}
+		return &Error{ErrorCode: CodeDeadlineExceeded, Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
 	}
 	req := &Request{Method: "GET", URL: p.requestURL()}
 	if until := p.c.gateOf(p.host()); !until.IsZero() {

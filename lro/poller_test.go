@@ -1011,3 +1011,86 @@ func TestContextCancellation(t *testing.T) {
 		t.Errorf("%d requests, want only the start", n)
 	}
 }
+
+// TestTimeoutSurvivesResume: Options.Timeout is an absolute deadline carried in the resume
+// token, so resuming (after a reload, in another process) does not restart it.
+func TestTimeoutSurvivesResume(t *testing.T) {
+	tests := []struct {
+		name         string
+		timeout      time.Duration // of the client that starts the call
+		resumeWith   time.Duration // Timeout of the client that resumes it
+		resumeFromID bool          // resume from the bare operation id instead of the token
+		wantLog      []string
+		wantCode     string
+	}{
+		{
+			name:    "a token keeps the original deadline",
+			timeout: 30 * time.Second, resumeWith: 30 * time.Second,
+			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
+			wantCode: lro.CodeDeadlineExceeded,
+		},
+		{
+			name:     "a token's deadline holds even for a client without Timeout",
+			timeout:  30 * time.Second,
+			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
+			wantCode: lro.CodeDeadlineExceeded,
+		},
+		{
+			name:    "a token's deadline is not shortened by the resuming client's Timeout",
+			timeout: 5 * time.Minute, resumeWith: 10 * time.Second,
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + opURL + " @1m0s", "GET " + opURL + " @1m20s"},
+		},
+		{
+			name:    "without Timeout there is no deadline",
+			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + opURL + " @1m0s", "GET " + opURL + " @1m20s"},
+		},
+		{
+			name:    "a bare id carries no deadline: the resuming client's Timeout starts anew",
+			timeout: 30 * time.Second, resumeWith: 30 * time.Second, resumeFromID: true,
+			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @20s", "GET " + opURL + " @40s"},
+			wantCode: lro.CodeDeadlineExceeded,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := lrotest.NewAutoClock(lrotest.Epoch)
+			tr := script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+				"GET " + opURL:     {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"), state("Succeeded", "", "")},
+			}.transport(clock)
+			ctx := context.Background()
+			p, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.timeout}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lro.Sleep(ctx, clock, p.NextPollAt().Sub(clock.Now())); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := p.ResumeToken()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.resumeFromID {
+				tok = p.ID()
+			}
+			q, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.resumeWith}).Resume(tok)
+			if err != nil {
+				t.Fatalf("Resume(%s): %v", tok, err)
+			}
+			_, err = q.PollUntilDone(ctx)
+			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
+				t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
+			}
+			var e *lro.Error
+			switch {
+			case tt.wantCode == "" && err != nil:
+				t.Errorf("err = %v, want success", err)
+			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.ErrDeadlineExceeded)):
+				t.Errorf("err = %v, want %s", err, tt.wantCode)
+			}
+		})
+	}
+}
