@@ -156,6 +156,8 @@
 //	--page-size          Config.PageSize [100]
 //	--seed               Config.Seed [1]
 //	--regional-base-url  Config.RegionalBaseURL [none]
+//	--regional-listen    a second address serving the same Server as a regional host;
+//	                     sets Config.RegionalBaseURL to http://ADDR unless given [none]
 //	--scheme             Config.Scheme [http]
 //	--fault              one Config.Faults rule in ParseFaultRule's form, repeatable
 //	--strict-retry-after Config.StrictRetryAfter [false]

@@ -3,6 +3,12 @@
 //
 //	go run ./cmd/fabric-emulator --listen 127.0.0.1:8790
 //
+// With --regional-listen 127.0.0.1:8791 the same emulator also answers there,
+// as a regional host like Fabric's *.analysis.windows.net, and the
+// regionalLocation fault points Location at it:
+//
+//	go run ./cmd/fabric-emulator --regional-listen 127.0.0.1:8791 --fault kind=regionalLocation
+//
 // --help lists every flag with its default.
 package main
 
@@ -59,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		faults   faultFlags
 		mode     string
 		listen   = fs.String("listen", "127.0.0.1:8790", "address to listen on (host:port)")
+		regional = fs.String("regional-listen", "", "second address (host:port) serving the same emulator as a regional host, like Fabric's *.analysis.windows.net; sets --regional-base-url to http://ADDR unless that is given (default none)")
 		quiet    = fs.Bool("quiet", false, "do not log one line per request (default false: log)")
 		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
 		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
@@ -100,17 +107,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Logf = logger.Printf
 	}
 
+	listeners := []net.Listener{}
+	defer func() {
+		for _, ln := range listeners {
+			ln.Close() // already closed by Shutdown when serving; harmless
+		}
+	}()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
+	listeners = append(listeners, ln)
+	if *regional != "" {
+		rln, err := net.Listen("tcp", *regional)
+		if err != nil {
+			return fmt.Errorf("--regional-listen: %w", err)
+		}
+		listeners = append(listeners, rln)
+		if cfg.RegionalBaseURL == "" {
+			cfg.RegionalBaseURL = "http://" + rln.Addr().String()
+		}
+	}
+	// One Server, so an operation started on one address can be polled on the other.
 	srv := &http.Server{Handler: emulator.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	if *regional != "" {
+		fmt.Fprintf(stdout, "Regional host listening on http://%s (the regionalLocation fault points Location at %s)\n",
+			listeners[1].Addr(), cfg.RegionalBaseURL)
+	}
 	printBanner(stdout, "http://"+ln.Addr().String())
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { errc <- srv.Serve(l) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -122,8 +153,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range listeners {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }
