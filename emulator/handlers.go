@@ -212,6 +212,14 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 
 // ---- items ----
 
+// currentItem completes the operations due by now, then looks up the request's
+// item, so an item created by an operation that has just ended is found.
+// Call with s.mu held.
+func (s *Server) currentItem(r *http.Request, itemType string, now time.Time) (*item, *apiError) {
+	s.advance(now)
+	return s.lookupItem(r, itemType)
+}
+
 // lookupItem finds the item of the request's path, checking workspace and route type.
 // Call with s.mu held.
 func (s *Server) lookupItem(r *http.Request, itemType string) (*item, *apiError) {
@@ -280,8 +288,7 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, itemType stri
 func (s *Server) getItem(w http.ResponseWriter, r *http.Request, itemType string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(s.now())
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, s.now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -413,8 +420,7 @@ func (s *Server) updateItem(w http.ResponseWriter, r *http.Request, itemType str
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(s.now())
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, s.now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -439,8 +445,7 @@ func (s *Server) updateItem(w http.ResponseWriter, r *http.Request, itemType str
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, itemType string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(s.now())
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, s.now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -462,8 +467,7 @@ func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType 
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(now)
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, now)
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -498,8 +502,7 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(now)
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, now)
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -631,8 +634,7 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, itemType, jobTyp
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(now)
-	it, e := s.lookupItem(r, itemType)
+	it, e := s.currentItem(r, itemType, now)
 	if e != nil {
 		fail(w, r, e)
 		return
