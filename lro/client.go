@@ -267,7 +267,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 		if c.opts.Token != nil {
 			tok, err := c.opts.Token.Token(ctx, refreshed)
 			if err != nil {
-				return nil, sent, &Error{ErrorCode: "TokenUnavailable", Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
+				return nil, sent, &Error{ErrorCode: CodeTokenUnavailable, Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}

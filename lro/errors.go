@@ -76,6 +76,7 @@ const (
 	CodeWatchCancelled    = "WatchCancelled"
 	CodeOperationNotFound = "OperationNotTracked"
 	CodeUntrustedHost     = "UntrustedHost"
+	CodeTokenUnavailable  = "TokenUnavailable"
 )
 
 // Sentinel errors for errors.Is. An *Error matches the sentinel of its ErrorCode.

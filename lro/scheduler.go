@@ -32,6 +32,12 @@ type SchedulerOptions struct {
 // pauses every call to that host (the [Client]'s gate), and every change is published as a
 // [Snapshot] to subscribers. Start it with [Scheduler.Run]; all methods are safe for
 // concurrent use, also from subscriber callbacks.
+//
+// A 401 that the token source cannot fix (TokenExpired after the one refresh, or a token
+// source error) does not end a call: it waits for a new token, its snapshot showing the
+// error with Done false, and is polled again at its next due time (the client's
+// DefaultRetryAfter, doubling on each such failure up to MaxRetryAfter) or at once after
+// [Scheduler.Retry] or [Scheduler.RetryAll], which a UI calls when the user supplies a token.
 type Scheduler struct {
 	c      *Client
 	clock  Clock
@@ -69,6 +75,8 @@ type entry struct {
 	busy      bool          // a Poll is in flight
 	final     bool          // nothing more will be sent
 	err       error         // the final error, if any
+	authErr   error         // the last poll's 401 or token error, while waiting for a token
+	authFails int           // consecutive polls that failed so
 	done      chan struct{} // closed when final
 	due       time.Time     // when it is next due, while queued
 	index     int           // position in the queue, -1 when not queued
@@ -236,12 +244,23 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 		case err != nil && ctx.Err() != nil:
 			// Shutting down: the call stays as it was, queued for a later Run.
 			s.schedule(e)
+		case err != nil && isAuthError(err):
+			// The token expired and the token source could not renew it: wait for a new
+			// token (Retry, RetryAll) or try again later; never end the call for it.
+			e.authErr = err
+			e.authFails++
+			e.p.next = s.clock.Now().Add(s.authBackoff(e.authFails))
+			s.update(e)
+			s.schedule(e)
 		case err != nil && !IsRetryable(err):
 			s.finish(e, err)
 		case e.p.Done():
 			_, rerr := e.p.Result()
 			s.finish(e, rerr)
 		default:
+			if err == nil {
+				e.authErr, e.authFails = nil, 0
+			}
 			s.update(e)
 			s.schedule(e)
 		}
@@ -249,6 +268,71 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 	s.mu.Unlock()
 	s.deliver()
 	s.poke()
+}
+
+// isAuthError reports whether err means the call needs a new token: a 401 that survived the
+// one refresh (TokenExpired and friends), or a token source that failed.
+func isAuthError(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.StatusCode == 401 || e.ErrorCode == CodeTokenUnavailable)
+}
+
+// authBackoff is the wait before polling again after n consecutive auth failures: the
+// client's DefaultRetryAfter, doubling, at most its MaxRetryAfter.
+func (s *Scheduler) authBackoff(n int) time.Duration {
+	d, limit := s.c.opts.DefaultRetryAfter, s.c.opts.MaxRetryAfter
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// Retry polls the call with this id as soon as the shared budget and any 429 pause allow, if
+// it is waiting for a token: its last poll failed with 401 (for example TokenExpired) that the
+// token source could not fix, so its snapshot shows that error (error.errorCode
+// "TokenExpired") with Done false and a NextPollAt. Call it after the user supplied a new
+// token; on success the error clears and polling goes on as before. For a call that is not
+// waiting for a token Retry does nothing (Retry-After is still honoured); for an unknown id it
+// returns an error with code OperationNotTracked.
+func (s *Scheduler) Retry(id string) error {
+	s.mu.Lock()
+	e, ok := s.entries[id]
+	if !ok {
+		s.mu.Unlock()
+		return notTracked(id)
+	}
+	s.retry(e)
+	s.mu.Unlock()
+	s.deliver()
+	s.poke()
+	return nil
+}
+
+// RetryAll does [Scheduler.Retry] for every call waiting for a token and returns how many
+// there were. Call it once after the user supplied a new token.
+func (s *Scheduler) RetryAll() int {
+	s.mu.Lock()
+	n := 0
+	for _, e := range s.order {
+		if s.retry(e) {
+			n++
+		}
+	}
+	s.mu.Unlock()
+	s.deliver()
+	s.poke()
+	return n
+}
+
+// retry makes e due now if it is waiting for a token. s.mu is held.
+func (s *Scheduler) retry(e *entry) bool {
+	if e.final || e.busy || e.authErr == nil {
+		return false
+	}
+	e.p.next = s.clock.Now()
+	s.update(e)
+	s.schedule(e)
+	return true
 }
 
 // update refreshes e's snapshot from its poller and queues it if it changed. s.mu is held.
@@ -259,6 +343,9 @@ func (s *Scheduler) update(e *entry) {
 		sn.Attempts += e.extra
 	}
 	sn.ID, sn.Label = e.id, e.label
+	if e.authErr != nil && !e.final && sn.Error == nil {
+		sn.Error = snapshotError(e.authErr)
+	}
 	if e.final {
 		sn.Done = true
 		sn.NextPollAt = nil
@@ -417,7 +504,8 @@ func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 	return sn
 }
 
-// Wait blocks until the call with this id ends (or ctx is done) and returns its final snapshot,
+// Wait blocks until the call with this id ends (or ctx is done; a call waiting for a new
+// token has not ended) and returns its final snapshot,
 // which subscribers have received by then, and its error: nil on success, otherwise the
 // *Error of the failed operation or job ([ErrJobCancelled], [ErrJobDeduped], ...), of the
 // request that could not be retried, or of cancelled watching.

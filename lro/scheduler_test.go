@@ -569,3 +569,99 @@ func TestSchedulerForget(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerTokenExpiredIsRecoverable: a 401 that the token source cannot fix does not end
+// the call: it waits, showing the error with Done false, and polls again when told (Retry,
+// RetryAll, after the user supplied a new token) or at its next due time.
+func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
+	tests := []struct {
+		name       string
+		refreshErr bool   // the token source fails to refresh instead of returning the stale token
+		retry      string // "Retry", "RetryAll" or "" (wait for the automatic retry)
+		wantCode   string // the waiting snapshot's error.errorCode
+		wantAt     []time.Duration
+	}{
+		{name: "Retry after a new token", retry: "Retry", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 5 * time.Second}},
+		{name: "RetryAll after a new token", retry: "RetryAll", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 5 * time.Second}},
+		{name: "automatic retry at the next due time", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 20 * time.Second}},
+		{name: "a token source that cannot refresh", refreshErr: true, retry: "RetryAll", wantCode: lro.CodeTokenUnavailable, wantAt: []time.Duration{0, 5 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				var mu sync.Mutex
+				current := "stale"
+				var at []time.Duration
+				tr := script{}.transport(lro.RealClock)
+				tr.Handle("GET", opURL, func(req *lro.Request) (*lro.Response, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					at = append(at, time.Since(t0))
+					if req.Header.Get("Authorization") != "Bearer good" {
+						return &lro.Response{StatusCode: 401, Body: []byte(`{"errorCode":"TokenExpired","message":"Access token has expired"}`)}, nil
+					}
+					return &lro.Response{StatusCode: 200, Body: []byte(`{"status":"Succeeded"}`)}, nil
+				})
+				token := lro.TokenFunc(func(_ context.Context, refresh bool) (string, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if refresh && tt.refreshErr {
+						return "", errors.New("no refresh token in the browser")
+					}
+					return current, nil
+				})
+				s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: tr, BaseURL: base, Token: token}), lro.SchedulerOptions{})
+				stop := runScheduler(t, s)
+				defer stop()
+				if _, err := s.Track("op1", "op"); err != nil {
+					t.Fatal(err)
+				}
+				waited := make(chan error, 1)
+				go func() { _, err := s.Wait(context.Background(), "op1"); waited <- err }()
+				time.Sleep(5 * time.Second)
+				synctest.Wait()
+				sn, _ := s.Snapshot("op1")
+				if sn.Done || sn.Error == nil || sn.Error.ErrorCode != tt.wantCode || sn.NextPollAt == nil || !sn.NextPollAt.Equal(t0.Add(20*time.Second)) {
+					t.Fatalf("waiting snapshot: done %v, error %+v, nextPollAt %v; want not done, %s, due in 20s", sn.Done, sn.Error, sn.NextPollAt, tt.wantCode)
+				}
+				select {
+				case err := <-waited:
+					t.Fatalf("Wait returned %v while waiting for a token", err)
+				default:
+				}
+				mu.Lock()
+				current = "good" // the user pastes a new token
+				mu.Unlock()
+				switch tt.retry {
+				case "Retry":
+					if err := s.Retry("op1"); err != nil {
+						t.Fatal(err)
+					}
+				case "RetryAll":
+					if n := s.RetryAll(); n != 1 {
+						t.Errorf("RetryAll = %d, want 1", n)
+					}
+				}
+				if err := <-waited; err != nil {
+					t.Fatalf("Wait: %v", err)
+				}
+				if sn, _ := s.Snapshot("op1"); !sn.Done || sn.Error != nil || sn.Status != "Succeeded" {
+					t.Errorf("final snapshot: %+v", sn)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !reflect.DeepEqual(at, tt.wantAt) {
+					t.Errorf("polls at %v, want %v", at, tt.wantAt)
+				}
+				if n := s.RetryAll(); n != 0 {
+					t.Errorf("RetryAll after success = %d, want 0", n)
+				}
+				var e *lro.Error
+				if err := s.Retry("nope"); !errors.As(err, &e) || e.ErrorCode != lro.CodeOperationNotFound {
+					t.Errorf("Retry of an unknown id: %v", err)
+				}
+			})
+		})
+	}
+}

@@ -38,8 +38,12 @@ type Snapshot struct {
 	Attempts int `json:"attempts"`
 	// Result is the result (JSON; a non-JSON result appears as a JSON string), nil if none.
 	Result json.RawMessage `json:"result"`
-	// Error is set when the call ended in error: failed operation, failed/cancelled/deduped
-	// job, retries exhausted, a non-retryable HTTP error, or watching cancelled.
+	// Error is set when the call ended in error (Done): failed operation, failed/cancelled/
+	// deduped job, retries exhausted, a non-retryable HTTP error, or watching cancelled.
+	// It is also set while the call waits for a new token (Done false, NextPollAt set): its
+	// last poll got a 401 such as TokenExpired (or TokenUnavailable) that the token source
+	// could not fix; [Scheduler.RetryAll] after a new token, or the next due time, polls it
+	// again, and the error clears once a poll succeeds.
 	Error *SnapshotError `json:"error"`
 
 	// Done reports that the call reached its end (successfully or not) or is no longer watched.
