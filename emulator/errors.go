@@ -7,24 +7,37 @@ import (
 
 // ErrorResponse is Fabric's error body (common/definitions.json#/definitions/ErrorResponse).
 type ErrorResponse struct {
-	ErrorCode       string                 `json:"errorCode"`
-	Message         string                 `json:"message"`
-	RequestID       string                 `json:"requestId,omitempty"`
-	MoreDetails     []ErrorResponseDetails `json:"moreDetails,omitempty"`
-	RelatedResource *ErrorRelatedResource  `json:"relatedResource,omitempty"`
-	IsRetriable     *bool                  `json:"isRetriable,omitempty"`
+	// ErrorCode is Fabric's stable machine-readable code, e.g. "ItemNotFound";
+	// the same value is sent in the x-ms-public-api-error-code header.
+	ErrorCode string `json:"errorCode"`
+	// Message says what went wrong and what to do, for a person.
+	Message string `json:"message"`
+	// RequestID identifies the request; also sent in the requestId header.
+	RequestID string `json:"requestId,omitempty"`
+	// MoreDetails lists further errors behind this one, if any.
+	MoreDetails []ErrorResponseDetails `json:"moreDetails,omitempty"`
+	// RelatedResource names the resource the error is about, if any.
+	RelatedResource *ErrorRelatedResource `json:"relatedResource,omitempty"`
+	// IsRetriable is true when the same request may succeed later (throttling,
+	// 503), usually with a Retry-After header; nil when not said.
+	IsRetriable *bool `json:"isRetriable,omitempty"`
 }
 
 // ErrorResponseDetails is one entry of ErrorResponse.MoreDetails.
 type ErrorResponseDetails struct {
-	ErrorCode       string                `json:"errorCode"`
-	Message         string                `json:"message"`
+	// ErrorCode is the detail's machine-readable code.
+	ErrorCode string `json:"errorCode"`
+	// Message describes the detail for a person.
+	Message string `json:"message"`
+	// RelatedResource names the resource the detail is about, if any.
 	RelatedResource *ErrorRelatedResource `json:"relatedResource,omitempty"`
 }
 
 // ErrorRelatedResource names the resource an error is about.
 type ErrorRelatedResource struct {
-	ResourceID   string `json:"resourceId"`
+	// ResourceID is the resource's ID, e.g. an item or operation GUID.
+	ResourceID string `json:"resourceId"`
+	// ResourceType is its kind, e.g. "Notebook", "Operation" or "JobInstance".
 	ResourceType string `json:"resourceType"`
 }
 

@@ -410,6 +410,8 @@ type limitedBody struct {
 	exceeded atomic.Bool
 }
 
+// Read reads up to one byte past the limit, so an exact-limit body passes and
+// a longer one fails (and is marked exceeded) before it is sent on in full.
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
 		b.exceeded.Store(true)
@@ -427,6 +429,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the caller's body.
 func (b *limitedBody) Close() error { return b.c.Close() }
 
 // requestBody returns the body to send upstream, or nil for none. GET and
@@ -492,6 +495,8 @@ type statusWriter struct {
 	code int
 }
 
+// WriteHeader remembers the first status and passes it on, except the
+// log-only 499.
 func (s *statusWriter) WriteHeader(code int) {
 	if s.code == 0 {
 		s.code = code
@@ -502,6 +507,7 @@ func (s *statusWriter) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Write passes b on; without an earlier WriteHeader the status is 200.
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.code == 0 {
 		s.code = http.StatusOK

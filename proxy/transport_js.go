@@ -12,6 +12,7 @@ func defaultTransport() http.RoundTripper { return noTransport{} }
 
 type noTransport struct{}
 
+// RoundTrip fails with errNoTransport: Config.Transport is required under js/wasm.
 func (noTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errNoTransport
 }
