@@ -86,6 +86,7 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Run("custom element", env.customElement)
 			t.Run("job run and cancel", env.jobCancel)
 			t.Run("track an existing operation", env.trackExisting)
+			t.Run("apiBase from a link gets no token", env.linkedAPIBase)
 		})
 	}
 }
@@ -261,6 +262,24 @@ func run(t *testing.T, ctx context.Context, limit time.Duration, steps ...chrome
 // waitJS waits (bounded) until the JavaScript expression is truthy; the page is polled, never slept on.
 func waitJS(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout))
+}
+
+// waitAcrossNavigation waits (bounded) until expr is truthy on a page that is navigating: an
+// evaluation that fails because the old document went away is tried again on the new one.
+func waitAcrossNavigation(t *testing.T, ctx context.Context, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		tctx, cancel := context.WithDeadline(ctx, deadline)
+		err := chromedp.Do(tctx, waitJS(expr, time.Until(deadline)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || !strings.Contains(err.Error(), "context") {
+			t.Fatalf("waiting for %s: %v", expr, err)
+		}
+	}
 }
 
 // eval reads a JavaScript value.
@@ -536,4 +555,69 @@ func (env *browserEnv) trackExisting(t *testing.T) {
 		t.Errorf("result type %q, want Lakehouse", got)
 	}
 	env.screenshot(t, ctx, "tracked")
+}
+
+// linkedAPIBase: a link that sets ?apiBase= to another host must not send it the token. The
+// page keeps using its configured API base, shows the proposed one in Settings, and after
+// Apply sends nothing until a token is typed for that origin.
+func (env *browserEnv) linkedAPIBase(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string // "METHOD path auth=..."
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Headers", "*")
+		w.Header().Set("Access-Control-Allow-Methods", "*")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"value":[]}`)
+	}))
+	t.Cleanup(evil.Close)
+	tokensSent := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []string
+		for _, s := range seen {
+			if !strings.HasSuffix(s, "auth=") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	evilBase := evil.URL + "/v1"
+	ctx := env.tab(t)
+	run(t, ctx, 30*time.Second,
+		chromedp.Navigate(env.pageURL+"/?apiBase="+evilBase),
+		waitJS(workspacesLoaded, 20*time.Second), // from the configured proxy
+	)
+	if got := eval[string](t, ctx, `document.querySelector('[data-role=api-base]').value`); got != evilBase {
+		t.Errorf("Settings show API base %q, want the proposed %q", got, evilBase)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('[data-role=page-notice]')?.textContent ?? ""`); !strings.Contains(got, evilBase) || !strings.Contains(got, "Apply") {
+		t.Errorf("page notice %q: want it to name the proposed API base and say to Apply", got)
+	}
+	if got := tokensSent(); len(got) != 0 {
+		t.Fatalf("the linked API base received a token before Apply: %q", got)
+	}
+	env.screenshot(t, ctx, "proposed api base")
+
+	// Apply without typing a token: the dev token of the configured proxy is not carried over.
+	run(t, ctx, 10*time.Second, chromedp.Click(`[data-role=apply-settings]`))
+	waitAcrossNavigation(t, ctx, `document.getElementById("api-base-label")?.textContent === `+fmt.Sprintf("%q", evilBase)+
+		` && document.querySelector('[data-role=workspaces-status]')?.textContent.includes("NoToken")`, 20*time.Second)
+	if got := tokensSent(); len(got) != 0 {
+		t.Fatalf("a token was sent to the newly applied API base without being typed for it: %q", got)
+	}
+	if evilToken := eval[any](t, ctx, fmt.Sprintf(`sessionStorage.getItem(%q)`, "fabric-lro.token "+evil.URL)); evilToken != nil {
+		t.Errorf("sessionStorage holds token %v for the linked origin: the configured API base's token was carried over", evilToken)
+	}
+	// Back on the configured API base, its own token still works.
+	run(t, ctx, 30*time.Second,
+		chromedp.Navigate(env.pageURL+"/"),
+		waitJS(workspacesLoaded, 20*time.Second),
+	)
+	if got := tokensSent(); len(got) != 0 {
+		t.Errorf("tokens sent to the other host: %q", got)
+	}
 }

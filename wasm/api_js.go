@@ -264,6 +264,9 @@ func (in *instance) mount(element, page js.Value) {
 		onSettings := page.Get("onSettings")
 		cfg.Settings = true
 		cfg.APIBase = in.apiBase
+		if shown := str(page, "apiBase"); shown != "" {
+			cfg.APIBase = shown // the page may show an API base it proposes but does not use yet
+		}
 		cfg.Token = token
 		cfg.HasToken = func() bool { return token != "" }
 		cfg.OnSettings = func(apiBase, tok string) {

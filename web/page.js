@@ -1,13 +1,19 @@
 // page.js: the stand-alone dashboard (index.html). It decides the API base and the token,
 // then mounts the dashboard with its settings panel.
 //
-// API base: ?apiBase=... in the page URL, else apiBase from config.json next to the page
-// (written by ./build.sh serve), else this origin + "/v1".
-// Token: kept in sessionStorage only (this tab); prefilled with config.json's devToken when the
-// page is served against the emulator.
+// API base: apiBase from config.json next to the page (written by ./build.sh serve), else this
+// origin + "/v1". A ?apiBase=... in the page URL is only a proposal: anyone can send a link,
+// so a different API base from the URL is shown in Settings and used only once the user
+// clicks Apply (this tab then remembers the choice).
+//
+// Token: kept in sessionStorage only (this tab), one per API base origin, so that a token
+// given for one API base is never sent to another. With the emulator, config.json's devToken
+// is filled in for config.json's apiBase, and only for it.
 import { load } from "./fabric-lro.js";
 
-const TOKEN_KEY = "fabric-lro.token";
+const TOKEN_PREFIX = "fabric-lro.token "; // + the API base's origin
+const APPLIED_KEY = "fabric-lro.apiBase"; // the API base this tab's user applied in Settings
+const LEGACY_TOKEN_KEY = "fabric-lro.token"; // before tokens were kept per origin
 
 async function readConfig() {
   try {
@@ -19,6 +25,28 @@ async function readConfig() {
   return {};
 }
 
+// normalize returns an absolute http(s) URL without trailing slashes, or "" if s is not one.
+function normalize(s) {
+  try {
+    const u = new URL(String(s ?? "").trim(), location.href);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return "";
+    return u.href.replace(/\/+$/, "");
+  } catch {
+    return "";
+  }
+}
+
+function originOf(apiBase) {
+  try {
+    return new URL(apiBase).origin;
+  } catch {
+    return "";
+  }
+}
+
+const tokenKey = (apiBase) => TOKEN_PREFIX + originOf(apiBase);
+const tokenFor = (apiBase) => sessionStorage.getItem(tokenKey(apiBase)) ?? "";
+
 function showFatal(root, err) {
   const p = document.createElement("p");
   p.className = "flro-load-error";
@@ -28,13 +56,41 @@ function showFatal(root, err) {
   root.replaceChildren(p);
 }
 
+// notice shows a message above the dashboard ("" removes it).
+function notice(root, text) {
+  let p = document.getElementById("flro-page-notice");
+  if (!text) {
+    p?.remove();
+    return;
+  }
+  if (!p) {
+    p = document.createElement("p");
+    p.id = "flro-page-notice";
+    p.className = "flro-notice";
+    p.dataset.role = "page-notice";
+    p.setAttribute("role", "alert");
+    root.before(p);
+  }
+  p.textContent = text;
+}
+
+// chooseApiBase decides which API base this page load uses, and which one it only proposes.
+function chooseApiBase(config) {
+  const configured = normalize(config.apiBase) || normalize(location.origin + "/v1");
+  const requested = normalize(new URLSearchParams(location.search).get("apiBase"));
+  const applied = normalize(sessionStorage.getItem(APPLIED_KEY));
+  if (!requested || requested === configured) return { configured, apiBase: configured, proposed: "" };
+  if (requested === applied) return { configured, apiBase: requested, proposed: "" };
+  return { configured, apiBase: configured, proposed: requested };
+}
+
 async function main() {
   const root = document.getElementById("app");
   const config = await readConfig();
-  const params = new URLSearchParams(location.search);
-  const apiBase = params.get("apiBase") || config.apiBase || location.origin + "/v1";
-  if (!sessionStorage.getItem(TOKEN_KEY) && config.devToken) {
-    sessionStorage.setItem(TOKEN_KEY, config.devToken);
+  sessionStorage.removeItem(LEGACY_TOKEN_KEY);
+  const { configured, apiBase, proposed } = chooseApiBase(config);
+  if (config.devToken && normalize(config.apiBase) && !tokenFor(configured)) {
+    sessionStorage.setItem(tokenKey(configured), config.devToken);
   }
   document.getElementById("api-base-label").textContent = apiBase;
 
@@ -42,25 +98,46 @@ async function main() {
   try {
     lro = await load({
       apiBase,
-      getToken: async () => sessionStorage.getItem(TOKEN_KEY) ?? "",
+      // Only ever the token given for this API base's origin.
+      getToken: async () => tokenFor(apiBase),
     });
   } catch (err) {
     showFatal(root, err);
     return;
   }
   root.replaceChildren();
+  if (proposed) {
+    notice(root, "This link asks to use the API base " + proposed + ". It is not used (and no token " +
+      "is sent to it) until you check it and click Apply in Settings; until then the dashboard uses " + apiBase + ".");
+  }
+  let shownToken = tokenFor(apiBase);
   lro.mount(root, {
     settings: true,
-    apiBase,
-    token: sessionStorage.getItem(TOKEN_KEY) ?? "",
+    apiBase: proposed || apiBase,
+    token: shownToken,
     onSettings(newBase, token) {
-      sessionStorage.setItem(TOKEN_KEY, token.trim());
-      newBase = newBase.trim();
-      if (newBase && newBase !== apiBase) {
-        const url = new URL(location.href);
-        url.searchParams.set("apiBase", newBase);
-        location.assign(url.href); // each API base keeps its own list of operations
+      const base = normalize(newBase);
+      if (!base) {
+        notice(root, "The API base " + JSON.stringify(String(newBase)) + " is not an http(s) URL: " +
+          "give the proxy's /v1 URL, such as http://127.0.0.1:8787/v1.");
+        return;
       }
+      token = String(token ?? "").trim();
+      // A token shown for one origin is not carried over to another: the user must type it.
+      if (originOf(base) === originOf(apiBase) || token !== shownToken) {
+        if (token) sessionStorage.setItem(tokenKey(base), token);
+        else sessionStorage.removeItem(tokenKey(base));
+      }
+      shownToken = token;
+      if (base === apiBase) {
+        notice(root, "");
+        return;
+      }
+      sessionStorage.setItem(APPLIED_KEY, base);
+      const url = new URL(location.href);
+      if (base === configured) url.searchParams.delete("apiBase");
+      else url.searchParams.set("apiBase", base);
+      location.assign(url.href); // each API base keeps its own list of operations
     },
   });
   globalThis.fabricLRO = lro; // for the console, and for end-to-end tests

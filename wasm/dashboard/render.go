@@ -18,9 +18,7 @@ func (a *App) Mount(d DOM, root Node) {
 	a.view = v
 	a.render()
 	a.mu.Unlock()
-	if a.cfg.HasToken() {
-		a.LoadWorkspaces(false)
-	}
+	a.LoadWorkspaces(false) // without a token: says to paste one, and sends nothing
 }
 
 // render brings the page up to date with the state; a.mu is held.
