@@ -96,6 +96,10 @@ cmd_deploy() {
   if [ "${WITH_DASHBOARD:-}" = 1 ]; then
     # The page (index.html + web/) as static assets of the same Worker: without a
     # config.json the page calls its own origin's /v1, which the Worker serves.
+    if [ -z "${PROXY_PUBLIC_URL:-}" ] && [ -z "${ALLOWED_ORIGINS:-}" ]; then
+      echo "build.sh deploy: WITH_DASHBOARD=1: set PROXY_PUBLIC_URL to the Worker's URL (e.g. https://fabric-lro-proxy.<account>.workers.dev)," >&2
+      echo "  or list it in ALLOWED_ORIGINS; otherwise the page's POSTs to its own origin get 403 OriginNotAllowed." >&2
+    fi
     build_web
     rm -rf worker/build/site && mkdir -p worker/build/site
     cp index.html worker/build/site/ && cp -r web worker/build/site/web
