@@ -98,6 +98,7 @@ type Config struct {
 	// or later; this makes it certain, for tests.
 	StrictRetryAfter bool
 	// Seed seeds the generator of IDs and of probabilistic faults, so runs are reproducible.
+	// Zero means a new random seed at every start and reset, so IDs never repeat.
 	Seed uint64
 	// Faults are the fault rules active at start and after a reset.
 	Faults []FaultRule

@@ -23,7 +23,6 @@ func FuzzServeHTTP(f *testing.F) {
 		{"POST", "/v1/workspaces/" + ws + "/items/x/jobs/instances?jobType=", `[]`},
 		{"GET", "/v1/operations/../../etc", ""},
 		{"PUT", "/_emulator/config", `{"pageSize":-1,"retryAfter":-5}`},
-		{"PUT", "/_emulator/faults", `{"rules":[{"kind":"malformed"}]}`},
 		{"POST", "/_emulator/reset", ""},
 	}
 	for _, s := range seeds {

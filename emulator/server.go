@@ -85,8 +85,14 @@ func (s *Server) reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.set = set
-	s.ids = rand.New(rand.NewPCG(s.cfg.Seed, 0x9e3779b97f4a7c15))
-	s.faultRand = rand.New(rand.NewPCG(s.cfg.Seed, 0xda942042e4dd58b5))
+	seed := s.cfg.Seed
+	if seed == 0 {
+		// No seed: like Fabric, never hand out an id twice, not even after a restart or a
+		// reset (a dashboard keeps operations from an earlier run in localStorage).
+		seed = rand.Uint64() | 1
+	}
+	s.ids = rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	s.faultRand = rand.New(rand.NewPCG(seed, 0xda942042e4dd58b5))
 	s.workspaces = []*workspace{{
 		ID:          DefaultWorkspaceID,
 		DisplayName: DefaultWorkspaceName,

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
 		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
 		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
-		seed     = fs.Uint64("seed", 1, "seed of the ID and fault generators (same seed, same run)")
+		seed     = fs.Uint64("seed", 0, "seed of the ID and fault generators (same seed, same run); 0: random, so IDs never repeat across runs")
 	)
 	fs.DurationVar(&cfg.OperationDuration, "operation-duration", emulator.DefaultOperationDuration, "time an operation takes from NotStarted to Succeeded/Failed")
 	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
