@@ -73,7 +73,10 @@ func open(opts js.Value) (*instance, error) {
 			store = ls
 		}
 	}
-	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store})
+	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
+		e := dashboard.ErrorOf(err)
+		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
+	}})
 	return &instance{apiBase: apiBase, tracker: tr}, nil
 }
 

@@ -394,3 +394,25 @@ func TestMountRejectsNonElements(t *testing.T) {
 		t.Errorf("operations() = %d after bad mounts", got)
 	}
 }
+
+func TestStorageQuotaErrorIsReported(t *testing.T) {
+	installFakeFabric(t)
+	logged := captureConsoleError(t)
+	ls := js.Global().Get("Object").New()
+	ls.Set("getItem", js.Global().Get("Function").New("k", "return null"))
+	ls.Set("setItem", js.Global().Get("Function").New("k", "v", `throw new DOMException("The quota has been exceeded.", "QuotaExceededError")`))
+	ls.Set("removeItem", js.Global().Get("Function").New("k", ""))
+	js.Global().Set("localStorage", ls)
+	defer js.Global().Delete("localStorage")
+
+	api := openAPI(t, nil)
+	item := js.Global().Get("Object").New()
+	item.Set("type", "Notebook")
+	item.Set("displayName", "Sales")
+	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(logged(), "\n"); !strings.Contains(got, "could not be saved") {
+		t.Errorf("console.error got %q, want the failed save reported", got)
+	}
+}

@@ -32,6 +32,8 @@ type fakeEngine struct {
 	jobs     []string
 	subs     []func(dashboard.Snapshot)
 	existing []dashboard.Snapshot
+	retries  int   // RetryAll calls
+	storeErr error // what StorageError returns
 }
 
 func (f *fakeEngine) CreateItem(_ context.Context, ws string, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
@@ -61,6 +63,8 @@ func (f *fakeEngine) Cancel(_ context.Context, id string) error {
 	return nil
 }
 func (f *fakeEngine) Forget(id string)                 { f.forgets = append(f.forgets, id) }
+func (f *fakeEngine) RetryAll() int                    { f.retries++; return 0 }
+func (f *fakeEngine) StorageError() error              { return f.storeErr }
 func (f *fakeEngine) Operations() []dashboard.Snapshot { return f.existing }
 
 func (f *fakeEngine) Subscribe(fn func(dashboard.Snapshot)) func() {
@@ -505,5 +509,19 @@ func TestSettingsPanel(t *testing.T) {
 	_, _, root2 := newPage(t, &fakeEngine{}, &now, false)
 	if root2.Role("settings") != nil {
 		t.Error("settings panel shown without Config.Settings")
+	}
+}
+
+func TestStorageErrorIsShown(t *testing.T) {
+	now := start
+	eng := &fakeEngine{}
+	app, _, root := newPage(t, eng, &now, false)
+	if !root.Role("storage-error").Hidden() {
+		t.Error("storage error shown while saving works")
+	}
+	eng.storeErr = errors.New("QuotaExceededError: the quota has been exceeded")
+	app.Tick()
+	if n := root.Role("storage-error"); n.Hidden() || !strings.Contains(n.TextContent(), "QuotaExceededError") || !strings.Contains(n.TextContent(), "will not resume") {
+		t.Errorf("storage error shown %v: %q", !n.Hidden(), n.TextContent())
 	}
 }

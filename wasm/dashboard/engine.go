@@ -24,6 +24,9 @@ type Engine interface {
 	Operations() []Snapshot
 	// Subscribe calls fn with each new snapshot until the returned function is called.
 	Subscribe(fn func(Snapshot)) (unsubscribe func())
+	// StorageError is why operations could not be saved in the browser the last time (they
+	// will not resume after a reload), or nil.
+	StorageError() error
 	// Workspaces lists one page of the caller's workspaces; continuationToken is "" for the
 	// first page and the previous page's ContinuationToken after that.
 	Workspaces(ctx context.Context, continuationToken string) (WorkspacePage, error)

@@ -63,6 +63,7 @@ type view struct {
 	messages        Node
 	msgShown        []string
 	busy            slot
+	storeErr        slot
 
 	list  Node
 	empty Node
@@ -151,6 +152,8 @@ func (v *view) build(a *App, root Node) {
 
 	v.messages = el(d, "ul", "class", "flro-messages", "data-role", "messages", "role", "alert")
 	root.Append(v.messages)
+	v.storeErr = slot{n: el(d, "p", "class", "flro-storage-error", "data-role", "storage-error", "role", "alert", "hidden", "")}
+	root.Append(v.storeErr.n)
 
 	v.empty = text(d, "p", "No operations yet. Create an item or track an operation: each one gets a card here.", "class", "flro-hint flro-empty", "data-role", "empty")
 	v.list = el(d, "section", "class", "flro-cards", "data-role", "cards", "aria-label", "Operations")
@@ -201,6 +204,13 @@ func (v *view) update(a *App, now time.Time) {
 			v.messages.Append(text(v.d, "li", m))
 		}
 		v.msgShown = append([]string(nil), a.formErrs...)
+	}
+	if err := a.eng.StorageError(); err != nil {
+		v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
+			describe(ErrorOf(err)) + ". Free some site storage (or allow it) for this page.")
+		show(v.storeErr.n, true)
+	} else {
+		show(v.storeErr.n, false)
 	}
 	if a.busy > 0 {
 		v.busy.text("Sending…")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,13 @@ func StorageKey(apiBase string) string { return "fabric-lro/operations " + apiBa
 // Tracker is the [Engine] over package lro: it starts calls through an lro.Scheduler, and keeps
 // every watched operation (its label and resume token; never the bearer token) in a
 // [Storage], so that a new Tracker on the same storage resumes them after a page reload.
+//
+// Nothing saved is dropped silently: a saved operation that cannot be resumed stays in storage
+// and is listed with an error (errorCode [CodeCannotResume]) until [Tracker.Forget]. Several
+// Trackers on one storage and API base (two tabs, or two load() calls in one page) share its
+// key: each save reads the stored list and merges into it (read-merge-write), so none
+// overwrites the operations of another. A failed save is reported to
+// TrackerOptions.OnStorageError and by [Tracker.StorageError].
 type Tracker struct {
 	sched   *lro.Scheduler
 	client  *lro.Client
@@ -70,10 +78,13 @@ type Tracker struct {
 	key     string
 	onError func(error) // storage errors
 
-	mu      sync.Mutex
-	records map[string]record // by snapshot id
-	order   []string
-	unsub   func()
+	mu        sync.Mutex
+	records   map[string]record // by snapshot id
+	order     []string
+	broken    map[string]Snapshot // saved operations that could not be resumed, by id
+	forgotten map[string]bool     // ids removed here: not merged back from storage
+	storeErr  error               // the last save's error, nil after a good save
+	unsub     func()
 }
 
 // record is what is persisted per operation.
@@ -83,13 +94,17 @@ type record struct {
 	Token string `json:"token"`
 }
 
+// CodeCannotResume is the errorCode of a saved operation that could not be resumed.
+const CodeCannotResume = "CannotResumeSavedOperation"
+
 // TrackerOptions configures a [Tracker].
 type TrackerOptions struct {
 	// APIBase is the /v1 URL of Fabric or of the fabric-lro proxy, e.g. "http://127.0.0.1:8787/v1".
 	APIBase string
 	// Storage keeps operations across reloads; nil keeps nothing.
 	Storage Storage
-	// OnStorageError is told when saving fails (e.g. quota exceeded); default: ignored.
+	// OnStorageError is told when saving fails (e.g. quota exceeded) or what is saved cannot
+	// be read; default: nothing more than [Tracker.StorageError].
 	OnStorageError func(error)
 }
 
@@ -102,32 +117,77 @@ func BaseURL(apiBase string) string {
 // BaseURL(opts.APIBase)) and resumes those saved in opts.Storage. The caller runs sched.Run.
 func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 	t := &Tracker{
-		sched:   sched,
-		client:  sched.Client(),
-		apiBase: strings.TrimRight(opts.APIBase, "/"),
-		store:   opts.Storage,
-		key:     StorageKey(strings.TrimRight(opts.APIBase, "/")),
-		onError: opts.OnStorageError,
-		records: map[string]record{},
+		sched:     sched,
+		client:    sched.Client(),
+		apiBase:   strings.TrimRight(opts.APIBase, "/"),
+		store:     opts.Storage,
+		key:       StorageKey(strings.TrimRight(opts.APIBase, "/")),
+		onError:   opts.OnStorageError,
+		records:   map[string]record{},
+		broken:    map[string]Snapshot{},
+		forgotten: map[string]bool{},
 	}
 	if t.onError == nil {
 		t.onError = func(error) {}
 	}
 	t.unsub = sched.Subscribe(t.save)
 	if t.store != nil {
-		if raw, ok := t.store.Get(t.key); ok {
-			var saved []record
-			if err := json.Unmarshal([]byte(raw), &saved); err == nil {
-				for _, r := range saved {
-					if s, err := sched.Track(r.Token, r.Label); err == nil {
-						t.save(s)
-					}
-				}
+		for _, r := range t.load() {
+			s, err := sched.Track(r.Token, r.Label)
+			if err != nil {
+				t.keepBroken(r, err)
+				continue
 			}
+			t.save(s)
 		}
-		t.persist()
 	}
 	return t
+}
+
+// load reads the saved operations. What cannot be read is copied aside (key + " unreadable")
+// and reported, never overwritten unseen.
+func (t *Tracker) load() []record {
+	raw, ok := t.store.Get(t.key)
+	if !ok || raw == "" {
+		return nil
+	}
+	var saved []record
+	if err := json.Unmarshal([]byte(raw), &saved); err != nil {
+		backup := t.key + " unreadable"
+		t.store.Set(backup, raw)
+		t.report(&lro.Error{ErrorCode: "UnreadableSavedOperations", Message: "The operations saved in this browser could not be read (" +
+			err.Error() + "); they were copied to the storage key " + quoteText(backup) + " and the list starts empty."})
+		t.store.Remove(t.key)
+		return nil
+	}
+	return saved
+}
+
+// keepBroken lists a saved operation that could not be resumed, with the reason, and keeps it
+// saved until the user removes it.
+func (t *Tracker) keepBroken(r record, err error) {
+	if r.ID == "" {
+		r.ID = "saved-" + strconv.Itoa(len(t.order)+1)
+	}
+	e := ErrorOf(err)
+	label := r.Label
+	if label == "" {
+		label = "Saved operation " + r.ID
+	}
+	s := Snapshot{ID: r.ID, Kind: KindOperation, Label: label, Done: true, Error: &ErrorInfo{
+		ErrorCode: CodeCannotResume,
+		Message: "This saved operation could not be resumed (" + e.ErrorCode + ": " + e.Message +
+			"). It is kept until you remove it; track it again by its id to watch it.",
+		RequestID:   e.RequestID,
+		MoreDetails: []lro.ErrorDetail{{ErrorCode: e.ErrorCode, Message: e.Message}},
+	}}
+	t.mu.Lock()
+	if _, known := t.records[r.ID]; !known {
+		t.order = append(t.order, r.ID)
+	}
+	t.records[r.ID] = r
+	t.broken[r.ID] = s
+	t.mu.Unlock()
 }
 
 // Close stops saving snapshots.
@@ -144,6 +204,8 @@ func (t *Tracker) save(s Snapshot) {
 	if !known {
 		t.order = append(t.order, s.ID)
 	}
+	delete(t.broken, s.ID)
+	delete(t.forgotten, s.ID)
 	changed := !known || old.Token != s.ResumeToken
 	t.mu.Unlock()
 	if changed {
@@ -151,20 +213,56 @@ func (t *Tracker) save(s Snapshot) {
 	}
 }
 
+// persist merges this Tracker's records into the stored list and writes it back.
 func (t *Tracker) persist() {
 	if t.store == nil {
 		return
 	}
 	t.mu.Lock()
-	list := make([]record, 0, len(t.order))
+	var stored []record
+	if raw, ok := t.store.Get(t.key); ok {
+		json.Unmarshal([]byte(raw), &stored) // unreadable: load reported it; ours are written
+	}
+	list := make([]record, 0, len(stored)+len(t.order))
+	seen := map[string]bool{}
+	for _, r := range stored {
+		if seen[r.ID] || t.forgotten[r.ID] {
+			continue
+		}
+		if mine, ok := t.records[r.ID]; ok {
+			r = mine
+		}
+		seen[r.ID] = true
+		list = append(list, r)
+	}
 	for _, id := range t.order {
-		list = append(list, t.records[id])
+		if !seen[id] {
+			seen[id] = true
+			list = append(list, t.records[id])
+		}
 	}
-	t.mu.Unlock()
 	b, _ := json.Marshal(list) // strings only: cannot fail
-	if err := t.store.Set(t.key, string(b)); err != nil {
-		t.onError(err)
+	err := t.store.Set(t.key, string(b))
+	t.storeErr = err
+	t.mu.Unlock()
+	if err != nil {
+		t.report(err)
 	}
+}
+
+func (t *Tracker) report(err error) {
+	t.mu.Lock()
+	t.storeErr = err
+	t.mu.Unlock()
+	t.onError(err)
+}
+
+// StorageError returns why the operations could not be saved the last time, or nil: the
+// dashboard shows it, since those operations will not resume after a reload.
+func (t *Tracker) StorageError() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.storeErr
 }
 
 // CreateItem starts Create Item (POST {apiBase}/workspaces/{id}/items).
@@ -233,16 +331,37 @@ func (t *Tracker) Forget(id string) {
 	t.sched.Forget(id)
 	t.mu.Lock()
 	delete(t.records, id)
+	delete(t.broken, id)
+	t.forgotten[id] = true
 	t.order = slices.DeleteFunc(t.order, func(x string) bool { return x == id })
 	t.mu.Unlock()
 	t.persist()
 }
 
-// Operations returns every watched operation, oldest first.
-func (t *Tracker) Operations() []Snapshot { return t.sched.Snapshots() }
+// Operations returns every watched operation, oldest first, then the saved operations that
+// could not be resumed (with their error).
+func (t *Tracker) Operations() []Snapshot {
+	ops := t.sched.Snapshots()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range t.order {
+		if s, ok := t.broken[id]; ok {
+			ops = append(ops, s)
+		}
+	}
+	return ops
+}
 
 // Snapshot returns the current snapshot of one operation.
-func (t *Tracker) Snapshot(id string) (Snapshot, bool) { return t.sched.Snapshot(id) }
+func (t *Tracker) Snapshot(id string) (Snapshot, bool) {
+	if s, ok := t.sched.Snapshot(id); ok {
+		return s, true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.broken[id]
+	return s, ok
+}
 
 // Subscribe calls fn with every new snapshot until the returned function is called.
 func (t *Tracker) Subscribe(fn func(Snapshot)) func() { return t.sched.Subscribe(fn) }

@@ -5,6 +5,7 @@ package dashboard_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -268,4 +269,89 @@ func TestTrackerTrackRebasesFabricLocation(t *testing.T) {
 	} else if e := dashboard.ErrorOf(err); e.ErrorCode != dashboard.CodeUntrustedLocation {
 		t.Errorf("Track of another host: %+v", e)
 	}
+}
+
+// failingStorage refuses every write, as a full localStorage does.
+type failingStorage struct{ dashboard.MemoryStorage }
+
+func (*failingStorage) Set(string, string) error {
+	return errors.New("QuotaExceededError: the quota has been exceeded")
+}
+
+func TestTrackerStorage(t *testing.T) {
+	t.Run("a saved operation that cannot be resumed is kept and listed with its reason", func(t *testing.T) {
+		env := newEmulatorEnv(t)
+		store := &dashboard.MemoryStorage{}
+		key := dashboard.StorageKey(env.url + "/v1")
+		store.Set(key, `[{"id":"op-broken","label":"Create Notebook “Old”","token":"garbage!"}]`)
+		tr, _ := env.tracker(t, store)
+		ops := tr.Operations()
+		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != dashboard.CodeCannotResume ||
+			!strings.Contains(ops[0].Error.Message, lro.CodeInvalidResume) || ops[0].Label != "Create Notebook “Old”" {
+			t.Fatalf("operations %+v: want the unresumable one listed with CannotResume and the reason", ops)
+		}
+		// A new operation is saved next to it, not instead of it.
+		s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "New"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved, _ := store.Get(key)
+		if !strings.Contains(saved, "op-broken") || !strings.Contains(saved, s.ID) {
+			t.Errorf("saved %s: want both the unresumable and the new operation", saved)
+		}
+		// Remove forgets it for good.
+		tr.Forget("op-broken")
+		saved, _ = store.Get(key)
+		if strings.Contains(saved, "op-broken") || len(tr.Operations()) != 1 {
+			t.Errorf("after Forget: saved %s, operations %d", saved, len(tr.Operations()))
+		}
+	})
+	t.Run("two trackers on one API base keep each other's operations", func(t *testing.T) {
+		env := newEmulatorEnv(t)
+		env.emu.SetFaults()
+		store := &dashboard.MemoryStorage{}
+		first, _ := env.tracker(t, store)
+		second, _ := env.tracker(t, store)
+		ctx := context.Background()
+		a, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From one"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := second.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From one again"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved, _ := store.Get(dashboard.StorageKey(env.url + "/v1"))
+		for _, id := range []string{a.ID, b.ID, c.ID} {
+			if !strings.Contains(saved, id) {
+				t.Errorf("saved %s lacks %s: one tracker overwrote the other", saved, id)
+			}
+		}
+		reload, _ := env.tracker(t, store)
+		if n := len(reload.Operations()); n != 3 {
+			t.Errorf("a reload resumes %d operations, want 3", n)
+		}
+	})
+	t.Run("a failed save is reported", func(t *testing.T) {
+		env := newEmulatorEnv(t)
+		var reported []error
+		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
+		sched := lro.NewScheduler(client, lro.SchedulerOptions{})
+		tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: env.url + "/v1", Storage: &failingStorage{},
+			OnStorageError: func(err error) { reported = append(reported, err) }})
+		defer tr.Close()
+		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Unsaved"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.StorageError(); err == nil || !strings.Contains(err.Error(), "quota") {
+			t.Errorf("StorageError() = %v, want the quota error", err)
+		}
+		if len(reported) == 0 {
+			t.Error("OnStorageError was not told")
+		}
+	})
 }
