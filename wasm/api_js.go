@@ -167,6 +167,9 @@ func (in *instance) object() js.Value {
 		t.Forget(jsStringArg(args, 0))
 		return nil
 	})
+	method(obj, "retry", func([]js.Value) any {
+		return t.RetryAll() // operations waiting for a token (401) are polled again at once
+	})
 	method(obj, "operations", func([]js.Value) any {
 		v, _ := toJSON(t.Operations())
 		return v

@@ -415,4 +415,7 @@ func TestStorageQuotaErrorIsReported(t *testing.T) {
 	if got := strings.Join(logged(), "\n"); !strings.Contains(got, "could not be saved") {
 		t.Errorf("console.error got %q, want the failed save reported", got)
 	}
+	if got := api.Call("retry").Int(); got != 0 {
+		t.Errorf("retry() = %d with nothing waiting for a token", got)
+	}
 }

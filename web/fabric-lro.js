@@ -7,8 +7,12 @@
 //   const final = await lro.wait(op.id);
 //
 // The polling engine is Go compiled to WebAssembly (app.wasm, next to this file). It honours
-// Retry-After, waits out 429s, refreshes the token once on TokenExpired, and keeps operations
-// (never the token) in localStorage so they resume after a reload.
+// Retry-After, waits out 429s, refreshes the token once on TokenExpired (getToken({refresh:
+// true})) and, if that does not help, keeps the operation waiting for a token: call
+// lro.retry() once getToken can return a new one. It keeps operations (never the token) in
+// localStorage so they resume after a reload; a failed save is reported on the console.
+// A subscribe() callback that throws is reported (console.error) and the others go on;
+// mount(element) returns a promise that rejects with a TypeError when element is not an Element.
 
 const here = new URL(".", import.meta.url);
 

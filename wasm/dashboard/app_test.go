@@ -512,6 +512,33 @@ func TestSettingsPanel(t *testing.T) {
 	}
 }
 
+func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
+	now := start
+	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
+	var applied []string
+	app := dashboard.NewApp(eng, dashboard.Config{
+		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
+		APIBase: "http://proxy/v1", Token: "old",
+		OnSettings: func(apiBase, token string) { applied = append(applied, token) },
+	})
+	doc := &domfake.Document{}
+	root := doc.Root()
+	app.Mount(doc, root)
+	s := notebook("op-1", "A", dashboard.StatusRunning)
+	next := start.Add(20 * time.Second)
+	s.NextPollAt = &next
+	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
+	eng.publish(s)
+	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: paste a new token in Settings and Apply" {
+		t.Errorf("card status %q", got)
+	}
+	root.Role("token").SetValue("new")
+	root.Role("settings").Submit()
+	if eng.retries != 1 || !slices.Equal(applied, []string{"new"}) {
+		t.Errorf("after Apply: %d RetryAll calls, applied %q; want the token applied, then one RetryAll", eng.retries, applied)
+	}
+}
+
 func TestStorageErrorIsShown(t *testing.T) {
 	now := start
 	eng := &fakeEngine{}

@@ -71,8 +71,11 @@ type Card struct {
 	Elapsed   string // "elapsed 1m 05s", "took 12s"
 	Attempts  string // "3 checks"
 
-	Done      bool // a terminal status: nothing more will change
-	CanCancel bool // a job that is still running can be cancelled
+	Done bool // a terminal status: nothing more will change
+	// WaitingForToken is true while the last check was refused for the token (401, e.g.
+	// TokenExpired): watching goes on once the user applies a new token.
+	WaitingForToken bool
+	CanCancel       bool // a job that is still running can be cancelled
 
 	Result *CardResult // the created item (or other result), when there is one
 	Error  *CardError  // the failure, in full, when there is one
@@ -114,8 +117,10 @@ func NewCard(s Snapshot, now time.Time) Card {
 	c.StatusWords, c.StatusClass = look.words, look.class
 	switch {
 	case s.Error != nil && !c.Done:
-		// Still being watched, but the last check went wrong (e.g. a network error being retried).
-		c.StatusWords += " (retrying after an error)"
+		// Still watched with an error: the engine does this only for a 401 that the token
+		// source could not fix (package lro's Scheduler); it polls again after a new token.
+		c.WaitingForToken = true
+		c.StatusWords, c.StatusClass = TokenWaitWords(s.Error.ErrorCode), "st-pending"
 	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == lro.CodeWatchCancelled:
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
 	case s.Error != nil && !Terminal(s.Status):
@@ -187,6 +192,14 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.Error = e
 	}
 	return c
+}
+
+// TokenWaitWords is a card's status while its operation waits for a new token.
+func TokenWaitWords(errorCode string) string {
+	if errorCode == "TokenExpired" {
+		return "Token expired: paste a new token in Settings and Apply"
+	}
+	return "Not authorized (" + errorCode + "): paste a new token in Settings and Apply"
 }
 
 // HasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)

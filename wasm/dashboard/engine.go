@@ -24,6 +24,10 @@ type Engine interface {
 	Operations() []Snapshot
 	// Subscribe calls fn with each new snapshot until the returned function is called.
 	Subscribe(fn func(Snapshot)) (unsubscribe func())
+	// RetryAll polls again at once every operation waiting for a token (its last check got a
+	// 401 such as TokenExpired that the token source could not fix); the dashboard calls it
+	// when the user applies a new token. It returns how many there were.
+	RetryAll() int
 	// StorageError is why operations could not be saved in the browser the last time (they
 	// will not resume after a reload), or nil.
 	StorageError() error

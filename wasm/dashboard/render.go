@@ -88,6 +88,7 @@ func (v *view) build(a *App, root Node) {
 			if a.cfg.OnSettings != nil {
 				a.cfg.OnSettings(apiBase.Value(), token.Value())
 			}
+			a.eng.RetryAll() // operations waiting for a token go on with the new one
 			a.LoadWorkspaces(false)
 		})
 		root.Append(form)

@@ -265,6 +265,10 @@ func (t *Tracker) StorageError() error {
 	return t.storeErr
 }
 
+// RetryAll polls again at once every operation waiting for a token (its last check failed
+// with 401, e.g. TokenExpired); call it after the user supplied a new token.
+func (t *Tracker) RetryAll() int { return t.sched.RetryAll() }
+
 // CreateItem starts Create Item (POST {apiBase}/workspaces/{id}/items).
 func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemRequest) (Snapshot, error) {
 	body, err := json.Marshal(item)

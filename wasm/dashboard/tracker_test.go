@@ -355,3 +355,51 @@ func TestTrackerStorage(t *testing.T) {
 		}
 	})
 }
+
+// A poll refused with 401 TokenExpired (the one refresh did not help) keeps the operation,
+// waiting for a token; RetryAll after the user's new token polls it to the end.
+func TestTrackerTokenExpiredWaitsForRetry(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	ctx := context.Background()
+	env.emu.SetFaults(emulator.FaultRule{Kind: emulator.FaultTokenExpired, Method: "GET", PathPrefix: "/v1/operations", Count: 2})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Done {
+		// The first create answers 201 by default: make a second one, the 202.
+		if s, err = tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "c"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Advance until the operation waits for a token.
+	var waiting dashboard.Snapshot
+	for step := 0; step < 30; step++ {
+		if cur, _ := tr.Snapshot(s.ID); cur.Error != nil && !cur.Done {
+			waiting = cur
+			break
+		}
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := env.clock.WaitForTimers(tctx, 1); err != nil {
+			cancel()
+			cur, _ := tr.Snapshot(s.ID)
+			t.Fatalf("waiting for the 401 (step %d, snapshot %+v %+v): %v", step, cur, cur.Error, err)
+		}
+		cancel()
+		env.clock.Advance(time.Second)
+	}
+	if waiting.Error == nil || waiting.Error.ErrorCode != "TokenExpired" {
+		t.Fatalf("snapshot %+v: want it waiting for a token after TokenExpired", waiting)
+	}
+	card := dashboard.NewCard(waiting, env.clock.Now())
+	if card.StatusWords != "Token expired: paste a new token in Settings and Apply" || card.Done {
+		t.Errorf("card says %q (done %v)", card.StatusWords, card.Done)
+	}
+	if n := tr.RetryAll(); n != 1 {
+		t.Errorf("RetryAll() = %d, want 1", n)
+	}
+	if final := env.waitFinal(t, tr, s.ID); final.Status != dashboard.StatusSucceeded || final.Error != nil {
+		t.Errorf("after a new token the operation ended %s %+v, want Succeeded", final.Status, final.Error)
+	}
+}
