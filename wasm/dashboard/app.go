@@ -76,8 +76,25 @@ func NewApp(eng Engine, cfg Config) *App {
 func (a *App) Close() { a.unsub() }
 
 // put records s, newest first; it reports whether s is a new operation.
+//
+// Fabric's createdTimeUtc only arrives with the first poll, and never for a call answered at
+// once (201): until then a card counts its elapsed time from when the dashboard first saw the
+// operation, and a call done without Fabric's lastUpdatedTimeUtc ends when it was seen done.
 func (a *App) put(s Snapshot) bool {
-	_, known := a.ops[s.ID]
+	old, known := a.ops[s.ID]
+	now := a.cfg.Now().UTC().Format(time.RFC3339Nano)
+	if s.CreatedTimeUtc == "" {
+		s.CreatedTimeUtc = now
+		if known && old.CreatedTimeUtc != "" {
+			s.CreatedTimeUtc = old.CreatedTimeUtc
+		}
+	}
+	if s.LastUpdatedTimeUtc == "" && (s.Done || Terminal(s.Status)) {
+		s.LastUpdatedTimeUtc = now
+		if known && old.LastUpdatedTimeUtc != "" {
+			s.LastUpdatedTimeUtc = old.LastUpdatedTimeUtc
+		}
+	}
 	a.ops[s.ID] = s
 	if !known {
 		a.order = append([]string{s.ID}, a.order...)

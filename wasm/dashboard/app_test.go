@@ -512,6 +512,45 @@ func TestSettingsPanel(t *testing.T) {
 	}
 }
 
+// Elapsed time shows from the moment an operation appears: before Fabric's first answer
+// carries createdTimeUtc, and on a call Fabric answered at once (201).
+func TestElapsedFromCreation(t *testing.T) {
+	tests := []struct {
+		name  string
+		snap  dashboard.Snapshot
+		after time.Duration
+		want  string
+	}{
+		{name: "202 before the first poll", after: 3 * time.Second, want: "elapsed 3s",
+			snap: dashboard.Snapshot{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “A”"}},
+		{name: "201 done at once", after: 3 * time.Second, want: "took 0s",
+			snap: dashboard.Snapshot{ID: "call-1", Kind: dashboard.KindOperation, Label: "Create Notebook “B”", Status: dashboard.StatusSucceeded, Done: true,
+				Result: json.RawMessage(`{"id":"item-1","type":"Notebook","displayName":"B"}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			eng := &fakeEngine{}
+			app, _, root := newPage(t, eng, &now, false)
+			s := tt.snap
+			if !s.Done {
+				next := start.Add(10 * time.Second)
+				s.NextPollAt = &next
+			}
+			eng.publish(s)
+			if got := cardByID(t, root, s.ID).Role("elapsed").TextContent(); got == "" {
+				t.Errorf("no elapsed time on a new card")
+			}
+			now = start.Add(tt.after)
+			eng.publish(s) // a later snapshot, still without Fabric's times
+			app.Tick()
+			if got := cardByID(t, root, s.ID).Role("elapsed").TextContent(); got != tt.want {
+				t.Errorf("elapsed %q after %v, want %q", got, tt.after, tt.want)
+			}
+		})
+	}
+}
+
 func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 	now := start
 	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
