@@ -27,8 +27,10 @@ async function readConfig() {
 
 // normalize returns an absolute http(s) URL without trailing slashes, or "" if s is not one.
 function normalize(s) {
+  s = String(s ?? "").trim();
+  if (!s) return "";
   try {
-    const u = new URL(String(s ?? "").trim(), location.href);
+    const u = new URL(s, location.href);
     if (u.protocol !== "http:" && u.protocol !== "https:") return "";
     return u.href.replace(/\/+$/, "");
   } catch {
