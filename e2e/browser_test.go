@@ -17,29 +17,52 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
 )
 
-// EmbedSnippet is the README's "embed it in your page" example, verbatim except for the
-// three placeholders the test fills in: {{DASHBOARD}} (where web/ is served), {{PROXY}} (the
-// proxy's /v1 URL) and {{WORKSPACE}}.
-const EmbedSnippet = `<div id="fabric-ops"></div>
-<script type="module">
-  import { load } from "{{DASHBOARD}}/web/fabric-lro.js";
-
-  const lro = await load({
-    apiBase: "{{PROXY}}", // your fabric-lro proxy's /v1 URL
-    getToken: async () => getFabricToken(), // a bearer token for api.fabric.microsoft.com
-  });
-  lro.mount(document.getElementById("fabric-ops")); // the dashboard, inside your page
-
-  // Or drive it from code: each call resolves once Fabric accepted it.
-  const op = await lro.createItem("{{WORKSPACE}}", { type: "Notebook", displayName: "Sales report" });
-  lro.subscribe((s) => console.log(s.label, s.status, s.percentComplete));
-  const done = await lro.wait(op.id); // the final snapshot: status, result or error
-  console.log(done.status, done.result?.id ?? done.error?.message);
-</script>`
+// readmeEmbedSnippet is the first html block of README.md's "Embed it in a portal" section,
+// with its example URLs replaced by the test's: the dashboard's origin, the proxy's /v1 URL,
+// and the workspace id. Each must be present, so the README and this test cannot drift.
+func readmeEmbedSnippet(t *testing.T, root, dashboard, proxyV1, workspace string) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	text := string(readme)
+	const heading = "\n## Embed it in a portal\n"
+	i := strings.Index(text, heading)
+	if i < 0 {
+		t.Fatalf("README.md has no %q section", strings.TrimSpace(heading))
+	}
+	section := text[i+len(heading):]
+	if j := strings.Index(section, "\n## "); j >= 0 {
+		section = section[:j]
+	}
+	start := strings.Index(section, "```html\n")
+	if start < 0 {
+		t.Fatal("README.md's embedding section has no ```html block")
+	}
+	snippet := section[start+len("```html\n"):]
+	end := strings.Index(snippet, "\n```")
+	if end < 0 {
+		t.Fatal("README.md's embedding snippet is not closed")
+	}
+	snippet = snippet[:end]
+	for _, r := range []struct{ example, actual string }{
+		{example: "https://dashboard.example.com", actual: dashboard},
+		{example: "https://fabric-lro.example.workers.dev/v1", actual: proxyV1},
+		{example: "<workspace id>", actual: workspace},
+	} {
+		if !strings.Contains(snippet, r.example) {
+			t.Fatalf("README.md's embedding snippet no longer contains %q; update the test with it:\n%s", r.example, snippet)
+		}
+		snippet = strings.ReplaceAll(snippet, r.example, r.actual)
+	}
+	return snippet
+}
 
 // browserEnv is one emulator, one proxy (native or workerd), the dashboard's page server and
 // a portal page server on two more origins, and a headless Chromium.
@@ -50,6 +73,9 @@ type browserEnv struct {
 	portalURL string // another origin that embeds the dashboard
 	browser   context.Context
 	artifacts string
+	// embedSnippet is README.md's embedding example for this environment (set once the
+	// servers are up; read by the portal's server).
+	embedSnippet atomic.Pointer[string]
 }
 
 func TestBrowserDashboard(t *testing.T) {
@@ -135,6 +161,8 @@ func newBrowserEnv(t *testing.T, root string, browser context.Context, startProx
 	env.portalURL = startPageServer(t, root, func() string { return proxyV1.Load().(string) }, env.portalPages)
 	env.proxyURL = startProxy(t, emuURL, env.pageURL+","+env.portalURL) + "/v1"
 	proxyV1.Store(env.proxyURL)
+	snippet := readmeEmbedSnippet(t, root, env.pageURL, env.proxyURL, emulator.DefaultWorkspaceID)
+	env.embedSnippet.Store(&snippet)
 	return env
 }
 
@@ -183,8 +211,7 @@ func (env *browserEnv) portalPages(name string) (string, bool) {
 		`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>Contoso portal</h1>`
 	switch name {
 	case "embed.html":
-		snippet := strings.NewReplacer("{{DASHBOARD}}", env.pageURL, "{{PROXY}}", env.proxyURL,
-			"{{WORKSPACE}}", emulator.DefaultWorkspaceID).Replace(EmbedSnippet)
+		snippet := *env.embedSnippet.Load()
 		// The portal's own sign-in, which the snippet calls.
 		return head + `<script>window.getFabricToken = async () => "dev-token";</script>` + snippet + `</body></html>`, true
 	case "element.html":
@@ -492,22 +519,59 @@ func (env *browserEnv) customElement(t *testing.T) {
 }
 
 // jobCancel: a created notebook offers "Run job"; the job gets its own card with Fabric's job
-// statuses, and Cancel (reached with the keyboard) ends it as Cancelled.
+// statuses, and Cancel, reached with the keyboard alone (Tab from the top of the page, then
+// Enter), ends it as Cancelled. On the way, every visible control must be reachable by Tab.
 func (env *browserEnv) jobCancel(t *testing.T) {
 	ctx := env.tab(t)
 	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"sync","jobDuration":"60s"}`)
 	env.openDashboard(t, ctx)
 	// Keyboard: type the name and press Enter in the form instead of clicking Create.
-	// Fabric's job-instance GET has no Retry-After, so the engine waits its default (20 s)
-	// between job checks: the cancelled status shows up within that.
-	run(t, ctx, 45*time.Second,
+	run(t, ctx, 30*time.Second,
 		chromedp.SetValue(`[data-role=count]`, "1"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-role=name]').value = ""`),
 		chromedp.SendKeys(`[data-role=name]`, "Job host\r"),
 		waitJS(cardWithName("Job host", "Succeeded"), 10*time.Second),
 		chromedp.Click(`[data-role=card][data-status=Succeeded] [data-role=run-job]`),
 		waitJS(`document.querySelector('[data-role=card][data-status=NotStarted] [data-role=kind], [data-role=card][data-status=InProgress] [data-role=kind]')?.textContent === "job"`, 10*time.Second),
-		chromedp.Click(`[data-role=card][data-status=NotStarted] [data-role=cancel], [data-role=card][data-status=InProgress] [data-role=cancel]`),
+	)
+
+	// Every visible control is reached by Tab from the top of the page.
+	total := eval[int](t, ctx, `(() => {
+		document.activeElement?.blur();
+		window.__controls = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+			.filter((e) => !e.disabled && e.getClientRects().length > 0);
+		window.__reached = new Set();
+		return window.__controls.length;
+	})()`)
+	if total < 10 {
+		t.Fatalf("only %d visible controls found: the page is not what this test expects", total)
+	}
+	for range total + 5 {
+		run(t, ctx, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+		eval[bool](t, ctx, `(() => { const i = window.__controls.indexOf(document.activeElement); if (i >= 0) window.__reached.add(i); return true; })()`)
+	}
+	if missed := eval[[]string](t, ctx, `window.__controls.filter((e, i) => !window.__reached.has(i)).map((e) => e.dataset.role || e.id || e.outerHTML.slice(0, 80))`); len(missed) > 0 {
+		t.Errorf("%d of %d controls are not reachable by Tab: %q", len(missed), total, missed)
+	}
+
+	// Cancel with the keyboard alone: Tab from the top until the job's Cancel button has the
+	// focus, then Enter. Fabric's job-instance GET has no Retry-After, so the engine waits its
+	// default (20 s) between job checks: the cancelled status shows up within that.
+	const onCancel = `(() => { const e = document.activeElement; return e?.dataset.role === "cancel" && e.closest('[data-role=card]')?.querySelector('[data-role=kind]')?.textContent === "job"; })()`
+	eval[bool](t, ctx, `(document.activeElement?.blur(), true)`)
+	focused := false
+	for range total + 5 {
+		run(t, ctx, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+		if eval[bool](t, ctx, onCancel) {
+			focused = true
+			break
+		}
+	}
+	if !focused {
+		t.Fatal("Tab never reached the job's Cancel button")
+	}
+	run(t, ctx, 30*time.Second,
+		chromedp.KeyEvent(kb.Enter),
 		waitJS(`document.querySelector('[data-role=card][data-status=Cancelled]') !== null`, 25*time.Second),
 	)
 	if cancel := eval[bool](t, ctx, `document.querySelector('[data-role=card][data-status=Cancelled] [data-role=cancel]').hidden`); !cancel {
