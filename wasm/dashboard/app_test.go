@@ -591,3 +591,17 @@ func TestStorageErrorIsShown(t *testing.T) {
 		t.Errorf("storage error shown %v: %q", !n.Hidden(), n.TextContent())
 	}
 }
+
+func TestTokenWaitWordsWithoutSettings(t *testing.T) {
+	now := start
+	eng := &fakeEngine{}
+	_, _, root := newPage(t, eng, &now, false)
+	s := notebook("op-1", "A", dashboard.StatusRunning)
+	next := start.Add(20 * time.Second)
+	s.NextPollAt = &next
+	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
+	eng.publish(s)
+	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page" {
+		t.Errorf("embedded card status %q: there is no Settings panel to point at", got)
+	}
+}

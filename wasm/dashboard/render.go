@@ -273,10 +273,11 @@ type cardView struct {
 	copyReq                 Node
 	card                    Card
 	d                       DOM
+	settings                bool // the page has a settings panel (for the token)
 }
 
 func newCardView(d DOM, a *App, id string) *cardView {
-	cv := &cardView{d: d}
+	cv := &cardView{d: d, settings: a.cfg.Settings}
 	cv.root = el(d, "article", "data-role", "card", "data-id", id, "tabindex", "-1")
 	cv.rootClass = slot{n: cv.root}
 	cv.statusAttr = slot{n: cv.root}
@@ -365,7 +366,16 @@ func (cv *cardView) update(c Card) {
 	cv.statusAttr.attr("data-status", c.Status)
 	cv.label.text(c.Label)
 	cv.kind.text(string(c.Kind))
-	cv.words.text(c.StatusWords)
+	if c.WaitingForToken && !cv.settings {
+		// Embedded: the portal supplies tokens (getToken), there is no Settings panel.
+		words := "Token expired: waiting for a new token from this page"
+		if c.Error != nil && c.Error.ErrorCode != "TokenExpired" {
+			words = "Not authorized (" + c.Error.ErrorCode + "): waiting for a new token from this page"
+		}
+		cv.words.text(words)
+	} else {
+		cv.words.text(c.StatusWords)
+	}
 
 	if c.ProgressIndeterminate {
 		cv.barClass.attr("class", "flro-bar flro-indeterminate")
