@@ -18,6 +18,23 @@ die() { printf '\nbuild.sh: FAILED at step: %s\n' "${CURRENT_STEP:-?}" >&2; exit
 trap 'die' ERR
 CURRENT_STEP=start
 
+# need_tools checks what build.sh cannot install itself (Go, Node and npm come with the machine).
+need_tools() {
+  local t
+  for t in go node npm curl; do
+    if ! command -v "$t" >/dev/null 2>&1; then
+      echo "build.sh needs '$t' on PATH (Go 1.26, Node 20 or newer with npm, curl)" >&2
+      false
+    fi
+  done
+  case "$(go env GOVERSION)" in
+    go1.2[6-9]*|go1.[3-9]*) ;;
+    *) echo "build.sh needs Go 1.26 or newer; this is $(go env GOVERSION)" >&2; false ;;
+  esac
+}
+
+CURRENT_STEP="check the tools build.sh needs"
+need_tools
 GOROOT_WASM="$(go env GOROOT)/lib/wasm"
 WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB)
 
@@ -251,7 +268,7 @@ cmd_bench() {
   go run ./bench "$@"
 }
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
   build) need_node_modules; cmd_build ;;
