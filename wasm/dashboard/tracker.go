@@ -206,7 +206,7 @@ func (t *Tracker) save(s Snapshot) {
 	}
 	delete(t.broken, s.ID)
 	delete(t.forgotten, s.ID)
-	changed := !known || old.Token != s.ResumeToken
+	changed := !known || old.Token != s.ResumeToken || old.Label != s.Label
 	t.mu.Unlock()
 	if changed {
 		t.persist()
@@ -281,7 +281,32 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 		Header: lro.Header{"Content-Type": {"application/json"}},
 		Body:   body,
 	}
-	return t.sched.Add(ctx, req, "Create "+item.Type+" “"+item.DisplayName+"”")
+	return t.start(ctx, req, "Create "+item.Type+" “"+item.DisplayName+"”")
+}
+
+// start sends req and watches the call it starts under label (see [Tracker.adopt]).
+func (t *Tracker) start(ctx context.Context, req *lro.Request, label string) (Snapshot, error) {
+	p, err := t.client.Start(ctx, req)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return t.adopt(p, label), nil
+}
+
+// adopt watches p under label. Fabric ids are unique, but a restarted emulator (or a stale
+// saved list) can hand out the id of an operation already listed: a finished one is replaced
+// by the new call (new label, state and saved token), since the new call is what the user
+// just started; one still being watched is kept, and its snapshot returned (no duplicate).
+func (t *Tracker) adopt(p *lro.Poller, label string) Snapshot {
+	if id := p.ID(); id != "" {
+		if old, ok := t.sched.Snapshot(id); ok && (old.Done || Terminal(old.Status)) {
+			t.sched.Forget(id)
+		}
+		t.mu.Lock()
+		delete(t.broken, id)
+		t.mu.Unlock()
+	}
+	return t.sched.Watch(p, label)
 }
 
 // RunJob starts Run On Demand Item Job (POST .../items/{id}/jobs/{jobType}/instances).
@@ -291,7 +316,7 @@ func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType strin
 		URL: t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items/" + lro.PathEscape(itemID) +
 			"/jobs/" + lro.PathEscape(jobType) + "/instances",
 	}
-	return t.sched.Add(ctx, req, jobType+" job")
+	return t.start(ctx, req, jobType+" job")
 }
 
 // Track watches an existing operation by id, Location URL or resume token. A Location URL
@@ -302,7 +327,11 @@ func (t *Tracker) Track(ctx context.Context, idOrLocation string) (Snapshot, err
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return t.sched.Track(ref, "Tracked "+shortRef(idOrLocation))
+	p, err := t.client.Resume(ref)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return t.adopt(p, "Tracked "+shortRef(idOrLocation)), nil
 }
 
 // shortRef names a tracked operation for its label: the id at the end of a URL.

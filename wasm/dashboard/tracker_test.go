@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -401,5 +403,91 @@ func TestTrackerTokenExpiredWaitsForRetry(t *testing.T) {
 	}
 	if final := env.waitFinal(t, tr, s.ID); final.Status != dashboard.StatusSucceeded || final.Error != nil {
 		t.Errorf("after a new token the operation ended %s %+v, want Succeeded", final.Status, final.Error)
+	}
+}
+
+// swapHandler lets a test "restart" the emulator behind one URL.
+type swapHandler struct {
+	mu sync.Mutex
+	h  http.Handler
+}
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	h := s.h
+	s.mu.Unlock()
+	h.ServeHTTP(w, r)
+}
+
+func TestTrackerNewOperationWithAKnownID(t *testing.T) {
+	tests := []struct {
+		name          string
+		finishFirst   bool   // the first operation has ended when the second one gets its id
+		wantLabel     string // the label the operation has afterwards
+		wantFinalName string // the item the operation with that id finally created ("": not checked)
+	}{
+		{name: "finished card is replaced by the new operation", finishFirst: true,
+			wantLabel: "Create Notebook “Second”", wantFinalName: "Second"},
+		{name: "running card is kept, no duplicate", finishFirst: false,
+			// The id now names the restarted emulator's operation: its result is what it is.
+			wantLabel: "Create Notebook “First”"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := lrotest.NewClock(lrotest.Epoch)
+			newEmu := func() http.Handler {
+				return emulator.New(emulator.Config{Now: clock.Now, RetryAfter: time.Second, OperationDuration: 3 * time.Second, Seed: 7})
+			}
+			sw := &swapHandler{h: newEmu()}
+			ts := httptest.NewServer(sw)
+			t.Cleanup(ts.Close)
+			env := &emulatorEnv{clock: clock, url: ts.URL}
+			store := &dashboard.MemoryStorage{}
+			tr, _ := env.tracker(t, store)
+			ctx := context.Background()
+			create := func(name string) dashboard.Snapshot {
+				t.Helper()
+				// Same seed, same sequence: a second item in each emulator gets a 202.
+				if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: name + " (201)"}); err != nil {
+					t.Fatal(err)
+				}
+				s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: name})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			first := create("First")
+			if tt.finishFirst {
+				env.waitFinal(t, tr, first.ID)
+			}
+			sw.mu.Lock()
+			sw.h = newEmu() // the emulator restarts: it hands out the same ids again
+			sw.mu.Unlock()
+			second := create("Second")
+			if second.ID != first.ID {
+				t.Skipf("the emulator gave a new id (%s, then %s): nothing collides", first.ID, second.ID)
+			}
+			n := 0
+			for _, s := range tr.Operations() {
+				if s.ID == first.ID {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%d operations with id %s, want exactly 1", n, first.ID)
+			}
+			if second.Label != tt.wantLabel {
+				t.Errorf("Create returned label %q, want %q", second.Label, tt.wantLabel)
+			}
+			final := env.waitFinal(t, tr, first.ID)
+			if got := gjson.GetBytes(final.Result, "displayName").String(); (tt.wantFinalName != "" && got != tt.wantFinalName) || final.Label != tt.wantLabel {
+				t.Errorf("final: label %q result %q; want %q and %q", final.Label, got, tt.wantLabel, tt.wantFinalName)
+			}
+			raw, _ := store.Get(dashboard.StorageKey(ts.URL + "/v1"))
+			if !strings.Contains(raw, tt.wantLabel) || strings.Count(raw, first.ID+`","label"`) != 1 {
+				t.Errorf("saved operations %s: want one entry for %s labelled %q", raw, first.ID, tt.wantLabel)
+			}
+		})
 	}
 }
