@@ -34,6 +34,18 @@ func (p page) CopyText(s string) {
 	}
 }
 
+func (p page) TypingInField() bool {
+	a := p.doc.Get("activeElement")
+	if !a.Truthy() {
+		return false
+	}
+	switch a.Get("tagName").String() {
+	case "INPUT", "SELECT", "TEXTAREA":
+		return true
+	}
+	return false
+}
+
 // node implements dashboard.Node over a DOM element.
 type node struct{ e *dom.BasicElement }
 
@@ -49,7 +61,10 @@ func (n node) SetAttr(name, value string) { n.e.SetAttribute(name, value) }
 func (n node) RemoveAttr(name string)     { n.e.RemoveAttribute(name) }
 func (n node) Value() string              { return n.e.Underlying().Get("value").String() }
 func (n node) SetValue(s string)          { n.e.Underlying().Set("value", s) }
-func (n node) Focus()                     { n.e.Underlying().Call("focus") }
+func (n node) Focus()                     { n.e.Underlying().Call("focus", map[string]any{"preventScroll": true}) }
+func (n node) ScrollIntoView() {
+	n.e.Underlying().Call("scrollIntoView", map[string]any{"block": "nearest"})
+}
 
 // On listens for event; the listener lives as long as the page (cards are few and kept).
 func (n node) On(event string, fn func()) {

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,8 +47,18 @@ type App struct {
 	formErrs    []string
 	busy        int // actions in flight
 	ops         map[string]Snapshot
-	order       []string // operation ids, newest first
+	order       []string // card keys (operation ids, or "sending-N" placeholders), oldest first
 	nameCounter int
+
+	// A click makes one placeholder card per call at once, at the end of the list, so the
+	// user sees a response and nothing on screen moves: each is filled in (same card) when
+	// its call is accepted. Snapshots of new operations that arrive while calls are in
+	// flight wait in unplaced until their call returns (or all calls ended).
+	sending  map[string]bool   // placeholder keys whose call is in flight
+	sendSeq  int               // numbers the placeholders
+	unplaced []string          // new operation ids not yet on the list
+	rekey    map[string]string // placeholder key → the operation id now in its card (for the view)
+	reveal   string            // a card key to scroll into view at the next render
 
 	view  *view
 	unsub func()
@@ -64,9 +75,11 @@ func NewApp(eng Engine, cfg Config) *App {
 	if cfg.HasToken == nil {
 		cfg.HasToken = func() bool { return true }
 	}
-	a := &App{eng: eng, cfg: cfg, ops: map[string]Snapshot{}}
+	a := &App{eng: eng, cfg: cfg, ops: map[string]Snapshot{}, sending: map[string]bool{}, rekey: map[string]string{}}
 	for _, s := range eng.Operations() {
-		a.put(s)
+		if a.put(s) {
+			a.place(s.ID)
+		}
 	}
 	a.unsub = eng.Subscribe(a.onSnapshot)
 	return a
@@ -75,50 +88,126 @@ func NewApp(eng Engine, cfg Config) *App {
 // Close stops following the engine.
 func (a *App) Close() { a.unsub() }
 
-// put records s, newest first; it reports whether s is a new operation.
+// put records s; it reports whether s is a new operation (which the caller places).
 //
 // Fabric's createdTimeUtc only arrives with the first poll, and never for a call answered at
 // once (201): until then a card counts its elapsed time from when the dashboard first saw the
 // operation, and a call done without Fabric's lastUpdatedTimeUtc ends when it was seen done.
+// A finished operation that comes back under a new label or running again is a new call
+// that got the same id (see [Tracker]): its times start afresh.
 func (a *App) put(s Snapshot) bool {
 	old, known := a.ops[s.ID]
+	if known && finished(old) && (old.Label != s.Label || !finished(s)) {
+		old = Snapshot{}
+	}
 	now := a.cfg.Now().UTC().Format(time.RFC3339Nano)
 	if s.CreatedTimeUtc == "" {
 		s.CreatedTimeUtc = now
-		if known && old.CreatedTimeUtc != "" {
+		if old.CreatedTimeUtc != "" {
 			s.CreatedTimeUtc = old.CreatedTimeUtc
 		}
 	}
-	if s.LastUpdatedTimeUtc == "" && (s.Done || Terminal(s.Status)) {
+	if s.LastUpdatedTimeUtc == "" && finished(s) {
 		s.LastUpdatedTimeUtc = now
-		if known && old.LastUpdatedTimeUtc != "" {
+		if finished(old) && old.LastUpdatedTimeUtc != "" {
 			s.LastUpdatedTimeUtc = old.LastUpdatedTimeUtc
 		}
 	}
 	a.ops[s.ID] = s
-	if !known {
-		a.order = append([]string{s.ID}, a.order...)
-	}
 	return !known
+}
+
+// place puts a new operation's card at the end of the list, or, while calls are in flight,
+// keeps it aside until its call returns (see [App.settle]); a.mu is held.
+func (a *App) place(id string) {
+	if len(a.sending) > 0 {
+		a.unplaced = append(a.unplaced, id)
+	} else {
+		a.order = append(a.order, id)
+	}
+}
+
+// finished reports whether nothing more will change in s.
+func finished(s Snapshot) bool { return s.Done || (Terminal(s.Status) && !fetchingResult(s)) }
+
+// placed reports whether id has a card on the list.
+func (a *App) placed(id string) bool { return slices.Contains(a.order, id) }
+
+// placeholder adds a card for a call about to be sent, labelled label; a.mu is held.
+func (a *App) placeholder(label string) string {
+	a.sendSeq++
+	key := "sending-" + strconv.Itoa(a.sendSeq)
+	a.ops[key] = Snapshot{ID: key, Kind: KindOperation, Label: label}
+	a.sending[key] = true
+	a.order = append(a.order, key)
+	return key
+}
+
+// settle fills in the placeholder key once its call returned s (or failed: the placeholder
+// goes, and the form shows why). The placeholder's card becomes the operation's card, unless
+// the operation already has one (the engine returned a call it already watches): then that
+// card is shown instead.
+func (a *App) settle(key string, s Snapshot, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sending, key)
+	i := slices.Index(a.order, key)
+	switch {
+	case err != nil || s.ID == "":
+		a.order = slices.Delete(a.order, i, i+1)
+		delete(a.ops, key)
+	case a.placed(s.ID):
+		a.order = slices.Delete(a.order, i, i+1)
+		delete(a.ops, key)
+		a.reveal = s.ID
+		a.put(s)
+	default:
+		a.order[i] = s.ID
+		delete(a.ops, key)
+		a.unplaced = slices.DeleteFunc(a.unplaced, func(id string) bool { return id == s.ID })
+		if _, seen := a.ops[s.ID]; !seen {
+			a.put(s) // not yet seen through Subscribe; placed above, so not added again
+		}
+		a.rekey[key] = s.ID
+		if a.reveal == key {
+			a.reveal = s.ID
+		}
+	}
+	if len(a.sending) == 0 {
+		a.order = append(a.order, a.unplaced...)
+		a.unplaced = nil
+	}
+	a.render()
 }
 
 func (a *App) onSnapshot(s Snapshot) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.put(s)
+	if a.put(s) {
+		a.place(s.ID)
+	}
 	a.render()
 }
 
-// Cards returns the card of every operation, newest first, as they would be shown now.
+// Cards returns the card of every operation, in the order they were started (a call being
+// sent has a placeholder card, see [SendingCard]), as they would be shown now.
 func (a *App) Cards() []Card {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now()
 	cards := make([]Card, 0, len(a.order))
 	for _, id := range a.order {
-		cards = append(cards, NewCard(a.ops[id], now))
+		cards = append(cards, a.card(id, now))
 	}
 	return cards
+}
+
+// card is the card of key at now; a.mu is held.
+func (a *App) card(key string, now time.Time) Card {
+	if a.sending[key] {
+		return SendingCard(key, a.ops[key].Label)
+	}
+	return NewCard(a.ops[key], now)
 }
 
 // Tick re-renders what depends on the clock ("next check in", elapsed time).
@@ -212,29 +301,33 @@ func (a *App) Create(form CreateForm) {
 	}
 	a.busy++
 	a.nameCounter++
+	name := strings.TrimSpace(form.DisplayName)
+	items := make([]ItemRequest, form.Count)
+	keys := make([]string, form.Count)
+	for i := range items {
+		items[i] = ItemRequest{Type: form.Type, DisplayName: name, Description: form.Description}
+		if form.Count > 1 {
+			items[i].DisplayName = name + " " + strconv.Itoa(i+1)
+		}
+		keys[i] = a.placeholder("Create " + form.Type + " “" + items[i].DisplayName + "”")
+	}
+	a.reveal = keys[0]
 	a.render()
 	a.mu.Unlock()
 
-	name := strings.TrimSpace(form.DisplayName)
 	a.cfg.Go(func() {
 		defer a.done()
 		var wg sync.WaitGroup
 		errs := make([]string, form.Count)
-		for i := 1; i <= form.Count; i++ {
-			item := ItemRequest{Type: form.Type, DisplayName: name, Description: form.Description}
-			if form.Count > 1 {
-				item.DisplayName = name + " " + strconv.Itoa(i)
-			}
+		for i, item := range items {
 			wg.Add(1)
 			a.cfg.Go(func() {
 				defer wg.Done()
 				s, err := a.eng.CreateItem(context.Background(), ws, item)
 				if err != nil {
-					e := ErrorOf(err)
-					errs[i-1] = fmt.Sprintf("Create “%s”: %s", item.DisplayName, describe(e))
-					return
+					errs[i] = fmt.Sprintf("Create “%s”: %s", item.DisplayName, describe(ErrorOf(err)))
 				}
-				a.onSnapshot(s)
+				a.settle(keys[i], s, err)
 			})
 		}
 		wg.Wait()
@@ -248,28 +341,30 @@ func (a *App) Create(form CreateForm) {
 	})
 }
 
-// Track starts watching an existing operation by id or Location URL.
+// Track starts watching an existing operation by its id (a GUID), its Location URL or its
+// resume token. Anything else is refused with a message under the form, and no card.
 func (a *App) Track(idOrLocation string) {
 	idOrLocation = strings.TrimSpace(idOrLocation)
 	a.mu.Lock()
 	a.formErrs = nil
-	if idOrLocation == "" {
-		a.formErrs = []string{"Paste an operation id or a Location URL to track."}
+	if msg := CheckTrackRef(idOrLocation); msg != "" {
+		a.formErrs = []string{msg}
 		a.render()
 		a.mu.Unlock()
 		return
 	}
 	a.busy++
+	key := a.placeholder("Tracked " + shortRef(idOrLocation))
+	a.reveal = key
 	a.render()
 	a.mu.Unlock()
 	a.cfg.Go(func() {
 		defer a.done()
 		s, err := a.eng.Track(context.Background(), idOrLocation)
+		a.settle(key, s, err)
 		if err != nil {
 			a.fail("Track “" + idOrLocation + "”: " + describe(ErrorOf(err)))
-			return
 		}
-		a.onSnapshot(s)
 	})
 }
 
@@ -278,16 +373,17 @@ func (a *App) RunJob(workspaceID, itemID, jobType string) {
 	a.mu.Lock()
 	a.busy++
 	a.formErrs = nil
+	key := a.placeholder(jobType + " job")
+	a.reveal = key
 	a.render()
 	a.mu.Unlock()
 	a.cfg.Go(func() {
 		defer a.done()
 		s, err := a.eng.RunJob(context.Background(), workspaceID, itemID, jobType)
+		a.settle(key, s, err)
 		if err != nil {
 			a.fail("Run " + jobType + ": " + describe(ErrorOf(err)))
-			return
 		}
-		a.onSnapshot(s)
 	})
 }
 

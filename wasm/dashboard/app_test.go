@@ -111,6 +111,7 @@ func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*das
 
 func notebook(id, name string, status string) dashboard.Snapshot {
 	s := dashboard.Snapshot{ID: id, Kind: dashboard.KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUtc: start.Format(time.RFC3339)}
+	s.Done = dashboard.Terminal(status)
 	if status == dashboard.StatusSucceeded {
 		s.Result = json.RawMessage(fmt.Sprintf(`{"id":"item-%s","type":"Notebook","displayName":%q,"workspaceId":"ws-1"}`, id, name))
 	}
@@ -201,9 +202,9 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	if got := pending.Role("next-check").TextContent(); got != "" {
 		t.Errorf("a finished operation has no next check, got %q", got)
 	}
-	// Newest first.
-	if got := root.Roles("card")[0].Attrs["data-id"]; got != "op-2" {
-		t.Errorf("first card %q, want the newest (op-2)", got)
+	// In the order they were created: Sales 1, then Sales 2.
+	if got := root.Roles("card")[0].Attrs["data-id"]; got != "call-1" {
+		t.Errorf("first card %q, want the first created (call-1)", got)
 	}
 }
 
@@ -394,9 +395,9 @@ func TestTrackExistingOperation(t *testing.T) {
 	if in.Value() != "" {
 		t.Errorf("track input not cleared: %q", in.Value())
 	}
-	in.SetValue("unknown-op")
+	in.SetValue("http://proxy/v1/operations/unknown")
 	root.Role("track-form").Submit()
-	if got := root.Role("messages").TextContent(); got != "Track “unknown-op”: EntityNotFound: No operation with that id. (requestId rq-404)" {
+	if got := root.Role("messages").TextContent(); got != "Track “http://proxy/v1/operations/unknown”: EntityNotFound: No operation with that id. (requestId rq-404)" {
 		t.Errorf("messages %q", got)
 	}
 	in.SetValue("")
@@ -603,5 +604,170 @@ func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	eng.publish(s)
 	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page" {
 		t.Errorf("embedded card status %q: there is no Settings panel to point at", got)
+	}
+}
+
+// queue runs the App's actions when the test says, to see the page while calls are in flight.
+type queue struct {
+	mu    sync.Mutex
+	fns   []func()
+	added chan struct{}
+}
+
+func (q *queue) Go(f func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, f)
+	q.mu.Unlock()
+	if q.added != nil {
+		q.added <- struct{}{}
+	}
+}
+
+// waitFor waits until n actions were queued.
+func (q *queue) waitFor(n int) {
+	for {
+		q.mu.Lock()
+		l := len(q.fns)
+		q.mu.Unlock()
+		if l >= n {
+			return
+		}
+		<-q.added
+	}
+}
+
+// run runs the i-th queued action.
+func (q *queue) run(i int) {
+	q.mu.Lock()
+	f := q.fns[i]
+	q.mu.Unlock()
+	f()
+}
+
+func TestCardsKeepTheirPlaceAndTheFirstIsShown(t *testing.T) {
+	tests := []struct {
+		name        string
+		typing      bool     // focus is in the display name field when Create is pressed
+		finishOrder []int    // which call Fabric answers first
+		wantIDs     []string // card ids at the end, top to bottom
+	}{
+		{name: "answered in order, Create clicked", finishOrder: []int{0, 1}, wantIDs: []string{"call-1", "op-2"}},
+		{name: "second answered first, Enter in the name field", typing: true, finishOrder: []int{1, 0}, wantIDs: []string{"call-1", "op-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			eng := &fakeEngine{
+				existing: []dashboard.Snapshot{notebook("op-0", "Old", dashboard.StatusSucceeded)},
+				pages:    []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1"}}}},
+				created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+					if item.DisplayName == "Sales 1" {
+						return notebook("call-1", item.DisplayName, dashboard.StatusSucceeded), nil
+					}
+					return notebook("op-2", item.DisplayName, dashboard.StatusRunning), nil
+				},
+			}
+			q := &queue{added: make(chan struct{}, 16)}
+			app := dashboard.NewApp(eng, dashboard.Config{Now: func() time.Time { return now }, Go: q.Go})
+			doc := &domfake.Document{}
+			root := doc.Root()
+			app.Mount(doc, root)
+			q.run(0) // the workspace list
+			old := cardByID(t, root, "op-0")
+			if tt.typing {
+				root.Role("name").Focus()
+			} else {
+				root.Role("create").Focus()
+			}
+			root.Role("name").SetValue("Sales")
+			root.Role("create-form").Submit()
+
+			cards := root.Roles("card")
+			if len(cards) != 3 || cards[0] != old {
+				t.Fatalf("after Create: %d cards, first %v; want the old card first, then 2 placeholders", len(cards), cards[0].Attrs)
+			}
+			first, second := cards[1], cards[2]
+			for i, c := range []*domfake.Node{first, second} {
+				if got := c.Role("status").TextContent(); got != "Sending…" {
+					t.Errorf("placeholder %d status %q, want Sending…", i+1, got)
+				}
+			}
+			if got := first.Role("label").TextContent(); got != "Create Notebook “Sales 1”" {
+				t.Errorf("first placeholder label %q", got)
+			}
+			if doc.Scrolled != first {
+				t.Errorf("scrolled into view: %v, want the first new card", doc.Scrolled)
+			}
+			if tt.typing && doc.Focused != root.Role("name") {
+				t.Errorf("focus moved away from the field being typed in, to %v", doc.Focused.Attrs)
+			}
+			if !tt.typing && doc.Focused != first {
+				t.Errorf("focus on %v, want the first new card", doc.Focused.Attrs)
+			}
+
+			created := make(chan struct{})
+			go func() { // the Create action: queues one call per item, waits for them
+				q.run(1)
+				close(created)
+			}()
+			q.waitFor(4)
+			for n, i := range tt.finishOrder {
+				q.run(2 + i)
+				if n == len(tt.finishOrder)-1 {
+					<-created // the action ends (and renders) once every call was answered
+				}
+				if got := root.Roles("card"); len(got) != 3 || got[0] != old || got[1] != first || got[2] != second {
+					t.Fatalf("after call %d was answered, the cards moved or were re-created", i+1)
+				}
+			}
+			var ids []string
+			for _, c := range root.Roles("card") {
+				ids = append(ids, c.Attrs["data-id"])
+			}
+			if want := append([]string{"op-0"}, tt.wantIDs...); !slices.Equal(ids, want) {
+				t.Errorf("cards %v, want %v", ids, want)
+			}
+			if got := first.Role("result-name").TextContent(); got != "Sales 1" {
+				t.Errorf("first card result %q", got)
+			}
+		})
+	}
+}
+
+func TestTrackAcceptsOnlyAnOperation(t *testing.T) {
+	tests := []struct {
+		name    string
+		input   string
+		tracked bool
+	}{
+		{name: "operation id", input: "3c060079-0d2f-474f-8341-0342561b6c4e", tracked: true},
+		{name: "Location URL", input: "https://api.fabric.microsoft.com/v1/operations/3c060079-0d2f-474f-8341-0342561b6c4e", tracked: true},
+		{name: "resume token", input: `{"v":"1","kind":"operation"}`, tracked: true},
+		{name: "a word", input: "not-an-operation"},
+		{name: "a path", input: "/v1/operations/x"},
+		{name: "another scheme", input: "ftp://example.com/op"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			eng := &fakeEngine{}
+			_, _, root := newPage(t, eng, &now, false)
+			root.Role("track-input").SetValue(tt.input)
+			root.Role("track-form").Submit()
+			cards := len(root.Roles("card"))
+			msg := root.Role("messages").TextContent()
+			if tt.tracked {
+				if len(eng.tracked) != 1 || cards != 1 || msg != "" {
+					t.Errorf("tracked %q, %d cards, message %q; want it tracked", eng.tracked, cards, msg)
+				}
+				return
+			}
+			if len(eng.tracked) != 0 || cards != 0 || !strings.HasPrefix(msg, "Not tracked: “"+tt.input+"” is not an operation id") {
+				t.Errorf("tracked %q, %d cards, message %q; want a message and no card", eng.tracked, cards, msg)
+			}
+			if root.Role("messages").Attrs["role"] != "alert" {
+				t.Errorf("messages are not an alert")
+			}
+		})
 	}
 }

@@ -59,7 +59,10 @@ type Card struct {
 	Status string // Fabric's status word, e.g. "Running"
 
 	StatusWords string // the status for people, e.g. "Not started yet"
-	StatusClass string // colour class: st-pending, st-running, st-ok, st-failed, st-cancelled, st-unknown
+	// StatusClass is the colour class: st-pending, st-running, st-fetching (succeeded, result
+	// being fetched), st-ok, st-warning (succeeded, result not fetched), st-failed,
+	// st-cancelled, st-unknown.
+	StatusClass string
 
 	// Progress is 0 to 100; ProgressIndeterminate is true when Fabric did not say
 	// (percentComplete null) and the operation is still going.
@@ -76,6 +79,8 @@ type Card struct {
 	// TokenExpired): watching goes on once the user applies a new token.
 	WaitingForToken bool
 	CanCancel       bool // a job that is still running can be cancelled
+	// Sending is true for a placeholder card: the call was not answered yet.
+	Sending bool
 
 	Result *CardResult // the created item (or other result), when there is one
 	Error  *CardError  // the failure, in full, when there is one
@@ -99,8 +104,9 @@ type CardError struct {
 
 // NewCard decides how snapshot s is shown at time now.
 func NewCard(s Snapshot, now time.Time) Card {
+	fetching := fetchingResult(s)
 	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status,
-		Done: s.Done || Terminal(s.Status) || (s.NextPollAt == nil && s.Error != nil)}
+		Done: s.Done || (Terminal(s.Status) && !fetching) || (s.NextPollAt == nil && s.Error != nil)}
 	if c.Kind == "" {
 		c.Kind = KindOperation
 	}
@@ -111,7 +117,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 	if !known {
 		look = statusLook{words: s.Status, class: "st-unknown"}
 		if s.Status == "" {
-			look.words, look.class = "Waiting for the first check", "st-pending"
+			look.words, look.class = "Accepted by Fabric", "st-pending"
 		}
 	}
 	c.StatusWords, c.StatusClass = look.words, look.class
@@ -121,6 +127,12 @@ func NewCard(s Snapshot, now time.Time) Card {
 		// source could not fix (package lro's Scheduler); it polls again after a new token.
 		c.WaitingForToken = true
 		c.StatusWords, c.StatusClass = TokenWaitWords(s.Error.ErrorCode), "st-pending"
+	case fetching:
+		// Fabric said Succeeded; the result (GET .../result) is still to come.
+		c.StatusWords, c.StatusClass = "Succeeded · fetching the result…", "st-fetching"
+	case s.Error != nil && (s.Status == StatusSucceeded || s.Status == StatusCompleted):
+		// It succeeded in Fabric, but its result could not be fetched: not a green success.
+		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
 	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == lro.CodeWatchCancelled:
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
 	case s.Error != nil && !Terminal(s.Status):
@@ -129,6 +141,8 @@ func NewCard(s Snapshot, now time.Time) Card {
 	}
 
 	switch {
+	case fetching:
+		c.Progress, c.ProgressText = 100, "fetching…"
 	case s.Status == StatusSucceeded || s.Status == StatusCompleted:
 		c.Progress, c.ProgressText = 100, "done"
 	case s.PercentComplete != nil:
@@ -144,6 +158,8 @@ func NewCard(s Snapshot, now time.Time) Card {
 		wait := s.NextPollAt.Sub(now)
 		if wait <= 0 {
 			c.NextCheck = "checking now…"
+		} else if s.Status == "" {
+			c.NextCheck = fmt.Sprintf("first check in %d s", int(math.Ceil(wait.Seconds())))
 		} else {
 			c.NextCheck = fmt.Sprintf("next check in %d s", int(math.Ceil(wait.Seconds())))
 		}
@@ -163,9 +179,10 @@ func NewCard(s Snapshot, now time.Time) Card {
 			c.Elapsed = "elapsed " + FormatDuration(now.Sub(created))
 		}
 	}
-	switch s.Attempts {
-	case 0:
-	case 1:
+	switch {
+	case s.Attempts == 0 || s.Status == "" || !HasOperationID(s.ID):
+		// Accepted, not yet checked; or answered at once: there was no check.
+	case s.Attempts == 1:
 		c.Attempts = "1 check"
 	default:
 		c.Attempts = fmt.Sprintf("%d checks", s.Attempts)
@@ -192,6 +209,20 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.Error = e
 	}
 	return c
+}
+
+// fetchingResult reports whether s is an operation that Fabric reported Succeeded whose result
+// is still being fetched.
+func fetchingResult(s Snapshot) bool {
+	return s.Kind != KindJob && s.Status == StatusSucceeded && !s.Done && s.Error == nil
+}
+
+// SendingCard is the placeholder card of a call being sent (key names it until Fabric
+// answers with its id): it holds the call's place on the list.
+func SendingCard(key, label string) Card {
+	return Card{ID: key, Kind: KindOperation, Label: label, StatusWords: "Sending…", StatusClass: "st-pending",
+		ProgressIndeterminate: true, ProgressText: "sending…", NextCheck: "waiting for Fabric to accept the call",
+		Sending: true}
 }
 
 // TokenWaitWords is a card's status while its operation waits for a new token.

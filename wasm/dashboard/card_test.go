@@ -50,7 +50,7 @@ func TestNewCard(t *testing.T) {
 		},
 		{
 			name: "succeeded with a created item",
-			snap: Snapshot{ID: "op3", Kind: KindOperation, Status: StatusSucceeded, PercentComplete: pct(100),
+			snap: Snapshot{ID: "op3", Kind: KindOperation, Status: StatusSucceeded, Done: true, PercentComplete: pct(100),
 				CreatedTimeUtc: ts(0), LastUpdatedTimeUtc: ts(12 * time.Second), NextPollAt: at(time.Hour), Attempts: 2,
 				Result: json.RawMessage(`{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`)},
 			now: t0.Add(time.Hour),
@@ -62,7 +62,7 @@ func TestNewCard(t *testing.T) {
 		},
 		{
 			name: "succeeded without a result",
-			snap: Snapshot{ID: "op4", Status: StatusSucceeded, Result: json.RawMessage(`null`)},
+			snap: Snapshot{ID: "op4", Status: StatusSucceeded, Done: true, Result: json.RawMessage(`null`)},
 			now:  t0,
 			want: Card{ID: "op4", Kind: KindOperation, Label: "operation op4", Status: StatusSucceeded,
 				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Done: true},
@@ -160,10 +160,39 @@ func TestNewCard(t *testing.T) {
 		},
 		{
 			name: "Fabric time without a zone is UTC",
-			snap: Snapshot{ID: "op11", Status: StatusSucceeded, CreatedTimeUtc: "2023-11-13T22:25:06.1193103", LastUpdatedTimeUtc: "2023-11-13T22:25:09.0255787"},
+			snap: Snapshot{ID: "op11", Status: StatusSucceeded, Done: true, CreatedTimeUtc: "2023-11-13T22:25:06.1193103", LastUpdatedTimeUtc: "2023-11-13T22:25:09.0255787"},
 			now:  t0,
 			want: Card{ID: "op11", Kind: KindOperation, Label: "operation op11", Status: StatusSucceeded,
 				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Elapsed: "took 3s", Done: true},
+		},
+		{
+			name: "Succeeded in Fabric, result still being fetched: not done, not green",
+			snap: Snapshot{ID: "op12", Kind: KindOperation, Status: StatusSucceeded, CreatedTimeUtc: ts(0),
+				NextPollAt: at(time.Second), Attempts: 3},
+			now: t0.Add(4 * time.Second),
+			want: Card{ID: "op12", Kind: KindOperation, Label: "operation op12", Status: StatusSucceeded,
+				StatusWords: "Succeeded · fetching the result…", StatusClass: "st-fetching", Progress: 100,
+				ProgressText: "fetching…", NextCheck: "checking now…", Elapsed: "elapsed 4s", Attempts: "3 checks"},
+		},
+		{
+			name: "Succeeded but the result fetch failed: a warning with the error",
+			snap: Snapshot{ID: "op13", Kind: KindOperation, Status: StatusSucceeded, Done: true, CreatedTimeUtc: ts(0),
+				LastUpdatedTimeUtc: ts(5 * time.Second), Attempts: 4,
+				Error: &ErrorInfo{ErrorCode: "InternalServerError", Message: "try later", RequestID: "rq-1"}},
+			now: t0.Add(9 * time.Second),
+			want: Card{ID: "op13", Kind: KindOperation, Label: "operation op13", Status: StatusSucceeded,
+				StatusWords: "Succeeded, but the result could not be fetched", StatusClass: "st-warning", Progress: 100,
+				ProgressText: "done", Elapsed: "took 5s", Attempts: "4 checks", Done: true,
+				Error: &CardError{ErrorCode: "InternalServerError", Message: "try later", RequestID: "rq-1"}},
+		},
+		{
+			name: "accepted, before the first check: the words agree",
+			snap: Snapshot{ID: "3c060079-0d2f-474f-8341-0342561b6c4e", Kind: KindOperation, CreatedTimeUtc: ts(0),
+				NextPollAt: at(2 * time.Second), Attempts: 1},
+			now: t0,
+			want: Card{ID: "3c060079-0d2f-474f-8341-0342561b6c4e", Kind: KindOperation, Label: "operation 3c060079-0d2f-474f-8341-0342561b6c4e",
+				StatusWords: "Accepted by Fabric", StatusClass: "st-pending", ProgressIndeterminate: true, ProgressText: "working…",
+				NextCheck: "first check in 2 s", Elapsed: "elapsed 0s"},
 		},
 	}
 	for _, tt := range tests {

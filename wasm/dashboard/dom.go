@@ -8,6 +8,9 @@ type DOM interface {
 	Create(tag string) Node
 	// CopyText puts s on the clipboard (best effort: browsers may refuse).
 	CopyText(s string)
+	// TypingInField reports whether keyboard focus is in a text field, select or textarea
+	// (the user may be typing: focus is not moved away from it).
+	TypingInField() bool
 }
 
 // Node is one element. The renderer creates each element once and then only changes its
@@ -34,6 +37,9 @@ type Node interface {
 	On(event string, fn func())
 	// Focus moves keyboard focus to the node.
 	Focus()
+	// ScrollIntoView scrolls the page as little as needed to show the node
+	// (scrollIntoView({block: "nearest"})).
+	ScrollIntoView()
 }
 
 // el makes an element with attributes given as name, value pairs.

@@ -33,7 +33,7 @@ func ExampleNewCard() {
 func ExampleApp_Mount() {
 	eng := &fakeEngine{
 		pages:    []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "Sales"}}}},
-		existing: []dashboard.Snapshot{{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “Q3”", Status: dashboard.StatusSucceeded}},
+		existing: []dashboard.Snapshot{{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “Q3”", Status: dashboard.StatusSucceeded, Done: true}},
 	}
 	app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }})
 	doc := &domfake.Document{}

@@ -101,3 +101,41 @@ func splitURL(s string) (scheme, host, rest string, ok bool) {
 	}
 	return scheme, host, rest, true
 }
+
+// CheckTrackRef checks what a user pasted to track: an operation id (a GUID), a resume token
+// (the JSON the engine saves) or an http(s) URL (a Location). It returns "" when ref is one
+// of those, else the message to show under the form.
+func CheckTrackRef(ref string) string {
+	ref = strings.TrimSpace(ref)
+	lower := strings.ToLower(ref)
+	switch {
+	case ref == "":
+		return "Paste an operation id or a Location URL to track."
+	case isGUID(ref), strings.HasPrefix(ref, "{"),
+		strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		return ""
+	}
+	return "Not tracked: " + quoteText(ref) + " is not an operation id (a GUID such as " +
+		"3c060079-0d2f-474f-8341-0342561b6c4e), a Location URL (https://…/operations/{id}) or a resume token."
+}
+
+// isGUID reports whether s is a GUID: 8-4-4-4-12 hexadecimal digits.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

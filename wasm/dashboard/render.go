@@ -219,25 +219,42 @@ func (v *view) update(a *App, now time.Time) {
 		v.busy.text("")
 	}
 
-	// Cards: new ones go on top; existing ones are updated in place.
+	// Cards: new ones go at the end, so nothing on screen moves; existing ones are updated in
+	// place. A placeholder's card becomes its operation's card.
+	for key, id := range a.rekey {
+		if cv := v.cards[key]; cv != nil {
+			delete(v.cards, key)
+			cv.id = id
+			v.cards[id] = cv
+		}
+		delete(a.rekey, key)
+	}
 	show(v.empty, len(a.order) == 0)
 	live := map[string]bool{}
-	for i := len(a.order) - 1; i >= 0; i-- {
-		id := a.order[i]
+	for _, id := range a.order {
 		live[id] = true
 		cv := v.cards[id]
 		if cv == nil {
 			cv = newCardView(v.d, a, id)
 			v.cards[id] = cv
-			v.list.Prepend(cv.root)
+			v.list.Append(cv.root)
 		}
-		cv.update(NewCard(a.ops[id], now))
+		cv.update(a.card(id, now))
 	}
 	for id, cv := range v.cards {
 		if !live[id] {
 			cv.root.Remove()
 			delete(v.cards, id)
 		}
+	}
+	if cv := v.cards[a.reveal]; cv != nil {
+		// The response to a click: show its first card, and take keyboard focus there
+		// (Tab goes on into the card) unless the user is typing in a field.
+		cv.root.ScrollIntoView()
+		if !v.d.TypingInField() {
+			cv.root.Focus()
+		}
+		a.reveal = ""
 	}
 }
 
@@ -271,13 +288,16 @@ type cardView struct {
 
 	cancel, runJob, dismiss Node
 	copyReq                 Node
+	copyID, idText          Node
+	idShown                 slot
 	card                    Card
+	id                      string // the card's key: the operation id, or a placeholder's
 	d                       DOM
 	settings                bool // the page has a settings panel (for the token)
 }
 
 func newCardView(d DOM, a *App, id string) *cardView {
-	cv := &cardView{d: d, settings: a.cfg.Settings}
+	cv := &cardView{d: d, settings: a.cfg.Settings, id: id}
 	cv.root = el(d, "article", "data-role", "card", "data-id", id, "tabindex", "-1")
 	cv.rootClass = slot{n: cv.root}
 	cv.statusAttr = slot{n: cv.root}
@@ -294,13 +314,9 @@ func newCardView(d DOM, a *App, id string) *cardView {
 	cv.attempts = slot{n: el(d, "span", "data-role", "attempts")}
 
 	copyID := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-id", "aria-label", "Copy operation id")
-	copyID.On("click", func() { d.CopyText(id) })
-	idText := text(d, "code", id, "data-role", "id")
-	if !HasOperationID(id) {
-		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
-		idText.SetText("none: Fabric answered at once")
-		show(copyID, false)
-	}
+	copyID.On("click", func() { d.CopyText(cv.id) })
+	idText := el(d, "code", "data-role", "id")
+	cv.copyID, cv.idText, cv.idShown = copyID, idText, slot{n: idText}
 
 	cv.resName = slot{n: el(d, "dd", "data-role", "result-name")}
 	cv.resType = slot{n: el(d, "dd", "data-role", "result-type")}
@@ -325,7 +341,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 	cv.placeholder = text(d, "p", "The result appears here when the operation ends.", "class", "flro-hint", "data-role", "placeholder")
 
 	cv.cancel = text(d, "button", "Cancel job", "type", "button", "class", "flro-secondary", "data-role", "cancel")
-	cv.cancel.On("click", func() { a.Cancel(id) })
+	cv.cancel.On("click", func() { a.Cancel(cv.id) })
 	cv.runJob = text(d, "button", "Run job", "type", "button", "class", "flro-secondary", "data-role", "run-job")
 	cv.runJob.On("click", func() {
 		if r := cv.card.Result; r != nil {
@@ -333,7 +349,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 		}
 	})
 	cv.dismiss = text(d, "button", "Remove", "type", "button", "class", "flro-secondary", "data-role", "dismiss", "aria-label", "Remove this card")
-	cv.dismiss.On("click", func() { a.Dismiss(id) })
+	cv.dismiss.On("click", func() { a.Dismiss(cv.id) })
 
 	appendAll(cv.root,
 		appendAll(el(d, "header", "class", "flro-head"), cv.kind.n, cv.label.n, cv.words.n),
@@ -362,6 +378,18 @@ func (c Card) workspaceID() string {
 
 func (cv *cardView) update(c Card) {
 	cv.card = c
+	cv.root.SetAttr("data-id", c.ID)
+	switch {
+	case c.Sending:
+		cv.idShown.text("… (sending)")
+	case !HasOperationID(c.ID):
+		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
+		cv.idShown.text("none: Fabric answered at once")
+	default:
+		cv.idShown.text(c.ID)
+	}
+	show(cv.copyID, !c.Sending && HasOperationID(c.ID))
+	show(cv.dismiss, !c.Sending)
 	cv.rootClass.attr("class", "flro-card "+c.StatusClass)
 	cv.statusAttr.attr("data-status", c.Status)
 	cv.label.text(c.Label)

@@ -14,6 +14,8 @@ type Document struct {
 	Clipboard string
 	// Focused is the node that last received Focus.
 	Focused *Node
+	// Scrolled is the node last scrolled into view.
+	Scrolled *Node
 }
 
 // Create makes a detached element.
@@ -23,6 +25,18 @@ func (d *Document) Create(tag string) dashboard.Node {
 
 // CopyText records s as the clipboard's content.
 func (d *Document) CopyText(s string) { d.Clipboard = s }
+
+// TypingInField reports whether the focused node is an input, select or textarea.
+func (d *Document) TypingInField() bool {
+	if d.Focused == nil {
+		return false
+	}
+	switch d.Focused.Tag {
+	case "input", "select", "textarea":
+		return true
+	}
+	return false
+}
 
 // Root makes a detached element to mount a dashboard into.
 func (d *Document) Root() *Node { return d.Create("div").(*Node) }
@@ -90,6 +104,9 @@ func (n *Node) Value() string { return n.value }
 
 // SetValue sets the value of an input or select.
 func (n *Node) SetValue(s string) { n.value = s }
+
+// ScrollIntoView records n as the node last scrolled into view (Document.Scrolled).
+func (n *Node) ScrollIntoView() { n.doc.Scrolled = n }
 
 // Focus records n as the focused node.
 func (n *Node) Focus() { n.doc.Focused = n }
