@@ -388,15 +388,26 @@ func (env *browserEnv) twoNotebooks(t *testing.T) {
 		waitJS(`document.querySelectorAll('[data-role=card]:not([data-status=Succeeded])').length === 1`, 10*time.Second),
 	)
 	pending := eval[string](t, ctx, `document.querySelector('[data-role=card]:not([data-status=Succeeded]) [data-role=next-check]').textContent`)
-	if !strings.HasPrefix(pending, "next check in") && pending != "checking now…" {
+	if !strings.HasPrefix(pending, "next check in") && !strings.HasPrefix(pending, "first check in") && pending != "checking now…" {
 		t.Errorf("the 202 card says %q, want a countdown to its next check", pending)
 	}
+	if words := eval[string](t, ctx, `document.querySelector('[data-role=card]:not([data-status=Succeeded]) [data-role=status]').textContent`); strings.Contains(words, "Waiting for the first check") {
+		t.Errorf("the 202 card says %q: the words contradict its check count", words)
+	}
 	env.screenshot(t, ctx, "one done one running")
+	const firstCardRect = `JSON.stringify(document.querySelector('[data-role=card]').getBoundingClientRect())`
+	if name := eval[string](t, ctx, `document.querySelector('[data-role=card] [data-role=result-name]').textContent`); name != "Sales 1" {
+		t.Errorf("first card shows %q, want Sales 1: cards in the order they were created", name)
+	}
+	rectBefore := eval[string](t, ctx, firstCardRect)
 	heightBefore := eval[float64](t, ctx, `document.querySelector('[data-role=card]:not([data-status=Succeeded])').getBoundingClientRect().height`)
 	run(t, ctx, 20*time.Second, waitJS(cardWithName("Sales 2", "Succeeded"), 15*time.Second))
 	heightAfter := eval[float64](t, ctx, `[...document.querySelectorAll('[data-role=card]')].find(c => c.querySelector('[data-role=result-name]').textContent === "Sales 2").getBoundingClientRect().height`)
 	if heightBefore != heightAfter {
 		t.Errorf("the card's height changed from %v to %v px when its result arrived: want no layout jump", heightBefore, heightAfter)
+	}
+	if rectAfter := eval[string](t, ctx, firstCardRect); rectAfter != rectBefore {
+		t.Errorf("the 201 card moved from %s to %s when the 202 card finished: want nothing on screen to move", rectBefore, rectAfter)
 	}
 	if n := eval[int](t, ctx, cardCount); n != 2 {
 		t.Errorf("%d cards, want 2", n)
@@ -425,6 +436,18 @@ func (env *browserEnv) twoNotebooks(t *testing.T) {
 		t.Errorf("at phone width the page is %d px wide, want no horizontal scrolling (<= 390)", width)
 	}
 	env.screenshot(t, ctx, "phone")
+	// Create on a phone: the new card is scrolled into view, and the buttons are alike.
+	eval[int](t, ctx, `(window.scrollTo(0, 0), 0)`)
+	widths := eval[[]float64](t, ctx, `['create', 'track', 'apply-settings'].map(r => document.querySelector('[data-role=' + r + ']').getBoundingClientRect().width)`)
+	if widths[0] != widths[1] || widths[1] != widths[2] {
+		t.Errorf("at phone width Create, Track and Apply are %v px wide: want them alike", widths)
+	}
+	create(t, ctx, "Phone", 1)
+	run(t, ctx, 15*time.Second, waitJS(`document.querySelectorAll('[data-role=card]').length === 3`, 10*time.Second))
+	if r := eval[map[string]float64](t, ctx, `(() => { const r = [...document.querySelectorAll('[data-role=card]')].at(-1).getBoundingClientRect(); return {top: r.top, bottom: r.bottom, h: innerHeight}; })()`); r["top"] < 0 || r["bottom"] > r["h"] {
+		t.Errorf("after Create at phone width the new card is at %v: want it scrolled into view", r)
+	}
+	env.screenshot(t, ctx, "phone after create")
 }
 
 // failedOperation: a display name with "fail" ends in a Failed operation whose error is shown.
@@ -441,6 +464,21 @@ func (env *browserEnv) failedOperation(t *testing.T) {
 	})()`)
 	if got["code"] == "" || got["code"] == "—" || got["message"] == "" || got["message"] == "—" || got["requestId"] == "" || got["status"] != "Failed" || got["hidden"] != "false" {
 		t.Errorf("failed card shows %v: want the errorCode, message and requestId", got)
+	}
+	// The whole error is readable: scrolled to its end inside the card, the request id's Copy
+	// button and the details are within the visible area (not clipped by the card).
+	clipped := eval[[]string](t, ctx, `(() => {
+		const c = document.querySelector('[data-role=card][data-status=Failed]');
+		const d = c.querySelector('.flro-detail');
+		d.scrollTop = d.scrollHeight;
+		const box = d.getBoundingClientRect();
+		return ['copy-request-id', 'error-details'].filter(r => {
+			const e = c.querySelector('[data-role=' + r + ']').getBoundingClientRect();
+			return e.top < box.top - 1 || e.bottom > box.bottom + 1;
+		});
+	})()`)
+	if len(clipped) > 0 {
+		t.Errorf("failed card: %v cut off even when its error is scrolled to the end", clipped)
 	}
 	env.screenshot(t, ctx, "failed")
 }
@@ -603,6 +641,15 @@ func (env *browserEnv) trackExisting(t *testing.T) {
 		t.Fatalf("create through the proxy: %d, Location %q, id %q; want 202 with a Location on the proxy", resp.StatusCode, location, id)
 	}
 	env.openDashboard(t, ctx)
+	// Not an operation: a message, and no card.
+	run(t, ctx, 10*time.Second,
+		chromedp.SetValue(`[data-role=track-input]`, "not-an-operation"),
+		chromedp.Click(`[data-role=track]`),
+		waitJS(`document.querySelector('[data-role=messages][role=alert]').textContent.includes('Not tracked')`, 5*time.Second),
+	)
+	if n := eval[int](t, ctx, cardCount); n != 0 {
+		t.Errorf("tracking %q made %d cards, want none", "not-an-operation", n)
+	}
 	run(t, ctx, 20*time.Second,
 		chromedp.SetValue(`[data-role=track-input]`, location),
 		chromedp.Click(`[data-role=track]`),
