@@ -430,6 +430,12 @@ func TestJobCardCancelAndRunJob(t *testing.T) {
 	if got := job.Role("kind").TextContent(); got != "job" {
 		t.Errorf("kind %q", got)
 	}
+	if got := job.Role("id-name").TextContent(); got != "Job instance id" {
+		t.Errorf("a job's id is named %q, want Job instance id", got)
+	}
+	if got := item.Role("id-name").TextContent(); got != "Operation id" {
+		t.Errorf("an operation's id is named %q, want Operation id", got)
+	}
 	job.Role("cancel").Click()
 	if !slices.Equal(eng.cancels, []string{"job-1"}) {
 		t.Errorf("cancels %q", eng.cancels)

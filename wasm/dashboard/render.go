@@ -289,7 +289,7 @@ type cardView struct {
 	cancel, runJob, dismiss Node
 	copyReq                 Node
 	copyID, idText          Node
-	idShown                 slot
+	idShown, idName         slot
 	card                    Card
 	id                      string // the card's key: the operation id, or a placeholder's
 	d                       DOM
@@ -317,6 +317,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 	copyID.On("click", func() { d.CopyText(cv.id) })
 	idText := el(d, "code", "data-role", "id")
 	cv.copyID, cv.idText, cv.idShown = copyID, idText, slot{n: idText}
+	cv.idName = slot{n: el(d, "span", "data-role", "id-name")}
 
 	cv.resName = slot{n: el(d, "dd", "data-role", "result-name")}
 	cv.resType = slot{n: el(d, "dd", "data-role", "result-type")}
@@ -355,7 +356,7 @@ func newCardView(d DOM, a *App, id string) *cardView {
 		appendAll(el(d, "header", "class", "flro-head"), cv.kind.n, cv.label.n, cv.words.n),
 		appendAll(el(d, "div", "class", "flro-progress"), cv.bar, cv.progress.n),
 		appendAll(el(d, "p", "class", "flro-meta"), cv.next.n, cv.elapsed.n, cv.attempts.n),
-		appendAll(el(d, "p", "class", "flro-id"), text(d, "span", "Operation id"), idText, copyID),
+		appendAll(el(d, "p", "class", "flro-id"), cv.idName.n, idText, copyID),
 		appendAll(el(d, "div", "class", "flro-detail"), cv.placeholder, resBox, errBox),
 		appendAll(el(d, "footer", "class", "flro-actions"), cv.runJob, cv.cancel, cv.dismiss))
 	return cv
@@ -389,6 +390,12 @@ func (cv *cardView) update(c Card) {
 		cv.idShown.text(c.ID)
 	}
 	show(cv.copyID, !c.Sending && HasOperationID(c.ID))
+	if c.Kind == KindJob {
+		cv.idName.text("Job instance id")
+		cv.copyID.SetAttr("aria-label", "Copy job instance id")
+	} else {
+		cv.idName.text("Operation id")
+	}
 	show(cv.dismiss, !c.Sending)
 	cv.rootClass.attr("class", "flro-card "+c.StatusClass)
 	cv.statusAttr.attr("data-status", c.Status)
