@@ -321,15 +321,26 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// screenshot saves a PNG of the viewport to $FABRIC_LRO_ARTIFACTS.
+// screenshot saves a PNG of the whole page to $FABRIC_LRO_ARTIFACTS.
 func (env *browserEnv) screenshot(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	env.capture(t, ctx, what, chromedp.FullScreenshot(100))
+}
+
+// viewportShot saves a PNG of what the user sees (the viewport, as scrolled) to $FABRIC_LRO_ARTIFACTS.
+func (env *browserEnv) viewportShot(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	env.capture(t, ctx, what+" viewport", chromedp.CaptureScreenshot())
+}
+
+func (env *browserEnv) capture(t *testing.T, ctx context.Context, what string, shot chromedp.Action[[]byte]) {
 	t.Helper()
 	if env.artifacts == "" {
 		return
 	}
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(tctx, shot)
 	if err != nil {
 		t.Logf("screenshot %s: %v", what, err)
 		return
@@ -447,7 +458,7 @@ func (env *browserEnv) twoNotebooks(t *testing.T) {
 	if r := eval[map[string]float64](t, ctx, `(() => { const r = [...document.querySelectorAll('[data-role=card]')].at(-1).getBoundingClientRect(); return {top: r.top, bottom: r.bottom, h: innerHeight}; })()`); r["top"] < 0 || r["bottom"] > r["h"] {
 		t.Errorf("after Create at phone width the new card is at %v: want it scrolled into view", r)
 	}
-	env.screenshot(t, ctx, "phone after create")
+	env.viewportShot(t, ctx, "phone after create")
 }
 
 // failedOperation: a display name with "fail" ends in a Failed operation whose error is shown.
@@ -481,6 +492,9 @@ func (env *browserEnv) failedOperation(t *testing.T) {
 		t.Errorf("failed card: %v cut off even when its error is scrolled to the end", clipped)
 	}
 	env.screenshot(t, ctx, "failed")
+	run(t, ctx, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	eval[int](t, ctx, `(document.querySelector('[data-role=card][data-status=Failed]').scrollIntoView(), 0)`)
+	env.viewportShot(t, ctx, "failed phone")
 }
 
 // reloadResumes: a reload in the middle of an operation picks it up from localStorage and
