@@ -777,3 +777,46 @@ func TestTrackAcceptsOnlyAnOperation(t *testing.T) {
 		})
 	}
 }
+
+func TestCardOfAReusedID(t *testing.T) {
+	tests := []struct {
+		name        string
+		existing    dashboard.Snapshot // the card already shown under the id
+		wantLabel   string
+		wantStatus  string
+		wantElapsed string
+	}{
+		{name: "finished card: replaced by the new operation", existing: notebook("op-1", "Old", dashboard.StatusSucceeded),
+			wantLabel: "Create Notebook “New”", wantStatus: "Running", wantElapsed: "elapsed 0s"},
+		{name: "running card: kept, no duplicate", existing: notebook("op-1", "Old", dashboard.StatusRunning),
+			wantLabel: "Create Notebook “Old”", wantStatus: "Running", wantElapsed: "elapsed 1h 00m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start.Add(time.Hour)
+			eng := &fakeEngine{existing: []dashboard.Snapshot{tt.existing}}
+			eng.created = func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+				if tt.existing.Done { // the Tracker watches the new call under the old id
+					s := notebook("op-1", "New", dashboard.StatusRunning)
+					s.CreatedTimeUtc = ""
+					eng.publish(s)
+					return s, nil
+				}
+				return tt.existing, nil // the Tracker returns the call it already watches
+			}
+			_, _, root := newPage(t, eng, &now, false)
+			old := cardByID(t, root, "op-1")
+			root.Role("name").SetValue("New")
+			root.Role("count").SetValue("1")
+			root.Role("create-form").Submit()
+			cards := root.Roles("card")
+			if len(cards) != 1 || cards[0] != old {
+				t.Fatalf("%d cards; want the one card for op-1, in place", len(cards))
+			}
+			got := []string{old.Role("label").TextContent(), old.Attrs["data-status"], old.Role("elapsed").TextContent()}
+			if want := []string{tt.wantLabel, tt.wantStatus, tt.wantElapsed}; !slices.Equal(got, want) {
+				t.Errorf("card label, status, elapsed %q; want %q", got, want)
+			}
+		})
+	}
+}
