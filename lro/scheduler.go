@@ -454,7 +454,8 @@ func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapsh
 
 // Track watches a call started elsewhere or earlier, from a resume token, a Location URL or a
 // bare operation id (see [Client.Resume]). Tracking a call that is already watched (same
-// Fabric id) returns its current snapshot. Track sends nothing itself.
+// Fabric id) returns its current snapshot while it runs; a finished one is replaced by the new
+// call (see [Scheduler.Watch]). Track sends nothing itself.
 func (s *Scheduler) Track(token, label string) (Snapshot, error) {
 	p, err := s.c.Resume(token)
 	if err != nil {
@@ -464,15 +465,25 @@ func (s *Scheduler) Track(token, label string) (Snapshot, error) {
 }
 
 // Watch adds an existing poller, which the scheduler then owns: do not use p afterwards.
+// A call with the id of one already watched is not added twice: while the watched one runs,
+// its snapshot is returned; once it has finished, the new call replaces it (Fabric never
+// reuses an id, so the old entry is stale). Add and Track behave the same.
 func (s *Scheduler) Watch(p *Poller, label string) Snapshot { return s.watch(p, label) }
 
 func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 	s.mu.Lock()
 	id := p.ID()
 	if old, ok := s.entries[id]; ok && id != "" {
-		sn := old.snap
-		s.mu.Unlock()
-		return sn
+		if !old.final {
+			sn := old.snap
+			s.mu.Unlock()
+			return sn
+		}
+		// Fabric never reuses an id, so a finished entry with the new call's id is stale
+		// (a restarted emulator, a list saved long ago): the new call replaces it.
+		delete(s.entries, id)
+		s.unschedule(old)
+		s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == old })
 	}
 	if id == "" {
 		for {

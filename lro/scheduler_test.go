@@ -665,3 +665,39 @@ func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
 		})
 	}
 }
+
+// TestSchedulerSameIDAgain: a call whose Fabric id is already watched is never listed twice;
+// while the first runs, its snapshot is returned; once it has finished, the new call replaces
+// it (Fabric never reuses an id: the old entry is stale, e.g. saved before an emulator restart).
+func TestSchedulerSameIDAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeFabric(30*time.Second, 10)
+		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: f, BaseURL: base}), lro.SchedulerOptions{})
+		stop := runScheduler(t, s)
+		defer stop()
+		if _, err := s.Track("op1", "first"); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.Track("op1", "second while running")
+		if err != nil || again.Label != "first" {
+			t.Fatalf("Track of a running id: label %q, err %v; want the running call's snapshot", again.Label, err)
+		}
+		if final, err := s.Wait(context.Background(), "op1"); err != nil || final.Status != "Succeeded" {
+			t.Fatalf("first call: %+v, %v", final, err)
+		}
+		polls := len(f.calls())
+		replaced, err := s.Track("op1", "after it finished")
+		if err != nil || replaced.Label != "after it finished" || replaced.Done {
+			t.Fatalf("Track of a finished id: %+v, %v; want a new, running entry", replaced, err)
+		}
+		if final, err := s.Wait(context.Background(), "op1"); err != nil || final.Label != "after it finished" {
+			t.Fatalf("replacing call: %+v, %v", final, err)
+		}
+		if n := len(s.Snapshots()); n != 1 {
+			t.Errorf("%d entries watched, want 1", n)
+		}
+		if len(f.calls()) <= polls {
+			t.Errorf("the replacing call sent no request")
+		}
+	})
+}
