@@ -64,7 +64,9 @@ func open(opts js.Value) (*instance, error) {
 		return v.String(), nil
 	})
 	client := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: token})
-	sched := lro.NewScheduler(client, lro.SchedulerOptions{})
+	// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
+	// every request, creates and polls alike, stays within the default 5 per second.
+	sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount})
 	go sched.Run(context.Background()) // for the life of the page
 
 	var store dashboard.Storage

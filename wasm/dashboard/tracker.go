@@ -284,29 +284,26 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 	return t.start(ctx, req, "Create "+item.Type+" “"+item.DisplayName+"”")
 }
 
-// start sends req and watches the call it starts under label (see [Tracker.adopt]).
+// start sends req, charged to the scheduler's shared request budget, and watches the call it
+// starts under label (see [Tracker.adopted]).
 func (t *Tracker) start(ctx context.Context, req *lro.Request, label string) (Snapshot, error) {
-	p, err := t.client.Start(ctx, req)
+	sn, err := t.sched.Add(ctx, req, label)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return t.adopt(p, label), nil
+	return t.adopted(sn), nil
 }
 
-// adopt watches p under label. Fabric ids are unique, but a restarted emulator (or a stale
-// saved list) can hand out the id of an operation already listed: a finished one is replaced
-// by the new call (new label, state and saved token), since the new call is what the user
-// just started; one still being watched is kept, and its snapshot returned (no duplicate).
-func (t *Tracker) adopt(p *lro.Poller, label string) Snapshot {
-	if id := p.ID(); id != "" {
-		if old, ok := t.sched.Snapshot(id); ok && (old.Done || Terminal(old.Status)) {
-			t.sched.Forget(id)
-		}
-		t.mu.Lock()
-		delete(t.broken, id)
-		t.mu.Unlock()
-	}
-	return t.sched.Watch(p, label)
+// adopted notes that the scheduler now watches sn. Fabric ids are unique, but a restarted
+// emulator (or a stale saved list) can hand out the id of an operation already listed: the
+// scheduler replaces a finished one with the new call (new label, state and saved token),
+// since the new call is what the user just started, and keeps one still being watched (no
+// duplicate). A saved record that could not be resumed is cleared when its id comes back.
+func (t *Tracker) adopted(sn Snapshot) Snapshot {
+	t.mu.Lock()
+	delete(t.broken, sn.ID)
+	t.mu.Unlock()
+	return sn
 }
 
 // RunJob starts Run On Demand Item Job (POST .../items/{id}/jobs/{jobType}/instances).
@@ -327,11 +324,11 @@ func (t *Tracker) Track(ctx context.Context, idOrLocation string) (Snapshot, err
 	if err != nil {
 		return Snapshot{}, err
 	}
-	p, err := t.client.Resume(ref)
+	sn, err := t.sched.Track(ref, "Tracked "+shortRef(idOrLocation))
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return t.adopt(p, "Tracked "+shortRef(idOrLocation)), nil
+	return t.adopted(sn), nil
 }
 
 // shortRef names a tracked operation for its label: the id at the end of a URL.
