@@ -271,7 +271,7 @@ cmd_bench() {
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
-  build) need_node_modules; cmd_build ;;
+  build) cmd_build ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   serve) shift; cmd_serve "$@" ;;

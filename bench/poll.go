@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -106,18 +108,17 @@ func pollFixed(ops int, retryAfter, duration, every time.Duration) (float64, err
 	emu := newEmulator(clock, retryAfter, duration)
 	c := &http.Client{Transport: emu}
 	do := func(method, url, body string) (*http.Response, []byte, error) {
-		req := httptest.NewRequest(method, url, nil)
-		if body != "" {
-			req = httptest.NewRequest(method, url, stringsReader(body))
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			return nil, nil, err
 		}
-		req.RequestURI = ""
 		req.Header.Set("Authorization", "Bearer bench")
 		resp, err := c.Do(req)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer resp.Body.Close()
-		b, err := readAll(resp)
+		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
 	for i := 0; i < ops; i++ {
