@@ -3,7 +3,6 @@ package proxy
 import (
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 )
@@ -87,6 +86,3 @@ func newRequestID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
-
-// errNoTransport is returned under js/wasm when Config.Transport is nil.
-var errNoTransport = errors.New("no upstream transport configured (Config.Transport is required under js/wasm)")

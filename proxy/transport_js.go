@@ -2,7 +2,10 @@
 
 package proxy
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // defaultTransport is the Transport a zero Config uses. Under js/wasm it is a
 // RoundTripper that refuses, so that net/http's Transport (and its TLS stack,
@@ -11,6 +14,9 @@ import "net/http"
 func defaultTransport() http.RoundTripper { return noTransport{} }
 
 type noTransport struct{}
+
+// errNoTransport is what noTransport answers: Config.Transport is required under js/wasm.
+var errNoTransport = errors.New("no upstream transport configured (Config.Transport is required under js/wasm)")
 
 // RoundTrip fails with errNoTransport: Config.Transport is required under js/wasm.
 func (noTransport) RoundTrip(*http.Request) (*http.Response, error) {

@@ -273,7 +273,7 @@ func equalStrings(a, b []string) bool {
 // cardView holds the nodes of one operation's card.
 type cardView struct {
 	root                              Node
-	rootClass, status                 slot
+	rootClass                         slot
 	statusAttr                        slot
 	label, kind, words                slot
 	bar, fill                         Node
