@@ -227,7 +227,7 @@ cmd_serve() {
   trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM
   trap 'kill "${pids[@]}" 2>/dev/null' EXIT
   if [ -z "$upstream" ]; then
-    step "start the Fabric API emulator on $host:$emu_port"
+    step "start the Fabric API emulator on $host:$emu_port${*:+ with $*}"
     .cache/bin/fabric-emulator --listen "$host:$emu_port" "$@" &
     pids+=($!)
     upstream="http://$host:$emu_port"

@@ -60,31 +60,42 @@ func TestTokenExpiresAfterTTL(t *testing.T) {
 	wantError(t, e.doToken("token-2", "GET", op, ""), http.StatusNotFound, "OperationNotFound")
 }
 
-func TestThrottlingPerToken(t *testing.T) {
+// FABRIC.md: "Every call is throttled per caller and per API".
+func TestThrottlingPerCallerAndPerAPI(t *testing.T) {
 	e := newEnv(t, Config{ThrottleLimit: 3, ThrottleWindow: time.Minute, CreateMode: CreateAsync})
-	op := opID(t, e.doToken("a", "POST", notebooksPath(), `{"displayName":"N"}`)) // 1
+	op := opID(t, e.doToken("a", "POST", notebooksPath(), `{"displayName":"N"}`))
+	other := opID(t, e.doToken("a", "POST", notebooksPath(), `{"displayName":"M"}`))
 	e.clock.Advance(10 * time.Second)
-	if a := e.doToken("a", "GET", "/v1/operations/"+op, ""); a.status != http.StatusOK { // 2
-		t.Fatalf("2nd request: %d", a.status)
-	}
-	if a := e.doToken("a", "GET", "/v1/operations/"+op+"/result", ""); a.status != http.StatusOK { // 3
-		t.Fatalf("3rd request: %d %s", a.status, a.body)
-	}
-	for _, path := range []string{"/v1/operations/" + op, "/v1/operations/" + op + "/result", "/v1/workspaces", "/v1/nothing-here"} {
-		a := e.doToken("a", "GET", path, "")
-		wantError(t, a, http.StatusTooManyRequests, "RequestBlocked")
-		if got := a.header.Get("Retry-After"); got != "50" {
-			t.Errorf("%s: Retry-After = %q, want 50 (seconds to the end of the window)", path, got)
+	state := "/v1/operations/" + op
+	for i := range 3 {
+		if a := e.doToken("a", "GET", state, ""); a.status != http.StatusOK {
+			t.Fatalf("poll %d within the budget: %d %s", i+1, a.status, a.body)
 		}
 	}
-	if a := e.doToken("b", "GET", "/v1/workspaces", ""); a.status != http.StatusOK {
-		t.Errorf("another token is throttled too: %d", a.status)
+	// The same API, whatever the operation and with or without /v1, is blocked for this caller.
+	for _, path := range []string{state, "/v1/operations/" + other, "/operations/" + op} {
+		a := e.doToken("a", "GET", path, "")
+		wantError(t, a, http.StatusTooManyRequests, "RequestBlocked")
+		if got := a.header.Get("Retry-After"); got != "60" {
+			t.Errorf("%s: Retry-After = %q, want 60 (seconds to the end of the window its first poll opened)", path, got)
+		}
+		if m := a.json(t); !strings.Contains(m["message"].(string), "GET /operations/{op}") {
+			t.Errorf("%s: the message does not name the API: %v", path, m["message"])
+		}
 	}
-	if a := e.doToken("", "GET", "/_emulator/config", ""); a.status != http.StatusOK {
-		t.Errorf("control endpoint throttled: %d", a.status)
+	// Its other APIs are not, nor are other callers.
+	for _, tc := range []struct{ token, path string }{
+		{token: "a", path: state + "/result"},
+		{token: "a", path: "/v1/workspaces"},
+		{token: "b", path: state},
+		{token: "", path: "/_emulator/config"},
+	} {
+		if a := e.doToken(tc.token, "GET", tc.path, ""); a.status == http.StatusTooManyRequests {
+			t.Errorf("caller %q, %s: throttled too: %s", tc.token, tc.path, a.body)
+		}
 	}
-	e.clock.Advance(50 * time.Second)
-	if a := e.doToken("a", "GET", "/v1/operations/"+op, ""); a.status != http.StatusOK {
+	e.clock.Advance(60 * time.Second)
+	if a := e.doToken("a", "GET", state, ""); a.status != http.StatusOK {
 		t.Errorf("after the window: %d %s", a.status, a.body)
 	}
 }

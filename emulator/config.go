@@ -24,6 +24,23 @@ const (
 	CreateDefinition CreateMode = "definition"
 )
 
+// JobLocation decides the form of the Location header of a job's 202.
+type JobLocation string
+
+// The job Location forms. The zero value behaves as JobLocationInstance.
+const (
+	// JobLocationInstance points at the job instance, .../jobs/instances/{jobInstanceId}
+	// (RunOnDemandItemJob.json, RunOnDemandItemJob2.json).
+	JobLocationInstance JobLocation = "instance"
+	// JobLocationList points at the item's job list filtered by the job type,
+	// .../jobs/instances?jobType=X, with no instance id (RunOnDemandItemJob3.json,
+	// RunOnDemandItemJob4.json): the client finds its instance in the list.
+	JobLocationList JobLocation = "list"
+	// JobLocationAlternate gives the 1st, 3rd... job the instance form and the 2nd, 4th...
+	// the list form, so one client meets both.
+	JobLocationAlternate JobLocation = "alternate"
+)
+
 // Demo-friendly defaults used where a Config field is zero.
 const (
 	// DefaultRetryAfter is the Retry-After of 202 answers and running operations.
@@ -32,6 +49,8 @@ const (
 	DefaultOperationDuration = 6 * time.Second
 	// DefaultJobDuration is how long a job instance runs.
 	DefaultJobDuration = 6 * time.Second
+	// DefaultCancelDuration is how long a cancelled job stays InProgress before Cancelled.
+	DefaultCancelDuration = 2 * time.Second
 	// DefaultThrottleWindow is the window of Config.ThrottleLimit.
 	DefaultThrottleWindow = time.Minute
 	// DefaultPageSize is the number of entries per list page.
@@ -70,23 +89,36 @@ type Config struct {
 	// RetryAfter is the Retry-After of 202 answers and running operations, sent in whole
 	// seconds (rounded up). Zero means DefaultRetryAfter.
 	RetryAfter time.Duration
+	// JobRetryAfter is the Retry-After of a job's 202, of its cancel's 202 and of the GET of
+	// a job instance that has not ended (Fabric's examples: 60 s). Zero means RetryAfter.
+	JobRetryAfter time.Duration
 	// OperationDuration is how long an operation takes from NotStarted to Succeeded/Failed.
 	// Zero means DefaultOperationDuration; a negative value means instantly.
 	OperationDuration time.Duration
 	// JobDuration is how long a job instance runs. Zero means DefaultJobDuration; a negative
 	// value means instantly.
 	JobDuration time.Duration
-	// CreateMode picks 201 or 202 for create item calls. "" means CreateAlternate.
+	// CancelDuration is how long a job instance stays InProgress after its cancel was
+	// accepted (202) before it is Cancelled, even past the end its run would have had.
+	// Zero means DefaultCancelDuration; a negative value means at once.
+	CancelDuration time.Duration
+	// JobLocation is the form of the Location of a job's 202. "" means JobLocationInstance.
+	JobLocation JobLocation
+	// CreateMode picks 201 or 202 for create item calls, and 200 or 202 for getDefinition
+	// and updateDefinition (see the package documentation). "" means CreateAlternate.
 	CreateMode CreateMode
 	// FailPattern is a regular expression; items whose displayName matches it end in a
-	// Failed create operation, and jobs whose jobType or item displayName match it end
-	// Failed. "" means DefaultFailPattern.
+	// Failed create operation, and jobs of an item whose displayName or description matches it
+	// end Failed (a description is not checked at create, so such an item exists).
+	// "" means DefaultFailPattern.
 	FailPattern string
 	// TokenTTL makes a bearer token expire that long after its first use (401 TokenExpired).
 	// Zero means tokens never expire.
 	TokenTTL time.Duration
-	// ThrottleLimit is the number of /v1 requests one token may make per ThrottleWindow
-	// before getting 429. Zero means no throttling.
+	// ThrottleLimit is the number of requests one caller (bearer token) may make to one API
+	// (method and route, for example GET /v1/operations/{operationId}) per ThrottleWindow
+	// before that API answers it 429; its other APIs and other callers are not affected.
+	// Zero means no throttling.
 	ThrottleLimit int
 	// ThrottleWindow is the throttling window. Zero means DefaultThrottleWindow.
 	ThrottleWindow time.Duration
@@ -107,6 +139,9 @@ type Config struct {
 // settings is the run-time tunable, normalised part of Config.
 type settings struct {
 	RetryAfter        time.Duration
+	JobRetryAfter     time.Duration
+	CancelDuration    time.Duration
+	JobLocation       JobLocation
 	OperationDuration time.Duration
 	JobDuration       time.Duration
 	CreateMode        CreateMode
@@ -122,6 +157,9 @@ type settings struct {
 func normalise(c Config) (settings, error) {
 	s := settings{
 		RetryAfter:        c.RetryAfter,
+		JobRetryAfter:     c.JobRetryAfter,
+		CancelDuration:    c.CancelDuration,
+		JobLocation:       c.JobLocation,
 		OperationDuration: c.OperationDuration,
 		JobDuration:       c.JobDuration,
 		CreateMode:        c.CreateMode,
@@ -135,18 +173,12 @@ func normalise(c Config) (settings, error) {
 	if s.RetryAfter <= 0 {
 		s.RetryAfter = DefaultRetryAfter
 	}
-	if s.OperationDuration == 0 {
-		s.OperationDuration = DefaultOperationDuration
+	if s.JobRetryAfter < 0 {
+		s.JobRetryAfter = 0
 	}
-	if s.OperationDuration < 0 {
-		s.OperationDuration = 0
-	}
-	if s.JobDuration == 0 {
-		s.JobDuration = DefaultJobDuration
-	}
-	if s.JobDuration < 0 {
-		s.JobDuration = 0
-	}
+	s.CancelDuration = durationOr(s.CancelDuration, DefaultCancelDuration)
+	s.OperationDuration = durationOr(s.OperationDuration, DefaultOperationDuration)
+	s.JobDuration = durationOr(s.JobDuration, DefaultJobDuration)
 	if s.CreateMode == "" {
 		s.CreateMode = CreateAlternate
 	}
@@ -156,6 +188,13 @@ func normalise(c Config) (settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("unknown create mode %q (want alternate, sync, async or definition)", s.CreateMode))
 		s.CreateMode = CreateAlternate
+	}
+	if s.JobLocation == "" {
+		s.JobLocation = JobLocationInstance
+	}
+	if !validJobLocation(s.JobLocation) {
+		errs = append(errs, fmt.Errorf("unknown job location %q (want instance, list or alternate)", s.JobLocation))
+		s.JobLocation = JobLocationInstance
 	}
 	pattern := c.FailPattern
 	if pattern == "" {
@@ -190,8 +229,48 @@ func normalise(c Config) (settings, error) {
 	return s, nil
 }
 
-// Validate reports what New would replace by a default: an unknown CreateMode, a FailPattern
-// that does not compile, or an invalid fault rule.
+// durationOr is d, def when d is zero, and zero (at once) when d is negative.
+func durationOr(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// jobRetryAfter is the Retry-After of jobs: JobRetryAfter, or RetryAfter when it is zero.
+func (s settings) jobRetryAfter() time.Duration {
+	if s.JobRetryAfter > 0 {
+		return s.JobRetryAfter
+	}
+	return s.RetryAfter
+}
+
+func validJobLocation(l JobLocation) bool {
+	return l == JobLocationInstance || l == JobLocationList || l == JobLocationAlternate
+}
+
+// FabricTimings returns c with the timings of Fabric's examples and article where c leaves
+// them zero: Retry-After 30 s for operations and 60 s for jobs, operations that take a
+// minute, jobs two minutes, cancels 30 s. The defaults are shortened for demos and tests.
+func FabricTimings(c Config) Config {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	set(&c.RetryAfter, 30*time.Second)
+	set(&c.JobRetryAfter, 60*time.Second)
+	set(&c.OperationDuration, time.Minute)
+	set(&c.JobDuration, 2*time.Minute)
+	set(&c.CancelDuration, 30*time.Second)
+	return c
+}
+
+// Validate reports what New would replace by a default: an unknown CreateMode or
+// JobLocation, a FailPattern that does not compile, or an invalid fault rule.
 func (c Config) Validate() error {
 	_, err := normalise(c)
 	return err

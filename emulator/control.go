@@ -12,6 +12,12 @@ import (
 type ControlConfig struct {
 	// RetryAfter is Config.RetryAfter; it applies to operations started afterwards.
 	RetryAfter *Duration `json:"retryAfter,omitempty"`
+	// JobRetryAfter is Config.JobRetryAfter; it applies to jobs started afterwards.
+	JobRetryAfter *Duration `json:"jobRetryAfter,omitempty"`
+	// CancelDuration is Config.CancelDuration, for cancels accepted afterwards.
+	CancelDuration *Duration `json:"cancelDuration,omitempty"`
+	// JobLocation is Config.JobLocation.
+	JobLocation *JobLocation `json:"jobLocation,omitempty"`
 	// OperationDuration is Config.OperationDuration, for operations started afterwards.
 	OperationDuration *Duration `json:"operationDuration,omitempty"`
 	// JobDuration is Config.JobDuration, for jobs started afterwards.
@@ -82,6 +88,9 @@ func (s *Server) controlConfig() ControlConfig {
 	st := s.set
 	return ControlConfig{
 		RetryAfter:        ptr(Duration(st.RetryAfter)),
+		JobRetryAfter:     ptr(Duration(st.jobRetryAfter())),
+		CancelDuration:    ptr(Duration(st.CancelDuration)),
+		JobLocation:       ptr(st.JobLocation),
 		OperationDuration: ptr(Duration(st.OperationDuration)),
 		JobDuration:       ptr(Duration(st.JobDuration)),
 		CreateMode:        ptr(st.CreateMode),
@@ -106,6 +115,21 @@ func (s *Server) applyControlConfig(c ControlConfig) *apiError {
 			return bad("retryAfter must be positive, like \"2s\"")
 		}
 		next.RetryAfter = time.Duration(*c.RetryAfter)
+	}
+	if c.JobRetryAfter != nil {
+		if *c.JobRetryAfter <= 0 {
+			return bad("jobRetryAfter must be positive, like \"60s\"")
+		}
+		next.JobRetryAfter = time.Duration(*c.JobRetryAfter)
+	}
+	if c.CancelDuration != nil {
+		next.CancelDuration = max(time.Duration(*c.CancelDuration), 0)
+	}
+	if c.JobLocation != nil {
+		if !validJobLocation(*c.JobLocation) {
+			return bad("jobLocation %q is unknown; use instance, list or alternate", *c.JobLocation)
+		}
+		next.JobLocation = *c.JobLocation
 	}
 	if c.OperationDuration != nil {
 		next.OperationDuration = max(time.Duration(*c.OperationDuration), 0)

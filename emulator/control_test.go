@@ -16,7 +16,7 @@ func TestControlConfig(t *testing.T) {
 	if err := json.Unmarshal(e.doToken("", "GET", "/_emulator/config", "").body, &c); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"retryAfter": "2s", "operationDuration": "6s", "jobDuration": "6s", "createMode": "alternate",
+	want := map[string]any{"retryAfter": "2s", "jobRetryAfter": "2s", "cancelDuration": "2s", "jobLocation": "instance", "operationDuration": "6s", "jobDuration": "6s", "createMode": "alternate",
 		"failPattern": "(?i)fail", "tokenTTL": "0s", "throttleLimit": 0.0, "throttleWindow": "1m0s", "pageSize": 100.0, "regionalBaseUrl": "", "strictRetryAfter": false}
 	if fmt.Sprint(c) != fmt.Sprint(want) {
 		t.Errorf("defaults\n got %v\nwant %v", c, want)

@@ -26,11 +26,13 @@
 //	GET    /v1/workspaces/{ws}/{coll}/{id}
 //	PATCH  /v1/workspaces/{ws}/{coll}/{id}              update displayName/description
 //	DELETE /v1/workspaces/{ws}/{coll}/{id}
-//	POST   /v1/workspaces/{ws}/{coll}/{id}/getDefinition     202 + operation with a result
-//	POST   /v1/workspaces/{ws}/{coll}/{id}/updateDefinition  202 + operation without result
+//	POST   /v1/workspaces/{ws}/{coll}/{id}/getDefinition     200 + definition, or 202 + operation
+//	       ?format=ipynb|fabricGitSource (notebooks)          with the definition as result
+//	POST   /v1/workspaces/{ws}/{coll}/{id}/updateDefinition  200, or 202 + operation without result
+//	       ?updateMetadata=true                               .platform's displayName/description apply
 //	POST   /v1/workspaces/{ws}/{coll}/{id}/jobs/{jobType}/instances   run a job: 202
 //	POST   /v1/workspaces/{ws}/{coll}/{id}/jobs/instances?jobType=X   (older form)
-//	GET    /v1/workspaces/{ws}/{coll}/{id}/jobs/instances             list (paginated)
+//	GET    /v1/workspaces/{ws}/{coll}/{id}/jobs/instances             list (paginated; ?jobType=X filters)
 //	GET    /v1/workspaces/{ws}/{coll}/{id}/jobs/instances/{job}
 //	POST   /v1/workspaces/{ws}/{coll}/{id}/jobs/instances/{job}/cancel  202
 //	GET    /v1/operations/{op}                          operation state
@@ -48,7 +50,10 @@
 // operation is NotStarted (percentComplete null) for the first sixth of
 // Config.OperationDuration, then Running with a rising percentComplete, then Succeeded or
 // Failed; its state is computed from Config.Now, so tests move a fake clock instead of
-// sleeping. While it runs, the state answer has Location (itself), x-ms-operation-id and
+// sleeping. Its times come in the two forms of Microsoft's article: 2023-11-13T22:24:40.477Z
+// while it runs, 2023-11-13T22:25:06.1193103 (seven digits, no zone) once it has ended;
+// lastUpdatedTimeUtc is when its status or percentComplete last changed, so polls between
+// two changes see the same value. While it runs, the state answer has Location (itself), x-ms-operation-id and
 // Retry-After; once Succeeded it has x-ms-operation-id and, if the operation has a result,
 // Location .../result and no Retry-After. updateDefinition operations have no result:
 // /result answers 400 OperationHasNoResult. /result of an operation that has not
@@ -62,18 +67,50 @@
 // Config.FailPattern (default (?i)fail) makes the create answer 202 (400 in sync mode) and
 // its operation end Failed with an ErrorResponse in "error". Duplicate display names (same
 // workspace and type, case-insensitive) answer 409 ItemDisplayNameAlreadyInUse, or fail
-// the operation when the name was taken while it ran. getDefinition and updateDefinition
-// answer 202 except in sync mode (200).
+// the operation when the name was taken while it ran.
+//
+// # Definitions
+//
+// getDefinition and updateDefinition answer 200 at once or 202 with an operation, as the
+// spec's examples show both: in alternate mode (the default) the 1st, 3rd... definition
+// call answers 200 and the 2nd, 4th... 202 (their own count, not the creates'); sync mode
+// always 200; async and definition modes always 202. A 200 of getDefinition carries the
+// definition; a 200 of updateDefinition carries no body, except on the lakehouses route,
+// whose 200 is the item (UpdateLakehouseDefinition.json). A definition sent by create or
+// updateDefinition whose part has a payloadType other than InlineBase64, no path, or a
+// payload that is not base64 (padded or not) answers 400 CorruptedPayload and changes
+// nothing. With ?updateMetadata=true, the displayName and description in the metadata of
+// a .platform part that is JSON apply to the item (a name in use answers 409); a .platform
+// that is not JSON, like the spec's placeholder, changes nothing. A notebook's getDefinition
+// with ?format=ipynb returns notebook-content.ipynb (a Jupyter notebook converted from
+// notebook-content.py when stored so), without format or with fabricGitSource
+// notebook-content.py (converted from an ipynb one); another format answers 400
+// InvalidRequest.
 //
 // # Jobs
 //
-// Running a job answers 202 with Location (the job instance under /items/, on both URL
-// forms and typed routes) and Retry-After, without x-ms-operation-id. The instance is
-// NotStarted, InProgress, then Completed after Config.JobDuration, or Failed (with a
-// failureReason) when its jobType or item displayName matches Config.FailPattern.
-// Cancel of a running instance answers 202 and makes it Cancelled; of an ended one, 400
-// JobAlreadyCompleted. Starting a job while the same item and job type has one NotStarted
-// or InProgress gives an instance that is Deduped at once.
+// Running a job answers 202 with Location and Retry-After (Config.JobRetryAfter), without
+// x-ms-operation-id. Location is the job instance under /items/ (on both URL forms and
+// typed routes), or with Config.JobLocation "list" the item's job list filtered by the job
+// type, .../items/{id}/jobs/instances?jobType=X (RunOnDemandItemJob3.json): the client
+// finds its instance there ("alternate" gives the 1st, 3rd... job the instance form and
+// the 2nd, 4th... the list form). The instance is NotStarted, InProgress, then Completed
+// after Config.JobDuration, or Failed (with a failureReason) when its item's displayName
+// or description matches Config.FailPattern. Its GET carries Retry-After while it has not
+// ended, as the spec documents.
+//
+// Job types: DefaultJob on every item; RunNotebook and Execute on notebooks;
+// TableMaintenance and RefreshMaterializedLakeViews on lakehouses; Pipeline on data
+// pipelines; sparkjob on Spark job definitions (case-insensitive). Any other answers 400
+// InvalidJobType and starts nothing.
+//
+// Cancel of an instance that has not ended answers 202 (Location, Retry-After, no body);
+// the instance shows InProgress for Config.CancelDuration ("canceling a job is in
+// progress"), even past the end its run would have had, then is Cancelled. A second cancel
+// while one is pending answers 202 and changes nothing; a cancel of an instance that ended
+// in the meantime answers 400 JobAlreadyCompleted naming how it ended. Starting a job while
+// the same item and job type has one NotStarted or InProgress gives an instance that is
+// Deduped at once.
 //
 // # Lists
 //
@@ -87,9 +124,12 @@
 //
 // A missing or empty bearer token answers 401 TokenNotProvided. With Config.TokenTTL, a
 // token expires that long after its first use: 401 TokenExpired (a new token string
-// starts afresh). With Config.ThrottleLimit, each token may make that many /v1 requests
-// per Config.ThrottleWindow; past it every /v1 endpoint, operation state and result
-// included, answers 429 RequestBlocked with Retry-After (seconds until the window ends).
+// starts afresh). With Config.ThrottleLimit, throttling is per caller and per API, as
+// Fabric's: each token may call each API (a method and route, such as GET
+// /v1/operations/{op}, the same without /v1) that many times per Config.ThrottleWindow;
+// past it that API, operation state and result included, answers that caller 429
+// RequestBlocked with Retry-After (seconds until the window ends), while its other APIs
+// and other callers go on.
 // With Config.StrictRetryAfter, polling an operation state or a job instance sooner than
 // the last Retry-After said answers 429 RequestBlocked with the Retry-After that remains.
 //
@@ -146,8 +186,12 @@
 //
 //	--listen             address [127.0.0.1:8790]
 //	--retry-after        Config.RetryAfter in seconds [2]; Fabric's examples use 20 to 60
+//	--job-retry-after    Config.JobRetryAfter in seconds [0: --retry-after]
 //	--operation-duration Config.OperationDuration [6s]
 //	--job-duration       Config.JobDuration [6s]
+//	--cancel-duration    Config.CancelDuration [2s]
+//	--job-location       Config.JobLocation [instance]
+//	--fabric-timings     FabricTimings: the spec's timings for every timing flag not given
 //	--create-mode        Config.CreateMode [alternate]
 //	--fail-pattern       Config.FailPattern [(?i)fail]
 //	--token-ttl          Config.TokenTTL [0: never]
@@ -163,5 +207,39 @@
 //	--strict-retry-after Config.StrictRetryAfter [false]
 //	--quiet              no request log (the log never shows tokens)
 //
-// Spec-like timings are one flag away: --retry-after 30 --operation-duration 60s.
+// The defaults are shortened for demos and tests. The spec's timings are one flag away:
+// --fabric-timings (Retry-After 30 s for operations and 60 s for jobs, operations of a
+// minute, jobs of two, cancels of 30 s).
+//
+// # What the emulator does not model
+//
+// Its answers are Fabric's where this documentation says so; elsewhere a test must not
+// take them for Fabric's:
+//
+//	Fabric                                         the emulator
+//	a result fetched twice: the second answer is   /result answers the same every time
+//	  not documented
+//	operations and job instances are kept only     they never expire: they live until a
+//	  for a while (how long is not documented)     reset or a restart
+//	which calls are long running, and how long     Config.CreateMode, Config.OperationDuration:
+//	  they take, depends on the item and load      the same for every item type
+//	Retry-After varies per call and per load       one value per kind (RetryAfter, JobRetryAfter)
+//	throttling limits per API are unpublished and  one ThrottleLimit for every API, off by
+//	  change                                       default; no TooManyRequestsForJobs
+//	identities, scopes, permissions, tenants,      any non-empty bearer token is accepted and
+//	  InsufficientPrivileges, 403                  may do everything
+//	folders, tags, sensitivity labels, domains,    folderId is stored and echoed, nothing else
+//	  capacities, workspace roles and identities
+//	job schedules, job parameters and execution    accepted and ignored; jobs only wait
+//	  data, Spark sessions, Livy, run history
+//	soft delete, restore, hard delete              DELETE removes the item at once
+//	item-specific payloads (creationPayload),      stored or ignored; definitions are checked
+//	  definition formats of each item type         for base64 only, the content never parsed
+//	                                               (except .platform and notebook py/ipynb)
+//	every job type of every item type              a fixed table (see Jobs)
+//	the list order of job instances                oldest first
+//	long running operations of other APIs (git,    not served: 404 EntityNotFound
+//	  deployment pipelines, bulk import/export,
+//	  OneLake, capacities...)
+//	regional redirects decided by Fabric           only through the regionalLocation fault
 package emulator

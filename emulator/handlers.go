@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -347,9 +348,12 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, itemType str
 		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidItemType",
 			fmt.Sprintf("Item type %q is invalid; use one of Fabric's item types, for example Notebook or Lakehouse.", req.Type)))
 		return
-	case req.Definition != nil && len(req.Definition.Parts) == 0:
-		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidDefinition", "definition.parts must list at least one part."))
-		return
+	}
+	if req.Definition != nil {
+		if e := checkDefinition(req.Definition); e != nil {
+			fail(w, r, e)
+			return
+		}
 	}
 	c := callOf(r)
 	now := s.now()
@@ -459,15 +463,38 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, itemType str
 	w.WriteHeader(http.StatusOK)
 }
 
-// definitionIsLong says whether getDefinition/updateDefinition answer 202: always, except
-// in CreateSync mode. Call with s.mu held.
-func (s *Server) definitionIsLong() bool { return s.set.CreateMode != CreateSync }
+// definitionIsLong says whether a getDefinition/updateDefinition call answers 202 (else 200
+// at once): alternating like creates in CreateAlternate mode (the 1st, 3rd... definition
+// call 200, the 2nd, 4th... 202; the count is their own), never in CreateSync mode,
+// always in CreateAsync and CreateDefinition. Call with s.mu held.
+func (s *Server) definitionIsLong() bool {
+	switch s.set.CreateMode {
+	case CreateSync:
+		return false
+	case CreateAlternate:
+		s.defCount++
+		return s.defCount%2 == 0
+	}
+	return true
+}
 
+// getDefinition answers Get Item Definition: 200 with the definition, or 202 and an
+// operation whose result it is. A notebook's comes in the format asked for (?format=ipynb,
+// or fabricGitSource by default).
 func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType string) {
+	format := r.URL.Query().Get("format")
+	for _, f := range []string{formatIpynb, formatFabricGitSource} {
+		if strings.EqualFold(format, f) {
+			format = f
+		}
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, e := s.currentItem(r, itemType, now)
+	if e == nil && it.Type == "Notebook" {
+		e = checkNotebookFormat(format)
+	}
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -476,6 +503,9 @@ func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType 
 		d := it.Definition
 		if d == nil {
 			d = defaultDefinition(it)
+		}
+		if it.Type == "Notebook" {
+			d = notebookIn(d, format)
 		}
 		return map[string]any{"definition": d}
 	}
@@ -487,6 +517,10 @@ func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType 
 	s.writeAccepted(w, r, op)
 }
 
+// updateDefinition answers Update Item Definition: 200 at once, or 202 and an operation
+// without a result. With ?updateMetadata=true the .platform part's displayName and
+// description apply to the item. The lakehouse route's 200 carries the item
+// (UpdateLakehouseDefinition.json); the others' carry no body.
 func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemType string) {
 	var req struct {
 		Definition *definition `json:"definition"`
@@ -495,10 +529,16 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 		fail(w, r, e)
 		return
 	}
-	if req.Definition == nil || len(req.Definition.Parts) == 0 {
+	if req.Definition == nil {
 		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidDefinition", "updateDefinition needs a body {\"definition\": {\"parts\": [...]}} with at least one part."))
 		return
 	}
+	if e := checkDefinition(req.Definition); e != nil {
+		fail(w, r, e)
+		return
+	}
+	updateMetadata := strings.EqualFold(r.URL.Query().Get("updateMetadata"), "true")
+	c := callOf(r)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -508,13 +548,39 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 		return
 	}
 	d := req.Definition
-	if !s.definitionIsLong() {
+	apply := func() *apiError {
+		if updateMetadata {
+			name, desc := platformMetadata(d)
+			if name != nil && strings.TrimSpace(*name) != "" {
+				if other := s.nameInUse(it.WorkspaceID, it.Type, *name, it.ID); other != nil {
+					return nameInUseError(other)
+				}
+				it.DisplayName = *name
+			}
+			if desc != nil {
+				it.Description = *desc
+			}
+		}
 		it.Definition = d
+		return nil
+	}
+	if !s.definitionIsLong() {
+		if e := apply(); e != nil {
+			fail(w, r, e)
+			return
+		}
+		if itemType == "Lakehouse" {
+			writeJSON(w, http.StatusOK, it.view(false))
+			return
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	op := s.startOperation(now, false, func() (any, *ErrorResponse) {
-		it.Definition = d
+		if e := apply(); e != nil {
+			e.body.RequestID = c.requestID
+			return nil, &e.body
+		}
 		return nil, nil
 	})
 	s.writeAccepted(w, r, op)
@@ -608,10 +674,37 @@ func (s *Server) getOperationResult(w http.ResponseWriter, r *http.Request) {
 
 // ---- jobs ----
 
+// jobTypesByItem lists the on-demand job types the emulator runs for an item type, lower
+// case; DefaultJob runs on every item (the spec's examples run it on notebooks and
+// lakehouses). Any other job type answers 400 InvalidJobType.
+var jobTypesByItem = map[string][]string{
+	"Notebook":           {"runnotebook", "execute"},
+	"Lakehouse":          {"tablemaintenance", "refreshmaterializedlakeviews"},
+	"DataPipeline":       {"pipeline"},
+	"SparkJobDefinition": {"sparkjob"},
+}
+
+// jobTypeKnown reports whether items of itemType run jobs of jobType (case-insensitive).
+func jobTypeKnown(itemType, jobType string) bool {
+	jt := strings.ToLower(jobType)
+	return jt == "defaultjob" || slices.Contains(jobTypesByItem[itemType], jt)
+}
+
+// jobTypesOf names the job types an item type runs, for error messages.
+func jobTypesOf(itemType string) string {
+	names := map[string]string{"runnotebook": "RunNotebook", "execute": "Execute", "tablemaintenance": "TableMaintenance",
+		"refreshmaterializedlakeviews": "RefreshMaterializedLakeViews", "pipeline": "Pipeline", "sparkjob": "sparkjob"}
+	out := []string{"DefaultJob"}
+	for _, jt := range jobTypesByItem[itemType] {
+		out = append(out, names[jt])
+	}
+	return strings.Join(out, ", ")
+}
+
 func (s *Server) jobFailure(it *item, jobType string) *ErrorResponse {
 	return &ErrorResponse{
 		ErrorCode: "JobInstanceFailed",
-		Message: fmt.Sprintf("The %s job of %s '%s' failed. The Fabric emulator fails jobs whose jobType or item displayName matches %s.",
+		Message: fmt.Sprintf("The %s job of %s '%s' failed. The Fabric emulator fails the jobs of items whose displayName or description matches %s.",
 			jobType, it.Type, it.DisplayName, s.set.FailPattern),
 		RelatedResource: &ErrorRelatedResource{ResourceID: it.ID, ResourceType: it.Type},
 	}
@@ -639,23 +732,40 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, itemType, jobTyp
 		fail(w, r, e)
 		return
 	}
+	if !jobTypeKnown(it.Type, jobType) {
+		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidJobType",
+			fmt.Sprintf("The requested job type %q is invalid for a %s. Job types a %s runs in the emulator: %s.", jobType, it.Type, it.Type, jobTypesOf(it.Type))).
+			about(it.ID, it.Type))
+		return
+	}
 	j := &jobInstance{id: s.newID(), itemID: it.ID, workspaceID: it.WorkspaceID, jobType: jobType,
-		rootActivityID: s.newID(), created: now, duration: s.set.JobDuration}
+		rootActivityID: s.newID(), created: now, duration: s.set.JobDuration, retryAfter: s.set.jobRetryAfter()}
 	for _, other := range s.jobs {
 		if other.itemID == it.ID && strings.EqualFold(other.jobType, jobType) && !terminalJob(other.status(now)) {
 			j.deduped = true
 			break
 		}
 	}
-	if !j.deduped && (s.set.FailPattern.MatchString(jobType) || s.set.FailPattern.MatchString(it.DisplayName)) {
+	if !j.deduped && (s.set.FailPattern.MatchString(it.DisplayName) || s.set.FailPattern.MatchString(it.Description)) {
 		j.fail = s.jobFailure(it, jobType)
 	}
 	s.jobs = append(s.jobs, j)
-	ra := retryAfterSeconds(s.set.RetryAfter)
-	j.notBefore = now.Add(time.Duration(ra) * time.Second)
-	w.Header().Set("Location", s.jobURL(r, j))
-	w.Header().Set("Retry-After", strconv.Itoa(ra))
+	s.jobCount++
+	loc := s.jobURL(r, j)
+	if s.set.JobLocation == JobLocationList || (s.set.JobLocation == JobLocationAlternate && s.jobCount%2 == 0) {
+		// RunOnDemandItemJob3.json: the item's job list filtered by the job type.
+		loc = callOf(r).base + "/v1/workspaces/" + j.workspaceID + "/items/" + j.itemID + "/jobs/instances?jobType=" + url.QueryEscape(jobType)
+	}
+	w.Header().Set("Location", loc)
+	s.setJobRetryAfter(w, j, now)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// setJobRetryAfter sends the job's Retry-After and remembers when it ends (StrictRetryAfter).
+func (s *Server) setJobRetryAfter(w http.ResponseWriter, j *jobInstance, now time.Time) {
+	ra := retryAfterSeconds(j.retryAfter)
+	j.notBefore = now.Add(time.Duration(ra) * time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(ra))
 }
 
 func (s *Server) jobURL(r *http.Request, j *jobInstance) string {
@@ -678,6 +788,8 @@ func (s *Server) lookupJob(r *http.Request, itemType string) (*jobInstance, *api
 		about(id, "JobInstance")
 }
 
+// getJob answers Get Item Job Instance; while the job has not ended the answer carries
+// Retry-After, as the spec documents for its 200.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, itemType string) {
 	now := s.now()
 	s.mu.Lock()
@@ -690,9 +802,16 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, itemType string)
 		fail(w, r, e)
 		return
 	}
-	writeJSON(w, http.StatusOK, j.view(now))
+	v := j.view(now)
+	if !terminalJob(v.Status) {
+		s.setJobRetryAfter(w, j, now)
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
+// cancelJob accepts a cancel (202) of a job that has not ended; the job stays InProgress
+// for CancelDuration, then is Cancelled. A second cancel while the first is pending is
+// accepted again and changes nothing.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, itemType string) {
 	now := s.now()
 	s.mu.Lock()
@@ -708,15 +827,17 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, itemType stri
 			about(j.id, "JobInstance"))
 		return
 	}
-	t := now
-	j.cancelledAt = &t
-	ra := retryAfterSeconds(s.set.RetryAfter)
-	j.notBefore = now.Add(time.Duration(ra) * time.Second)
+	if j.cancelAt == nil {
+		t := now.Add(s.set.CancelDuration)
+		j.cancelAt = &t
+	}
 	w.Header().Set("Location", s.jobURL(r, j))
-	w.Header().Set("Retry-After", strconv.Itoa(ra))
+	s.setJobRetryAfter(w, j, now)
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// listJobs answers List Item Job Instances, oldest first; ?jobType=X keeps the instances of
+// that job type (case-insensitive): the list-form Location of a job's 202 asks for it.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, itemType string) {
 	now := s.now()
 	s.mu.Lock()
@@ -727,8 +848,9 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, itemType strin
 		return
 	}
 	all := []jobInstanceJSON{}
+	jobType := r.URL.Query().Get("jobType")
 	for _, j := range s.jobs {
-		if j.itemID == it.ID {
+		if j.itemID == it.ID && (jobType == "" || strings.EqualFold(j.jobType, jobType)) {
 			all = append(all, j.view(now))
 		}
 	}

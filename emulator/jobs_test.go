@@ -41,6 +41,7 @@ func TestJobLifecycle(t *testing.T) {
 		name        string
 		runPath     func(item string) string
 		itemName    string
+		description string // set on the item after its creation
 		wantFailure bool
 	}{
 		{name: "job type in the path", itemName: "NB",
@@ -51,13 +52,18 @@ func TestJobLifecycle(t *testing.T) {
 			}},
 		{name: "typed notebook route", itemName: "NB",
 			runPath: func(id string) string { return notebooksPath() + "/" + id + "/jobs/execute/instances?beta=false" }},
-		{name: "failing job type", itemName: "NB", wantFailure: true,
-			runPath: func(id string) string { return "/v1/workspaces/" + ws + "/items/" + id + "/jobs/FailingJob/instances" }},
+		{name: "item whose description matches the fail pattern", itemName: "NB", description: "jobs fail", wantFailure: true,
+			runPath: func(id string) string { return "/v1/workspaces/" + ws + "/items/" + id + "/jobs/RunNotebook/instances" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: 60 * time.Second})
 			id := e.mustItem("Notebook", tc.itemName)
+			if tc.description != "" {
+				if a := e.do("PATCH", "/v1/workspaces/"+ws+"/items/"+id, `{"description":"`+tc.description+`"}`); a.status != http.StatusOK {
+					t.Fatalf("update: %d %s", a.status, a.body)
+				}
+			}
 			inst := e.runJob(tc.runPath(id))
 			m := e.jobStatus(inst)
 			if m["status"] != "NotStarted" || m["startTimeUtc"] != nil || m["endTimeUtc"] != nil || m["itemId"] != id || m["invokeType"] != "Manual" {
@@ -92,7 +98,7 @@ func TestJobDedupeAndCancel(t *testing.T) {
 	if m := e.jobStatus(second); m["status"] != "Deduped" || m["endTimeUtc"] == nil {
 		t.Errorf("second run while the first runs: %v", m)
 	}
-	other := e.runJob("/v1/workspaces/" + ws + "/items/" + id + "/jobs/OtherJob/instances")
+	other := e.runJob("/v1/workspaces/" + ws + "/items/" + id + "/jobs/RunNotebook/instances")
 	if m := e.jobStatus(other); m["status"] != "NotStarted" {
 		t.Errorf("another job type is not deduped: %v", m)
 	}
@@ -102,8 +108,12 @@ func TestJobDedupeAndCancel(t *testing.T) {
 	if c.status != http.StatusAccepted || c.header.Get("Location") != "http://fabric.test"+first || c.header.Get("Retry-After") == "" {
 		t.Fatalf("cancel: %d %v %s", c.status, c.header, c.body)
 	}
-	if m := e.jobStatus(first); m["status"] != "Cancelled" || m["endTimeUtc"] == nil {
-		t.Errorf("after cancel: %v", m)
+	if m := e.jobStatus(first); m["status"] != "InProgress" || m["endTimeUtc"] != nil {
+		t.Errorf("right after the cancel was accepted: %v", m)
+	}
+	e.clock.Advance(DefaultCancelDuration)
+	if m := e.jobStatus(first); m["status"] != "Cancelled" || m["endTimeUtc"] != "2024-06-22T06:35:22.0000000" {
+		t.Errorf("once the cancel took effect: %v", m)
 	}
 	e.clock.Advance(time.Hour)
 	if m := e.jobStatus(first); m["status"] != "Cancelled" {

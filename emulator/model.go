@@ -138,29 +138,44 @@ type operationState struct {
 	Error              *ErrorResponse `json:"error,omitempty"`
 }
 
-const opTimeFormat = "2006-01-02T15:04:05.000Z"
+// Fabric writes operation times in two forms (the seed article shows both): with
+// milliseconds and a Z while the operation runs, and with seven fractional digits and no
+// zone once it has ended.
+const (
+	opTimeFormat     = "2006-01-02T15:04:05.000Z"
+	opDoneTimeFormat = "2006-01-02T15:04:05.0000000"
+)
 
-// state is the operation's state at now; call advance first.
+// percentAt is the percentComplete of a running operation at now (1 to 99).
+func (op *operation) percentAt(now time.Time) int {
+	elapsed := max(now.Sub(op.created), 0)
+	return min(max(int(elapsed*100/op.duration), 1), 99)
+}
+
+// state is the operation's state at now; call advance first. lastUpdatedTimeUtc is when
+// the state last changed (status or percentComplete), so two polls between changes see
+// the same value.
 func (op *operation) state(now time.Time) operationState {
-	st := operationState{CreatedTimeUtc: op.created.UTC().Format(opTimeFormat)}
 	pct := func(p int) *int { return &p }
-	switch {
-	case op.done && op.err != nil:
-		st.Status, st.PercentComplete, st.Error = statusFailed, pct(100), op.err
-		st.LastUpdatedTimeUtc = op.end().UTC().Format(opTimeFormat)
-	case op.done:
-		st.Status, st.PercentComplete = statusSucceeded, pct(100)
-		st.LastUpdatedTimeUtc = op.end().UTC().Format(opTimeFormat)
-	default:
-		elapsed := max(now.Sub(op.created), 0)
-		st.LastUpdatedTimeUtc = now.UTC().Format(opTimeFormat)
-		if op.duration <= 0 || elapsed < op.duration/6 {
-			st.Status = statusNotStarted // percentComplete null, as seen in real answers
-		} else {
-			p := int(elapsed * 100 / op.duration)
-			st.Status, st.PercentComplete = statusRunning, pct(min(max(p, 1), 99))
+	if op.done {
+		st := operationState{Status: statusSucceeded, PercentComplete: pct(100),
+			CreatedTimeUtc:     op.created.UTC().Format(opDoneTimeFormat),
+			LastUpdatedTimeUtc: op.end().UTC().Format(opDoneTimeFormat)}
+		if op.err != nil {
+			st.Status, st.Error = statusFailed, op.err
 		}
+		return st
 	}
+	st := operationState{CreatedTimeUtc: op.created.UTC().Format(opTimeFormat)}
+	changed := op.created
+	if elapsed := max(now.Sub(op.created), 0); op.duration <= 0 || elapsed < op.duration/6 {
+		st.Status = statusNotStarted // percentComplete null, as seen in real answers
+	} else {
+		p := op.percentAt(now)
+		st.Status, st.PercentComplete = statusRunning, pct(p)
+		changed = op.created.Add(max(op.duration*time.Duration(p)/100, op.duration/6))
+	}
+	st.LastUpdatedTimeUtc = changed.UTC().Format(opTimeFormat)
 	return st
 }
 
@@ -217,8 +232,11 @@ type jobInstance struct {
 	duration       time.Duration
 	fail           *ErrorResponse // set when the job is going to fail
 	deduped        bool
-	cancelledAt    *time.Time
-	notBefore      time.Time // the Retry-After of its 202 ends here (StrictRetryAfter)
+	retryAfter     time.Duration // of its 202, its cancel and its GETs while it runs
+	// cancelAt is when an accepted cancel takes effect (nil: never cancelled); until then
+	// the job shows InProgress (cancelling is in progress), then it is Cancelled.
+	cancelAt  *time.Time
+	notBefore time.Time // the last Retry-After given ends here (StrictRetryAfter)
 }
 
 // jobInstanceJSON is the ItemJobInstance body.
@@ -236,13 +254,17 @@ type jobInstanceJSON struct {
 
 const jobTimeFormat = "2006-01-02T15:04:05.0000000"
 
+func (j *jobInstance) end() time.Time { return j.created.Add(j.duration) }
+
 func (j *jobInstance) status(now time.Time) string {
 	switch {
 	case j.deduped:
 		return jobDeduped
-	case j.cancelledAt != nil:
+	case j.cancelAt != nil && !now.Before(*j.cancelAt):
 		return jobCancelled
-	case !now.Before(j.created.Add(j.duration)):
+	case j.cancelAt != nil:
+		return jobInProgress // accepted: cancelling is in progress, the run no longer ends on its own
+	case !now.Before(j.end()):
 		if j.fail != nil {
 			return jobFailed
 		}
@@ -270,7 +292,7 @@ func (j *jobInstance) view(now time.Time) jobInstanceJSON {
 	case jobDeduped:
 		v.EndTimeUtc = ts(j.created)
 	case jobCancelled:
-		v.EndTimeUtc = ts(*j.cancelledAt)
+		v.EndTimeUtc = ts(*j.cancelAt)
 	case jobCompleted:
 		v.EndTimeUtc = ts(j.created.Add(j.duration))
 	case jobFailed:

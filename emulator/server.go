@@ -37,12 +37,19 @@ type Server struct {
 	pending     []*operation // operations not yet completed, in creation order
 	jobs        []*jobInstance
 	createCount int
+	defCount    int // getDefinition and updateDefinition calls, for their 200/202 alternation
+	jobCount    int // jobs started, for JobLocationAlternate
 	tokens      map[string]*tokenState
 	faults      []*faultState
 }
 
 type tokenState struct {
-	firstSeen   time.Time
+	firstSeen time.Time
+	apis      map[string]*budget // by API (method and route pattern)
+}
+
+// budget counts one caller's requests to one API in the current throttling window.
+type budget struct {
 	windowStart time.Time
 	count       int
 }
@@ -104,7 +111,7 @@ func (s *Server) reset() error {
 	s.ops = map[string]*operation{}
 	s.pending = nil
 	s.jobs = nil
-	s.createCount = 0
+	s.createCount, s.defCount, s.jobCount = 0, 0, 0
 	s.tokens = map[string]*tokenState{}
 	s.faults = nil
 	for _, f := range s.cfg.Faults {
@@ -278,7 +285,7 @@ func (s *Server) admit(r *http.Request) *apiError {
 	defer s.mu.Unlock()
 	ts := s.tokens[token]
 	if ts == nil {
-		ts = &tokenState{firstSeen: now, windowStart: now}
+		ts = &tokenState{firstSeen: now, apis: map[string]*budget{}}
 		s.tokens[token] = ts
 	}
 	if ttl := s.set.TokenTTL; ttl > 0 && now.Sub(ts.firstSeen) >= ttl {
@@ -288,19 +295,34 @@ func (s *Server) admit(r *http.Request) *apiError {
 		return e
 	}
 	if limit := s.set.ThrottleLimit; limit > 0 {
-		if now.Sub(ts.windowStart) >= s.set.ThrottleWindow {
-			ts.windowStart, ts.count = now, 0
+		api := s.apiOf(r)
+		b := ts.apis[api]
+		if b == nil || now.Sub(b.windowStart) >= s.set.ThrottleWindow {
+			b = &budget{windowStart: now}
+			ts.apis[api] = b
 		}
-		ts.count++
-		if ts.count > limit {
-			until := ts.windowStart.Add(s.set.ThrottleWindow)
+		b.count++
+		if b.count > limit {
+			until := b.windowStart.Add(s.set.ThrottleWindow)
 			return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
-				fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). This caller made more than %d requests in %s; wait the Retry-After seconds before calling again.",
-					until.UTC().Format("1/2/2006 3:04:05 PM"), limit, s.set.ThrottleWindow)).
+				fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). This caller made more than %d requests to %s in %s; wait the Retry-After seconds before calling it again (its other APIs are not blocked).",
+					until.UTC().Format("1/2/2006 3:04:05 PM"), limit, api, s.set.ThrottleWindow)).
 				withRetryAfter(retryAfterSeconds(until.Sub(now)))
 		}
 	}
 	return nil
+}
+
+// apiOf names the API a request calls, as throttling counts them: its method and route
+// pattern ("GET /operations/{op}", the same with or without /v1), or its method and path
+// when no route matches.
+func (s *Server) apiOf(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		return r.Method + " " + r.URL.Path
+	}
+	method, p, _ := strings.Cut(pattern, " ")
+	return method + " " + strings.TrimPrefix(p, "/v1")
 }
 
 // capture buffers a response so faults can change it before it is sent.

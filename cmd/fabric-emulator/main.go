@@ -68,14 +68,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		regional = fs.String("regional-listen", "", "second address (host:port) serving the same emulator as a regional host, like Fabric's *.analysis.windows.net; sets --regional-base-url to http://ADDR unless that is given (default none)")
 		quiet    = fs.Bool("quiet", false, "do not log one line per request (default false: log)")
 		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
+		jobRetry = fs.Int("job-retry-after", 0, "Retry-After seconds of a job's 202, its cancel and its GETs while it runs (default 0: --retry-after; Fabric's examples use 60)")
+		timings  = fs.Bool("fabric-timings", false, "the timings of Fabric's examples for every timing flag not given: Retry-After 30 s for operations and 60 s for jobs, operations of 1m, jobs of 2m, cancels of 30s (default false: shortened for demos)")
+		jobLoc   = fs.String("job-location", string(emulator.JobLocationInstance), "Location of a job's 202: instance (.../jobs/instances/{id}), list (.../jobs/instances?jobType=X, RunOnDemandItemJob3.json) or alternate")
 		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
 		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
 		seed     = fs.Uint64("seed", 0, "seed of the ID and fault generators (same seed, same run); 0: random, so IDs never repeat across runs")
 	)
 	fs.DurationVar(&cfg.OperationDuration, "operation-duration", emulator.DefaultOperationDuration, "time an operation takes from NotStarted to Succeeded/Failed")
 	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
+	fs.DurationVar(&cfg.CancelDuration, "cancel-duration", emulator.DefaultCancelDuration, "time a job stays InProgress after its cancel was accepted, before Cancelled")
 	fs.StringVar(&mode, "create-mode", string(emulator.CreateAlternate), "201 or 202 on create: alternate (1st 201, 2nd 202, ...), sync, async, definition (202 iff a definition is sent)")
-	fs.StringVar(&cfg.FailPattern, "fail-pattern", emulator.DefaultFailPattern, "regexp: items whose displayName matches end in a Failed operation; jobs whose jobType or item name matches end Failed")
+	fs.StringVar(&cfg.FailPattern, "fail-pattern", emulator.DefaultFailPattern, "regexp: items whose displayName matches end in a Failed operation; jobs of items whose displayName or description matches end Failed")
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 0, "a bearer token expires this long after its first use: 401 TokenExpired (default 0: never)")
 	fs.DurationVar(&cfg.ThrottleWindow, "throttle-window", emulator.DefaultThrottleWindow, "throttling window of --throttle-limit")
 	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at (default none; also settable via PUT /_emulator/config)")
@@ -94,7 +98,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q; see --help", fs.Args())
 	}
 	cfg.CreateMode = emulator.CreateMode(mode)
+	cfg.JobLocation = emulator.JobLocation(*jobLoc)
 	cfg.RetryAfter = time.Duration(*retry) * time.Second
+	cfg.JobRetryAfter = time.Duration(*jobRetry) * time.Second
+	if *timings {
+		// The spec's timings, except where a flag was given.
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, d := range map[string]*time.Duration{"retry-after": &cfg.RetryAfter, "job-retry-after": &cfg.JobRetryAfter,
+			"operation-duration": &cfg.OperationDuration, "job-duration": &cfg.JobDuration, "cancel-duration": &cfg.CancelDuration} {
+			if !given[name] {
+				*d = 0
+			}
+		}
+		cfg = emulator.FabricTimings(cfg)
+	}
 	cfg.ThrottleLimit = *throttle
 	cfg.PageSize = *pageSize
 	cfg.Seed = *seed

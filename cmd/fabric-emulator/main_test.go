@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -23,7 +24,7 @@ func TestHelpListsEveryFlagWithItsDefault(t *testing.T) {
 	}
 	for _, want := range []string{
 		"-listen", "127.0.0.1:8790", "-retry-after", "(default 2)", "-operation-duration", "(default 6s)",
-		"-job-duration", "-create-mode", `(default "alternate")`, "-fail-pattern", "(?i)fail", "-token-ttl", "default 0: never",
+		"-job-duration", "-job-retry-after", "-cancel-duration", "-job-location", "-fabric-timings", "-create-mode", `(default "alternate")`, "-fail-pattern", "(?i)fail", "-token-ttl", "default 0: never",
 		"-throttle-limit", "default 0: no throttling", "-throttle-window", "(default 1m0s)", "-page-size", "(default 100)", "-seed",
 		"-regional-base-url", "-regional-listen", "-scheme", "-fault", "-quiet", "-strict-retry-after", "tokenExpired", "/_emulator/",
 	} {
@@ -57,30 +58,11 @@ func TestBadArguments(t *testing.T) {
 }
 
 func TestServesPrintsHowToReachItAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--quiet", "--retry-after", "30", "--create-mode", "async",
-			"--fault", "kind=503,path=/v1/workspaces/" + emulator.DefaultWorkspaceID + "/lakehouses,count=1"}, pw, io.Discard)
-		pw.Close()
-	}()
-	sc := bufio.NewScanner(pr)
-	var banner strings.Builder
-	var base string
-	for sc.Scan() {
-		banner.WriteString(sc.Text() + "\n")
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-		}
-		if strings.HasPrefix(sc.Text(), "Control endpoint") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if base == "" || !strings.Contains(banner.String(), emulator.DefaultWorkspaceID) || !strings.Contains(banner.String(), "curl") {
-		t.Fatalf("banner lacks the URL, the default workspace or the curl example:\n%s", banner.String())
+	banner := startRun(t, "--retry-after", "30", "--create-mode", "async",
+		"--fault", "kind=503,path=/v1/workspaces/"+emulator.DefaultWorkspaceID+"/lakehouses,count=1")
+	base := listeningOn(banner, "Fabric emulator")
+	if base == "" || !strings.Contains(banner, emulator.DefaultWorkspaceID) || !strings.Contains(banner, "curl") {
+		t.Fatalf("banner lacks the URL, the default workspace or the curl example:\n%s", banner)
 	}
 
 	call := func(method, path, body string) *http.Response {
@@ -100,45 +82,15 @@ func TestServesPrintsHowToReachItAndShutsDown(t *testing.T) {
 	if res := call("POST", "/v1/workspaces/"+emulator.DefaultWorkspaceID+"/lakehouses", `{"displayName":"L"}`); res.StatusCode != 503 {
 		t.Errorf("--fault not applied: %d", res.StatusCode)
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context ended")
-	}
 }
 
 // TestRegionalListen: --regional-listen serves the same emulator on a second
 // address and points the regionalLocation fault's Location there, so an
 // operation created on the main address is polled on the regional one.
 func TestRegionalListen(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--regional-listen", "127.0.0.1:0", "--quiet", "--create-mode", "async",
-			"--operation-duration", "0s", "--fault", "kind=regionalLocation"}, pw, io.Discard)
-		pw.Close()
-	}()
-	sc := bufio.NewScanner(pr)
-	var base, regional string
-	for sc.Scan() {
-		if m := regexp.MustCompile(`^Regional host listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			regional = m[1]
-		}
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil && !strings.HasPrefix(sc.Text(), "Regional") {
-			base = m[1]
-		}
-		if strings.HasPrefix(sc.Text(), "Control endpoint") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
+	banner := startRun(t, "--regional-listen", "127.0.0.1:0", "--create-mode", "async",
+		"--operation-duration", "0s", "--fault", "kind=regionalLocation")
+	base, regional := listeningOn(banner, "Fabric emulator"), listeningOn(banner, "Regional host")
 	if base == "" || regional == "" || base == regional {
 		t.Fatalf("banner: main %q, regional %q; want two addresses", base, regional)
 	}
@@ -161,14 +113,86 @@ func TestRegionalListen(t *testing.T) {
 	if res := call("GET", loc, ""); res.StatusCode != 200 {
 		t.Errorf("poll on the regional host: %d, want 200 (the same emulator)", res.StatusCode)
 	}
+}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown = %v", err)
+// startRun runs the command with args on free ports until the test ends (then checks that
+// it shut down cleanly) and returns its banner, up to the control endpoint line.
+func startRun(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--listen", "127.0.0.1:0", "--quiet"}, args...), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run after shutdown = %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("run did not return after its context ended")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context ended")
+	})
+	sc := bufio.NewScanner(pr)
+	var banner strings.Builder
+	for sc.Scan() {
+		banner.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "Control endpoint") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	return banner.String()
+}
+
+// listeningOn is the URL a banner line "<prefix> listening on URL" names, or "".
+func listeningOn(banner, prefix string) string {
+	m := regexp.MustCompile(`(?m)^` + prefix + ` listening on (http://\S+)`).FindStringSubmatch(banner)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestFabricTimings: --fabric-timings gives the spec's timings, except those given as flags.
+func TestFabricTimings(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want map[string]any
+	}{
+		{name: "defaults shortened for demos", args: nil,
+			want: map[string]any{"retryAfter": "2s", "jobRetryAfter": "2s", "operationDuration": "6s", "jobDuration": "6s", "cancelDuration": "2s"}},
+		{name: "spec timings", args: []string{"--fabric-timings"},
+			want: map[string]any{"retryAfter": "30s", "jobRetryAfter": "1m0s", "operationDuration": "1m0s", "jobDuration": "2m0s", "cancelDuration": "30s"}},
+		{name: "a flag given wins", args: []string{"--fabric-timings", "--retry-after", "5", "--job-duration", "10s"},
+			want: map[string]any{"retryAfter": "5s", "jobRetryAfter": "1m0s", "operationDuration": "1m0s", "jobDuration": "10s", "cancelDuration": "30s"}},
+		{name: "list-form job Location", args: []string{"--job-location", "list"}, want: map[string]any{"jobLocation": "list"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := listeningOn(startRun(t, tc.args...), "Fabric emulator")
+			res, err := http.Get(base + "/_emulator/config")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var got map[string]any
+			if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v", k, got[k], v)
+				}
+			}
+		})
+	}
+	if err := run(context.Background(), []string{"--job-location", "somewhere"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "job location") {
+		t.Errorf("--job-location somewhere: %v, want an error naming the job location", err)
 	}
 }

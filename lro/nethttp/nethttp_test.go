@@ -398,7 +398,7 @@ func gjsonID(b []byte) string {
 // emulator decides (names matching "fail" fail).
 func TestSchedulerEmulator(t *testing.T) {
 	t.Run("throttling", func(t *testing.T) {
-		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAlternate, ThrottleLimit: 10, ThrottleWindow: 10 * time.Second}, true)
+		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAlternate, ThrottleLimit: 3, ThrottleWindow: 10 * time.Second}, true)
 	})
 	t.Run("strict Retry-After: never polled early", func(t *testing.T) {
 		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAsync, StrictRetryAfter: true}, false)

@@ -1,0 +1,211 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// payloadInlineBase64 is the one PayloadType of common/definitions.json.
+const payloadInlineBase64 = "InlineBase64"
+
+// decodePayload decodes an InlineBase64 payload, padded or not (the spec's own examples
+// send both).
+func decodePayload(p string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(p); err == nil {
+		return b, nil
+	}
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(p, "="))
+}
+
+// checkDefinition validates a definition sent by a create or updateDefinition call: every
+// part needs a path, the payloadType InlineBase64 and a payload that is base64. Fabric
+// answers 400 CorruptedPayload otherwise.
+func checkDefinition(d *definition) *apiError {
+	if len(d.Parts) == 0 {
+		return newAPIError(http.StatusBadRequest, "InvalidDefinition", "definition.parts must list at least one part.")
+	}
+	for i, p := range d.Parts {
+		var problem string
+		switch {
+		case strings.TrimSpace(p.Path) == "":
+			problem = "has no path"
+		case p.PayloadType != payloadInlineBase64:
+			problem = fmt.Sprintf("has payloadType %q; the only payloadType is %q", p.PayloadType, payloadInlineBase64)
+		default:
+			if _, err := decodePayload(p.Payload); err != nil {
+				problem = "has a payload that is not base64 (" + err.Error() + "); encode the file's bytes with base64"
+			}
+		}
+		if problem != "" {
+			return &apiError{status: http.StatusBadRequest, body: ErrorResponse{
+				ErrorCode: "CorruptedPayload",
+				Message:   fmt.Sprintf("The provided payload is corrupted: definition part %d (%q) %s.", i, p.Path, problem),
+				MoreDetails: []ErrorResponseDetails{{ErrorCode: "InvalidDefinitionPart",
+					Message: fmt.Sprintf("parts[%d] %s", i, problem)}},
+			}}
+		}
+	}
+	return nil
+}
+
+// platformMetadata reads the displayName and description of a definition's .platform
+// part, if it has one that is JSON with a metadata object. The spec's examples send a
+// placeholder .platform that is not JSON; it changes nothing.
+func platformMetadata(d *definition) (displayName, description *string) {
+	for _, p := range d.Parts {
+		if p.Path != ".platform" {
+			continue
+		}
+		b, err := decodePayload(p.Payload)
+		if err != nil {
+			return nil, nil
+		}
+		var pf struct {
+			Metadata struct {
+				DisplayName *string `json:"displayName"`
+				Description *string `json:"description"`
+			} `json:"metadata"`
+		}
+		if json.Unmarshal(b, &pf) != nil {
+			return nil, nil
+		}
+		return pf.Metadata.DisplayName, pf.Metadata.Description
+	}
+	return nil, nil
+}
+
+// Notebook definition formats (notebook/swagger.json, getDefinition's format parameter).
+const (
+	formatIpynb           = "ipynb"
+	formatFabricGitSource = "fabricGitSource"
+)
+
+const (
+	pyNotebookPart    = "notebook-content.py"
+	ipynbNotebookPart = "notebook-content.ipynb"
+	pyCellMarker      = "# CELL ********************"
+	pyMarkdownMarker  = "# MARKDOWN ********************"
+)
+
+// notebookCell is one cell of an ipynb notebook.
+type notebookCell struct {
+	CellType       string         `json:"cell_type"`
+	Source         []string       `json:"source"`
+	Metadata       map[string]any `json:"metadata"`
+	ExecutionCount *int           `json:"execution_count,omitempty"`
+	Outputs        []any          `json:"outputs,omitempty"`
+}
+
+// ipynbNotebook is the ipynb (Jupyter) form of a notebook.
+type ipynbNotebook struct {
+	NBFormat      int            `json:"nbformat"`
+	NBFormatMinor int            `json:"nbformat_minor"`
+	Cells         []notebookCell `json:"cells"`
+	Metadata      map[string]any `json:"metadata"`
+}
+
+// sourceLines splits a cell's text the ipynb way: lines keep their newline.
+func sourceLines(text string) []string {
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// pyToIpynb converts the fabricGitSource form (notebook-content.py) to ipynb.
+func pyToIpynb(py string) []byte {
+	nb := ipynbNotebook{NBFormat: 4, NBFormatMinor: 5, Cells: []notebookCell{},
+		Metadata: map[string]any{"language_info": map[string]any{"name": "python"}}}
+	kind, cell := "", []string{}
+	flush := func() {
+		text := strings.Trim(strings.Join(cell, "\n"), "\n")
+		if kind != "" {
+			c := notebookCell{CellType: "code", Source: sourceLines(text), Metadata: map[string]any{}}
+			if kind == "markdown" {
+				c.CellType = "markdown"
+				for i, l := range c.Source {
+					c.Source[i] = strings.TrimPrefix(strings.TrimPrefix(l, "# "), "#")
+				}
+			} else {
+				c.Outputs = []any{}
+			}
+			nb.Cells = append(nb.Cells, c)
+		}
+		cell = cell[:0]
+	}
+	for _, line := range strings.Split(py, "\n") {
+		switch strings.TrimSpace(line) {
+		case pyCellMarker:
+			flush()
+			kind = "code"
+		case pyMarkdownMarker:
+			flush()
+			kind = "markdown"
+		default:
+			cell = append(cell, line)
+		}
+	}
+	flush()
+	b, _ := json.Marshal(nb) // strings and maps of strings: cannot fail
+	return b
+}
+
+// ipynbToPy converts an ipynb notebook to the fabricGitSource form; ok is false when the
+// payload is not an ipynb notebook.
+func ipynbToPy(raw []byte) (string, bool) {
+	var nb ipynbNotebook
+	if json.Unmarshal(raw, &nb) != nil || nb.NBFormat == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("# Fabric notebook source\n")
+	for _, c := range nb.Cells {
+		text := strings.Join(c.Source, "")
+		if c.CellType == "markdown" {
+			b.WriteString("\n" + pyMarkdownMarker + "\n\n")
+			for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+				b.WriteString("# " + l + "\n")
+			}
+			continue
+		}
+		b.WriteString("\n" + pyCellMarker + "\n\n" + strings.TrimRight(text, "\n") + "\n")
+	}
+	return b.String(), true
+}
+
+// notebookIn returns a notebook definition in the format asked for ("" means
+// fabricGitSource), converting its content part between notebook-content.py and
+// notebook-content.ipynb when it is stored in the other form.
+func notebookIn(d *definition, format string) *definition {
+	out := &definition{Parts: make([]definitionPart, 0, len(d.Parts))}
+	for _, p := range d.Parts {
+		raw, err := decodePayload(p.Payload)
+		switch {
+		case err != nil:
+		case format == formatIpynb && p.Path == pyNotebookPart:
+			p = definitionPart{Path: ipynbNotebookPart, PayloadType: payloadInlineBase64,
+				Payload: base64.StdEncoding.EncodeToString(pyToIpynb(string(raw)))}
+		case format != formatIpynb && p.Path == ipynbNotebookPart:
+			if py, ok := ipynbToPy(raw); ok {
+				p = definitionPart{Path: pyNotebookPart, PayloadType: payloadInlineBase64,
+					Payload: base64.StdEncoding.EncodeToString([]byte(py))}
+			}
+		}
+		out.Parts = append(out.Parts, p)
+	}
+	return out
+}
+
+// checkNotebookFormat validates getDefinition's format parameter.
+func checkNotebookFormat(format string) *apiError {
+	switch format {
+	case "", formatIpynb, formatFabricGitSource:
+		return nil
+	}
+	return newAPIError(http.StatusBadRequest, "InvalidRequest",
+		fmt.Sprintf("The notebook definition format %q is not supported; use format=ipynb or format=fabricGitSource (the default).", format))
+}
