@@ -4,7 +4,8 @@
 // headers. A client then polls the operation state (GET /v1/operations/{id}) no sooner than
 // Retry-After allows until the status is Succeeded or Failed, and fetches the result from
 // .../result only when the final Location points there. Jobs (POST .../jobs/{jobType}/instances)
-// follow the same start pattern but are polled at their job-instance URL and end as Completed,
+// follow the same start pattern but are polled at their job-instance URL (found in the item's
+// job list when Location is the list form .../jobs/instances?jobType=X) and end as Completed,
 // Failed, Cancelled or Deduped.
 //
 // The package is the one place where that protocol is implemented:

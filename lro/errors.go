@@ -77,6 +77,9 @@ const (
 	CodeOperationNotFound = "OperationNotTracked"
 	CodeUntrustedHost     = "UntrustedHost"
 	CodeTokenUnavailable  = "TokenUnavailable"
+	// CodeJobInstanceUnknown: a job started with a list-form Location cannot be cancelled
+	// before the first poll has found its instance.
+	CodeJobInstanceUnknown = "JobInstanceNotKnownYet"
 )
 
 // Sentinel errors for errors.Is. An *Error matches the sentinel of its ErrorCode.

@@ -77,7 +77,7 @@ func (c *Client) parseResume(token string) (pollState, error) {
 			return pollState{}, invalidResume(err.Error())
 		}
 		if isJobURL(u) {
-			return pollState{Kind: KindJob, ID: lastSegment(u), URL: u}, nil
+			return jobState(u), nil
 		}
 		st := pollState{Kind: KindOperation, ID: operationIDFromURL(u), URL: u}
 		if base, ok := strings.CutSuffix(strings.TrimRight(u, "/"), "/result"); ok {

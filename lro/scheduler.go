@@ -239,6 +239,9 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 	s.mu.Lock()
 	e.busy = false
 	s.inFlight--
+	if e.jobURL != "" {
+		e.jobURL = e.p.URL() // a list-form Location gives way to the instance's URL
+	}
 	if !e.final {
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -645,6 +648,9 @@ func (g *gcra) take(now time.Time) time.Duration {
 
 // cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
 func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
+	if isJobListURL(jobURL) {
+		return 0, &Error{ErrorCode: CodeJobInstanceUnknown, Message: "the job's instance is not known yet: Fabric answered with the list of the item's job instances, not the instance; cancel again once the first check has found it", Retryable: true}
+	}
 	u := jobURL
 	if i := indexByte(u, '?'); i >= 0 {
 		u = u[:i]

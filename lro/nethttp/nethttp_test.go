@@ -220,6 +220,62 @@ func TestEmulator(t *testing.T) {
 			wantNot:    "/result",
 		},
 		{
+			name:       "job with a list-form Location (RunOnDemandItemJob3.json): found in the list, then followed",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync, JobLocation: emulator.JobLocationList, StrictRetryAfter: true},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/jobs/Execute/instances", ""},
+			wantResult: `"status":"Completed"`,
+			wantCount:  1 + 3, // the list at 2 s, the instance at 4 and 6 s
+			wantPaths:  []string{"/jobs/Execute/instances 202", "/jobs/instances?jobType=Execute 200", "/jobs/instances/"},
+			wantNot:    " 429",
+		},
+		{
+			name: "job polls paced by the Retry-After of the job instance GET, not the engine's fallback",
+			cfg: emulator.Config{CreateMode: emulator.CreateSync, JobRetryAfter: 5 * time.Second, JobDuration: 40 * time.Second, StrictRetryAfter: true,
+				Faults: []emulator.FaultRule{{Kind: emulator.FaultNoRetryAfter, Method: "POST", PathPrefix: "/v1/workspaces/"}}},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/jobs/RunNotebook/instances", ""},
+			wantResult: `"status":"Completed"`,
+			wantCount:  1 + 5, // the 202 lost its Retry-After: 1st poll after the default 20 s, then every 5 s: 25, 30, 35, 40
+			wantNot:    " 429",
+		},
+		{
+			name:      "cancel: the job stays InProgress while cancelling, polling goes on until Cancelled",
+			cfg:       emulator.Config{CreateMode: emulator.CreateSync, JobDuration: time.Minute, CancelDuration: 10 * time.Second, StrictRetryAfter: true},
+			setup:     []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
+			start:     call{"POST", ws + "/items/{item}/jobs/RunNotebook/instances", ""},
+			cancel:    true,
+			wantCode:  lro.CodeJobCancelled,
+			wantIs:    lro.ErrJobCancelled,
+			wantCount: 1 + 1 + 5, // start, cancel, polls at 2, 4, 6, 8 (InProgress) and 10 s (Cancelled)
+			wantPaths: []string{"/jobs/RunNotebook/instances 202", "/cancel 202", "/jobs/instances/"},
+			wantNot:   " 429",
+		},
+		{
+			name:       "getDefinition answered 200 with the definition (GetItemDefinition.json)",
+			cfg:        emulator.Config{}, // alternate: the 1st definition call answers 200, the 2nd 202
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Target","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/getDefinition", ""},
+			wantResult: `"path":"notebook-content.py"`,
+			wantCount:  1,
+		},
+		{
+			name:       "updateDefinition answered 200 without a body (UpdateItemDefinition.json)",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync},
+			setup:      []call{{"POST", ws + "/items", `{"displayName":"Target","type":"Notebook"}`}},
+			start:      call{"POST", ws + "/items/{item}/updateDefinition", `{"definition":{"parts":[{"path":"notebook-content.py","payload":"eA==","payloadType":"InlineBase64"}]}}`},
+			wantResult: "-",
+			wantCount:  1,
+		},
+		{
+			name:       "a lakehouse's updateDefinition answered 200 with the item (UpdateLakehouseDefinition.json)",
+			cfg:        emulator.Config{CreateMode: emulator.CreateSync},
+			setup:      []call{{"POST", ws + "/lakehouses", `{"displayName":"Lake"}`}},
+			start:      call{"POST", ws + "/lakehouses/{item}/updateDefinition", `{"definition":{"parts":[{"path":"lakehouse.metadata.json","payload":"e30=","payloadType":"InlineBase64"}]}}`},
+			wantResult: `"type":"Lakehouse"`,
+			wantCount:  1,
+		},
+		{
 			name:       "job to Completed",
 			cfg:        emulator.Config{CreateMode: emulator.CreateSync},
 			setup:      []call{{"POST", ws + "/items", `{"displayName":"Nightly","type":"Notebook"}`}},
