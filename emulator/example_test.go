@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -80,4 +81,31 @@ func ExampleServer_SetFaults() {
 	// 429 RequestBlocked 2
 	// 429 RequestBlocked 2
 	// 404 OperationNotFound
+}
+
+// The timings of Fabric's examples instead of the shortened demo defaults, with a job whose
+// 202 Location is the list form of RunOnDemandItemJob3.json.
+func ExampleFabricTimings() {
+	srv := emulator.New(emulator.FabricTimings(emulator.Config{
+		CreateMode:  emulator.CreateSync,
+		JobLocation: emulator.JobLocationList,
+	}))
+	call := func(method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, "http://127.0.0.1:8790/v1/workspaces/"+emulator.DefaultWorkspaceID+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer dev-token")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	var item struct{ ID string }
+	if err := json.NewDecoder(call("POST", "/notebooks", `{"displayName":"Nightly"}`).Body).Decode(&item); err != nil {
+		panic(err)
+	}
+	id := item.ID
+	job := call("POST", "/items/"+id+"/jobs/RunNotebook/instances", "")
+	fmt.Println(job.Code, "Retry-After:", job.Header().Get("Retry-After"))
+	fmt.Println(strings.TrimPrefix(job.Header().Get("Location"), "http://127.0.0.1:8790/v1/workspaces/"+emulator.DefaultWorkspaceID+"/items/"+id))
+	// Output:
+	// 202 Retry-After: 60
+	// /jobs/instances?jobType=RunNotebook
 }

@@ -140,6 +140,32 @@ func TestCancelIsNotInstant(t *testing.T) {
 	}
 }
 
+// CancelItemJobInstance's JobAlreadyCompleted: a job that ended before the cancel arrived
+// keeps how it ended, and the answer says it.
+func TestCancelOfAJobThatEndedInTheMeantime(t *testing.T) {
+	for _, tc := range []struct{ name, description, wantEnd string }{
+		{name: "completed", wantEnd: "Completed"},
+		{name: "failed", description: "this job will fail", wantEnd: "Failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: time.Minute})
+			id := e.mustItem("Notebook", "Notebook 1")
+			if tc.description != "" {
+				e.mustStatus("PATCH", itemPath(id), `{"description":"`+tc.description+`"}`, http.StatusOK)
+			}
+			inst := strings.TrimPrefix(e.mustStatus("POST", itemPath(id)+"/jobs/RunNotebook/instances", "", http.StatusAccepted).header.Get("Location"), "http://fabric.test")
+			e.clock.Advance(time.Minute)
+			m := wantError(t, e.do("POST", inst+"/cancel", ""), http.StatusBadRequest, "JobAlreadyCompleted")
+			if !strings.Contains(m["message"].(string), tc.wantEnd) {
+				t.Errorf("message %q does not say the job ended %s", m["message"], tc.wantEnd)
+			}
+			if got := e.jobStatus(inst)["status"]; got != tc.wantEnd {
+				t.Errorf("after the refused cancel: %v, want %s", got, tc.wantEnd)
+			}
+		})
+	}
+}
+
 // The spec's definition examples answer 200 or 202 (GetItemDefinition.json,
 // UpdateItemDefinition.json): by default the emulator mixes them, so a client that only
 // handles 202 fails.
