@@ -125,8 +125,8 @@ type Config struct {
 	// PageSize is the number of entries per page of every list. Zero means DefaultPageSize.
 	PageSize int
 	// StrictRetryAfter makes polling sooner than the last Retry-After an error: a GET of an
-	// operation state (or of a job instance, before the Retry-After of its 202) earlier than
-	// Retry-After said answers 429 RequestBlocked. Real Fabric throttles such clients sooner
+	// operation state or of a job instance earlier than the last Retry-After given for it
+	// (by its 202, its cancel or its previous GET) answers 429 RequestBlocked. Real Fabric throttles such clients sooner
 	// or later; this makes it certain, for tests.
 	StrictRetryAfter bool
 	// Seed seeds the generator of IDs and of probabilistic faults, so runs are reproducible.
