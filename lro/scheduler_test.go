@@ -372,8 +372,8 @@ func TestSchedulerEndings(t *testing.T) {
 				opts := tt.opts
 				opts.Transport, opts.BaseURL = tr, base
 				s := lro.NewScheduler(lro.NewClient(opts), lro.SchedulerOptions{})
-				stop := runScheduler(t, s)
-				defer stop()
+				// Track twice before Run: a running scheduler could finish the first (a
+				// Deduped job ends at its first poll), and a finished call is replaced.
 				sn, err := s.Track(tt.track, "x")
 				if err != nil {
 					t.Fatal(err)
@@ -381,6 +381,8 @@ func TestSchedulerEndings(t *testing.T) {
 				if again, _ := s.Track(tt.track, "y"); again.ID != sn.ID || len(s.Snapshots()) != 1 {
 					t.Errorf("tracking twice made a second entry")
 				}
+				stop := runScheduler(t, s)
+				defer stop()
 				if tt.cancel {
 					time.Sleep(time.Second)
 					if err := s.Cancel(context.Background(), sn.ID); err != nil {
