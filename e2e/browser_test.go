@@ -116,6 +116,7 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Run("job run and cancel", env.jobCancel)
 			t.Run("track an existing operation", env.trackExisting)
 			t.Run("apiBase from a link gets no token", env.linkedAPIBase)
+			t.Run("test connection names the cause", env.connectionCauses)
 		})
 	}
 }
@@ -991,4 +992,52 @@ func (env *browserEnv) linkedAPIBase(t *testing.T) {
 	if got := tokensSent(); len(got) != 0 {
 		t.Errorf("tokens sent to the other host: %q", got)
 	}
+}
+
+// connectionCauses: Test connection in Settings tells apart Fabric reachable, nothing
+// listening, not the proxy's path, an origin the proxy does not allow, and a refused token;
+// a workspace list that got no answer names the cause; changing the API base says how many
+// operations belong to the previous one, and Switch back returns to it.
+func (env *browserEnv) connectionCauses(t *testing.T) {
+	other := startNativeProxy(t, env.emuURL, env.portalURL) + "/v1" // does not allow the page's origin
+	dead := fmt.Sprintf("http://127.0.0.1:%d/v1", freePort(t))
+	ctx := env.tab(t)
+	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"sync"}`)
+	env.openDashboard(t, ctx)
+	create(t, ctx, "Before the switch", 1)
+	run(t, ctx, 10*time.Second, waitJS(rowTitled("Before the switch", "succeeded"), 8*time.Second),
+		do(`$click('[data-role=settings-summary]')`))
+	for _, tt := range []struct {
+		name, apiBase, token, cause, says string
+	}{
+		{name: "the configured proxy", apiBase: env.proxyURL, token: "dev-token", cause: "reachable", says: "lists 1 workspace"},
+		{name: "/v1 missing", apiBase: strings.TrimSuffix(env.proxyURL, "/v1"), token: "dev-token", cause: "not-proxy-path", says: "ending in /v1"},
+		{name: "nothing listening", apiBase: dead, token: "dev-token", cause: "nothing-listening", says: "Nothing answers at"},
+		{name: "origin not allowed", apiBase: other, token: "dev-token", cause: "origin-not-allowed", says: "add " + env.pageURL + " to the proxy's ALLOWED_ORIGINS"},
+		{name: "no token", apiBase: env.proxyURL, token: "", cause: "token-rejected", says: "TokenNotProvided"},
+	} {
+		run(t, ctx, 20*time.Second,
+			do(fmt.Sprintf(`$set('[data-role=api-base]', %q) && $set('[data-role=token]', %q) && $click('[data-role=test-connection]')`, tt.apiBase, tt.token)),
+			waitJS(fmt.Sprintf(`$q('[data-role=connection]').dataset.cause === %q`, tt.cause), 15*time.Second))
+		if got := eval[string](t, ctx, `$q('[data-role=connection]').textContent`); !strings.Contains(got, tt.says) {
+			t.Errorf("%s: Test connection says %q, want it to say %q", tt.name, got, tt.says)
+		}
+		if tt.name == "origin not allowed" {
+			env.viewportShot(t, ctx, "test connection")
+		}
+	}
+
+	// Apply the proxy that refuses this origin: the workspace list names the cause, and the
+	// operation of the previous API base is accounted for.
+	run(t, ctx, 10*time.Second,
+		do(fmt.Sprintf(`$set('[data-role=api-base]', %q) && $set('[data-role=token]', 'dev-token-2') && $click('[data-role=apply-settings]')`, other)))
+	waitAcrossNavigation(t, ctx, `$q('[data-role=workspaces-status]')?.textContent.includes('ALLOWED_ORIGINS')`, 20*time.Second)
+	if got := eval[string](t, ctx, `$q('[data-role=workspaces-status]').textContent`); strings.Contains(got, "NoToken") {
+		t.Errorf("workspace status %q: want the cause, not NoToken", got)
+	}
+	if got := eval[string](t, ctx, `$q('[data-role=page-notice]')?.textContent ?? ''`); !strings.Contains(got, "1 operation belongs to the previous one, "+env.proxyURL) {
+		t.Errorf("page notice %q: want it to say the previous API base's operation is kept", got)
+	}
+	run(t, ctx, 10*time.Second, do(`$click('[data-role=switch-back]')`))
+	waitAcrossNavigation(t, ctx, rowTitled("Before the switch", "succeeded")+` && document.getElementById('api-base-label').textContent === `+fmt.Sprintf("%q", env.proxyURL), 20*time.Second)
 }

@@ -35,6 +35,7 @@ func registry() js.Value {
 type instance struct {
 	apiBase string
 	tracker *dashboard.Tracker
+	token   lro.TokenFunc // the page's getToken
 }
 
 // open validates options and starts an engine: {apiBase, getToken, persist}.
@@ -79,7 +80,7 @@ func open(opts js.Value) (*instance, error) {
 		e := dashboard.ErrorOf(err)
 		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
 	}})
-	return &instance{apiBase: apiBase, tracker: tr}, nil
+	return &instance{apiBase: apiBase, tracker: tr, token: token}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.
@@ -267,7 +268,7 @@ func (in *instance) mount(element, page js.Value) {
 	if element.Type() != js.TypeObject {
 		return
 	}
-	cfg := dashboard.Config{FormatTime: localeTime(), PortalURL: str(page, "portalUrl")}
+	cfg := dashboard.Config{FormatTime: localeTime(), PortalURL: str(page, "portalUrl"), Probe: in.probe}
 	if page.Type() == js.TypeObject {
 		if f := page.Get("forms"); f.Type() == js.TypeObject && f.Get("length").Type() == js.TypeNumber {
 			cfg.Forms = []string{}
@@ -288,8 +289,16 @@ func (in *instance) mount(element, page js.Value) {
 		}
 		cfg.Token = token
 		cfg.HasToken = func() bool { return token != "" }
+		shown := token
+		cfg.Probe = func(ctx context.Context, apiBase, typed string) dashboard.Probe {
+			if apiBase != "" {
+				typed = dashboard.ProbeToken(in.apiBase, apiBase, typed, shown)
+			}
+			return in.probe(ctx, apiBase, typed)
+		}
 		cfg.OnSettings = func(apiBase, tok string) {
 			token = strings.TrimSpace(tok)
+			shown = token
 			if onSettings.Type() == js.TypeFunction {
 				invokeSafely("onSettings", onSettings, apiBase, token)
 			}

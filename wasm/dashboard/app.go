@@ -50,6 +50,10 @@ type Config struct {
 	// FormatTime writes a time for people in their locale (default: the time in Go's local
 	// zone, "2 Jan 15:04:05"). The browser passes Intl.DateTimeFormat.
 	FormatTime func(time.Time) string
+	// Probe finds out what answers at an API base (see [Probe]): apiBase and token as typed
+	// in Settings for "Test connection", or "" for those the engine uses, to name the likely
+	// cause of a call that got no answer. nil: no Test connection, and no causes named.
+	Probe func(ctx context.Context, apiBase, token string) Probe
 }
 
 // App is the dashboard: its state, the actions a user takes, and its rendering into a page
@@ -69,6 +73,8 @@ type App struct {
 	fieldErrs map[string]string // validation messages, by field (FieldWorkspace, ...)
 	suggested string            // the display name the form proposes (replaced once used)
 	trackOK   int               // counts accepted Track inputs (the view clears the field)
+	testing   bool              // Test connection is running
+	verdict   *Verdict          // what the last Test connection found
 	stateF    string            // the state filter: "" (all) or a State*
 	kindF     Kind              // the kind filter: "" (all), KindOperation or KindJob
 
@@ -289,7 +295,7 @@ func (a *App) resend(key string, call func() (Snapshot, error)) {
 // row is shown instead.
 func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	var explain *row // a call that got no answer: a probe names the likely cause
 	a.sending--
 	ph := a.rows[key]
 	i := slices.Index(a.order, key)
@@ -309,6 +315,9 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 		ph.sending, ph.retry, ph.expanded = false, retry, true
 		ph.snap.Error, ph.snap.Done, ph.done = &e, true, nil
 		ph.snap.LastUpdatedTimeUtc = ""
+		if unanswered(e) && a.cfg.Probe != nil {
+			explain = ph
+		}
 	case a.placed(s.ID):
 		a.order = slices.Delete(a.order, i, i+1)
 		delete(a.rows, key)
@@ -334,6 +343,43 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 		a.unplaced = nil
 	}
 	a.render()
+	a.mu.Unlock()
+	if explain != nil {
+		a.cfg.Go(func() { a.explain(key, explain) })
+	}
+}
+
+// explain probes the API base after a call of row r (key) got no answer, and names the
+// likely cause in its error.
+func (a *App) explain(key string, r *row) {
+	v := Judge(a.cfg.Probe(context.Background(), "", ""))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rows[key] != r || r.retry == nil || r.snap.Error == nil {
+		return // retried or dismissed meanwhile
+	}
+	e := explainStart(*r.snap.Error, v)
+	r.snap.Error = &e
+	a.render()
+}
+
+// TestConnection probes apiBase with token (as typed in Settings) and shows what answers.
+func (a *App) TestConnection(apiBase, token string) {
+	a.mu.Lock()
+	if a.cfg.Probe == nil || a.testing {
+		a.mu.Unlock()
+		return
+	}
+	a.testing, a.verdict = true, nil
+	a.render()
+	a.mu.Unlock()
+	a.cfg.Go(func() {
+		v := Judge(a.cfg.Probe(context.Background(), strings.TrimSpace(apiBase), strings.TrimSpace(token)))
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.testing, a.verdict = false, &v
+		a.render()
+	})
 }
 
 func firstNonEmpty(s ...string) string {
@@ -485,11 +531,17 @@ func (a *App) LoadWorkspaces(more bool) {
 
 	a.cfg.Go(func() {
 		page, err := a.eng.Workspaces(context.Background(), next)
+		var e ErrorInfo
+		if err != nil {
+			e = ErrorOf(err)
+			if unanswered(e) && a.cfg.Probe != nil {
+				e.Message += " Likely cause: " + Judge(a.cfg.Probe(context.Background(), "", "")).Words
+			}
+		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.wsLoading = false
 		if err != nil {
-			e := ErrorOf(err)
 			a.wsErr = &e
 			a.render()
 			return

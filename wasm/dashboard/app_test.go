@@ -1083,3 +1083,49 @@ func TestCardOfAReusedID(t *testing.T) {
 		})
 	}
 }
+
+// Test connection probes what is typed in Settings and says what answers; a create that got
+// no answer names the likely cause, and does not claim it may have taken effect when it
+// could not have reached Fabric.
+func TestConnectionCauses(t *testing.T) {
+	now := start
+	var probed []string
+	probe := dashboard.Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
+	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1"}}}}, created: func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+		return dashboard.Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
+	}}
+	app := dashboard.NewApp(eng, dashboard.Config{
+		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
+		APIBase: "http://127.0.0.1:8787/v1", Token: "tok",
+		Probe: func(_ context.Context, apiBase, token string) dashboard.Probe {
+			probed = append(probed, apiBase+" "+token)
+			p := probe
+			p.APIBase = apiBase
+			if apiBase == "" {
+				p.APIBase = "http://127.0.0.1:8787/v1"
+			}
+			return p
+		},
+	})
+	doc := &domfake.Document{}
+	root := doc.Root()
+	app.Mount(doc, root)
+	root.Role("api-base").SetValue("http://127.0.0.1:8787")
+	root.Role("test-connection").Click()
+	conn := root.Role("connection")
+	if conn.Attrs["data-cause"] != dashboard.CauseNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
+		t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
+	}
+	if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {
+		t.Errorf("probed %q, want what is typed in Settings", probed)
+	}
+
+	root.Role("name").SetValue("Blocked")
+	root.Role("count").SetValue("1")
+	root.Role("create-form").Submit()
+	row := root.Roles("card")[0]
+	msg := row.Role("error-message").TextContent()
+	if !strings.Contains(msg, "ALLOWED_ORIGINS") || strings.Contains(msg, "may have taken effect") || !strings.Contains(msg, "nothing was created") {
+		t.Errorf("a create the origin check stopped says %q", msg)
+	}
+}

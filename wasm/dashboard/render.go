@@ -81,8 +81,10 @@ func hiddenFlag(n Node) *flag { return &flag{n: n, name: "hidden"} }
 type view struct {
 	d DOM
 
-	settings *flag // the settings <details>' open attribute
-	setState slot  // what the folded settings say
+	settings  *flag // the settings <details>' open attribute
+	setState  slot  // what the folded settings say
+	conn      slot  // what Test connection found
+	connCause slot  // its data-cause
 
 	wsSelect, wsMore Node
 	wsMoreShown      *flag
@@ -134,6 +136,13 @@ func (v *view) build(a *App, root Node) {
 				appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "API base"), apiBase),
 				appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Token"), token),
 				text(d, "button", "Apply", "type", "submit", "data-role", "apply-settings")))
+		if a.cfg.Probe != nil {
+			test := text(d, "button", "Test connection", "type", "button", "class", "flro-secondary", "data-role", "test-connection")
+			test.On("click", func() { a.TestConnection(apiBase.Value(), token.Value()) })
+			conn := el(d, "p", "class", "flro-connection", "data-role", "connection", "aria-live", "polite")
+			v.conn, v.connCause = slot{n: conn}, slot{n: conn}
+			form.Append(appendAll(el(d, "div", "class", "flro-row flro-test"), test, conn))
+		}
 		details := appendAll(el(d, "details", "class", "flro-panel flro-settings"), summary, form)
 		v.settings = &flag{n: details, name: "open"}
 		v.settings.put(!a.cfg.HasToken())
@@ -252,6 +261,16 @@ func (v *view) update(a *App, now time.Time) {
 			state += " · no token yet"
 		}
 		v.setState.text(state)
+		if v.conn.n != nil {
+			switch {
+			case a.testing:
+				v.conn.text("Testing the connection…")
+				v.connCause.attr("data-cause", "")
+			case a.verdict != nil:
+				v.conn.text(a.verdict.Words)
+				v.connCause.attr("data-cause", a.verdict.Cause)
+			}
+		}
 	}
 	if v.wsSelect != nil {
 		v.updateForms(a)
