@@ -420,6 +420,7 @@ func (a *App) card(key string, now time.Time) Card {
 	switch {
 	case r.sending:
 		c = SendingCard(key, r.snap.Label)
+		c.Kind = r.snap.Kind // a job being started is a job
 	case r.retry != nil:
 		c = StartFailedCard(key, r.snap.Label, *r.snap.Error)
 	default:

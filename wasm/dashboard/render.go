@@ -16,7 +16,7 @@ import (
 // the list, as [Config] says.
 func (a *App) Mount(d DOM, root Node) {
 	a.mu.Lock()
-	v := &view{d: d, rows: map[string]*rowView{}, fieldErr: map[string]*slot{}, fieldInput: map[string]Node{}}
+	v := &view{d: d, rows: map[string]*rowView{}, fieldErr: map[string]*fieldError{}}
 	container := el(d, "div", "class", "flro")
 	root.Append(container)
 	v.build(a, container)
@@ -55,10 +55,12 @@ func (s *slot) attr(name, v string) {
 	}
 }
 
-// flag is a boolean attribute (hidden, disabled, open) written only when it changes.
+// flag is a boolean attribute (hidden, disabled, open; or aria-invalid="true" with value)
+// written only when it changes.
 type flag struct {
 	n     Node
 	name  string
+	value string // the attribute's value when on ("" for a boolean attribute)
 	on    bool
 	known bool
 }
@@ -68,7 +70,7 @@ func (f *flag) put(on bool) {
 		return
 	}
 	if on {
-		f.n.SetAttr(f.name, "")
+		f.n.SetAttr(f.name, f.value)
 	} else {
 		f.n.RemoveAttr(f.name)
 	}
@@ -95,8 +97,7 @@ type view struct {
 	nameShown        string // the suggestion last put in the name field
 	trackInput       Node
 	trackShown       int
-	fieldErr         map[string]*slot // validation messages by field
-	fieldInput       map[string]Node  // the inputs they belong to
+	fieldErr         map[string]*fieldError // validation messages by field
 
 	storeErr  slot
 	storeShow *flag
@@ -108,12 +109,17 @@ type view struct {
 	rows      map[string]*rowView
 }
 
+// fieldError is the validation message under a field, and the field's aria-invalid.
+type fieldError struct {
+	msg             slot
+	hidden, invalid *flag
+}
+
 // field makes a labelled field holding input, with a place for its validation message.
 func (v *view) field(name, label string, input Node, class string) Node {
-	msg := el(v.d, "p", "class", "flro-field-error", "data-role", "error-"+name, "id", "flro-err-"+name, "hidden", "")
+	msg := el(v.d, "p", "class", "flro-field-error", "data-role", "error-"+name, "id", "flro-err-"+name)
 	input.SetAttr("aria-describedby", "flro-err-"+name)
-	v.fieldErr[name] = &slot{n: msg}
-	v.fieldInput[name] = input
+	v.fieldErr[name] = &fieldError{msg: slot{n: msg}, hidden: hiddenFlag(msg), invalid: &flag{n: input, name: "aria-invalid", value: "true"}}
 	return appendAll(el(v.d, "label", "class", "flro-field "+class), text(v.d, "span", label), input, msg)
 }
 
@@ -275,16 +281,11 @@ func (v *view) update(a *App, now time.Time) {
 	if v.wsSelect != nil {
 		v.updateForms(a)
 	}
-	for name, s := range v.fieldErr {
+	for name, f := range v.fieldErr {
 		msg := a.fieldErrs[name]
-		s.text(msg)
-		if msg != "" {
-			s.n.RemoveAttr("hidden")
-			v.fieldInput[name].SetAttr("aria-invalid", "true")
-		} else {
-			s.n.SetAttr("hidden", "")
-			v.fieldInput[name].RemoveAttr("aria-invalid")
-		}
+		f.msg.text(msg)
+		f.hidden.put(msg == "")
+		f.invalid.put(msg != "")
 	}
 	if v.trackInput != nil && v.trackShown != a.trackOK {
 		v.trackInput.SetValue("") // accepted: the field is ready for the next one
