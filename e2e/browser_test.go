@@ -456,6 +456,13 @@ func (env *browserEnv) twoNotebooks(t *testing.T) {
 	if open := eval[bool](t, ctx, `$q('details.flro-settings').open`); open {
 		t.Error("Settings are open although the API base and token are set: want them folded away")
 	}
+	// Item types: grouped and named as the portal does, only those Create Item takes.
+	types := eval[map[string]string](t, ctx, `({groups: $qa('[data-role=type] optgroup').map(g => g.label).join(', '),
+		pipeline: $q('[data-role=type] option[value=DataPipeline]')?.textContent ?? '',
+		refused: $qa('[data-role=type] option').filter(o => ['Dashboard', 'SQLEndpoint', 'PaginatedReport', 'Datamart'].includes(o.value)).map(o => o.value).join(', ')})`)
+	if !strings.HasPrefix(types["groups"], "Data Engineering, Data Factory") || types["pipeline"] != "Pipeline" || types["refused"] != "" {
+		t.Errorf("item types %v: want portal groups and names, and none that Create Item refuses", types)
+	}
 	create(t, ctx, "Sales", 2)
 	// The two creates are sent at once, so which of them the emulator answers 201 is not
 	// fixed, as with Fabric.
