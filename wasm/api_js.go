@@ -35,6 +35,7 @@ func registry() js.Value {
 type instance struct {
 	apiBase string
 	tracker *dashboard.Tracker
+	token   lro.TokenFunc // the page's getToken
 }
 
 // open validates options and starts an engine: {apiBase, getToken, persist}.
@@ -79,7 +80,7 @@ func open(opts js.Value) (*instance, error) {
 		e := dashboard.ErrorOf(err)
 		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
 	}})
-	return &instance{apiBase: apiBase, tracker: tr}, nil
+	return &instance{apiBase: apiBase, tracker: tr, token: token}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.
@@ -134,12 +135,12 @@ func (in *instance) object() js.Value {
 		})
 	})
 	method(obj, "runJob", func(args []js.Value) any {
-		ws, item, jobType := arg(args, 0), arg(args, 1), arg(args, 2)
+		ws, item, jobType, label := arg(args, 0), arg(args, 1), arg(args, 2), str(arg(args, 3), "label")
 		return snapshotPromise(func(ctx context.Context) (dashboard.Snapshot, error) {
 			if ws.Type() != js.TypeString || item.Type() != js.TypeString || jobType.Type() != js.TypeString {
-				return dashboard.Snapshot{}, &lro.Error{ErrorCode: "InvalidRequest", Message: "runJob(workspaceId, itemId, jobType) needs three strings"}
+				return dashboard.Snapshot{}, &lro.Error{ErrorCode: "InvalidRequest", Message: "runJob(workspaceId, itemId, jobType, {label}) needs three strings"}
 			}
-			return t.RunJob(ctx, ws.String(), item.String(), jobType.String())
+			return t.RunJob(ctx, ws.String(), item.String(), jobType.String(), label)
 		})
 	})
 	method(obj, "track", func(args []js.Value) any {
@@ -260,13 +261,24 @@ func invokeSafely(what string, fn js.Value, args ...any) {
 	fn.Invoke(args...)
 }
 
-// mount renders the dashboard into element. page (optional, used by index.html) turns on the
-// settings panel: {settings: true, apiBase, token, onSettings(apiBase, token)}.
+// mount renders the dashboard into element (fabric-lro.js puts it in a shadow root). page
+// (optional): {forms: ["create", "track"], portalUrl}; index.html also turns on the settings
+// panel: {settings: true, apiBase, token, onSettings(apiBase, token)}.
 func (in *instance) mount(element, page js.Value) {
 	if element.Type() != js.TypeObject {
 		return
 	}
-	cfg := dashboard.Config{}
+	cfg := dashboard.Config{FormatTime: localeTime(), PortalURL: str(page, "portalUrl"), Probe: in.probe}
+	if page.Type() == js.TypeObject {
+		if f := page.Get("forms"); f.Type() == js.TypeObject && f.Get("length").Type() == js.TypeNumber {
+			cfg.Forms = []string{}
+			for i := range f.Get("length").Int() {
+				if v := f.Index(i); v.Type() == js.TypeString {
+					cfg.Forms = append(cfg.Forms, v.String())
+				}
+			}
+		}
+	}
 	if page.Type() == js.TypeObject && page.Get("settings").Truthy() {
 		token := str(page, "token")
 		onSettings := page.Get("onSettings")
@@ -277,8 +289,16 @@ func (in *instance) mount(element, page js.Value) {
 		}
 		cfg.Token = token
 		cfg.HasToken = func() bool { return token != "" }
+		shown := token
+		cfg.Probe = func(ctx context.Context, apiBase, typed string) dashboard.Probe {
+			if apiBase != "" {
+				typed = dashboard.ProbeToken(in.apiBase, apiBase, typed, shown)
+			}
+			return in.probe(ctx, apiBase, typed)
+		}
 		cfg.OnSettings = func(apiBase, tok string) {
 			token = strings.TrimSpace(tok)
+			shown = token
 			if onSettings.Type() == js.TypeFunction {
 				invokeSafely("onSettings", onSettings, apiBase, token)
 			}
@@ -291,4 +311,17 @@ func (in *instance) mount(element, page js.Value) {
 			app.Tick()
 		}
 	}()
+}
+
+// localeTime formats times with the browser's Intl.DateTimeFormat, in the user's locale and
+// time zone (Go's own clock in the browser has no zone).
+func localeTime() func(time.Time) string {
+	opts := js.Global().Get("Object").New()
+	opts.Set("dateStyle", "medium")
+	opts.Set("timeStyle", "medium")
+	f := js.Global().Get("Intl").Get("DateTimeFormat").New(js.Undefined(), opts)
+	date := js.Global().Get("Date")
+	return func(t time.Time) string {
+		return f.Call("format", date.New(float64(t.UnixMilli()))).String()
+	}
 }

@@ -36,6 +36,9 @@ func (p page) CopyText(s string) {
 
 func (p page) TypingInField() bool {
 	a := p.doc.Get("activeElement")
+	for a.Truthy() && a.Get("shadowRoot").Truthy() && a.Get("shadowRoot").Get("activeElement").Truthy() {
+		a = a.Get("shadowRoot").Get("activeElement") // the dashboard lives in a shadow root
+	}
 	if !a.Truthy() {
 		return false
 	}

@@ -11,8 +11,13 @@
 // true})) and, if that does not help, keeps the operation waiting for a token: call
 // lro.retry() once getToken can return a new one. It keeps operations (never the token) in
 // localStorage so they resume after a reload; a failed save is reported on the console.
-// A subscribe() callback that throws is reported (console.error) and the others go on;
-// mount(element) returns a promise that rejects with a TypeError when element is not an Element.
+// A subscribe() callback that throws is reported (console.error) and the others go on.
+//
+// mount(element, {forms, portalUrl}) renders the dashboard in a shadow root of element, so the
+// page's CSS cannot reach it; the page styles it only through CSS custom properties
+// (--flro-accent, --flro-font, --flro-row-height, ...; see fabric-lro.css). forms: ["create",
+// "track"] by default, [] for the list alone. It returns a promise that rejects with a
+// TypeError when element is not an Element that can hold a shadow root.
 
 const here = new URL(".", import.meta.url);
 
@@ -46,14 +51,47 @@ function startRuntime(wasmUrl) {
   return runtime;
 }
 
-// addStyles links fabric-lro.css once, so that mount() renders styled wherever it is embedded.
-function addStyles() {
-  if (!globalThis.document || document.querySelector("link[data-fabric-lro]")) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = new URL("fabric-lro.css", here).href;
-  link.dataset.fabricLro = "";
-  document.head.append(link);
+let sheet = null; // Promise of fabric-lro.css as a constructed stylesheet, shared by every mount
+
+// styles loads fabric-lro.css (next to this module, or cssUrl) once, for the shadow roots.
+function styles(cssUrl) {
+  if (!sheet) {
+    sheet = (async () => {
+      const res = await fetch(cssUrl);
+      if (!res.ok) throw new Error("fabric-lro: " + cssUrl + " answered " + res.status);
+      const s = new CSSStyleSheet();
+      s.replaceSync(await res.text());
+      return s;
+    })();
+    sheet.catch(() => {
+      sheet = null;
+    });
+  }
+  return sheet;
+}
+
+// shadowMount wraps the engine's mount: the dashboard goes into a shadow root of element, with
+// the stylesheet adopted there, so that no rule of the page applies inside it.
+function shadowMount(goMount, cssUrl) {
+  return async (element, options) => {
+    if (!(globalThis.Element && element instanceof Element)) {
+      return goMount(element, options); // rejects with a TypeError that names what it got
+    }
+    let shadow = element.shadowRoot;
+    if (!shadow) {
+      try {
+        shadow = element.attachShadow({ mode: "open" });
+      } catch (err) {
+        throw new TypeError("fabric-lro: mount(element) needs an element that can hold a shadow root, " +
+          "such as a <div> or <section>; got <" + element.localName + ">");
+      }
+    }
+    shadow.adoptedStyleSheets = [await styles(cssUrl)];
+    const root = document.createElement("div");
+    root.className = "flro-root";
+    shadow.replaceChildren(root);
+    return goMount(root, options);
+  };
 }
 
 /**
@@ -64,7 +102,7 @@ function addStyles() {
  * @param {() => Promise<string>} options.getToken  returns a bearer token for api.fabric.microsoft.com
  * @param {string|URL} [options.wasmUrl]  where app.wasm is (default: next to this module)
  * @param {boolean} [options.persist=true]  keep operations in localStorage and resume them on load
- * @param {boolean} [options.styles=true]  add fabric-lro.css (next to this module) to the page
+ * @param {string|URL} [options.cssUrl]  the dashboard's stylesheet (default: fabric-lro.css next to this module)
  * @returns {Promise<FabricLRO>}
  */
 export async function load(options = {}) {
@@ -76,14 +114,17 @@ export async function load(options = {}) {
     throw new TypeError("fabric-lro: load({ getToken }) needs an async function that returns a bearer token");
   }
   const wasmUrl = new URL(options.wasmUrl ?? "app.wasm", here).href;
-  if (options.styles !== false) addStyles();
+  const cssUrl = new URL(options.cssUrl ?? "fabric-lro.css", here).href;
+  if (globalThis.document) styles(cssUrl).catch(() => {}); // start loading it now
   const registry = await startRuntime(wasmUrl);
-  return registry.open({
+  const api = await registry.open({
     apiBase: new URL(apiBase, globalThis.location?.href).href.replace(/\/+$/, ""),
     getToken: async (how) => String((await getToken(how)) ?? ""),
     persist: options.persist !== false,
     onSettings: options.onSettings,
   });
+  api.mount = shadowMount(api.mount, cssUrl);
+  return api;
 }
 
 /**
@@ -123,9 +164,7 @@ export class FabricLroDashboard extends (globalThis.HTMLElement ?? class {}) {
         wasmUrl: this.getAttribute("wasm-url") ?? undefined,
         persist: this.getAttribute("persist") !== "false",
       });
-      const root = document.createElement("div");
-      this.replaceChildren(root);
-      api.mount(root);
+      await api.mount(this);
       this._settle.resolve(api);
     } catch (err) {
       const p = document.createElement("p");

@@ -14,6 +14,8 @@ import { load } from "./fabric-lro.js";
 const TOKEN_PREFIX = "fabric-lro.token "; // + the API base's origin
 const APPLIED_KEY = "fabric-lro.apiBase"; // the API base this tab's user applied in Settings
 const LEGACY_TOKEN_KEY = "fabric-lro.token"; // before tokens were kept per origin
+const PREVIOUS_KEY = "fabric-lro.previousApiBase"; // the API base this tab used before the last Apply
+const OPERATIONS_PREFIX = "fabric-lro/operations "; // + API base: the operations saved for it (dashboard.StorageKey)
 
 async function readConfig() {
   try {
@@ -58,8 +60,29 @@ function showFatal(root, err) {
   root.replaceChildren(p);
 }
 
-// notice shows a message above the dashboard ("" removes it).
-function notice(root, text) {
+// savedCount is how many operations are saved in this browser for apiBase.
+function savedCount(apiBase) {
+  try {
+    const list = JSON.parse(localStorage.getItem(OPERATIONS_PREFIX + apiBase) ?? "[]");
+    return Array.isArray(list) ? list.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// switchTo makes base this tab's API base and loads the page with it.
+function switchTo(base, configured, from) {
+  sessionStorage.setItem(APPLIED_KEY, base);
+  if (from) sessionStorage.setItem(PREVIOUS_KEY, from);
+  const url = new URL(location.href);
+  if (base === configured) url.searchParams.delete("apiBase");
+  else url.searchParams.set("apiBase", base);
+  location.assign(url.href); // each API base keeps its own list of operations
+}
+
+// notice shows a message above the dashboard ("" removes it), with an optional button
+// {label, role, onClick}.
+function notice(root, text, button) {
   let p = document.getElementById("flro-page-notice");
   if (!text) {
     p?.remove();
@@ -74,6 +97,14 @@ function notice(root, text) {
     root.before(p);
   }
   p.textContent = text;
+  if (button) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = button.label;
+    b.dataset.role = button.role;
+    b.onclick = button.onClick;
+    p.append(" ", b);
+  }
 }
 
 // chooseApiBase decides which API base this page load uses, and which one it only proposes.
@@ -108,9 +139,16 @@ async function main() {
     return;
   }
   root.replaceChildren();
+  const previous = normalize(sessionStorage.getItem(PREVIOUS_KEY));
   if (proposed) {
     notice(root, "This link asks to use the API base " + proposed + ". It is not used (and no token " +
       "is sent to it) until you check it and click Apply in Settings; until then the dashboard uses " + apiBase + ".");
+  } else if (previous && previous !== apiBase && savedCount(previous) > 0) {
+    // Each API base keeps its own list: say where the others went, and offer the way back.
+    const n = savedCount(previous);
+    notice(root, "The API base changed to " + apiBase + ". " + n + (n === 1 ? " operation belongs" : " operations belong") +
+      " to the previous one, " + previous + ": they are kept, and show again when you switch back.",
+      { label: "Switch back", role: "switch-back", onClick: () => switchTo(previous, configured, apiBase) });
   }
   let shownToken = tokenFor(apiBase);
   lro.mount(root, {
@@ -135,11 +173,7 @@ async function main() {
         notice(root, "");
         return;
       }
-      sessionStorage.setItem(APPLIED_KEY, base);
-      const url = new URL(location.href);
-      if (base === configured) url.searchParams.delete("apiBase");
-      else url.searchParams.set("apiBase", base);
-      location.assign(url.href); // each API base keeps its own list of operations
+      switchTo(base, configured, apiBase);
     },
   });
   globalThis.fabricLRO = lro; // for the console, and for end-to-end tests

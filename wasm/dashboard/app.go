@@ -8,7 +8,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
+
+// Forms a dashboard can show above its list of operations (see [Config.Forms]).
+const (
+	FormCreate = "create" // the workspace picker and Create items
+	FormTrack  = "track"  // Track an existing operation
+)
+
+// DefaultPortalURL is the Fabric portal that "Open in Fabric" links point to.
+const DefaultPortalURL = "https://app.fabric.microsoft.com"
 
 // Config sets up an [App].
 type Config struct {
@@ -20,6 +31,10 @@ type Config struct {
 	// Settings shows the settings panel (API base and token). The JS API's mount leaves it
 	// off: the embedding page supplies the token.
 	Settings bool
+	// Forms are the forms shown above the list: FormCreate, FormTrack. nil shows both; an
+	// empty, non-nil slice shows the list alone (a portal that starts calls from its own
+	// buttons through the JS API).
+	Forms []string
 	// APIBase is shown in the settings panel.
 	APIBase string
 	// Token is the bearer token prefilled in the settings panel.
@@ -29,6 +44,16 @@ type Config struct {
 	// HasToken reports whether a token is available (default: always). The workspace list
 	// waits for one.
 	HasToken func() bool
+	// PortalURL is the Fabric portal for "Open in Fabric" links (default DefaultPortalURL;
+	// a sovereign cloud has its own).
+	PortalURL string
+	// FormatTime writes a time for people in their locale (default: the time in Go's local
+	// zone, "2 Jan 15:04:05"). The browser passes Intl.DateTimeFormat.
+	FormatTime func(time.Time) string
+	// Probe finds out what answers at an API base (see [Probe]): apiBase and token as typed
+	// in Settings for "Test connection", or "" for those the engine uses, to name the likely
+	// cause of a call that got no answer. nil: no Test connection, and no causes named.
+	Probe func(ctx context.Context, apiBase, token string) Probe
 }
 
 // App is the dashboard: its state, the actions a user takes, and its rendering into a page
@@ -37,32 +62,63 @@ type App struct {
 	eng Engine
 	cfg Config
 
-	mu          sync.Mutex
-	workspaces  []Workspace
-	wsNext      string // continuation token of the next workspace page
-	wsLoaded    bool
-	wsLoading   bool
-	wsErr       *ErrorInfo
-	selected    string // workspace id
-	formErrs    []string
-	busy        int // actions in flight
-	ops         map[string]Snapshot
-	order       []string // card keys (operation ids, or "sending-N" placeholders), oldest first
-	nameCounter int
+	mu         sync.Mutex
+	workspaces []Workspace
+	wsNext     string // continuation token of the next workspace page
+	wsLoaded   bool
+	wsLoading  bool
+	wsErr      *ErrorInfo
+	selected   string // workspace id
 
-	// A click makes one placeholder card per call at once, at the end of the list, so the
-	// user sees a response and nothing on screen moves: each is filled in (same card) when
-	// its call is accepted. Snapshots of new operations that arrive while calls are in
-	// flight wait in unplaced until their call returns (or all calls ended).
-	sending  map[string]bool   // placeholder keys whose call is in flight
+	fieldErrs map[string]string // validation messages, by field (FieldWorkspace, ...)
+	suggested string            // the display name the form proposes (replaced once used)
+	trackOK   int               // counts accepted Track inputs (the view clears the field)
+	testing   bool              // Test connection is running
+	verdict   *Verdict          // what the last Test connection found
+	stateF    string            // the state filter: "" (all) or a State*
+	kindF     Kind              // the kind filter: "" (all), KindOperation or KindJob
+
+	rows  map[string]*row
+	order []string // row keys (operation ids, or "sending-N"), oldest first; shown newest first
+
+	// A click makes one placeholder row per call at once, so the user sees a response: each
+	// is filled in (same row) when its call is accepted, or becomes a failed row with Retry.
+	// Snapshots of new operations that arrive while calls are in flight wait in unplaced
+	// until their call returns (or all calls ended).
+	sending  int               // calls in flight
 	sendSeq  int               // numbers the placeholders
 	unplaced []string          // new operation ids not yet on the list
-	rekey    map[string]string // placeholder key → the operation id now in its card (for the view)
-	reveal   string            // a card key to scroll into view at the next render
+	rekey    map[string]string // placeholder key → the operation id now in its row (for the view)
+	reveal   string            // a row key to scroll into view at the next render
 
 	view  *view
 	unsub func()
 }
+
+// row is one operation on the list, with what the user did to it.
+type row struct {
+	snap    Snapshot
+	sending bool   // its call is not answered yet
+	retry   func() // sends the call again, for a call that could not start
+	// A job row: the item it runs, so that Run is not offered twice at once.
+	workspaceID, itemID string
+
+	done *Card // the card of a finished snapshot, which no longer changes with the clock
+
+	confirm    string // the question the row asks: "cancel" or "dismiss"
+	cancelling bool   // Cancel was confirmed and Fabric has not reported the end yet
+	cancelErr  string // why the last cancel failed
+	expanded   bool
+}
+
+// Fields with validation messages (see [App.FieldError]).
+const (
+	FieldWorkspace = "workspace"
+	FieldType      = "type"
+	FieldName      = "name"
+	FieldCount     = "count"
+	FieldTrack     = "track"
+)
 
 // NewApp makes a dashboard over eng. Operations eng already watches are shown at once.
 func NewApp(eng Engine, cfg Config) *App {
@@ -75,7 +131,18 @@ func NewApp(eng Engine, cfg Config) *App {
 	if cfg.HasToken == nil {
 		cfg.HasToken = func() bool { return true }
 	}
-	a := &App{eng: eng, cfg: cfg, ops: map[string]Snapshot{}, sending: map[string]bool{}, rekey: map[string]string{}}
+	if cfg.PortalURL == "" {
+		cfg.PortalURL = DefaultPortalURL
+	}
+	cfg.PortalURL = strings.TrimRight(cfg.PortalURL, "/")
+	if cfg.FormatTime == nil {
+		cfg.FormatTime = func(t time.Time) string { return t.Local().Format("2 Jan 15:04:05") }
+	}
+	if cfg.Forms == nil {
+		cfg.Forms = []string{FormCreate, FormTrack}
+	}
+	a := &App{eng: eng, cfg: cfg, rows: map[string]*row{}, rekey: map[string]string{}, fieldErrs: map[string]string{}}
+	a.suggested = suggestName(cfg.Now())
 	for _, s := range eng.Operations() {
 		if a.put(s) {
 			a.place(s.ID)
@@ -88,17 +155,26 @@ func NewApp(eng Engine, cfg Config) *App {
 // Close stops following the engine.
 func (a *App) Close() { a.unsub() }
 
+// hasForm reports whether the dashboard shows form f.
+func (a *App) hasForm(f string) bool { return slices.Contains(a.cfg.Forms, f) }
+
 // put records s; it reports whether s is a new operation (which the caller places).
 //
 // Fabric's createdTimeUtc only arrives with the first poll, and never for a call answered at
-// once (201): until then a card counts its elapsed time from when the dashboard first saw the
+// once (201): until then a row counts its elapsed time from when the dashboard first saw the
 // operation, and a call done without Fabric's lastUpdatedTimeUtc ends when it was seen done.
 // A finished operation that comes back under a new label or running again is a new call
 // that got the same id (see [Tracker]): its times start afresh.
 func (a *App) put(s Snapshot) bool {
-	old, known := a.ops[s.ID]
+	r, known := a.rows[s.ID]
+	if !known {
+		r = &row{}
+		a.rows[s.ID] = r
+	}
+	old := r.snap
 	if known && finished(old) && (old.Label != s.Label || !finished(s)) {
 		old = Snapshot{}
+		r.cancelling, r.confirm, r.cancelErr = false, "", ""
 	}
 	now := a.cfg.Now().UTC().Format(time.RFC3339Nano)
 	if s.CreatedTimeUtc == "" {
@@ -113,14 +189,53 @@ func (a *App) put(s Snapshot) bool {
 			s.LastUpdatedTimeUtc = old.LastUpdatedTimeUtc
 		}
 	}
-	a.ops[s.ID] = s
+	if finished(s) {
+		r.cancelling = false
+		if r.confirm == "cancel" || r.confirm == "dismiss" {
+			r.confirm = "" // nothing left to cancel; a finished row is dismissed without asking
+		}
+	}
+	if r.itemID == "" && s.Kind == KindJob {
+		r.workspaceID, r.itemID = jobItem(s.ResumeToken)
+	}
+	r.snap, r.done = s, nil
 	return !known
 }
 
-// place puts a new operation's card at the end of the list, or, while calls are in flight,
+// snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
+// list of finished operations costs nothing per tick); a.mu is held.
+func (a *App) snapCard(r *row, now time.Time) Card {
+	if r.done != nil {
+		return *r.done
+	}
+	c := NewCard(r.snap, now)
+	if finished(r.snap) {
+		r.done = &c
+	}
+	return c
+}
+
+// jobItem reads the workspace and item of a job from the job instance URL in its resume
+// token (.../workspaces/{ws}/items/{item}/jobs/instances/{id}); "" when unknown.
+func jobItem(resumeToken string) (workspaceID, itemID string) {
+	u := gjson.Get(resumeToken, "url").String()
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	parts := strings.Split(u, "/")
+	for i := 0; i+5 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "workspaces") && strings.EqualFold(parts[i+2], "items") &&
+			strings.EqualFold(parts[i+4], "jobs") && strings.EqualFold(parts[i+5], "instances") {
+			return parts[i+1], parts[i+3]
+		}
+	}
+	return "", ""
+}
+
+// place puts a new operation's row at the top of the list, or, while calls are in flight,
 // keeps it aside until its call returns (see [App.settle]); a.mu is held.
 func (a *App) place(id string) {
-	if len(a.sending) > 0 {
+	if a.sending > 0 {
 		a.unplaced = append(a.unplaced, id)
 	} else {
 		a.order = append(a.order, id)
@@ -130,54 +245,150 @@ func (a *App) place(id string) {
 // finished reports whether nothing more will change in s.
 func finished(s Snapshot) bool { return s.Done || (Terminal(s.Status) && !fetchingResult(s)) }
 
-// placed reports whether id has a card on the list.
+// placed reports whether id has a row on the list.
 func (a *App) placed(id string) bool { return slices.Contains(a.order, id) }
 
-// placeholder adds a card for a call about to be sent, labelled label; a.mu is held.
-func (a *App) placeholder(label string) string {
-	a.sendSeq++
-	key := "sending-" + strconv.Itoa(a.sendSeq)
-	a.ops[key] = Snapshot{ID: key, Kind: KindOperation, Label: label}
-	a.sending[key] = true
-	a.order = append(a.order, key)
-	return key
+// placeholders add rows for calls about to be sent, labelled labels, the first on top; a.mu
+// is held.
+func (a *App) placeholders(labels ...string) []string {
+	keys := make([]string, len(labels))
+	for i, label := range labels {
+		a.sendSeq++
+		keys[i] = "sending-" + strconv.Itoa(a.sendSeq)
+		a.rows[keys[i]] = &row{snap: Snapshot{ID: keys[i], Kind: KindOperation, Label: label}, sending: true}
+		a.sending++
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		a.order = append(a.order, keys[i]) // shown newest first: the batch's first on top
+	}
+	return keys
 }
 
-// settle fills in the placeholder key once its call returned s (or failed: the placeholder
-// goes, and the form shows why). The placeholder's card becomes the operation's card, unless
-// the operation already has one (the engine returned a call it already watches): then that
-// card is shown instead.
-func (a *App) settle(key string, s Snapshot, err error) {
+// send runs call for the placeholder key, and settles it with the outcome. A call that fails
+// to start leaves a failed row whose Retry sends it again.
+func (a *App) send(key string, call func() (Snapshot, error)) {
+	a.cfg.Go(func() {
+		s, err := call()
+		a.settle(key, s, err, func() { a.resend(key, call) })
+	})
+}
+
+// resend is Retry on a row whose call could not start.
+func (a *App) resend(key string, call func() (Snapshot, error)) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.sending, key)
+	r := a.rows[key]
+	if r == nil || r.sending {
+		a.mu.Unlock()
+		return
+	}
+	r.sending, r.retry, r.expanded = true, nil, false
+	r.snap.Error, r.snap.Done, r.done = nil, false, nil
+	a.sending++
+	a.render()
+	a.mu.Unlock()
+	a.send(key, call)
+}
+
+// settle fills in the placeholder key once its call returned s, or turns it into a failed
+// row with Retry when err is set. The placeholder's row becomes the operation's row, unless
+// the operation already has one (the engine returned a call it already watches): then that
+// row is shown instead.
+func (a *App) settle(key string, s Snapshot, err error, retry func()) {
+	a.mu.Lock()
+	var explain *row // a call that got no answer: a probe names the likely cause
+	a.sending--
+	ph := a.rows[key]
 	i := slices.Index(a.order, key)
 	switch {
+	case ph == nil || i < 0:
+		// Dismissed while it was being sent.
+		if err == nil && s.ID != "" && !a.placed(s.ID) {
+			if a.put(s) {
+				a.place(s.ID)
+			}
+		}
 	case err != nil || s.ID == "":
-		a.order = slices.Delete(a.order, i, i+1)
-		delete(a.ops, key)
+		e := ErrorOf(err)
+		if err == nil {
+			e = ErrorInfo{ErrorCode: "NoOperation", Message: "Fabric accepted the call but named no operation to watch."}
+		}
+		ph.sending, ph.retry, ph.expanded = false, retry, true
+		ph.snap.Error, ph.snap.Done, ph.done = &e, true, nil
+		ph.snap.LastUpdatedTimeUtc = ""
+		if unanswered(e) && a.cfg.Probe != nil {
+			explain = ph
+		}
 	case a.placed(s.ID):
 		a.order = slices.Delete(a.order, i, i+1)
-		delete(a.ops, key)
+		delete(a.rows, key)
 		a.reveal = s.ID
 		a.put(s)
 	default:
 		a.order[i] = s.ID
-		delete(a.ops, key)
+		delete(a.rows, key)
 		a.unplaced = slices.DeleteFunc(a.unplaced, func(id string) bool { return id == s.ID })
-		if _, seen := a.ops[s.ID]; !seen {
-			a.put(s) // not yet seen through Subscribe; placed above, so not added again
+		if r, seen := a.rows[s.ID]; seen {
+			r.workspaceID, r.itemID = firstNonEmpty(r.workspaceID, ph.workspaceID), firstNonEmpty(r.itemID, ph.itemID)
+		} else {
+			a.rows[s.ID] = &row{workspaceID: ph.workspaceID, itemID: ph.itemID}
+			a.put(s)
 		}
 		a.rekey[key] = s.ID
 		if a.reveal == key {
 			a.reveal = s.ID
 		}
 	}
-	if len(a.sending) == 0 {
+	if a.sending == 0 {
 		a.order = append(a.order, a.unplaced...)
 		a.unplaced = nil
 	}
 	a.render()
+	a.mu.Unlock()
+	if explain != nil {
+		a.cfg.Go(func() { a.explain(key, explain) })
+	}
+}
+
+// explain probes the API base after a call of row r (key) got no answer, and names the
+// likely cause in its error.
+func (a *App) explain(key string, r *row) {
+	v := Judge(a.cfg.Probe(context.Background(), "", ""))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rows[key] != r || r.retry == nil || r.snap.Error == nil {
+		return // retried or dismissed meanwhile
+	}
+	e := explainStart(*r.snap.Error, v)
+	r.snap.Error = &e
+	a.render()
+}
+
+// TestConnection probes apiBase with token (as typed in Settings) and shows what answers.
+func (a *App) TestConnection(apiBase, token string) {
+	a.mu.Lock()
+	if a.cfg.Probe == nil || a.testing {
+		a.mu.Unlock()
+		return
+	}
+	a.testing, a.verdict = true, nil
+	a.render()
+	a.mu.Unlock()
+	a.cfg.Go(func() {
+		v := Judge(a.cfg.Probe(context.Background(), strings.TrimSpace(apiBase), strings.TrimSpace(token)))
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.testing, a.verdict = false, &v
+		a.render()
+	})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func (a *App) onSnapshot(s Snapshot) {
@@ -189,25 +400,103 @@ func (a *App) onSnapshot(s Snapshot) {
 	a.render()
 }
 
-// Cards returns the card of every operation, in the order they were started (a call being
-// sent has a placeholder card, see [SendingCard]), as they would be shown now.
+// Cards returns the card of every operation on the list, newest first, as shown now
+// (filters aside; a call being sent has a placeholder card, see [SendingCard]).
 func (a *App) Cards() []Card {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now()
 	cards := make([]Card, 0, len(a.order))
-	for _, id := range a.order {
-		cards = append(cards, a.card(id, now))
+	for i := len(a.order) - 1; i >= 0; i-- {
+		cards = append(cards, a.card(a.order[i], now))
 	}
 	return cards
 }
 
-// card is the card of key at now; a.mu is held.
+// card is the card of key at now, with what the user did to the row; a.mu is held.
 func (a *App) card(key string, now time.Time) Card {
-	if a.sending[key] {
-		return SendingCard(key, a.ops[key].Label)
+	r := a.rows[key]
+	var c Card
+	switch {
+	case r.sending:
+		c = SendingCard(key, r.snap.Label)
+		c.Kind = r.snap.Kind // a job being started is a job
+	case r.retry != nil:
+		c = StartFailedCard(key, r.snap.Label, *r.snap.Error)
+	default:
+		c = a.snapCard(r, now)
 	}
-	return NewCard(a.ops[key], now)
+	c.Expanded = r.expanded
+	if created := parseTime(r.snap.CreatedTimeUtc); !created.IsZero() && !r.sending {
+		c.Started = a.cfg.FormatTime(created)
+		if end := parseTime(r.snap.LastUpdatedTimeUtc); c.Done && !end.IsZero() {
+			c.Ended = a.cfg.FormatTime(end)
+		}
+	}
+	if c.Result != nil {
+		ws := gjson.Get(c.Result.Raw, "workspaceId").String()
+		c.WorkspaceURL = a.workspaceURL(ws)
+		c.ItemURL = a.itemURL(ws, c.Result.Type, c.Result.ID)
+		if c.Kind == KindOperation && c.Status == StatusSucceeded && c.Result.ID != "" && ws != "" && JobTypeFor(c.Result.Type) != "" {
+			c.RunWords = jobKinds[c.Result.Type].words
+			if c.Result.Type == "Lakehouse" {
+				c.RunWords = "Run table maintenance"
+			}
+			c.RunBusy = a.itemRunning(c.Result.ID)
+		}
+	}
+	if c.Kind == KindJob && r.itemID != "" && c.WorkspaceURL == "" {
+		c.WorkspaceURL = a.workspaceURL(r.workspaceID)
+	}
+	c.Confirm = r.confirm
+	switch r.confirm {
+	case "cancel":
+		c.Question = "Cancel this run in Fabric? It stops where it is."
+	case "dismiss":
+		c.Question = "Dismiss it from this list? It keeps running in Fabric; this page stops watching it."
+	}
+	if r.cancelling && !c.Done {
+		c.StatusWords, c.StatusClass, c.CanCancel = "Cancelling…", "st-cancelling", false
+	}
+	if r.cancelErr != "" {
+		c.Note = r.cancelErr
+	}
+	return c
+}
+
+// itemRunning reports whether a job of item itemID is being sent or is still running; a.mu is held.
+func (a *App) itemRunning(itemID string) bool {
+	for _, r := range a.rows {
+		if r.itemID == itemID && (r.sending || !finished(r.snap)) && r.retry == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// itemPaths are the portal's URL segments for item types ({portal}/groups/{ws}/{path}/{id}).
+var itemPaths = map[string]string{
+	"Notebook": "synapsenotebooks", "Lakehouse": "lakehouses", "Warehouse": "datawarehouses",
+	"DataPipeline": "pipelines", "SparkJobDefinition": "sparkjobdefinitions", "SemanticModel": "datasets",
+	"Report": "reports", "Eventhouse": "eventhouses", "Eventstream": "eventstreams",
+	"MLModel": "mlmodels", "MLExperiment": "mlexperiments",
+}
+
+// workspaceURL is the workspace's page in the Fabric portal, "" without a workspace id.
+func (a *App) workspaceURL(ws string) string {
+	if ws == "" {
+		return ""
+	}
+	return a.cfg.PortalURL + "/groups/" + ws
+}
+
+// itemURL is the item's page in the Fabric portal, "" for a type without a known page.
+func (a *App) itemURL(ws, itemType, id string) string {
+	p := itemPaths[itemType]
+	if ws == "" || id == "" || p == "" {
+		return ""
+	}
+	return a.cfg.PortalURL + "/groups/" + ws + "/" + p + "/" + id
 }
 
 // Tick re-renders what depends on the clock ("next check in", elapsed time).
@@ -220,12 +509,15 @@ func (a *App) Tick() {
 // LoadWorkspaces loads the first page of workspaces (more=false) or the next one.
 func (a *App) LoadWorkspaces(more bool) {
 	a.mu.Lock()
-	if a.wsLoading || (more && a.wsNext == "") {
+	if a.wsLoading || (more && a.wsNext == "") || !a.hasForm(FormCreate) {
 		a.mu.Unlock()
 		return
 	}
 	if !a.cfg.HasToken() {
-		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: "Paste a bearer token in Settings, then apply."}
+		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: "No token yet: paste a bearer token in Settings, then Apply."}
+		if !a.cfg.Settings {
+			a.wsErr.Message = "No token yet: this page has not given the dashboard a token."
+		}
 		a.render()
 		a.mu.Unlock()
 		return
@@ -240,11 +532,17 @@ func (a *App) LoadWorkspaces(more bool) {
 
 	a.cfg.Go(func() {
 		page, err := a.eng.Workspaces(context.Background(), next)
+		var e ErrorInfo
+		if err != nil {
+			e = ErrorOf(err)
+			if unanswered(e) && a.cfg.Probe != nil {
+				e.Message += " Likely cause: " + Judge(a.cfg.Probe(context.Background(), "", "")).Words
+			}
+		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.wsLoading = false
 		if err != nil {
-			e := ErrorOf(err)
 			a.wsErr = &e
 			a.render()
 			return
@@ -257,6 +555,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		if a.selected == "" && len(a.workspaces) > 0 {
 			a.selected = a.workspaces[0].ID
 		}
+		delete(a.fieldErrs, FieldWorkspace)
 		a.render()
 	})
 }
@@ -266,6 +565,8 @@ func (a *App) SelectWorkspace(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.selected = id
+	delete(a.fieldErrs, FieldWorkspace)
+	a.render()
 }
 
 // CreateForm is what the create form holds.
@@ -279,157 +580,331 @@ type CreateForm struct {
 // MaxCount is the most items one Create click makes.
 const MaxCount = 20
 
-// Create creates form.Count items in the selected workspace, one operation each.
+// Create creates form.Count items in the selected workspace, one operation each. Invalid
+// input gets a message next to its field, and nothing is sent.
 func (a *App) Create(form CreateForm) {
 	a.mu.Lock()
 	ws := a.selected
-	a.formErrs = nil
-	switch {
-	case ws == "":
-		a.formErrs = []string{"Choose a workspace first (load the list with your token)."}
-	case strings.TrimSpace(form.DisplayName) == "":
-		a.formErrs = []string{"Give the item a display name."}
-	case form.Type == "":
-		a.formErrs = []string{"Choose an item type."}
-	case form.Count < 1 || form.Count > MaxCount:
-		a.formErrs = []string{fmt.Sprintf("How many: a number from 1 to %d.", MaxCount)}
+	clear(a.fieldErrs)
+	if ws == "" {
+		a.fieldErrs[FieldWorkspace] = "Choose a workspace first (the list loads once a token is set)."
 	}
-	if a.formErrs != nil {
+	if !creatable(form.Type) {
+		a.fieldErrs[FieldType] = "Choose an item type from the list."
+	}
+	name := strings.TrimSpace(form.DisplayName)
+	switch {
+	case name == "":
+		a.fieldErrs[FieldName] = "Give the item a display name."
+	case len([]rune(name)) > 123:
+		a.fieldErrs[FieldName] = "A display name has at most 123 characters."
+	}
+	if form.Count < 1 || form.Count > MaxCount {
+		a.fieldErrs[FieldCount] = fmt.Sprintf("A number from 1 to %d.", MaxCount)
+	}
+	if len(a.fieldErrs) > 0 {
 		a.render()
 		a.mu.Unlock()
 		return
 	}
-	a.busy++
-	a.nameCounter++
-	name := strings.TrimSpace(form.DisplayName)
+	if name == a.suggested {
+		a.suggested = suggestName(a.cfg.Now()) // the next Create does not collide
+		if a.suggested == name {
+			a.suggested = name + "b"
+		}
+	}
 	items := make([]ItemRequest, form.Count)
-	keys := make([]string, form.Count)
+	labels := make([]string, form.Count)
 	for i := range items {
 		items[i] = ItemRequest{Type: form.Type, DisplayName: name, Description: form.Description}
 		if form.Count > 1 {
 			items[i].DisplayName = name + " " + strconv.Itoa(i+1)
 		}
-		keys[i] = a.placeholder("Create " + form.Type + " “" + items[i].DisplayName + "”")
+		labels[i] = CreateLabel(form.Type, items[i].DisplayName)
 	}
+	keys := a.placeholders(labels...)
 	a.reveal = keys[0]
 	a.render()
 	a.mu.Unlock()
+	for i, item := range items {
+		a.send(keys[i], func() (Snapshot, error) { return a.eng.CreateItem(context.Background(), ws, item) })
+	}
+}
 
-	a.cfg.Go(func() {
-		defer a.done()
-		var wg sync.WaitGroup
-		errs := make([]string, form.Count)
-		for i, item := range items {
-			wg.Add(1)
-			a.cfg.Go(func() {
-				defer wg.Done()
-				s, err := a.eng.CreateItem(context.Background(), ws, item)
-				if err != nil {
-					errs[i] = fmt.Sprintf("Create “%s”: %s", item.DisplayName, describe(ErrorOf(err)))
-				}
-				a.settle(keys[i], s, err)
-			})
-		}
-		wg.Wait()
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		for _, e := range errs {
-			if e != "" {
-				a.formErrs = append(a.formErrs, e)
-			}
-		}
-	})
+// CreateLabel is the title of a create's row: "Create Notebook “Sales”" (the portal's name
+// of the type).
+func CreateLabel(itemType, name string) string {
+	return "Create " + TypeName(itemType) + " “" + name + "”"
+}
+
+// SuggestedName is the display name the create form proposes: new each second, and
+// replaced once used, so that creating twice in a row does not collide.
+func (a *App) SuggestedName() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.suggested
+}
+
+// FieldError is the validation message of a field (FieldName, ...), "" when it is fine.
+func (a *App) FieldError(field string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fieldErrs[field]
 }
 
 // Track starts watching an existing operation by its id (a GUID), its Location URL or its
-// resume token. Anything else is refused with a message under the form, and no card.
+// resume token. Anything else is refused with a message next to the field, and no row.
 func (a *App) Track(idOrLocation string) {
 	idOrLocation = strings.TrimSpace(idOrLocation)
 	a.mu.Lock()
-	a.formErrs = nil
+	delete(a.fieldErrs, FieldTrack)
 	if msg := CheckTrackRef(idOrLocation); msg != "" {
-		a.formErrs = []string{msg}
+		a.fieldErrs[FieldTrack] = msg
 		a.render()
 		a.mu.Unlock()
 		return
 	}
-	a.busy++
-	key := a.placeholder("Tracked " + shortRef(idOrLocation))
-	a.reveal = key
+	a.trackOK++
+	keys := a.placeholders(trackedPrefix + shortRef(idOrLocation))
+	a.reveal = keys[0]
 	a.render()
 	a.mu.Unlock()
-	a.cfg.Go(func() {
-		defer a.done()
-		s, err := a.eng.Track(context.Background(), idOrLocation)
-		a.settle(key, s, err)
-		if err != nil {
-			a.fail("Track “" + idOrLocation + "”: " + describe(ErrorOf(err)))
-		}
-	})
+	a.send(keys[0], func() (Snapshot, error) { return a.eng.Track(context.Background(), idOrLocation) })
 }
 
-// RunJob starts a job of an item and shows it as its own card.
-func (a *App) RunJob(workspaceID, itemID, jobType string) {
+// RunJob starts the on-demand job of an item (see [JobTypeFor]) as its own row, named after
+// the item. Nothing is sent while a run of the same item is being sent or still running.
+func (a *App) RunJob(workspaceID, itemID, itemType, itemName string) {
+	jobType := JobTypeFor(itemType)
 	a.mu.Lock()
-	a.busy++
-	a.formErrs = nil
-	key := a.placeholder(jobType + " job")
-	a.reveal = key
+	if jobType == "" || itemID == "" || a.itemRunning(itemID) {
+		a.mu.Unlock()
+		return
+	}
+	label := JobLabel(itemType, itemName)
+	keys := a.placeholders(label)
+	ph := a.rows[keys[0]]
+	ph.snap.Kind, ph.workspaceID, ph.itemID = KindJob, workspaceID, itemID
+	a.reveal = keys[0]
+	a.render()
+	a.mu.Unlock()
+	a.send(keys[0], func() (Snapshot, error) {
+		return a.eng.RunJob(context.Background(), workspaceID, itemID, jobType, label)
+	})
+}
+
+// Cancel asks whether to cancel the running job id; [App.ConfirmCancel] does it.
+func (a *App) Cancel(id string) {
+	a.ask(id, "cancel", func(r *row) bool { return r.snap.Kind == KindJob && !finished(r.snap) && !r.sending })
+}
+
+// ConfirmCancel cancels the job id in Fabric: the row says "Cancelling…" until Fabric
+// reports how it ended.
+func (a *App) ConfirmCancel(id string) {
+	a.mu.Lock()
+	r := a.rows[id]
+	if r == nil || r.confirm != "cancel" {
+		a.mu.Unlock()
+		return
+	}
+	r.confirm, r.cancelling, r.cancelErr = "", true, ""
 	a.render()
 	a.mu.Unlock()
 	a.cfg.Go(func() {
-		defer a.done()
-		s, err := a.eng.RunJob(context.Background(), workspaceID, itemID, jobType)
-		a.settle(key, s, err)
-		if err != nil {
-			a.fail("Run " + jobType + ": " + describe(ErrorOf(err)))
+		err := a.eng.Cancel(context.Background(), id)
+		if err == nil {
+			return
 		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if r := a.rows[id]; r != nil {
+			r.cancelling = false
+			r.cancelErr = "Could not cancel: " + describe(ErrorOf(err))
+		}
+		a.render()
 	})
 }
 
-// Cancel cancels a running job (or stops watching an operation).
-func (a *App) Cancel(id string) {
-	a.cfg.Go(func() {
-		if err := a.eng.Cancel(context.Background(), id); err != nil {
-			a.fail("Cancel " + id + ": " + describe(ErrorOf(err)))
-		}
-	})
-}
-
-// Dismiss removes an operation's card and forgets the operation.
-func (a *App) Dismiss(id string) {
-	a.eng.Forget(id)
+// KeepIt withdraws the question a row asks (cancel or dismiss).
+func (a *App) KeepIt(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.ops, id)
-	for i, o := range a.order {
-		if o == id {
-			a.order = append(a.order[:i:i], a.order[i+1:]...)
-			break
+	if r := a.rows[id]; r != nil {
+		r.confirm = ""
+	}
+	a.render()
+}
+
+// ask sets the row's question when ok says it applies; a.mu is not held.
+func (a *App) ask(id, question string, ok func(*row) bool) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.rows[id]
+	if r == nil || !ok(r) {
+		return false
+	}
+	r.confirm = question
+	r.expanded = true
+	a.render()
+	return true
+}
+
+// Dismiss removes an operation's row and forgets the operation. One still running is only
+// dismissed after [App.ConfirmDismiss] (it keeps running in Fabric).
+func (a *App) Dismiss(id string) {
+	if a.ask(id, "dismiss", func(r *row) bool { return !finished(r.snap) && !r.sending && r.retry == nil }) {
+		return
+	}
+	a.remove(id)
+}
+
+// ConfirmDismiss dismisses the operation id although it is still running.
+func (a *App) ConfirmDismiss(id string) { a.remove(id) }
+
+// remove forgets the rows ids.
+func (a *App) remove(ids ...string) {
+	var known []string
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "sending-") { // a call that could not start: not in the engine
+			known = append(known, id)
+		}
+	}
+	if len(known) > 0 {
+		a.eng.Forget(known...)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range ids {
+		if r := a.rows[id]; r != nil && r.sending {
+			continue // its call's answer settles it
+		}
+		delete(a.rows, id)
+		a.order = slices.DeleteFunc(a.order, func(o string) bool { return o == id })
+	}
+	a.render()
+}
+
+// ClearFinished dismisses every operation that ended (succeeded, failed, cancelled); the
+// running ones stay.
+func (a *App) ClearFinished() {
+	a.mu.Lock()
+	var done []string
+	for _, id := range a.order {
+		if r := a.rows[id]; !r.sending && (finished(r.snap) || r.retry != nil) {
+			done = append(done, id)
+		}
+	}
+	a.mu.Unlock()
+	a.remove(done...)
+}
+
+// Retry sends again the call of a row that could not start.
+func (a *App) Retry(id string) {
+	a.mu.Lock()
+	r := a.rows[id]
+	var retry func()
+	if r != nil {
+		retry = r.retry
+	}
+	a.mu.Unlock()
+	if retry != nil {
+		retry()
+	}
+}
+
+// Toggle opens or closes a row's details.
+func (a *App) Toggle(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r := a.rows[id]; r != nil {
+		r.expanded = !r.expanded
+		if !r.expanded {
+			r.confirm = ""
 		}
 	}
 	a.render()
 }
 
-// Messages returns the messages shown under the forms (validation and failed requests).
-func (a *App) Messages() []string {
+// Filter shows only the rows in state (a State*, "" for all) of kind ("" for all).
+func (a *App) Filter(state string, kind Kind) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]string(nil), a.formErrs...)
-}
-
-func (a *App) done() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.busy--
+	a.stateF, a.kindF = state, kind
 	a.render()
 }
 
-func (a *App) fail(msg string) {
+// Summary counts the operations on the list by state.
+type Summary struct {
+	Running   int // still going, or being sent
+	Succeeded int // Succeeded or Completed
+	Failed    int // failed, gave up, or could not start
+	Cancelled int // cancelled, skipped, or no longer watched
+	Shown     int // rows the filters show
+	Total     int // all rows
+}
+
+// Summary counts the rows by state, and those the filters show.
+func (a *App) Summary() Summary {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.formErrs = append(a.formErrs, msg)
-	a.render()
+	sum, _ := a.summarize(a.cfg.Now())
+	return sum
+}
+
+// summarize counts the rows and says which the filters show; a.mu is held.
+func (a *App) summarize(now time.Time) (Summary, map[string]bool) {
+	var s Summary
+	shown := map[string]bool{}
+	for _, id := range a.order {
+		st, kind := a.rowState(id, now)
+		switch st {
+		case StateRunning:
+			s.Running++
+		case StateSucceeded:
+			s.Succeeded++
+		case StateFailed:
+			s.Failed++
+		default:
+			s.Cancelled++
+		}
+		if (a.stateF == "" || a.stateF == st) && (a.kindF == "" || a.kindF == kind) {
+			shown[id] = true
+			s.Shown++
+		}
+	}
+	s.Total = len(a.order)
+	return s, shown
+}
+
+// rowState is a row's State and kind, without building its card; a.mu is held.
+func (a *App) rowState(id string, now time.Time) (string, Kind) {
+	r := a.rows[id]
+	kind := r.snap.Kind
+	if kind == "" {
+		kind = KindOperation
+	}
+	switch {
+	case r.sending:
+		return StateRunning, kind
+	case r.retry != nil:
+		return StateFailed, kind
+	}
+	return a.snapCard(r, now).State, kind
+}
+
+// Words of the summary line: "2 running · 5 succeeded · 1 failed".
+func (s Summary) Words() string {
+	if s.Total == 0 {
+		return "No operations yet"
+	}
+	w := fmt.Sprintf("%d running · %d succeeded · %d failed", s.Running, s.Succeeded, s.Failed)
+	if s.Cancelled > 0 {
+		w += fmt.Sprintf(" · %d cancelled or stopped", s.Cancelled)
+	}
+	if s.Shown != s.Total {
+		w += fmt.Sprintf(" (showing %d of %d)", s.Shown, s.Total)
+	}
+	return w
 }
 
 // describe writes an ErrorResponse on one line: "errorCode: message (requestId …)".
@@ -440,14 +915,3 @@ func describe(e ErrorInfo) string {
 	}
 	return s
 }
-
-// jobTypes maps item types to the on-demand job the dashboard offers to run for them.
-var jobTypes = map[string]string{
-	"Notebook":           "RunNotebook",
-	"DataPipeline":       "Pipeline",
-	"SparkJobDefinition": "sparkjob",
-	"Lakehouse":          "TableMaintenance",
-}
-
-// JobTypeFor returns the on-demand job type the dashboard offers for an item type, or "".
-func JobTypeFor(itemType string) string { return jobTypes[itemType] }

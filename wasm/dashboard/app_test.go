@@ -20,20 +20,21 @@ var start = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 // fakeEngine answers like Fabric would, from scripted data, and records what it was asked.
 type fakeEngine struct {
-	mu       sync.Mutex
-	pages    []dashboard.WorkspacePage // by continuation token "", "p2", "p3"...
-	wsErr    error
-	creates  []dashboard.ItemRequest
-	createWS []string
-	created  func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error)
-	tracked  []string
-	cancels  []string
-	forgets  []string
-	jobs     []string
-	subs     []func(dashboard.Snapshot)
-	existing []dashboard.Snapshot
-	retries  int   // RetryAll calls
-	storeErr error // what StorageError returns
+	mu        sync.Mutex
+	pages     []dashboard.WorkspacePage // by continuation token "", "p2", "p3"...
+	wsErr     error
+	creates   []dashboard.ItemRequest
+	createWS  []string
+	created   func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error)
+	tracked   []string
+	cancels   []string
+	forgets   []string
+	jobs      []string
+	subs      []func(dashboard.Snapshot)
+	existing  []dashboard.Snapshot
+	retries   int   // RetryAll calls
+	storeErr  error // what StorageError returns
+	cancelErr error // what Cancel returns
 }
 
 func (f *fakeEngine) CreateItem(_ context.Context, ws string, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
@@ -45,9 +46,10 @@ func (f *fakeEngine) CreateItem(_ context.Context, ws string, item dashboard.Ite
 	return f.created(n, item)
 }
 
-func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType string) (dashboard.Snapshot, error) {
+func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType, label string) (dashboard.Snapshot, error) {
 	f.jobs = append(f.jobs, ws+"/"+item+"/"+jobType)
-	return dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: jobType, Status: dashboard.StatusNotStarted}, nil
+	next := start.Add(time.Minute)
+	return dashboard.Snapshot{ID: fmt.Sprintf("job-%d", len(f.jobs)), Kind: dashboard.KindJob, Label: label, Status: dashboard.StatusNotStarted, NextPollAt: &next}, nil
 }
 
 func (f *fakeEngine) Track(_ context.Context, s string) (dashboard.Snapshot, error) {
@@ -60,9 +62,9 @@ func (f *fakeEngine) Track(_ context.Context, s string) (dashboard.Snapshot, err
 
 func (f *fakeEngine) Cancel(_ context.Context, id string) error {
 	f.cancels = append(f.cancels, id)
-	return nil
+	return f.cancelErr
 }
-func (f *fakeEngine) Forget(id string)                 { f.forgets = append(f.forgets, id) }
+func (f *fakeEngine) Forget(ids ...string)             { f.forgets = append(f.forgets, ids...) }
 func (f *fakeEngine) RetryAll() int                    { f.retries++; return 0 }
 func (f *fakeEngine) StorageError() error              { return f.storeErr }
 func (f *fakeEngine) Operations() []dashboard.Snapshot { return f.existing }
@@ -97,11 +99,12 @@ func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*das
 		eng.pages = []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "My workspace"}}}}
 	}
 	app := dashboard.NewApp(eng, dashboard.Config{
-		Now:      func() time.Time { return *now },
-		Go:       func(f func()) { f() },
-		Settings: settings,
-		APIBase:  "http://proxy/v1",
-		Token:    "dev-token",
+		Now:        func() time.Time { return *now },
+		Go:         func(f func()) { f() },
+		Settings:   settings,
+		APIBase:    "http://proxy/v1",
+		Token:      "dev-token",
+		FormatTime: func(t time.Time) string { return t.UTC().Format("15:04:05") },
 	})
 	doc := &domfake.Document{}
 	root := doc.Root()
@@ -116,6 +119,28 @@ func notebook(id, name string, status string) dashboard.Snapshot {
 		s.Result = json.RawMessage(fmt.Sprintf(`{"id":"item-%s","type":"Notebook","displayName":%q,"workspaceId":"ws-1"}`, id, name))
 	}
 	return s
+}
+
+// open opens a row's details (the user clicks the row) and returns the row.
+func open(t *testing.T, root *domfake.Node, id string) *domfake.Node {
+	t.Helper()
+	row := cardByID(t, root, id)
+	if row.Role("toggle").Attrs["aria-expanded"] != "true" {
+		row.Role("toggle").Click()
+	}
+	if d := row.Role("details"); d == nil || d.Hidden() {
+		t.Fatalf("row %s did not open its details", id)
+	}
+	return row
+}
+
+// ids lists the rows' ids, top to bottom.
+func ids(root *domfake.Node) []string {
+	var out []string
+	for _, c := range root.Roles("card") {
+		out = append(out, c.Attrs["data-id"])
+	}
+	return out
 }
 
 func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
@@ -143,37 +168,36 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	if eng.creates[0].Type != "Notebook" {
 		t.Errorf("default item type %q, want Notebook", eng.creates[0].Type)
 	}
-	cards := root.Roles("card")
-	if len(cards) != 2 {
-		t.Fatalf("%d cards, want 2", len(cards))
+	if got := ids(root); !slices.Equal(got, []string{"call-1", "op-2"}) {
+		t.Fatalf("rows %q, want the batch in its order (Sales 1 on top)", got)
 	}
-	done, pending := cardByID(t, root, "call-1"), cardByID(t, root, "op-2")
+	done, pending := open(t, root, "call-1"), open(t, root, "op-2")
 	if got := done.Role("id").TextContent(); got != "none: Fabric answered at once" || !done.Role("copy-id").Hidden() {
-		t.Errorf("201 card id %q (copy hidden %v), want no operation id and no copy button", got, done.Role("copy-id").Hidden())
+		t.Errorf("201 row id %q (copy hidden %v), want no operation id and no copy button", got, done.Role("copy-id").Hidden())
 	}
 	if got := pending.Role("id").TextContent(); got != "op-2" || pending.Role("copy-id").Hidden() {
-		t.Errorf("202 card id %q (copy hidden %v), want the operation id with a copy button", got, pending.Role("copy-id").Hidden())
+		t.Errorf("202 row id %q (copy hidden %v), want the operation id with a copy button", got, pending.Role("copy-id").Hidden())
 	}
 	if got := done.Role("result-name").TextContent(); got != "Sales 1" {
-		t.Errorf("201 card result name %q, want Sales 1", got)
+		t.Errorf("201 row result name %q, want Sales 1", got)
 	}
 	if done.Role("result").Hidden() || !done.Role("error").Hidden() {
-		t.Errorf("201 card should show the result and hide the error box")
+		t.Errorf("201 row should show the result and hide the error box")
 	}
-	if !done.HasClass("st-ok") || done.Attrs["data-status"] != "Succeeded" {
-		t.Errorf("201 card class %q status %q", done.Attrs["class"], done.Attrs["data-status"])
+	if !done.HasClass("st-ok") || done.Attrs["data-status"] != "Succeeded" || done.Attrs["data-state"] != "succeeded" {
+		t.Errorf("201 row class %q status %q state %q", done.Attrs["class"], done.Attrs["data-status"], done.Attrs["data-state"])
 	}
 	if got := pending.Role("next-check").TextContent(); got != "next check in 2 s" {
-		t.Errorf("202 card next check %q", got)
+		t.Errorf("202 row next check %q", got)
 	}
 	if !pending.Role("progress").HasClass("flro-indeterminate") {
-		t.Errorf("202 card without percentComplete should have an indeterminate bar")
+		t.Errorf("202 row without percentComplete should have an indeterminate bar")
 	}
-	if !pending.Role("result").Hidden() || pending.Role("placeholder").Hidden() {
-		t.Errorf("202 card should reserve the result space with its placeholder")
+	if got := root.Role("summary").TextContent(); got != "1 running · 1 succeeded · 0 failed" {
+		t.Errorf("summary %q", got)
 	}
 
-	// The operation runs, then succeeds: the same card node is updated in place.
+	// The operation runs, then succeeds: the same row node is updated in place.
 	now = start.Add(2 * time.Second)
 	s := notebook("op-2", "Sales 2", dashboard.StatusRunning)
 	s.PercentComplete = ptr(50.0)
@@ -181,7 +205,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	s.NextPollAt, s.Attempts = &next, 1
 	eng.publish(s)
 	if got := cardByID(t, root, "op-2"); got != pending {
-		t.Fatalf("card re-created on update; want it updated in place")
+		t.Fatalf("row re-created on update; want it updated in place")
 	}
 	if got := pending.Role("progress-text").TextContent(); got != "50%" {
 		t.Errorf("progress text %q, want 50%%", got)
@@ -202,9 +226,8 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	if got := pending.Role("next-check").TextContent(); got != "" {
 		t.Errorf("a finished operation has no next check, got %q", got)
 	}
-	// In the order they were created: Sales 1, then Sales 2.
-	if got := root.Roles("card")[0].Attrs["data-id"]; got != "call-1" {
-		t.Errorf("first card %q, want the first created (call-1)", got)
+	if got := root.Role("summary").TextContent(); got != "0 running · 2 succeeded · 0 failed" {
+		t.Errorf("summary %q", got)
 	}
 }
 
@@ -217,7 +240,7 @@ func cardByID(t *testing.T, root *domfake.Node, id string) *domfake.Node {
 			return c
 		}
 	}
-	t.Fatalf("no card for %s; page: %s", id, root.TextContent())
+	t.Fatalf("no row for %s; page: %s", id, root.TextContent())
 	return nil
 }
 
@@ -231,21 +254,25 @@ func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	root.Role("name").SetValue("Please fail")
 	root.Role("create-form").Submit()
 	s := notebook("op-f", "Please fail", dashboard.StatusFailed)
+	s.PercentComplete = ptr(100.0)
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "OperationFailed", Message: "It failed.", RequestID: "rq-9",
 		MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "why"}}}
 	eng.publish(s)
 
-	card := cardByID(t, root, "op-f")
+	card := open(t, root, "op-f")
 	for role, want := range map[string]string{
 		"error-code": "OperationFailed", "error-message": "It failed.", "error-request-id": "rq-9",
-		"error-details": "Inner: why", "status": "Failed",
+		"error-details": "Inner: why", "status": "Failed", "progress-text": "failed",
 	} {
 		if got := card.Role(role).TextContent(); got != want {
 			t.Errorf("%s = %q, want %q", role, got, want)
 		}
 	}
+	if got := card.Role("progress").Children[0].Attrs["style"]; got != "width: 0%" {
+		t.Errorf("a failed operation's bar is %q: want it empty, not a full bar", got)
+	}
 	if card.Role("error").Hidden() || !card.HasClass("st-failed") {
-		t.Errorf("failed card: error hidden=%v class=%q", card.Role("error").Hidden(), card.Attrs["class"])
+		t.Errorf("failed row: error hidden=%v class=%q", card.Role("error").Hidden(), card.Attrs["class"])
 	}
 	card.Role("copy-request-id").Click()
 	if doc.Clipboard != "rq-9" {
@@ -257,71 +284,106 @@ func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	}
 }
 
-func TestFormValidationAndStartErrors(t *testing.T) {
+// Invalid input gets its message next to its field, keeps what was typed, and sends nothing;
+// fixing it clears the message.
+func TestFormValidation(t *testing.T) {
 	tests := []struct {
-		name    string
-		setup   func(root *domfake.Node)
-		created func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error)
-		want    []string
-		creates int
+		name  string
+		setup func(root *domfake.Node)
+		field string
+		want  string
 	}{
-		{
-			name:  "empty name",
-			setup: func(root *domfake.Node) { root.Role("name").SetValue("  ") },
-			want:  []string{"Give the item a display name."}, creates: 0,
-		},
-		{
-			name:  "count out of range",
-			setup: func(root *domfake.Node) { root.Role("count").SetValue("0") },
-			want:  []string{"How many: a number from 1 to 20."}, creates: 0,
-		},
-		{
-			name:  "count not a number",
-			setup: func(root *domfake.Node) { root.Role("count").SetValue("two") },
-			want:  []string{"How many: a number from 1 to 20."}, creates: 0,
-		},
-		{
-			name: "Fabric refuses the second create",
-			setup: func(root *domfake.Node) {
-				root.Role("name").SetValue("Dup")
-			},
-			created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
-				if n == 2 {
-					return dashboard.Snapshot{}, &lro.Error{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}
-				}
-				return notebook("op-1", item.DisplayName, dashboard.StatusSucceeded), nil
-			},
-			want:    []string{"Create “Dup 2”: ItemDisplayNameAlreadyInUse: Requested 'Dup 2' is already in use (requestId rq-2)"},
-			creates: 2,
-		},
+		{name: "empty name", setup: func(root *domfake.Node) { root.Role("name").SetValue("  ") },
+			field: "name", want: "Give the item a display name."},
+		{name: "name too long", setup: func(root *domfake.Node) { root.Role("name").SetValue(strings.Repeat("n", 124)) },
+			field: "name", want: "A display name has at most 123 characters."},
+		{name: "count out of range", setup: func(root *domfake.Node) { root.Role("count").SetValue("0") },
+			field: "count", want: "A number from 1 to 20."},
+		{name: "count not a number", setup: func(root *domfake.Node) { root.Role("count").SetValue("two") },
+			field: "count", want: "A number from 1 to 20."},
+		{name: "a type Create Item does not take", setup: func(root *domfake.Node) { root.Role("type").SetValue("Dashboard") },
+			field: "type", want: "Choose an item type from the list."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := start
-			eng := &fakeEngine{created: tt.created}
-			if eng.created == nil {
-				eng.created = func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
-					return dashboard.Snapshot{}, errors.New("must not be called")
-				}
-			}
-			app, _, root := newPage(t, eng, &now, false)
+			eng := &fakeEngine{created: func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+				return notebook("op-1", "x", dashboard.StatusSucceeded), nil
+			}}
+			_, _, root := newPage(t, eng, &now, false)
+			root.Role("name").SetValue("My notebook")
 			tt.setup(root)
+			typed := root.Role("name").Value()
 			root.Role("create-form").Submit()
-			if got := app.Messages(); !slices.Equal(got, tt.want) {
-				t.Errorf("messages %q, want %q", got, tt.want)
+			msg := root.Role("error-" + tt.field)
+			if msg.Hidden() || msg.TextContent() != tt.want {
+				t.Errorf("message next to %s: %q (hidden %v), want %q", tt.field, msg.TextContent(), msg.Hidden(), tt.want)
 			}
-			app.Tick()
-			var shown []string
-			for _, li := range root.Role("messages").Children {
-				shown = append(shown, li.TextContent())
+			if got := root.Role(tt.field).Attrs["aria-invalid"]; got != "true" {
+				t.Errorf("the %s field is not marked invalid", tt.field)
 			}
-			if !slices.Equal(shown, tt.want) {
-				t.Errorf("page shows %q, want %q", shown, tt.want)
+			if got := root.Role("name").Value(); got != typed {
+				t.Errorf("the display name became %q; want what was typed (%q) kept", got, typed)
 			}
-			if len(eng.creates) != tt.creates {
-				t.Errorf("%d create calls, want %d", len(eng.creates), tt.creates)
+			if len(eng.creates) != 0 || len(root.Roles("card")) != 0 {
+				t.Errorf("%d creates, %d rows: want nothing sent", len(eng.creates), len(root.Roles("card")))
+			}
+			// Fixed: the message goes, and the create is sent.
+			root.Role("name").SetValue("My notebook")
+			root.Role("count").SetValue("1")
+			root.Role("type").SetValue("Notebook")
+			root.Role("create-form").Submit()
+			if !msg.Hidden() || root.Role(tt.field).Attrs["aria-invalid"] != "" {
+				t.Errorf("after fixing it, the message still shows: %q", msg.TextContent())
+			}
+			if len(eng.creates) != 1 {
+				t.Errorf("%d creates after fixing the input, want 1", len(eng.creates))
 			}
 		})
+	}
+}
+
+// A call that Fabric refuses (or that never reaches it) is a failed row with the error and
+// Retry, never a banner; Retry sends it again in the same row.
+func TestStartFailureIsAFailedRowWithRetry(t *testing.T) {
+	now := start
+	fail := true
+	eng := &fakeEngine{created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+		if fail && item.DisplayName == "Dup 2" {
+			return dashboard.Snapshot{}, &lro.Error{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}
+		}
+		return notebook(fmt.Sprintf("op-%d", n), item.DisplayName, dashboard.StatusSucceeded), nil
+	}}
+	_, _, root := newPage(t, eng, &now, false)
+	root.Role("name").SetValue("Dup")
+	root.Role("create-form").Submit()
+	rows := root.Roles("card")
+	if len(rows) != 2 || root.Role("messages") != nil {
+		t.Fatalf("%d rows (and a messages banner: %v); want one row per create, no banner", len(rows), root.Role("messages") != nil)
+	}
+	failed := rows[1]
+	if failed.Attrs["data-state"] != "failed" || failed.Role("status").TextContent() != "Could not start" {
+		t.Errorf("refused create: state %q status %q", failed.Attrs["data-state"], failed.Role("status").TextContent())
+	}
+	if failed.Role("details").Hidden() {
+		t.Fatal("a create that could not start does not show why")
+	}
+	if got := failed.Role("error-code").TextContent(); got != "ItemDisplayNameAlreadyInUse" {
+		t.Errorf("error code %q", got)
+	}
+	if failed.Role("retry").Hidden() {
+		t.Fatal("no Retry on a create that could not start")
+	}
+	if got := root.Role("summary").TextContent(); got != "0 running · 1 succeeded · 1 failed" {
+		t.Errorf("summary %q", got)
+	}
+	fail = false
+	failed.Role("retry").Click()
+	if got := eng.creates[len(eng.creates)-1].DisplayName; len(eng.creates) != 3 || got != "Dup 2" {
+		t.Errorf("Retry sent %d creates, the last %q; want Dup 2 sent again", len(eng.creates), got)
+	}
+	if rows := root.Roles("card"); len(rows) != 2 || rows[1] != failed || failed.Attrs["data-state"] != "succeeded" {
+		t.Errorf("after Retry: %d rows, the retried one is %q; want it succeeded in its place", len(rows), failed.Attrs["data-state"])
 	}
 }
 
@@ -366,6 +428,8 @@ func TestWorkspacePickerPaginates(t *testing.T) {
 	}
 }
 
+// A workspace list that failed says why next to the picker, and the message clears once
+// the list loads.
 func TestWorkspaceListError(t *testing.T) {
 	now := start
 	eng := &fakeEngine{wsErr: &lro.Error{ErrorCode: "TokenExpired", Message: "Access token has expired, resubmit with a new access token", RequestID: "rq-w"}}
@@ -376,8 +440,13 @@ func TestWorkspaceListError(t *testing.T) {
 	}
 	root.Role("name").SetValue("x")
 	root.Role("create-form").Submit()
-	if got := root.Role("messages").TextContent(); got != "Choose a workspace first (load the list with your token)." {
-		t.Errorf("messages %q", got)
+	if got := root.Role("error-workspace").TextContent(); got != "Choose a workspace first (the list loads once a token is set)." {
+		t.Errorf("workspace message %q", got)
+	}
+	eng.wsErr = nil
+	root.Role("workspaces-reload").Click()
+	if got := root.Role("workspaces-status").TextContent(); got != "1 workspaces" || !root.Role("error-workspace").Hidden() {
+		t.Errorf("after a good reload: status %q, workspace message shown %v; want both cleared", got, !root.Role("error-workspace").Hidden())
 	}
 }
 
@@ -393,64 +462,165 @@ func TestTrackExistingOperation(t *testing.T) {
 	}
 	cardByID(t, root, "tracked-1")
 	if in.Value() != "" {
-		t.Errorf("track input not cleared: %q", in.Value())
+		t.Errorf("track input not cleared after it was accepted: %q", in.Value())
 	}
 	in.SetValue("http://proxy/v1/operations/unknown")
 	root.Role("track-form").Submit()
-	if got := root.Role("messages").TextContent(); got != "Track “http://proxy/v1/operations/unknown”: EntityNotFound: No operation with that id. (requestId rq-404)" {
-		t.Errorf("messages %q", got)
+	row := root.Roles("card")[0]
+	if row.Attrs["data-state"] != "failed" || row.Role("error-code").TextContent() != "EntityNotFound" || row.Role("retry").Hidden() {
+		t.Errorf("an unknown operation: row state %q, error %q; want a failed row with Retry", row.Attrs["data-state"], row.Role("error-code").TextContent())
 	}
 	in.SetValue("")
 	root.Role("track-form").Submit()
-	if got := root.Role("messages").TextContent(); got != "Paste an operation id or a Location URL to track." {
-		t.Errorf("messages %q", got)
+	if got := root.Role("error-track").TextContent(); got != "Paste an operation id or a Location URL to track." {
+		t.Errorf("track message %q", got)
 	}
 }
 
-func TestJobCardCancelAndRunJob(t *testing.T) {
+// A job row names its item; Run is disabled while that item's run goes; Cancel asks once,
+// says "Cancelling…", and ends in a neutral Cancelled.
+func TestJobNamedAndSafe(t *testing.T) {
 	now := start
-	eng := &fakeEngine{existing: []dashboard.Snapshot{notebook("op-1", "Nb", dashboard.StatusSucceeded)}}
+	eng := &fakeEngine{existing: []dashboard.Snapshot{notebook("op-1", "Sales report", dashboard.StatusSucceeded)}}
 	_, _, root := newPage(t, eng, &now, false)
-	item := cardByID(t, root, "op-1")
+	item := open(t, root, "op-1")
 	run := item.Role("run-job")
-	if run.Hidden() {
-		t.Fatal("a created notebook offers no Run job button")
+	if run.Hidden() || run.TextContent() != "Run notebook" {
+		t.Fatalf("a created notebook offers %q (hidden %v), want Run notebook", run.TextContent(), run.Hidden())
 	}
 	if !item.Role("cancel").Hidden() {
-		t.Error("an operation offers Cancel job")
+		t.Error("an operation offers Cancel")
 	}
 	run.Click()
+	run.Click() // a double click: one run
 	if !slices.Equal(eng.jobs, []string{"ws-1/item-op-1/RunNotebook"}) {
-		t.Fatalf("jobs started %q", eng.jobs)
+		t.Fatalf("jobs started %q, want one", eng.jobs)
+	}
+	if _, disabled := run.Attrs["disabled"]; !disabled {
+		t.Error("Run is enabled while the notebook's run is going")
 	}
 	job := cardByID(t, root, "job-1")
-	if job.Role("cancel").Hidden() {
-		t.Fatal("a running job offers no Cancel")
+	if got := job.Role("label").TextContent(); got != "Run notebook “Sales report”" {
+		t.Errorf("job row title %q, want it to name the notebook", got)
 	}
-	if got := job.Role("kind").TextContent(); got != "job" {
-		t.Errorf("kind %q", got)
+	if job.Attrs["data-kind"] != "job" {
+		t.Errorf("kind %q", job.Attrs["data-kind"])
 	}
+	job = open(t, root, "job-1")
 	if got := job.Role("id-name").TextContent(); got != "Job instance id" {
 		t.Errorf("a job's id is named %q, want Job instance id", got)
 	}
-	if got := item.Role("id-name").TextContent(); got != "Operation id" {
-		t.Errorf("an operation's id is named %q, want Operation id", got)
+	job.Role("cancel").Click()
+	if len(eng.cancels) != 0 {
+		t.Fatal("Cancel sent a cancel without asking")
+	}
+	if q := job.Role("confirm"); q.Hidden() || !strings.Contains(q.TextContent(), "Cancel this run in Fabric?") {
+		t.Fatalf("Cancel asks %q (hidden %v)", q.TextContent(), q.Hidden())
+	}
+	job.Role("confirm-no").Click()
+	if !job.Role("confirm").Hidden() || len(eng.cancels) != 0 {
+		t.Fatal("Keep running did not withdraw the question")
 	}
 	job.Role("cancel").Click()
+	job.Role("confirm-yes").Click()
 	if !slices.Equal(eng.cancels, []string{"job-1"}) {
 		t.Errorf("cancels %q", eng.cancels)
 	}
-	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Status: dashboard.StatusCancelled,
-		Error: &dashboard.ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}})
-	if !job.Role("copy-request-id").Hidden() || job.Role("error-request-id").TextContent() != "—" {
-		t.Errorf("an error without a requestId offers to copy one")
+	if got := job.Role("status").TextContent(); got != "Cancelling…" || !job.Role("cancel").Hidden() {
+		t.Errorf("after confirming: status %q, cancel shown %v; want Cancelling… and no second Cancel", got, !job.Role("cancel").Hidden())
 	}
-	if !job.Role("cancel").Hidden() || job.Role("status").TextContent() != "Cancelled" {
-		t.Errorf("after cancel: cancel hidden=%v status=%q", job.Role("cancel").Hidden(), job.Role("status").TextContent())
+	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: "Run notebook “Sales report”", Status: dashboard.StatusCancelled, Done: true,
+		Error: &dashboard.ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}})
+	if got := job.Role("status").TextContent(); got != "Cancelled" || !job.HasClass("st-cancelled") || job.Attrs["data-state"] != "cancelled" {
+		t.Errorf("cancelled job: status %q class %q state %q", got, job.Attrs["class"], job.Attrs["data-state"])
+	}
+	if !job.Role("error").Hidden() || job.Role("note").Hidden() {
+		t.Errorf("the user's own cancel is shown as an error (error shown %v, note shown %v)", !job.Role("error").Hidden(), !job.Role("note").Hidden())
+	}
+	if _, disabled := run.Attrs["disabled"]; disabled {
+		t.Error("Run stays disabled after the run ended")
 	}
 	job.Role("dismiss").Click()
 	if len(root.Roles("card")) != 1 || !slices.Equal(eng.forgets, []string{"job-1"}) {
-		t.Errorf("after dismiss: %d cards, forgets %q", len(root.Roles("card")), eng.forgets)
+		t.Errorf("after dismissing a finished job: %d rows, forgets %q", len(root.Roles("card")), eng.forgets)
+	}
+}
+
+// Dismissing a running operation asks first and says it keeps running in Fabric.
+func TestDismissRunningAsks(t *testing.T) {
+	now := start
+	running := notebook("op-1", "A", dashboard.StatusRunning)
+	eng := &fakeEngine{existing: []dashboard.Snapshot{running}}
+	_, _, root := newPage(t, eng, &now, false)
+	row := open(t, root, "op-1")
+	row.Role("dismiss").Click()
+	if len(eng.forgets) != 0 || len(root.Roles("card")) != 1 {
+		t.Fatal("a running operation was dismissed without asking")
+	}
+	if q := row.Role("question").TextContent(); !strings.Contains(q, "keeps running in Fabric") {
+		t.Errorf("question %q: want it to say the operation keeps running in Fabric", q)
+	}
+	row.Role("confirm-yes").Click()
+	if len(root.Roles("card")) != 0 || !slices.Equal(eng.forgets, []string{"op-1"}) {
+		t.Errorf("after confirming: %d rows, forgets %q", len(root.Roles("card")), eng.forgets)
+	}
+}
+
+// The summary counts by state; the filters show rows by state and kind; Clear finished
+// dismisses what ended and keeps what runs.
+func TestSummaryFiltersAndClearFinished(t *testing.T) {
+	failed := notebook("op-f", "F", dashboard.StatusFailed)
+	failed.Error = &dashboard.ErrorInfo{ErrorCode: "OperationFailed", Message: "no"}
+	job := dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: "Run notebook “A”", Status: dashboard.StatusInProgress}
+	existing := []dashboard.Snapshot{notebook("op-1", "A", dashboard.StatusSucceeded), notebook("op-2", "B", dashboard.StatusRunning), failed, job}
+	tests := []struct {
+		state   string
+		kind    dashboard.Kind
+		want    []string
+		summary string
+	}{
+		{want: []string{"job-1", "op-f", "op-2", "op-1"}, summary: "2 running · 1 succeeded · 1 failed"},
+		{state: dashboard.StateRunning, want: []string{"job-1", "op-2"}, summary: "2 running · 1 succeeded · 1 failed (showing 2 of 4)"},
+		{state: dashboard.StateFailed, want: []string{"op-f"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{kind: dashboard.KindJob, want: []string{"job-1"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{state: dashboard.StateSucceeded, kind: dashboard.KindJob, summary: "2 running · 1 succeeded · 1 failed (showing 0 of 4)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state+"/"+string(tt.kind), func(t *testing.T) {
+			now := start
+			eng := &fakeEngine{existing: existing}
+			_, _, root := newPage(t, eng, &now, false)
+			root.Role("filter-state").Type(tt.state)
+			root.Role("filter-kind").Type(string(tt.kind))
+			var shown []string
+			for _, c := range root.Roles("card") {
+				if !c.Hidden() {
+					shown = append(shown, c.Attrs["data-id"])
+				}
+			}
+			if !slices.Equal(shown, tt.want) {
+				t.Errorf("rows shown %q, want %q (newest first)", shown, tt.want)
+			}
+			if got := root.Role("summary").TextContent(); got != tt.summary {
+				t.Errorf("summary %q, want %q", got, tt.summary)
+			}
+			if got := !root.Role("empty").Hidden(); got != (len(tt.want) == 0) {
+				t.Errorf("empty message shown %v with %d rows", got, len(tt.want))
+			}
+		})
+	}
+	now := start
+	eng := &fakeEngine{existing: existing}
+	_, _, root := newPage(t, eng, &now, false)
+	root.Role("clear-finished").Click()
+	if got := ids(root); !slices.Equal(got, []string{"job-1", "op-2"}) {
+		t.Errorf("after Clear finished, rows %q; want the running ones", got)
+	}
+	if !slices.Equal(eng.forgets, []string{"op-1", "op-f"}) {
+		t.Errorf("forgotten %q", eng.forgets)
+	}
+	if _, disabled := root.Role("clear-finished").Attrs["disabled"]; !disabled {
+		t.Error("Clear finished is enabled with nothing finished")
 	}
 }
 
@@ -468,7 +638,7 @@ func TestTickUpdatesCountdownAndEmptyState(t *testing.T) {
 	if !root.Role("empty").Hidden() {
 		t.Error("empty hint shown with an operation")
 	}
-	card := cardByID(t, root, "op-1")
+	card := open(t, root, "op-1")
 	for _, step := range []struct {
 		after         time.Duration
 		next, elapsed string
@@ -488,18 +658,27 @@ func TestTickUpdatesCountdownAndEmptyState(t *testing.T) {
 	}
 }
 
+// Settings are open while there is no token, and folded away once one is applied.
 func TestSettingsPanel(t *testing.T) {
 	now := start
 	var applied []string
+	token := ""
 	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
 	app := dashboard.NewApp(eng, dashboard.Config{
 		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
-		APIBase: "http://proxy/v1", Token: "dev-token",
-		OnSettings: func(apiBase, token string) { applied = append(applied, apiBase, token) },
+		APIBase: "http://proxy/v1", HasToken: func() bool { return token != "" },
+		OnSettings: func(apiBase, tok string) { applied = append(applied, apiBase, tok); token = tok },
 	})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
+	details := root.Role("settings").Parent
+	if _, open := details.Attrs["open"]; !open || details.Tag != "details" {
+		t.Errorf("settings without a token: <%s> open=%v, want an open <details>", details.Tag, open)
+	}
+	if got := root.Role("workspaces-status").TextContent(); !strings.Contains(got, "NoToken") {
+		t.Errorf("workspace status without a token %q", got)
+	}
 	if got := root.Role("api-base").Value(); got != "http://proxy/v1" {
 		t.Errorf("api base %q", got)
 	}
@@ -511,11 +690,120 @@ func TestSettingsPanel(t *testing.T) {
 	if !slices.Equal(applied, []string{"http://proxy/v1", "new-token"}) {
 		t.Errorf("applied %q", applied)
 	}
+	if _, open := details.Attrs["open"]; open {
+		t.Error("settings still open after a token was applied: want them folded away")
+	}
+	if got := root.Role("settings-state").TextContent(); got != "API http://proxy/v1 · token set" {
+		t.Errorf("folded settings say %q", got)
+	}
+	if got := root.Role("workspaces-status").TextContent(); strings.Contains(got, "NoToken") {
+		t.Errorf("the NoToken message stays after a token was applied: %q", got)
+	}
 
 	// Without settings (the JS API's mount) the panel is absent.
 	_, _, root2 := newPage(t, &fakeEngine{}, &now, false)
 	if root2.Role("settings") != nil {
 		t.Error("settings panel shown without Config.Settings")
+	}
+}
+
+// A portal mounts only the forms it wants: the list alone, fed from its own buttons.
+func TestFormsOption(t *testing.T) {
+	tests := []struct {
+		forms []string
+		want  map[string]bool
+	}{
+		{forms: nil, want: map[string]bool{"create-form": true, "track-form": true}},
+		{forms: []string{}, want: map[string]bool{"create-form": false, "track-form": false}},
+		{forms: []string{dashboard.FormTrack}, want: map[string]bool{"create-form": false, "track-form": true}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.forms), func(t *testing.T) {
+			eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}, existing: []dashboard.Snapshot{notebook("op-1", "A", dashboard.StatusSucceeded)}}
+			app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }, Forms: tt.forms})
+			doc := &domfake.Document{}
+			root := doc.Root()
+			app.Mount(doc, root)
+			for role, want := range tt.want {
+				if got := root.Role(role) != nil; got != want {
+					t.Errorf("%s shown %v, want %v", role, got, want)
+				}
+			}
+			if len(root.Roles("card")) != 1 || root.Role("summary") == nil {
+				t.Error("the list is not shown")
+			}
+		})
+	}
+}
+
+// Open in Fabric links follow the portal's URL pattern (configurable), times are in the
+// user's locale, and a tracked operation's title names the item once the result does.
+func TestOpenInFabricTimesAndTitles(t *testing.T) {
+	now := start.Add(time.Minute)
+	done := notebook("op-1", "Sales", dashboard.StatusSucceeded)
+	done.LastUpdatedTimeUtc = start.Add(30 * time.Second).Format(time.RFC3339)
+	tracked := dashboard.Snapshot{ID: "op-2", Kind: dashboard.KindOperation, Label: "Tracked op-2", Status: dashboard.StatusSucceeded, Done: true,
+		Result: json.RawMessage(`{"id":"lh-1","type":"Lakehouse","displayName":"Raw data","workspaceId":"ws-9"}`)}
+	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}, existing: []dashboard.Snapshot{done, tracked}}
+	app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }, Now: func() time.Time { return now },
+		PortalURL:  "https://app.fabric.microsoft.us/",
+		FormatTime: func(t time.Time) string { return "at " + t.UTC().Format("15:04:05") }})
+	doc := &domfake.Document{}
+	root := doc.Root()
+	app.Mount(doc, root)
+	row := open(t, root, "op-1")
+	for role, want := range map[string]string{
+		"started": "started at 12:00:00", "ended": "ended at 12:00:30",
+	} {
+		if got := row.Role(role).TextContent(); got != want {
+			t.Errorf("%s %q, want %q", role, got, want)
+		}
+	}
+	if got := row.Role("open-item").Attrs["href"]; got != "https://app.fabric.microsoft.us/groups/ws-1/synapsenotebooks/item-op-1" {
+		t.Errorf("Open in Fabric %q", got)
+	}
+	if got := row.Role("open-workspace").Attrs["href"]; got != "https://app.fabric.microsoft.us/groups/ws-1" {
+		t.Errorf("workspace link %q", got)
+	}
+	tr := open(t, root, "op-2")
+	if got := tr.Role("label").TextContent(); got != "Lakehouse “Raw data”" {
+		t.Errorf("tracked title %q, want the item's name", got)
+	}
+	if got := tr.Role("run-job").TextContent(); got != "Run table maintenance" {
+		t.Errorf("a lakehouse offers %q", got)
+	}
+}
+
+func TestItemTypesGroupedAsThePortal(t *testing.T) {
+	now := start
+	_, _, root := newPage(t, &fakeEngine{}, &now, false)
+	sel := root.Role("type")
+	var groups []string
+	seen := map[string]bool{}
+	for _, g := range sel.Children {
+		if g.Tag != "optgroup" {
+			t.Fatalf("item types not grouped: <%s>", g.Tag)
+		}
+		groups = append(groups, g.Attrs["label"])
+		for _, o := range g.Children {
+			seen[o.Attrs["value"]] = true
+		}
+	}
+	if groups[0] != "Data Engineering" || len(groups) < 5 {
+		t.Errorf("groups %q", groups)
+	}
+	for _, typ := range []string{"Dashboard", "SQLEndpoint", "PaginatedReport", "Datamart", "MirroredWarehouse"} {
+		if seen[typ] {
+			t.Errorf("the form offers %s, which Create Item does not take", typ)
+		}
+	}
+	if sel.Value() != "Notebook" || !seen["DataPipeline"] {
+		t.Errorf("selected %q, pipelines offered %v", sel.Value(), seen["DataPipeline"])
+	}
+	for typ, want := range map[string]string{"DataPipeline": "Pipeline", "Reflex": "Activator", "KQLDashboard": "Real-Time Dashboard", "SemanticModel": "Semantic model", "FooBar": "Foo bar"} {
+		if got := dashboard.TypeName(typ); got != want {
+			t.Errorf("TypeName(%s) = %q, want %q", typ, got, want)
+		}
 	}
 }
 
@@ -546,7 +834,7 @@ func TestElapsedFromCreation(t *testing.T) {
 			}
 			eng.publish(s)
 			if got := cardByID(t, root, s.ID).Role("elapsed").TextContent(); got == "" {
-				t.Errorf("no elapsed time on a new card")
+				t.Errorf("no elapsed time on a new row")
 			}
 			now = start.Add(tt.after)
 			eng.publish(s) // a later snapshot, still without Fabric's times
@@ -576,7 +864,7 @@ func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
 	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: paste a new token in Settings and Apply" {
-		t.Errorf("card status %q", got)
+		t.Errorf("row status %q", got)
 	}
 	root.Role("token").SetValue("new")
 	root.Role("settings").Submit()
@@ -597,6 +885,11 @@ func TestStorageErrorIsShown(t *testing.T) {
 	if n := root.Role("storage-error"); n.Hidden() || !strings.Contains(n.TextContent(), "QuotaExceededError") || !strings.Contains(n.TextContent(), "will not resume") {
 		t.Errorf("storage error shown %v: %q", !n.Hidden(), n.TextContent())
 	}
+	eng.storeErr = nil
+	app.Tick()
+	if !root.Role("storage-error").Hidden() {
+		t.Error("the storage error stays after a good save")
+	}
 }
 
 func TestTokenWaitWordsWithoutSettings(t *testing.T) {
@@ -609,37 +902,20 @@ func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
 	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page" {
-		t.Errorf("embedded card status %q: there is no Settings panel to point at", got)
+		t.Errorf("embedded row status %q: there is no Settings panel to point at", got)
 	}
 }
 
 // queue runs the App's actions when the test says, to see the page while calls are in flight.
 type queue struct {
-	mu    sync.Mutex
-	fns   []func()
-	added chan struct{}
+	mu  sync.Mutex
+	fns []func()
 }
 
 func (q *queue) Go(f func()) {
 	q.mu.Lock()
 	q.fns = append(q.fns, f)
 	q.mu.Unlock()
-	if q.added != nil {
-		q.added <- struct{}{}
-	}
-}
-
-// waitFor waits until n actions were queued.
-func (q *queue) waitFor(n int) {
-	for {
-		q.mu.Lock()
-		l := len(q.fns)
-		q.mu.Unlock()
-		if l >= n {
-			return
-		}
-		<-q.added
-	}
 }
 
 // run runs the i-th queued action.
@@ -650,15 +926,16 @@ func (q *queue) run(i int) {
 	f()
 }
 
-func TestCardsKeepTheirPlaceAndTheFirstIsShown(t *testing.T) {
+// New rows go on top (newest first), a batch in its own order; answers fill the same rows;
+// the first new row is scrolled into view and focused unless the user is typing.
+func TestRowsNewestFirstAndTheFirstIsShown(t *testing.T) {
 	tests := []struct {
 		name        string
-		typing      bool     // focus is in the display name field when Create is pressed
-		finishOrder []int    // which call Fabric answers first
-		wantIDs     []string // card ids at the end, top to bottom
+		typing      bool  // focus is in the display name field when Create is pressed
+		finishOrder []int // which call Fabric answers first
 	}{
-		{name: "answered in order, Create clicked", finishOrder: []int{0, 1}, wantIDs: []string{"call-1", "op-2"}},
-		{name: "second answered first, Enter in the name field", typing: true, finishOrder: []int{1, 0}, wantIDs: []string{"call-1", "op-2"}},
+		{name: "answered in order, Create clicked", finishOrder: []int{0, 1}},
+		{name: "second answered first, Enter in the name field", typing: true, finishOrder: []int{1, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -673,7 +950,7 @@ func TestCardsKeepTheirPlaceAndTheFirstIsShown(t *testing.T) {
 					return notebook("op-2", item.DisplayName, dashboard.StatusRunning), nil
 				},
 			}
-			q := &queue{added: make(chan struct{}, 16)}
+			q := &queue{}
 			app := dashboard.NewApp(eng, dashboard.Config{Now: func() time.Time { return now }, Go: q.Go})
 			doc := &domfake.Document{}
 			root := doc.Root()
@@ -689,10 +966,10 @@ func TestCardsKeepTheirPlaceAndTheFirstIsShown(t *testing.T) {
 			root.Role("create-form").Submit()
 
 			cards := root.Roles("card")
-			if len(cards) != 3 || cards[0] != old {
-				t.Fatalf("after Create: %d cards, first %v; want the old card first, then 2 placeholders", len(cards), cards[0].Attrs)
+			if len(cards) != 3 || cards[2] != old {
+				t.Fatalf("after Create: %d rows, last %v; want 2 placeholders on top of the old row", len(cards), cards[2].Attrs)
 			}
-			first, second := cards[1], cards[2]
+			first, second := cards[0], cards[1]
 			for i, c := range []*domfake.Node{first, second} {
 				if got := c.Role("status").TextContent(); got != "Sending…" {
 					t.Errorf("placeholder %d status %q, want Sending…", i+1, got)
@@ -702,39 +979,25 @@ func TestCardsKeepTheirPlaceAndTheFirstIsShown(t *testing.T) {
 				t.Errorf("first placeholder label %q", got)
 			}
 			if doc.Scrolled != first {
-				t.Errorf("scrolled into view: %v, want the first new card", doc.Scrolled)
+				t.Errorf("scrolled into view: %v, want the first new row", doc.Scrolled)
 			}
 			if tt.typing && doc.Focused != root.Role("name") {
 				t.Errorf("focus moved away from the field being typed in, to %v", doc.Focused.Attrs)
 			}
-			if !tt.typing && doc.Focused != first {
-				t.Errorf("focus on %v, want the first new card", doc.Focused.Attrs)
+			if !tt.typing && doc.Focused != first.Role("toggle") {
+				t.Errorf("focus on %v, want the first new row", doc.Focused.Attrs)
 			}
-
-			created := make(chan struct{})
-			go func() { // the Create action: queues one call per item, waits for them
-				q.run(1)
-				close(created)
-			}()
-			q.waitFor(4)
-			for n, i := range tt.finishOrder {
-				q.run(2 + i)
-				if n == len(tt.finishOrder)-1 {
-					<-created // the action ends (and renders) once every call was answered
-				}
-				if got := root.Roles("card"); len(got) != 3 || got[0] != old || got[1] != first || got[2] != second {
-					t.Fatalf("after call %d was answered, the cards moved or were re-created", i+1)
+			for _, i := range tt.finishOrder {
+				q.run(1 + i)
+				if got := root.Roles("card"); len(got) != 3 || got[0] != first || got[1] != second || got[2] != old {
+					t.Fatalf("after call %d was answered, the rows moved or were re-created", i+1)
 				}
 			}
-			var ids []string
-			for _, c := range root.Roles("card") {
-				ids = append(ids, c.Attrs["data-id"])
+			if got, want := ids(root), []string{"call-1", "op-2", "op-0"}; !slices.Equal(got, want) {
+				t.Errorf("rows %v, want %v", got, want)
 			}
-			if want := append([]string{"op-0"}, tt.wantIDs...); !slices.Equal(ids, want) {
-				t.Errorf("cards %v, want %v", ids, want)
-			}
-			if got := first.Role("result-name").TextContent(); got != "Sales 1" {
-				t.Errorf("first card result %q", got)
+			if got := open(t, root, "call-1").Role("result-name").TextContent(); got != "Sales 1" {
+				t.Errorf("first row result %q", got)
 			}
 		})
 	}
@@ -761,18 +1024,18 @@ func TestTrackAcceptsOnlyAnOperation(t *testing.T) {
 			root.Role("track-input").SetValue(tt.input)
 			root.Role("track-form").Submit()
 			cards := len(root.Roles("card"))
-			msg := root.Role("messages").TextContent()
+			msg := root.Role("error-track")
 			if tt.tracked {
-				if len(eng.tracked) != 1 || cards != 1 || msg != "" {
-					t.Errorf("tracked %q, %d cards, message %q; want it tracked", eng.tracked, cards, msg)
+				if len(eng.tracked) != 1 || cards != 1 || !msg.Hidden() {
+					t.Errorf("tracked %q, %d rows, message %q; want it tracked", eng.tracked, cards, msg.TextContent())
 				}
 				return
 			}
-			if len(eng.tracked) != 0 || cards != 0 || !strings.HasPrefix(msg, "Not tracked: “"+tt.input+"” is not an operation id") {
-				t.Errorf("tracked %q, %d cards, message %q; want a message and no card", eng.tracked, cards, msg)
+			if len(eng.tracked) != 0 || cards != 0 || msg.Hidden() || !strings.HasPrefix(msg.TextContent(), "Not tracked: “"+tt.input+"” is not an operation id") {
+				t.Errorf("tracked %q, %d rows, message %q; want a message and no row", eng.tracked, cards, msg.TextContent())
 			}
-			if root.Role("messages").Attrs["role"] != "alert" {
-				t.Errorf("messages are not an alert")
+			if got := root.Role("track-input").Value(); got != tt.input {
+				t.Errorf("the rejected input became %q; want it kept", got)
 			}
 		})
 	}
@@ -781,14 +1044,14 @@ func TestTrackAcceptsOnlyAnOperation(t *testing.T) {
 func TestCardOfAReusedID(t *testing.T) {
 	tests := []struct {
 		name        string
-		existing    dashboard.Snapshot // the card already shown under the id
+		existing    dashboard.Snapshot // the row already shown under the id
 		wantLabel   string
 		wantStatus  string
 		wantElapsed string
 	}{
-		{name: "finished card: replaced by the new operation", existing: notebook("op-1", "Old", dashboard.StatusSucceeded),
+		{name: "finished row: replaced by the new operation", existing: notebook("op-1", "Old", dashboard.StatusSucceeded),
 			wantLabel: "Create Notebook “New”", wantStatus: "Running", wantElapsed: "elapsed 0s"},
-		{name: "running card: kept, no duplicate", existing: notebook("op-1", "Old", dashboard.StatusRunning),
+		{name: "running row: kept, no duplicate", existing: notebook("op-1", "Old", dashboard.StatusRunning),
 			wantLabel: "Create Notebook “Old”", wantStatus: "Running", wantElapsed: "elapsed 1h 00m"},
 	}
 	for _, tt := range tests {
@@ -811,12 +1074,58 @@ func TestCardOfAReusedID(t *testing.T) {
 			root.Role("create-form").Submit()
 			cards := root.Roles("card")
 			if len(cards) != 1 || cards[0] != old {
-				t.Fatalf("%d cards; want the one card for op-1, in place", len(cards))
+				t.Fatalf("%d rows; want the one row for op-1, in place", len(cards))
 			}
 			got := []string{old.Role("label").TextContent(), old.Attrs["data-status"], old.Role("elapsed").TextContent()}
 			if want := []string{tt.wantLabel, tt.wantStatus, tt.wantElapsed}; !slices.Equal(got, want) {
-				t.Errorf("card label, status, elapsed %q; want %q", got, want)
+				t.Errorf("row label, status, elapsed %q; want %q", got, want)
 			}
 		})
+	}
+}
+
+// Test connection probes what is typed in Settings and says what answers; a create that got
+// no answer names the likely cause, and does not claim it may have taken effect when it
+// could not have reached Fabric.
+func TestConnectionCauses(t *testing.T) {
+	now := start
+	var probed []string
+	probe := dashboard.Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
+	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1"}}}}, created: func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+		return dashboard.Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
+	}}
+	app := dashboard.NewApp(eng, dashboard.Config{
+		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
+		APIBase: "http://127.0.0.1:8787/v1", Token: "tok",
+		Probe: func(_ context.Context, apiBase, token string) dashboard.Probe {
+			probed = append(probed, apiBase+" "+token)
+			p := probe
+			p.APIBase = apiBase
+			if apiBase == "" {
+				p.APIBase = "http://127.0.0.1:8787/v1"
+			}
+			return p
+		},
+	})
+	doc := &domfake.Document{}
+	root := doc.Root()
+	app.Mount(doc, root)
+	root.Role("api-base").SetValue("http://127.0.0.1:8787")
+	root.Role("test-connection").Click()
+	conn := root.Role("connection")
+	if conn.Attrs["data-cause"] != dashboard.CauseNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
+		t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
+	}
+	if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {
+		t.Errorf("probed %q, want what is typed in Settings", probed)
+	}
+
+	root.Role("name").SetValue("Blocked")
+	root.Role("count").SetValue("1")
+	root.Role("create-form").Submit()
+	row := root.Roles("card")[0]
+	msg := row.Role("error-message").TextContent()
+	if !strings.Contains(msg, "ALLOWED_ORIGINS") || strings.Contains(msg, "may have taken effect") || !strings.Contains(msg, "nothing was created") {
+		t.Errorf("a create the origin check stopped says %q", msg)
 	}
 }

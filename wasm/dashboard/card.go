@@ -84,7 +84,34 @@ type Card struct {
 
 	Result *CardResult // the created item (or other result), when there is one
 	Error  *CardError  // the failure, in full, when there is one
+	// Note explains an ending that is not a failure: a cancelled or skipped job, an
+	// operation no longer watched. Shown in neutral words, never as an error.
+	Note string
+
+	// What the user did to the row, and what it offers (set by the [App]).
+	Expanded     bool   // the details are open
+	Started      string // when it started, in the user's locale ("" before Fabric says)
+	Ended        string // when it ended, in the user's locale ("" while running)
+	ItemURL      string // the item in the Fabric portal ("" when unknown)
+	WorkspaceURL string // the item's workspace in the Fabric portal ("" when unknown)
+	RunWords     string // the item's job button, e.g. "Run notebook" ("" when it has none)
+	RunBusy      bool   // a run of this item is going: Run is disabled
+	CanRetry     bool   // the call could not start: Retry sends it again
+	Confirm      string // the question the row asks: "cancel", "dismiss" or ""
+	Question     string // that question in words
+
+	// State is the row's place in the summary and the state filter: StateRunning,
+	// StateSucceeded, StateFailed or StateCancelled.
+	State string
 }
+
+// States of a row, for the summary and the filter.
+const (
+	StateRunning   = "running"   // still going, or being sent
+	StateSucceeded = "succeeded" // Succeeded or Completed
+	StateFailed    = "failed"    // failed, gave up, or could not start
+	StateCancelled = "cancelled" // cancelled, skipped, or no longer watched: not a failure
+)
 
 // CardResult is the part of an operation's result that a user looks for.
 type CardResult struct {
@@ -135,12 +162,21 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
 	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == lro.CodeWatchCancelled:
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
+		c.Note = "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended."
 	case s.Error != nil && !Terminal(s.Status):
 		// The engine gave up (retries exhausted, a request Fabric refused, ...).
 		c.StatusWords, c.StatusClass = "Stopped: "+s.Error.ErrorCode, "st-failed"
 	}
 
 	switch {
+	case s.Status == StatusFailed || c.StatusClass == "st-failed":
+		// A failed bar shows how far it got, never a full bar at 100%.
+		if s.PercentComplete != nil && *s.PercentComplete > 0 && *s.PercentComplete < 100 {
+			c.Progress = math.Round(*s.PercentComplete)
+			c.ProgressText = fmt.Sprintf("failed at %.0f%%", c.Progress)
+		} else {
+			c.ProgressText = "failed"
+		}
 	case fetching:
 		c.Progress, c.ProgressText = 100, "fetching…"
 	case s.Status == StatusSucceeded || s.Status == StatusCompleted:
@@ -201,15 +237,37 @@ func NewCard(s Snapshot, now time.Time) Card {
 			c.Result.Type = r.Get("jobType").String()
 		}
 	}
-	if s.Error != nil {
+	if c.Kind == KindOperation && strings.HasPrefix(c.Label, trackedPrefix) && c.Result != nil && c.Result.Name != "" {
+		// Tracked by its id: once the result names the item, the title does too.
+		c.Label = TypeName(c.Result.Type) + " “" + c.Result.Name + "”"
+	}
+	switch {
+	case s.Error != nil && (s.Status == StatusCancelled || s.Error.ErrorCode == lro.CodeJobCancelled):
+		c.Note = "Cancelled in Fabric. Run it again if it is still needed."
+	case s.Error != nil && (s.Status == StatusDeduped || s.Error.ErrorCode == lro.CodeJobDeduped):
+		c.Note = "Fabric skipped this run because the same job was already running: watch that run instead."
+	case s.Error != nil && c.Note == "":
 		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
 		for _, d := range s.Error.MoreDetails {
 			e.MoreDetails = append(e.MoreDetails, strings.TrimPrefix(d.ErrorCode+": "+d.Message, ": "))
 		}
 		c.Error = e
 	}
+	switch {
+	case !c.Done:
+		c.State = StateRunning
+	case c.StatusClass == "st-ok" || c.StatusClass == "st-warning":
+		c.State = StateSucceeded
+	case c.StatusClass == "st-cancelled":
+		c.State = StateCancelled
+	default:
+		c.State = StateFailed
+	}
 	return c
 }
+
+// trackedPrefix starts the label of an operation tracked by its id or URL.
+const trackedPrefix = "Tracked "
 
 // fetchingResult reports whether s is an operation that Fabric reported Succeeded whose result
 // is still being fetched.
@@ -222,7 +280,16 @@ func fetchingResult(s Snapshot) bool {
 func SendingCard(key, label string) Card {
 	return Card{ID: key, Kind: KindOperation, Label: label, StatusWords: "Sending…", StatusClass: "st-pending",
 		ProgressIndeterminate: true, ProgressText: "sending…", NextCheck: "waiting for Fabric to accept the call",
-		Sending: true}
+		Sending: true, State: StateRunning}
+}
+
+// StartFailedCard is the row of a call that could not start (Fabric refused it, or it never
+// reached Fabric): failed, with the error, and Retry.
+func StartFailedCard(key, label string, e ErrorInfo) Card {
+	c := NewCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
+	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", StateFailed, true
+	c.ProgressText = "not started"
+	return c
 }
 
 // TokenWaitWords is a card's status while its operation waits for a new token.

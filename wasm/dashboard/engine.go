@@ -12,14 +12,16 @@ type Engine interface {
 	// CreateItem starts creating an item and returns the new operation's first snapshot
 	// (already Succeeded when Fabric answered 201).
 	CreateItem(ctx context.Context, workspaceID string, item ItemRequest) (Snapshot, error)
-	// RunJob starts an on-demand job of an item and returns the job's first snapshot.
-	RunJob(ctx context.Context, workspaceID, itemID, jobType string) (Snapshot, error)
+	// RunJob starts an on-demand job of an item and returns the job's first snapshot, labelled
+	// label ("" for the job type's name).
+	RunJob(ctx context.Context, workspaceID, itemID, jobType, label string) (Snapshot, error)
 	// Track starts watching an existing operation, named by its id or its Location URL.
 	Track(ctx context.Context, idOrLocation string) (Snapshot, error)
 	// Cancel stops watching an operation; a running job is also cancelled in Fabric.
 	Cancel(ctx context.Context, id string) error
-	// Forget stops watching an operation and drops it from the list.
-	Forget(id string)
+	// Forget stops watching operations and drops them from the list (and from storage, in
+	// one write).
+	Forget(ids ...string)
 	// Operations returns the snapshots of every operation, oldest first.
 	Operations() []Snapshot
 	// Subscribe calls fn with each new snapshot until the returned function is called.

@@ -9,9 +9,14 @@ import (
 )
 
 // Mount renders the dashboard into root and keeps it up to date from then on. Call it once.
+//
+// The page is the list of operations, newest first, under a line that counts them by state,
+// with filters and "Clear finished"; each operation is one dense row that opens to its
+// details. The forms (Settings, folded once a token is set; Create items; Track) sit above
+// the list, as [Config] says.
 func (a *App) Mount(d DOM, root Node) {
 	a.mu.Lock()
-	v := &view{d: d, cards: map[string]*cardView{}}
+	v := &view{d: d, rows: map[string]*rowView{}, fieldErr: map[string]*fieldError{}}
 	container := el(d, "div", "class", "flro")
 	root.Append(container)
 	v.build(a, container)
@@ -50,124 +55,306 @@ func (s *slot) attr(name, v string) {
 	}
 }
 
+// flag is a boolean attribute (hidden, disabled, open; or aria-invalid="true" with value)
+// written only when it changes.
+type flag struct {
+	n     Node
+	name  string
+	value string // the attribute's value when on ("" for a boolean attribute)
+	on    bool
+	known bool
+}
+
+func (f *flag) put(on bool) {
+	if f.known && f.on == on {
+		return
+	}
+	if on {
+		f.n.SetAttr(f.name, f.value)
+	} else {
+		f.n.RemoveAttr(f.name)
+	}
+	f.on, f.known = on, true
+}
+
+func hiddenFlag(n Node) *flag { return &flag{n: n, name: "hidden"} }
+
 // view holds the nodes of a mounted dashboard.
 type view struct {
 	d DOM
 
-	wsSelect, wsMore, wsLoad Node
-	wsStatus                 slot
-	wsShown                  int // workspaces rendered as options
-	wsSelected               string
+	settings  *flag // the settings <details>' open attribute
+	setState  slot  // what the folded settings say
+	conn      slot  // what Test connection found
+	connCause slot  // its data-cause
 
-	name, createBtn Node
-	messages        Node
-	msgShown        []string
-	busy            slot
-	storeErr        slot
+	wsSelect, wsMore Node
+	wsMoreShown      *flag
+	wsStatus         slot
+	wsShown          int // workspaces rendered as options
+	wsSelected       string
+	name             Node
+	nameShown        string // the suggestion last put in the name field
+	trackInput       Node
+	trackShown       int
+	fieldErr         map[string]*fieldError // validation messages by field
 
-	list  Node
-	empty Node
-	cards map[string]*cardView
+	storeErr  slot
+	storeShow *flag
+	summary   slot
+	clear     *flag // Clear finished's disabled attribute
+	empty     *flag
+	emptyText slot
+	list      Node
+	rows      map[string]*rowView
+}
+
+// fieldError is the validation message under a field, and the field's aria-invalid.
+type fieldError struct {
+	msg             slot
+	hidden, invalid *flag
+}
+
+// field makes a labelled field holding input, with a place for its validation message.
+func (v *view) field(name, label string, input Node, class string) Node {
+	msg := el(v.d, "p", "class", "flro-field-error", "data-role", "error-"+name, "id", "flro-err-"+name)
+	input.SetAttr("aria-describedby", "flro-err-"+name)
+	v.fieldErr[name] = &fieldError{msg: slot{n: msg}, hidden: hiddenFlag(msg), invalid: &flag{n: input, name: "aria-invalid", value: "true"}}
+	return appendAll(el(v.d, "label", "class", "flro-field "+class), text(v.d, "span", label), input, msg)
 }
 
 func (v *view) build(a *App, root Node) {
 	d := v.d
+	forms := el(d, "div", "class", "flro-forms")
+	root.Append(forms)
 
 	if a.cfg.Settings {
 		apiBase := el(d, "input", "id", "flro-api-base", "type", "url", "data-role", "api-base", "autocomplete", "off", "spellcheck", "false")
 		apiBase.SetValue(a.cfg.APIBase)
 		token := el(d, "input", "id", "flro-token", "type", "password", "data-role", "token", "autocomplete", "off", "placeholder", "Bearer token (kept in this tab only)")
 		token.SetValue(a.cfg.Token)
-		form := appendAll(el(d, "form", "class", "flro-panel flro-settings", "data-role", "settings", "aria-label", "Settings"),
-			text(d, "h2", "Settings"),
+		summary := appendAll(el(d, "summary", "data-role", "settings-summary"), text(d, "span", "Settings", "class", "flro-summary-title"))
+		state := el(d, "span", "class", "flro-hint", "data-role", "settings-state")
+		summary.Append(state)
+		v.setState = slot{n: state}
+		form := appendAll(el(d, "form", "class", "flro-settings-form", "data-role", "settings", "aria-label", "Settings"),
 			appendAll(el(d, "div", "class", "flro-row"),
 				appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "API base"), apiBase),
 				appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Token"), token),
 				text(d, "button", "Apply", "type", "submit", "data-role", "apply-settings")))
+		if a.cfg.Probe != nil {
+			test := text(d, "button", "Test connection", "type", "button", "class", "flro-secondary", "data-role", "test-connection")
+			test.On("click", func() { a.TestConnection(apiBase.Value(), token.Value()) })
+			conn := el(d, "p", "class", "flro-connection", "data-role", "connection", "aria-live", "polite")
+			v.conn, v.connCause = slot{n: conn}, slot{n: conn}
+			form.Append(appendAll(el(d, "div", "class", "flro-row flro-test"), test, conn))
+		}
+		details := appendAll(el(d, "details", "class", "flro-panel flro-settings"), summary, form)
+		v.settings = &flag{n: details, name: "open"}
+		v.settings.put(!a.cfg.HasToken())
 		form.On("submit", func() {
 			if a.cfg.OnSettings != nil {
 				a.cfg.OnSettings(apiBase.Value(), token.Value())
 			}
 			a.eng.RetryAll() // operations waiting for a token go on with the new one
+			if a.cfg.HasToken() {
+				v.settings.known = false // fold it away, whatever the user did to it
+				v.settings.put(false)
+			}
 			a.LoadWorkspaces(false)
 		})
-		root.Append(form)
+		forms.Append(details)
 	}
 
-	// Workspace picker and create form.
-	v.wsSelect = el(d, "select", "id", "flro-workspace", "data-role", "workspace")
-	v.wsSelect.On("change", func() { a.SelectWorkspace(v.wsSelect.Value()) })
-	v.wsLoad = text(d, "button", "Reload", "type", "button", "data-role", "workspaces-reload", "class", "flro-secondary")
-	v.wsLoad.On("click", func() { a.LoadWorkspaces(false) })
-	v.wsMore = text(d, "button", "Load more", "type", "button", "data-role", "workspaces-more", "class", "flro-secondary")
-	v.wsMore.On("click", func() { a.LoadWorkspaces(true) })
-	v.wsStatus = slot{n: el(d, "p", "class", "flro-hint", "data-role", "workspaces-status", "aria-live", "polite")}
+	if a.hasForm(FormCreate) {
+		v.wsSelect = el(d, "select", "id", "flro-workspace", "data-role", "workspace")
+		v.wsSelect.On("change", func() { a.SelectWorkspace(v.wsSelect.Value()) })
+		wsLoad := text(d, "button", "Reload", "type", "button", "data-role", "workspaces-reload", "class", "flro-secondary")
+		wsLoad.On("click", func() { a.LoadWorkspaces(false) })
+		v.wsMore = text(d, "button", "Load more", "type", "button", "data-role", "workspaces-more", "class", "flro-secondary")
+		v.wsMore.On("click", func() { a.LoadWorkspaces(true) })
+		v.wsMoreShown = hiddenFlag(v.wsMore)
+		v.wsStatus = slot{n: el(d, "p", "class", "flro-hint", "data-role", "workspaces-status", "aria-live", "polite")}
 
-	typeSel := el(d, "select", "id", "flro-type", "data-role", "type")
-	for _, t := range ItemTypes {
-		typeSel.Append(text(d, "option", t, "value", t))
-	}
-	typeSel.SetValue("Notebook")
-	v.name = el(d, "input", "id", "flro-name", "data-role", "name", "required", "", "maxlength", "200", "autocomplete", "off")
-	v.name.SetValue(suggestName(a.cfg.Now()))
-	desc := el(d, "input", "id", "flro-description", "data-role", "description", "maxlength", "256", "autocomplete", "off")
-	count := el(d, "input", "id", "flro-count", "data-role", "count", "type", "number", "min", "1", "max", strconv.Itoa(MaxCount), "inputmode", "numeric")
-	count.SetValue("2")
-	v.createBtn = text(d, "button", "Create", "type", "submit", "data-role", "create")
-	v.busy = slot{n: el(d, "span", "class", "flro-hint flro-busy", "data-role", "busy", "aria-live", "polite")}
-
-	create := appendAll(el(d, "form", "class", "flro-panel flro-create", "data-role", "create-form", "aria-label", "Create items"),
-		text(d, "h2", "Create items"),
-		appendAll(el(d, "div", "class", "flro-row"),
-			appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Workspace"), v.wsSelect),
-			v.wsLoad, v.wsMore),
-		v.wsStatus.n,
-		appendAll(el(d, "div", "class", "flro-row"),
-			appendAll(el(d, "label", "class", "flro-field"), text(d, "span", "Item type"), typeSel),
-			appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Display name"), v.name),
-			appendAll(el(d, "label", "class", "flro-field flro-narrow"), text(d, "span", "How many"), count)),
-		appendAll(el(d, "div", "class", "flro-row"),
-			appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Description"), desc),
-			v.createBtn, v.busy.n))
-	create.On("submit", func() {
-		n, err := strconv.Atoi(count.Value())
-		if err != nil {
-			n = 0
+		typeSel := el(d, "select", "id", "flro-type", "data-role", "type")
+		for _, g := range ItemTypeGroups {
+			og := el(d, "optgroup", "label", g.Name)
+			for _, t := range g.Types {
+				og.Append(text(d, "option", t.Name, "value", t.Type))
+			}
+			typeSel.Append(og)
 		}
-		a.Create(CreateForm{Type: typeSel.Value(), DisplayName: v.name.Value(), Description: desc.Value(), Count: n})
-		v.name.SetValue(suggestName(a.cfg.Now()))
-	})
-	root.Append(create)
+		typeSel.SetValue(DefaultItemType)
+		v.name = el(d, "input", "id", "flro-name", "data-role", "name", "maxlength", "123", "autocomplete", "off")
+		desc := el(d, "input", "id", "flro-description", "data-role", "description", "maxlength", "256", "autocomplete", "off")
+		count := el(d, "input", "id", "flro-count", "data-role", "count", "type", "number", "min", "1", "max", strconv.Itoa(MaxCount), "inputmode", "numeric")
+		count.SetValue("2")
 
-	trackInput := el(d, "input", "id", "flro-track", "data-role", "track-input", "autocomplete", "off", "spellcheck", "false", "placeholder", "Operation id or Location URL")
-	track := appendAll(el(d, "form", "class", "flro-panel flro-track", "data-role", "track-form", "aria-label", "Track an existing operation"),
-		text(d, "h2", "Track an existing operation"),
-		appendAll(el(d, "div", "class", "flro-row"),
-			appendAll(el(d, "label", "class", "flro-field flro-grow"), text(d, "span", "Operation id or Location URL"), trackInput),
-			text(d, "button", "Track", "type", "submit", "data-role", "track")))
-	track.On("submit", func() {
-		a.Track(trackInput.Value())
-		trackInput.SetValue("")
-	})
-	root.Append(track)
+		create := appendAll(el(d, "form", "class", "flro-panel flro-create", "data-role", "create-form", "aria-label", "Create items", "novalidate", ""),
+			text(d, "h2", "Create items"),
+			appendAll(el(d, "div", "class", "flro-row"),
+				v.field(FieldWorkspace, "Workspace", v.wsSelect, "flro-grow flro-half"),
+				appendAll(el(d, "div", "class", "flro-buttons"), wsLoad, v.wsMore)),
+			v.wsStatus.n,
+			appendAll(el(d, "div", "class", "flro-row"),
+				v.field(FieldType, "Item type", typeSel, "flro-half"),
+				v.field(FieldName, "Display name", v.name, "flro-grow flro-wide"),
+				v.field(FieldCount, "How many", count, "flro-narrow")),
+			appendAll(el(d, "div", "class", "flro-row"),
+				v.field("description", "Description (optional)", desc, "flro-grow"),
+				text(d, "button", "Create", "type", "submit", "data-role", "create")))
+		create.On("submit", func() {
+			n, err := strconv.Atoi(count.Value())
+			if err != nil {
+				n = 0
+			}
+			a.Create(CreateForm{Type: typeSel.Value(), DisplayName: v.name.Value(), Description: desc.Value(), Count: n})
+		})
+		forms.Append(create)
+	}
 
-	v.messages = el(d, "ul", "class", "flro-messages", "data-role", "messages", "role", "alert")
-	root.Append(v.messages)
-	v.storeErr = slot{n: el(d, "p", "class", "flro-storage-error", "data-role", "storage-error", "role", "alert", "hidden", "")}
+	if a.hasForm(FormTrack) {
+		v.trackInput = el(d, "input", "id", "flro-track", "data-role", "track-input", "autocomplete", "off", "spellcheck", "false", "placeholder", "Operation id or Location URL")
+		track := appendAll(el(d, "form", "data-role", "track-form", "aria-label", "Track an existing operation", "novalidate", ""),
+			appendAll(el(d, "div", "class", "flro-row"),
+				v.field(FieldTrack, "Operation id, Location URL or resume token", v.trackInput, "flro-grow"),
+				text(d, "button", "Track", "type", "submit", "data-role", "track")))
+		track.On("submit", func() { a.Track(v.trackInput.Value()) })
+		// Folded: tracking an operation started elsewhere is the rarer task.
+		forms.Append(appendAll(el(d, "details", "class", "flro-panel flro-track"),
+			appendAll(el(d, "summary", "data-role", "track-summary"), text(d, "span", "Track an existing operation", "class", "flro-summary-title")),
+			track))
+	}
+
+	v.storeErr = slot{n: el(d, "p", "class", "flro-storage-error", "data-role", "storage-error", "role", "alert")}
+	v.storeShow = hiddenFlag(v.storeErr.n)
 	root.Append(v.storeErr.n)
 
-	v.empty = text(d, "p", "No operations yet. Create an item or track an operation: each one gets a card here.", "class", "flro-hint flro-empty", "data-role", "empty")
-	v.list = el(d, "section", "class", "flro-cards", "data-role", "cards", "aria-label", "Operations")
-	root.Append(v.empty)
-	root.Append(v.list)
+	// The list: a bar with the summary, the filters and Clear finished, then the rows.
+	stateSel := el(d, "select", "data-role", "filter-state", "aria-label", "Show operations in state")
+	for _, o := range [][2]string{{"", "All states"}, {StateRunning, "Running"}, {StateSucceeded, "Succeeded"}, {StateFailed, "Failed"}, {StateCancelled, "Cancelled or stopped"}} {
+		stateSel.Append(text(d, "option", o[1], "value", o[0]))
+	}
+	kindSel := el(d, "select", "data-role", "filter-kind", "aria-label", "Show operations of kind")
+	for _, o := range [][2]string{{"", "All kinds"}, {string(KindOperation), "Operations"}, {string(KindJob), "Jobs"}} {
+		kindSel.Append(text(d, "option", o[1], "value", o[0]))
+	}
+	filter := func() { a.Filter(stateSel.Value(), Kind(kindSel.Value())) }
+	stateSel.On("change", filter)
+	kindSel.On("change", filter)
+	clearBtn := text(d, "button", "Clear finished", "type", "button", "class", "flro-secondary", "data-role", "clear-finished")
+	clearBtn.On("click", a.ClearFinished)
+	v.clear = &flag{n: clearBtn, name: "disabled"}
+	v.summary = slot{n: el(d, "p", "class", "flro-summary", "data-role", "summary", "aria-live", "polite")}
+	bar := appendAll(el(d, "div", "class", "flro-listbar"),
+		appendAll(el(d, "h2", "class", "flro-list-title"), text(d, "span", "Operations")), v.summary.n,
+		appendAll(el(d, "div", "class", "flro-filters"), stateSel, kindSel, clearBtn))
+	emptyNode := el(d, "p", "class", "flro-hint flro-empty", "data-role", "empty")
+	v.empty, v.emptyText = hiddenFlag(emptyNode), slot{n: emptyNode}
+	v.list = el(d, "ul", "class", "flro-list", "data-role", "cards", "aria-label", "Operations, newest first")
+	root.Append(appendAll(el(d, "section", "class", "flro-ops", "aria-label", "Operations"), bar, emptyNode, v.list))
 }
 
-// suggestName proposes a display name that is new each second, so that creating twice in a
-// row does not collide with ItemDisplayNameAlreadyInUse.
+// suggestName proposes a display name that is new each second.
 func suggestName(now time.Time) string { return "Demo " + now.Format("150405") }
 
 func (v *view) update(a *App, now time.Time) {
-	// Workspaces.
+	if v.settings != nil {
+		state := "API " + a.cfg.APIBase
+		if a.cfg.HasToken() {
+			state += " · token set"
+		} else {
+			state += " · no token yet"
+		}
+		v.setState.text(state)
+		if v.conn.n != nil {
+			switch {
+			case a.testing:
+				v.conn.text("Testing the connection…")
+				v.connCause.attr("data-cause", "")
+			case a.verdict != nil:
+				v.conn.text(a.verdict.Words)
+				v.connCause.attr("data-cause", a.verdict.Cause)
+			}
+		}
+	}
+	if v.wsSelect != nil {
+		v.updateForms(a)
+	}
+	for name, f := range v.fieldErr {
+		msg := a.fieldErrs[name]
+		f.msg.text(msg)
+		f.hidden.put(msg == "")
+		f.invalid.put(msg != "")
+	}
+	if v.trackInput != nil && v.trackShown != a.trackOK {
+		v.trackInput.SetValue("") // accepted: the field is ready for the next one
+		v.trackShown = a.trackOK
+	}
+
+	if err := a.eng.StorageError(); err != nil {
+		v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
+			describe(ErrorOf(err)) + ". Free some site storage (or allow it) for this page.")
+		v.storeShow.put(false)
+	} else {
+		v.storeShow.put(true)
+	}
+
+	// Rows: new ones go on top (the list is newest first); existing ones are updated in
+	// place. A placeholder's row becomes its operation's row.
+	for key, id := range a.rekey {
+		if rv := v.rows[key]; rv != nil {
+			delete(v.rows, key)
+			rv.id = id
+			v.rows[id] = rv
+		}
+		delete(a.rekey, key)
+	}
+	sum, shown := a.summarize(now)
+	live := make(map[string]bool, len(a.order))
+	for _, id := range a.order {
+		live[id] = true
+		rv := v.rows[id]
+		if rv == nil {
+			rv = newRowView(v.d, a, id)
+			v.rows[id] = rv
+			v.list.Prepend(rv.root)
+		}
+		rv.hidden.put(!shown[id])
+		if shown[id] {
+			rv.update(a.card(id, now), a.cfg.Settings)
+		}
+	}
+	for id, rv := range v.rows {
+		if !live[id] {
+			rv.root.Remove()
+			delete(v.rows, id)
+		}
+	}
+	v.summary.text(sum.Words())
+	v.clear.put(sum.Succeeded+sum.Failed+sum.Cancelled == 0)
+	switch {
+	case sum.Total == 0 && (a.hasForm(FormCreate) || a.hasForm(FormTrack)):
+		v.emptyText.text("No operations yet. Create an item or track an operation: each one gets a row here, newest first.")
+	case sum.Total == 0:
+		v.emptyText.text("No operations yet.")
+	default:
+		v.emptyText.text("No operation matches these filters.")
+	}
+	v.empty.put(sum.Shown != 0)
+	if rv := v.rows[a.reveal]; rv != nil {
+		// The response to a click: show its row, and take keyboard focus there unless the
+		// user is typing in a field.
+		rv.root.ScrollIntoView()
+		if !v.d.TypingInField() {
+			rv.toggle.Focus()
+		}
+		a.reveal = ""
+	}
+}
+
+// updateForms brings the workspace picker and the suggested name up to date; a.mu is held.
+func (v *view) updateForms(a *App) {
 	for _, w := range a.workspaces[min(v.wsShown, len(a.workspaces)):] {
 		label := w.DisplayName
 		if label == "" {
@@ -180,7 +367,7 @@ func (v *view) update(a *App, now time.Time) {
 		v.wsSelect.SetValue(a.selected)
 		v.wsSelected = a.selected
 	}
-	show(v.wsMore, a.wsNext != "")
+	v.wsMoreShown.put(a.wsNext == "")
 	switch {
 	case a.wsLoading:
 		v.wsStatus.text("Loading workspaces…")
@@ -197,65 +384,298 @@ func (v *view) update(a *App, now time.Time) {
 	default:
 		v.wsStatus.text("")
 	}
+	if a.suggested != v.nameShown {
+		// A new suggestion once the last one was used; what the user typed is kept.
+		if cur := v.name.Value(); cur == "" || cur == v.nameShown {
+			v.name.SetValue(a.suggested)
+		}
+		v.nameShown = a.suggested
+	}
+}
 
-	// Messages.
-	if !equalStrings(v.msgShown, a.formErrs) {
-		v.messages.SetText("")
-		for _, m := range a.formErrs {
-			v.messages.Append(text(v.d, "li", m))
+// rowView holds the nodes of one operation's row. Its details are built the first time
+// they are opened, so a long list costs little.
+type rowView struct {
+	d         DOM
+	a         *App
+	id        string // the row's key: the operation id, or a placeholder's
+	root      Node
+	hidden    *flag
+	cls, st   slot // class and data-status
+	state     slot // data-state
+	kind      slot // data-kind
+	dataID    slot // data-id: the placeholder's key, then the operation id
+	toggle    Node
+	expanded  slot // aria-expanded
+	label     slot
+	words     slot
+	fill      Node
+	barClass  slot
+	fillStyle slot
+	barNow    slot
+	pct       slot
+	when      slot
+	body      *bodyView
+	card      Card
+}
+
+func newRowView(d DOM, a *App, id string) *rowView {
+	rv := &rowView{d: d, a: a, id: id}
+	rv.root = el(d, "li", "class", "flro-op", "data-role", "card", "data-id", id)
+	rv.hidden = hiddenFlag(rv.root)
+	rv.cls, rv.st, rv.state, rv.kind, rv.dataID = slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}
+	label := el(d, "span", "class", "flro-label", "data-role", "label")
+	words := el(d, "span", "class", "flro-status", "data-role", "status")
+	rv.fill = el(d, "span", "class", "flro-fill")
+	bar := appendAll(el(d, "span", "class", "flro-bar", "role", "progressbar", "aria-valuemin", "0", "aria-valuemax", "100", "data-role", "progress"), rv.fill)
+	pct := el(d, "span", "class", "flro-pct", "data-role", "progress-text")
+	when := el(d, "span", "class", "flro-when", "data-role", "elapsed")
+	rv.label, rv.words, rv.pct, rv.when = slot{n: label}, slot{n: words}, slot{n: pct}, slot{n: when}
+	rv.barClass, rv.fillStyle, rv.barNow = slot{n: bar}, slot{n: rv.fill}, slot{n: bar}
+	rv.toggle = appendAll(el(d, "button", "type", "button", "class", "flro-toggle", "data-role", "toggle"),
+		el(d, "span", "class", "flro-dot", "aria-hidden", "true"), label, words,
+		appendAll(el(d, "span", "class", "flro-progress"), bar, pct), when)
+	rv.expanded = slot{n: rv.toggle}
+	rv.toggle.On("click", func() { a.Toggle(rv.id) })
+	rv.root.Append(rv.toggle)
+	return rv
+}
+
+func (rv *rowView) update(c Card, settings bool) {
+	rv.card = c
+	rv.dataID.attr("data-id", rv.id)
+	rv.cls.attr("class", "flro-op "+c.StatusClass)
+	rv.st.attr("data-status", c.Status)
+	rv.state.attr("data-state", c.State)
+	rv.kind.attr("data-kind", string(c.Kind))
+	rv.expanded.attr("aria-expanded", strconv.FormatBool(c.Expanded))
+	rv.label.text(c.Label)
+	words := c.StatusWords
+	if c.WaitingForToken && !settings {
+		// Embedded: the portal supplies tokens (getToken), there is no Settings panel.
+		words = "Token expired: waiting for a new token from this page"
+		if c.Error != nil && c.Error.ErrorCode != "TokenExpired" {
+			words = "Not authorized (" + c.Error.ErrorCode + "): waiting for a new token from this page"
 		}
-		v.msgShown = append([]string(nil), a.formErrs...)
 	}
-	if err := a.eng.StorageError(); err != nil {
-		v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
-			describe(ErrorOf(err)) + ". Free some site storage (or allow it) for this page.")
-		show(v.storeErr.n, true)
+	rv.words.text(words)
+	if c.ProgressIndeterminate {
+		rv.barClass.attr("class", "flro-bar flro-indeterminate")
+		rv.barNow.attr("aria-valuetext", "in progress, percentage unknown")
+		rv.fillStyle.attr("style", "")
 	} else {
-		show(v.storeErr.n, false)
+		rv.barClass.attr("class", "flro-bar")
+		rv.barNow.attr("aria-valuetext", c.ProgressText)
+		rv.fillStyle.attr("style", fmt.Sprintf("width: %.0f%%", c.Progress))
 	}
-	if a.busy > 0 {
-		v.busy.text("Sending…")
+	rv.pct.text(c.ProgressText)
+	rv.when.text(c.Elapsed)
+	if c.Expanded && rv.body == nil {
+		rv.body = newBodyView(rv)
+		rv.root.Append(rv.body.root)
+		rv.toggle.SetAttr("aria-controls", "flro-body-"+rv.id)
+	}
+	if rv.body != nil {
+		rv.body.hidden.put(!c.Expanded)
+		if c.Expanded {
+			rv.body.update(c)
+		}
+	}
+}
+
+// bodyView holds the nodes of a row's details.
+type bodyView struct {
+	d      DOM
+	root   Node
+	hidden *flag
+
+	next, started, ended, attempts slot
+	idName, idText                 slot
+	copyID                         *flag
+
+	result                     *flag
+	resName, resType, resID    slot
+	itemLink, wsLink           slot
+	itemLinkShow, wsLinkShow   *flag
+	errBox                     *flag
+	errCode, errMsg, errReq    slot
+	copyReq                    *flag
+	errMore                    Node
+	errMoreShown               []string
+	note                       slot
+	noteShow                   *flag
+	confirm                    *flag
+	question, yes, no          slot
+	runJob, cancel, retry, dis *flag
+	runText                    slot
+	runDisabled                *flag
+}
+
+func newBodyView(rv *rowView) *bodyView {
+	d, a := rv.d, rv.a
+	b := &bodyView{d: d}
+	b.root = el(d, "div", "class", "flro-body", "id", "flro-body-"+rv.id, "data-role", "details")
+	b.hidden = hiddenFlag(b.root)
+	span := func(role string) slot { return slot{n: el(d, "span", "data-role", role)} }
+	b.next, b.started, b.ended, b.attempts = span("next-check"), span("started"), span("ended"), span("attempts")
+
+	copyID := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-id", "aria-label", "Copy the id")
+	copyID.On("click", func() { d.CopyText(rv.id) })
+	b.copyID = hiddenFlag(copyID)
+	b.idName, b.idText = span("id-name"), slot{n: el(d, "code", "data-role", "id")}
+
+	dd := func(role string) slot { return slot{n: el(d, "dd", "data-role", role)} }
+	b.resName, b.resType, b.resID = dd("result-name"), dd("result-type"), dd("result-id")
+	itemLink := text(d, "a", "Open in Fabric", "data-role", "open-item", "target", "_blank", "rel", "noopener noreferrer")
+	wsLink := text(d, "a", "Open the workspace", "data-role", "open-workspace", "target", "_blank", "rel", "noopener noreferrer")
+	b.itemLink, b.wsLink = slot{n: itemLink}, slot{n: wsLink}
+	b.itemLinkShow, b.wsLinkShow = hiddenFlag(itemLink), hiddenFlag(wsLink)
+	resBox := appendAll(el(d, "dl", "class", "flro-result", "data-role", "result"),
+		text(d, "dt", "Item"), b.resName.n, text(d, "dt", "Type"), b.resType.n, text(d, "dt", "Item id"), b.resID.n)
+	b.result = hiddenFlag(resBox)
+
+	b.errCode = slot{n: el(d, "dd", "class", "flro-code", "data-role", "error-code")}
+	b.errMsg = dd("error-message")
+	b.errReq = slot{n: el(d, "code", "data-role", "error-request-id")}
+	copyReq := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-request-id", "aria-label", "Copy the request id")
+	copyReq.On("click", func() {
+		if rv.card.Error != nil {
+			d.CopyText(rv.card.Error.RequestID)
+		}
+	})
+	b.copyReq = hiddenFlag(copyReq)
+	b.errMore = text(d, "ul", "none", "class", "flro-more", "data-role", "error-details")
+	errBox := appendAll(el(d, "dl", "class", "flro-error", "data-role", "error"),
+		text(d, "dt", "Error code"), b.errCode.n,
+		text(d, "dt", "Message"), b.errMsg.n,
+		text(d, "dt", "Request id"), appendAll(el(d, "dd"), b.errReq.n, copyReq),
+		text(d, "dt", "More details"), appendAll(el(d, "dd"), b.errMore))
+	b.errBox = hiddenFlag(errBox)
+	note := el(d, "p", "class", "flro-note", "data-role", "note")
+	b.note, b.noteShow = slot{n: note}, hiddenFlag(note)
+
+	yes := el(d, "button", "type", "button", "data-role", "confirm-yes", "class", "flro-danger")
+	no := el(d, "button", "type", "button", "data-role", "confirm-no", "class", "flro-secondary")
+	question := el(d, "p", "data-role", "question")
+	yes.On("click", func() {
+		switch rv.card.Confirm {
+		case "cancel":
+			a.ConfirmCancel(rv.id)
+		case "dismiss":
+			a.ConfirmDismiss(rv.id)
+		}
+	})
+	no.On("click", func() { a.KeepIt(rv.id) })
+	confirm := appendAll(el(d, "div", "class", "flro-confirm", "data-role", "confirm", "role", "alertdialog", "aria-label", "Confirm"),
+		question, appendAll(el(d, "div", "class", "flro-buttons"), yes, no))
+	b.confirm, b.question, b.yes, b.no = hiddenFlag(confirm), slot{n: question}, slot{n: yes}, slot{n: no}
+
+	runJob := el(d, "button", "type", "button", "class", "flro-secondary", "data-role", "run-job")
+	runJob.On("click", func() {
+		if r := rv.card.Result; r != nil {
+			a.RunJob(rv.card.workspaceID(), r.ID, r.Type, r.Name)
+		}
+	})
+	b.runJob, b.runText, b.runDisabled = hiddenFlag(runJob), slot{n: runJob}, &flag{n: runJob, name: "disabled"}
+	cancel := text(d, "button", "Cancel run", "type", "button", "class", "flro-secondary", "data-role", "cancel")
+	cancel.On("click", func() { a.Cancel(rv.id) })
+	retry := text(d, "button", "Retry", "type", "button", "data-role", "retry")
+	retry.On("click", func() { a.Retry(rv.id) })
+	dismiss := text(d, "button", "Dismiss", "type", "button", "class", "flro-secondary", "data-role", "dismiss", "aria-label", "Dismiss from this list")
+	dismiss.On("click", func() { a.Dismiss(rv.id) })
+	b.cancel, b.retry, b.dis = hiddenFlag(cancel), hiddenFlag(retry), hiddenFlag(dismiss)
+
+	appendAll(b.root,
+		appendAll(el(d, "p", "class", "flro-meta"), b.next.n, b.started.n, b.ended.n, b.attempts.n),
+		appendAll(el(d, "p", "class", "flro-id"), b.idName.n, b.idText.n, copyID),
+		resBox, errBox, note, confirm,
+		appendAll(el(d, "div", "class", "flro-actions"), itemLink, wsLink, runJob, retry, cancel, dismiss))
+	return b
+}
+
+func (b *bodyView) update(c Card) {
+	b.next.text(c.NextCheck)
+	b.started.text(prefixed("started ", c.Started))
+	b.ended.text(prefixed("ended ", c.Ended))
+	b.attempts.text(c.Attempts)
+	switch {
+	case c.Sending:
+		b.idText.text("… (sending)")
+	case c.CanRetry:
+		b.idText.text("none: the call did not start")
+	case !HasOperationID(c.ID):
+		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
+		b.idText.text("none: Fabric answered at once")
+	default:
+		b.idText.text(c.ID)
+	}
+	b.copyID.put(c.Sending || c.CanRetry || !HasOperationID(c.ID))
+	if c.Kind == KindJob {
+		b.idName.text("Job instance id")
 	} else {
-		v.busy.text("")
+		b.idName.text("Operation id")
 	}
 
-	// Cards: new ones go at the end, so nothing on screen moves; existing ones are updated in
-	// place. A placeholder's card becomes its operation's card.
-	for key, id := range a.rekey {
-		if cv := v.cards[key]; cv != nil {
-			delete(v.cards, key)
-			cv.id = id
-			v.cards[id] = cv
-		}
-		delete(a.rekey, key)
+	b.result.put(c.Result == nil)
+	if r := c.Result; r != nil {
+		b.resName.text(orDash(r.Name))
+		b.resType.text(orDash(TypeName(r.Type)))
+		b.resID.text(orDash(r.ID))
 	}
-	show(v.empty, len(a.order) == 0)
-	live := map[string]bool{}
-	for _, id := range a.order {
-		live[id] = true
-		cv := v.cards[id]
-		if cv == nil {
-			cv = newCardView(v.d, a, id)
-			v.cards[id] = cv
-			v.list.Append(cv.root)
+	b.itemLink.attr("href", c.ItemURL)
+	b.itemLinkShow.put(c.ItemURL == "")
+	b.wsLink.attr("href", c.WorkspaceURL)
+	b.wsLinkShow.put(c.WorkspaceURL == "")
+	b.errBox.put(c.Error == nil)
+	if e := c.Error; e != nil {
+		b.errCode.text(orDash(e.ErrorCode))
+		b.errMsg.text(orDash(e.Message))
+		b.errReq.text(orDash(e.RequestID))
+		b.copyReq.put(e.RequestID == "")
+		if !equalStrings(b.errMoreShown, e.MoreDetails) {
+			b.errMore.SetText("")
+			for _, m := range e.MoreDetails {
+				b.errMore.Append(text(b.d, "li", m))
+			}
+			if len(e.MoreDetails) == 0 {
+				b.errMore.SetText("none")
+			}
+			b.errMoreShown = e.MoreDetails
 		}
-		cv.update(a.card(id, now))
 	}
-	for id, cv := range v.cards {
-		if !live[id] {
-			cv.root.Remove()
-			delete(v.cards, id)
-		}
+	b.note.text(c.Note)
+	b.noteShow.put(c.Note == "")
+	b.confirm.put(c.Confirm == "")
+	b.question.text(c.Question)
+	switch c.Confirm {
+	case "cancel":
+		b.yes.text("Cancel run")
+		b.no.text("Keep running")
+	case "dismiss":
+		b.yes.text("Dismiss")
+		b.no.text("Keep watching")
 	}
-	if cv := v.cards[a.reveal]; cv != nil {
-		// The response to a click: show its first card, and take keyboard focus there
-		// (Tab goes on into the card) unless the user is typing in a field.
-		cv.root.ScrollIntoView()
-		if !v.d.TypingInField() {
-			cv.root.Focus()
-		}
-		a.reveal = ""
+	b.runJob.put(c.RunWords == "")
+	b.runText.text(c.RunWords)
+	b.runDisabled.put(c.RunBusy)
+	b.cancel.put(!c.CanCancel || c.Confirm != "")
+	b.retry.put(!c.CanRetry)
+	b.dis.put(c.Sending || c.Confirm != "")
+}
+
+// workspaceID is the workspace of the created item, read from the result.
+func (c Card) workspaceID() string {
+	if c.Result == nil {
+		return ""
 	}
+	return gjson.Get(c.Result.Raw, "workspaceId").String()
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
 }
 
 func equalStrings(a, b []string) bool {
@@ -268,194 +688,6 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-// cardView holds the nodes of one operation's card.
-type cardView struct {
-	root                              Node
-	rootClass                         slot
-	statusAttr                        slot
-	label, kind, words                slot
-	bar, fill                         Node
-	barClass, fillStyle, barNow       slot
-	progress, next, elapsed, attempts slot
-
-	result, resName, resType, resID slot
-	errBox, errCode, errMsg, errReq slot
-	errMore                         Node
-	errMoreShown                    []string
-	placeholder                     Node
-
-	cancel, runJob, dismiss Node
-	copyReq                 Node
-	copyID, idText          Node
-	idShown, idName         slot
-	card                    Card
-	id                      string // the card's key: the operation id, or a placeholder's
-	d                       DOM
-	settings                bool // the page has a settings panel (for the token)
-}
-
-func newCardView(d DOM, a *App, id string) *cardView {
-	cv := &cardView{d: d, settings: a.cfg.Settings, id: id}
-	cv.root = el(d, "article", "data-role", "card", "data-id", id, "tabindex", "-1")
-	cv.rootClass = slot{n: cv.root}
-	cv.statusAttr = slot{n: cv.root}
-	cv.label = slot{n: el(d, "h3", "class", "flro-label", "data-role", "label")}
-	cv.kind = slot{n: el(d, "span", "class", "flro-kind", "data-role", "kind")}
-	cv.words = slot{n: el(d, "span", "class", "flro-status", "data-role", "status", "aria-live", "polite")}
-
-	cv.fill = el(d, "div", "class", "flro-fill")
-	cv.bar = appendAll(el(d, "div", "class", "flro-bar", "role", "progressbar", "aria-valuemin", "0", "aria-valuemax", "100", "data-role", "progress"), cv.fill)
-	cv.barClass, cv.fillStyle, cv.barNow = slot{n: cv.bar}, slot{n: cv.fill}, slot{n: cv.bar}
-	cv.progress = slot{n: el(d, "span", "class", "flro-pct", "data-role", "progress-text")}
-	cv.next = slot{n: el(d, "span", "data-role", "next-check")}
-	cv.elapsed = slot{n: el(d, "span", "data-role", "elapsed")}
-	cv.attempts = slot{n: el(d, "span", "data-role", "attempts")}
-
-	copyID := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-id", "aria-label", "Copy operation id")
-	copyID.On("click", func() { d.CopyText(cv.id) })
-	idText := el(d, "code", "data-role", "id")
-	cv.copyID, cv.idText, cv.idShown = copyID, idText, slot{n: idText}
-	cv.idName = slot{n: el(d, "span", "data-role", "id-name")}
-
-	cv.resName = slot{n: el(d, "dd", "data-role", "result-name")}
-	cv.resType = slot{n: el(d, "dd", "data-role", "result-type")}
-	cv.resID = slot{n: el(d, "dd", "data-role", "result-id")}
-	resBox := appendAll(el(d, "dl", "class", "flro-result", "data-role", "result"),
-		text(d, "dt", "Item"), cv.resName.n, text(d, "dt", "Type"), cv.resType.n, text(d, "dt", "Item id"), cv.resID.n)
-	cv.result = slot{n: resBox}
-
-	cv.errCode = slot{n: el(d, "dd", "class", "flro-code", "data-role", "error-code")}
-	cv.errMsg = slot{n: el(d, "dd", "data-role", "error-message")}
-	cv.errReq = slot{n: el(d, "code", "data-role", "error-request-id")}
-	copyReq := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-request-id", "aria-label", "Copy request id")
-	cv.copyReq = copyReq
-	copyReq.On("click", func() { d.CopyText(cv.card.errorRequestID()) })
-	cv.errMore = text(d, "ul", "none", "class", "flro-more", "data-role", "error-details")
-	errBox := appendAll(el(d, "dl", "class", "flro-error", "data-role", "error"),
-		text(d, "dt", "Error code"), cv.errCode.n,
-		text(d, "dt", "Message"), cv.errMsg.n,
-		text(d, "dt", "Request id"), appendAll(el(d, "dd"), cv.errReq.n, copyReq),
-		text(d, "dt", "More details"), appendAll(el(d, "dd"), cv.errMore))
-	cv.errBox = slot{n: errBox}
-	cv.placeholder = text(d, "p", "The result appears here when the operation ends.", "class", "flro-hint", "data-role", "placeholder")
-
-	cv.cancel = text(d, "button", "Cancel job", "type", "button", "class", "flro-secondary", "data-role", "cancel")
-	cv.cancel.On("click", func() { a.Cancel(cv.id) })
-	cv.runJob = text(d, "button", "Run job", "type", "button", "class", "flro-secondary", "data-role", "run-job")
-	cv.runJob.On("click", func() {
-		if r := cv.card.Result; r != nil {
-			a.RunJob(cv.card.workspaceID(), r.ID, JobTypeFor(r.Type))
-		}
-	})
-	cv.dismiss = text(d, "button", "Remove", "type", "button", "class", "flro-secondary", "data-role", "dismiss", "aria-label", "Remove this card")
-	cv.dismiss.On("click", func() { a.Dismiss(cv.id) })
-
-	appendAll(cv.root,
-		appendAll(el(d, "header", "class", "flro-head"), cv.kind.n, cv.label.n, cv.words.n),
-		appendAll(el(d, "div", "class", "flro-progress"), cv.bar, cv.progress.n),
-		appendAll(el(d, "p", "class", "flro-meta"), cv.next.n, cv.elapsed.n, cv.attempts.n),
-		appendAll(el(d, "p", "class", "flro-id"), cv.idName.n, idText, copyID),
-		appendAll(el(d, "div", "class", "flro-detail"), cv.placeholder, resBox, errBox),
-		appendAll(el(d, "footer", "class", "flro-actions"), cv.runJob, cv.cancel, cv.dismiss))
-	return cv
-}
-
-func (c Card) errorRequestID() string {
-	if c.Error == nil {
-		return ""
-	}
-	return c.Error.RequestID
-}
-
-// workspaceID is the workspace of the created item, read from the result.
-func (c Card) workspaceID() string {
-	if c.Result == nil {
-		return ""
-	}
-	return gjson.Get(c.Result.Raw, "workspaceId").String()
-}
-
-func (cv *cardView) update(c Card) {
-	cv.card = c
-	cv.root.SetAttr("data-id", c.ID)
-	switch {
-	case c.Sending:
-		cv.idShown.text("… (sending)")
-	case !HasOperationID(c.ID):
-		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
-		cv.idShown.text("none: Fabric answered at once")
-	default:
-		cv.idShown.text(c.ID)
-	}
-	show(cv.copyID, !c.Sending && HasOperationID(c.ID))
-	if c.Kind == KindJob {
-		cv.idName.text("Job instance id")
-		cv.copyID.SetAttr("aria-label", "Copy job instance id")
-	} else {
-		cv.idName.text("Operation id")
-	}
-	show(cv.dismiss, !c.Sending)
-	cv.rootClass.attr("class", "flro-card "+c.StatusClass)
-	cv.statusAttr.attr("data-status", c.Status)
-	cv.label.text(c.Label)
-	cv.kind.text(string(c.Kind))
-	if c.WaitingForToken && !cv.settings {
-		// Embedded: the portal supplies tokens (getToken), there is no Settings panel.
-		words := "Token expired: waiting for a new token from this page"
-		if c.Error != nil && c.Error.ErrorCode != "TokenExpired" {
-			words = "Not authorized (" + c.Error.ErrorCode + "): waiting for a new token from this page"
-		}
-		cv.words.text(words)
-	} else {
-		cv.words.text(c.StatusWords)
-	}
-
-	if c.ProgressIndeterminate {
-		cv.barClass.attr("class", "flro-bar flro-indeterminate")
-		cv.barNow.attr("aria-valuetext", "in progress, percentage unknown")
-		cv.bar.RemoveAttr("aria-valuenow")
-		cv.fillStyle.attr("style", "")
-	} else {
-		cv.barClass.attr("class", "flro-bar")
-		cv.barNow.attr("aria-valuetext", c.ProgressText)
-		cv.bar.SetAttr("aria-valuenow", fmt.Sprintf("%.0f", c.Progress))
-		cv.fillStyle.attr("style", fmt.Sprintf("width: %.0f%%", c.Progress))
-	}
-	cv.progress.text(c.ProgressText)
-	cv.next.text(c.NextCheck)
-	cv.elapsed.text(c.Elapsed)
-	cv.attempts.text(c.Attempts)
-
-	show(cv.result.n, c.Result != nil)
-	show(cv.errBox.n, c.Error != nil)
-	show(cv.placeholder, c.Result == nil && c.Error == nil)
-	if r := c.Result; r != nil {
-		cv.resName.text(orDash(r.Name))
-		cv.resType.text(orDash(r.Type))
-		cv.resID.text(orDash(r.ID))
-	}
-	if e := c.Error; e != nil {
-		cv.errCode.text(orDash(e.ErrorCode))
-		cv.errMsg.text(orDash(e.Message))
-		cv.errReq.text(orDash(e.RequestID))
-		show(cv.copyReq, e.RequestID != "")
-		if !equalStrings(cv.errMoreShown, e.MoreDetails) {
-			cv.errMore.SetText("")
-			for _, m := range e.MoreDetails {
-				cv.errMore.Append(text(cv.d, "li", m))
-			}
-			if len(e.MoreDetails) == 0 {
-				cv.errMore.SetText("none")
-			}
-			cv.errMoreShown = e.MoreDetails
-		}
-	}
-	show(cv.cancel, c.CanCancel)
-	canRun := c.Kind == KindOperation && c.Status == StatusSucceeded && c.Result != nil &&
-		JobTypeFor(c.Result.Type) != "" && c.workspaceID() != ""
-	show(cv.runJob, canRun)
 }
 
 func orDash(s string) string {

@@ -84,6 +84,7 @@ type Tracker struct {
 	broken    map[string]Snapshot // saved operations that could not be resumed, by id
 	forgotten map[string]bool     // ids removed here: not merged back from storage
 	storeErr  error               // the last save's error, nil after a good save
+	loading   bool                // resuming the saved list: saves are written once at the end
 	unsub     func()
 }
 
@@ -132,6 +133,9 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 	}
 	t.unsub = sched.Subscribe(t.save)
 	if t.store != nil {
+		// What was saved is written back once, not once per operation: a long saved list
+		// would otherwise cost a read-merge-write of the whole list for each of its entries.
+		t.loading = true
 		for _, r := range t.load() {
 			s, err := sched.Track(r.Token, r.Label)
 			if err != nil {
@@ -140,6 +144,10 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 			}
 			t.save(s)
 		}
+		t.mu.Lock()
+		t.loading = false
+		t.mu.Unlock()
+		t.persist()
 	}
 	return t
 }
@@ -206,7 +214,7 @@ func (t *Tracker) save(s Snapshot) {
 	}
 	delete(t.broken, s.ID)
 	delete(t.forgotten, s.ID)
-	changed := !known || old.Token != s.ResumeToken || old.Label != s.Label
+	changed := (!known || old.Token != s.ResumeToken || old.Label != s.Label) && !t.loading
 	t.mu.Unlock()
 	if changed {
 		t.persist()
@@ -281,7 +289,7 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 		Header: lro.Header{"Content-Type": {"application/json"}},
 		Body:   body,
 	}
-	return t.start(ctx, req, "Create "+item.Type+" “"+item.DisplayName+"”")
+	return t.start(ctx, req, CreateLabel(item.Type, item.DisplayName))
 }
 
 // start sends req, charged to the scheduler's shared request budget, and watches the call it
@@ -307,13 +315,17 @@ func (t *Tracker) adopted(sn Snapshot) Snapshot {
 }
 
 // RunJob starts Run On Demand Item Job (POST .../items/{id}/jobs/{jobType}/instances).
-func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType string) (Snapshot, error) {
+// label names the row ("" for "{jobType} job").
+func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType, label string) (Snapshot, error) {
 	req := &lro.Request{
 		Method: "POST",
 		URL: t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items/" + lro.PathEscape(itemID) +
 			"/jobs/" + lro.PathEscape(jobType) + "/instances",
 	}
-	return t.start(ctx, req, jobType+" job")
+	if label == "" {
+		label = jobType + " job"
+	}
+	return t.start(ctx, req, label)
 }
 
 // Track watches an existing operation by id, Location URL or resume token. A Location URL
@@ -356,14 +368,20 @@ func (t *Tracker) Wait(ctx context.Context, id string) (Snapshot, error) {
 // Cancel cancels a job in Fabric, or stops watching an operation.
 func (t *Tracker) Cancel(ctx context.Context, id string) error { return t.sched.Cancel(ctx, id) }
 
-// Forget stops watching an operation and forgets it, also in storage.
-func (t *Tracker) Forget(id string) {
-	t.sched.Forget(id)
+// Forget stops watching operations and forgets them, also in storage (one write for all).
+func (t *Tracker) Forget(ids ...string) {
+	gone := map[string]bool{}
+	for _, id := range ids {
+		t.sched.Forget(id)
+		gone[id] = true
+	}
 	t.mu.Lock()
-	delete(t.records, id)
-	delete(t.broken, id)
-	t.forgotten[id] = true
-	t.order = slices.DeleteFunc(t.order, func(x string) bool { return x == id })
+	for _, id := range ids {
+		delete(t.records, id)
+		delete(t.broken, id)
+		t.forgotten[id] = true
+	}
+	t.order = slices.DeleteFunc(t.order, func(x string) bool { return gone[x] })
 	t.mu.Unlock()
 	t.persist()
 }

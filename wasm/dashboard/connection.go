@@ -1,0 +1,167 @@
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Probe is what the browser found out about an API base, for "Test connection" and to name
+// the likely cause of a call that never got an answer. The browser hides why a cross-origin
+// request failed, so the page asks three questions (see wasm/probe_js.go):
+//
+//  1. GET {apiBase}/workspaces with the token, as the dashboard calls it (CORS, preflighted);
+//  2. does anything answer at the API base's origin at all (a no-cors request, which needs
+//     no permission from the server and tells only "something answered")?
+//  3. GET {apiBase}/workspaces without the token (a simple request, not preflighted): does
+//     the server let this page read its answer?
+type Probe struct {
+	APIBase    string // the API base probed, e.g. "http://127.0.0.1:8787/v1"
+	PageOrigin string // the origin the page runs on, e.g. "http://127.0.0.1:8080"
+
+	Answered  bool   // request 1 got an answer the page could read
+	Status    int    // its HTTP status
+	ErrorCode string // its errorCode (Fabric's, or the proxy's)
+	Message   string // its message
+	RequestID string // its requestId
+	Count     int    // how many workspaces it listed (on 200)
+
+	Listening bool // request 2: something answers at the API base's origin
+
+	PlainAnswered bool   // request 3 got an answer the page could read
+	PlainStatus   int    // its HTTP status
+	PlainCode     string // its errorCode
+}
+
+// Causes a [Verdict] names.
+const (
+	CauseReachable       = "reachable"         // Fabric answered through the proxy with the token
+	CauseNothingListens  = "nothing-listening" // nothing answers at the API base's host and port
+	CauseNotProxyPath    = "not-proxy-path"    // something answers, but not the proxy's /v1 path
+	CauseOriginRefused   = "origin-not-allowed"
+	CauseTokenRejected   = "token-rejected" // Fabric (through the proxy) refused the token: 401
+	CauseFabricError     = "fabric-error"   // Fabric answered with another error
+	CausePreflightFailed = "preflight-failed"
+)
+
+// Verdict is what a [Probe] means for the user.
+type Verdict struct {
+	Cause string // one of the Cause* constants
+	Words string // what it means and what to do, for people
+	// Reached reports whether a request of the dashboard could have reached Fabric: when it
+	// could not (nothing listens, the origin or the preflight is refused), a create that
+	// failed without an answer did not take effect.
+	Reached bool
+}
+
+// Judge names what a probe found.
+func Judge(p Probe) Verdict {
+	apiBase := strings.TrimRight(p.APIBase, "/")
+	origin := originOf(apiBase)
+	noV1 := !strings.HasSuffix(strings.TrimRight(apiBase, "/"), "/v1")
+	switch {
+	case p.Answered && p.Status >= 200 && p.Status < 300:
+		return Verdict{Cause: CauseReachable, Reached: true,
+			Words: fmt.Sprintf("Connected: Fabric answered through %s and lists %s for this token.", apiBase, plural(p.Count, "workspace"))}
+	case p.Answered && p.Status == 401:
+		return Verdict{Cause: CauseTokenRejected, Reached: true,
+			Words: "The proxy answers, but Fabric refused the token (" + codeAndMessage(p.ErrorCode, p.Message) +
+				"): paste a new token (az account get-access-token --resource https://api.fabric.microsoft.com) and Apply."}
+	case p.Answered && p.Status == 404 && (noV1 || p.ErrorCode == "NotFound"):
+		return notProxyPath(apiBase, origin)
+	case p.Answered:
+		return Verdict{Cause: CauseFabricError, Reached: true,
+			Words: fmt.Sprintf("The proxy answers, but the request failed: %d %s%s.", p.Status, codeAndMessage(p.ErrorCode, p.Message), requestIDWords(p.RequestID))}
+	case !p.Listening:
+		return Verdict{Cause: CauseNothingListens,
+			Words: "Nothing answers at " + origin + ": start the proxy there (./build.sh serve starts one on 127.0.0.1:8787) or correct the API base."}
+	case p.PlainAnswered && (p.PlainStatus == 404 || noV1):
+		return notProxyPath(apiBase, origin)
+	case p.PlainAnswered:
+		return Verdict{Cause: CausePreflightFailed,
+			Words: origin + " answers this page, but refused the preflight of an authorized request: is it a fabric-lro proxy? Check that the API base is the proxy's /v1 URL."}
+	case noV1:
+		return notProxyPath(apiBase, origin)
+	}
+	return Verdict{Cause: CauseOriginRefused,
+		Words: "Something answers at " + origin + ", but it does not let this page (" + orUnknown(p.PageOrigin) +
+			") read its answers: add " + orUnknown(p.PageOrigin) + " to the proxy's ALLOWED_ORIGINS and restart or redeploy it (or the API base is not a fabric-lro proxy)."}
+}
+
+func notProxyPath(apiBase, origin string) Verdict {
+	return Verdict{Cause: CauseNotProxyPath,
+		Words: origin + " answers, but " + apiBase + " is not the proxy's path: the API base is the proxy's URL ending in /v1, such as " + origin + "/v1."}
+}
+
+func codeAndMessage(code, msg string) string {
+	switch {
+	case code == "":
+		return msg
+	case msg == "":
+		return code
+	}
+	return code + ": " + msg
+}
+
+func requestIDWords(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (requestId " + id + ")"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "this page's origin"
+	}
+	return s
+}
+
+// originOf is the scheme and host of a URL ("http://127.0.0.1:8787" of ".../v1").
+func originOf(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return scheme + "://" + rest
+}
+
+// unanswered reports whether a start failed without any answer from the server (the
+// browser's fetch rejected): only then does a probe say more than the error does.
+func unanswered(e ErrorInfo) bool { return e.ErrorCode == "NetworkError" }
+
+// explainStart rewrites the error of a start that got no answer once a probe has named the
+// likely cause: a request that could not have reached Fabric did not take effect, so the
+// warning that it may have is dropped.
+func explainStart(e ErrorInfo, v Verdict) ErrorInfo {
+	if v.Reached {
+		e.Message += " Likely cause: " + v.Words
+		return e
+	}
+	if i := strings.Index(e.Message, " (the POST was not retried"); i >= 0 {
+		e.Message = e.Message[:i]
+	}
+	e.Message += ". It did not reach Fabric, so nothing was created or started. Likely cause: " + v.Words
+	return e
+}
+
+// ProbeToken is the token Test connection may send to typedBase: the typed token, unless it
+// is the one shown for the API base in use (shown) and typedBase is on another origin. A link
+// can propose any API base; the token of the one in use never goes to another origin unless
+// the user typed it for that one.
+func ProbeToken(inUse, typedBase, typed, shown string) string {
+	if typed == shown && originOf(strings.TrimSpace(typedBase)) != originOf(inUse) {
+		return ""
+	}
+	return typed
+}
+
+// plural writes n things: "1 workspace", "3 workspaces".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
