@@ -82,6 +82,19 @@ build_worker() {
   mkdir -p worker/build
   GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o worker/build/app.wasm ./worker
   cp "$GOROOT_WASM/wasm_exec.js" worker/build/wasm_exec.js
+  printf 'worker/build/app.wasm: %d bytes raw, %d bytes gzip\n' "$(stat -c %s worker/build/app.wasm)" "$(gzip -9 -c worker/build/app.wasm | wc -c)" >&2
+}
+
+# build_worker_test builds the workertest Worker (the same Worker plus the fault and memory hooks
+# of worker/hooks_workertest_js.go) into worker/build/workertest/, laid out like worker/ so that
+# its workerd.capnp runs it. Only the tests and bench/ use it; it is never deployed.
+build_worker_test() {
+  step "build the workertest Worker -> worker/build/workertest/"
+  local d=worker/build/workertest
+  mkdir -p "$d/build"
+  GOOS=js GOARCH=wasm go build -tags workertest -trimpath -ldflags='-s -w' -o "$d/build/app.wasm" ./worker
+  cp "$GOROOT_WASM/wasm_exec.js" "$d/build/wasm_exec.js"
+  cp worker/worker.mjs worker/workerd.capnp "$d/"
 }
 
 # ./build.sh deploy [wrangler deploy flags, e.g. --dry-run --outdir DIR]
@@ -164,12 +177,14 @@ cmd_test() {
   need_chromium
   need_wrangler
   cmd_build
+  build_worker_test
   step "gofmt and go vet"
   local unformatted
   unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
   if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; false; fi
   go vet ./...
   GOOS=js GOARCH=wasm go vet ./wasm/... ./worker/... ./lro/...
+  GOOS=js GOARCH=wasm go vet -tags workertest ./worker/...
 
   mkdir -p artifacts
   export FABRIC_LRO_E2E=1 FABRIC_LRO_ARTIFACTS="$ROOT/artifacts"
@@ -264,6 +279,7 @@ TXT
 cmd_bench() {
   need_node_modules
   cmd_build
+  build_worker_test
   step "go run ./bench (side-by-side measurements; medians and ratios)"
   go run ./bench "$@"
 }

@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +59,7 @@ func compareLatency(n int, targets []target) error {
 		cpu[j] += processCPU(t.pid)
 	}
 	base := median(samples[0])
-	fmt.Printf("%-44s %12s %8s %16s %8s\n", "path", "median", "ratio", "CPU per request", "ratio")
+	printf("%-44s %12s %8s %16s %8s\n", "path", "median", "ratio", "CPU per request", "ratio")
 	for j, t := range targets {
 		m := median(samples[j])
 		cpuCol, cpuRatio := "-", "-"
@@ -74,9 +70,9 @@ func compareLatency(n int, targets []target) error {
 				cpuRatio = fmt.Sprintf("%.2f", float64(cpu[j])/float64(cpu[0]))
 			}
 		}
-		fmt.Printf("%-44s %12s %8.2f %16s %8s\n", t.name, m.Round(time.Microsecond), float64(m)/float64(base), cpuCol, cpuRatio)
+		printf("%-44s %12s %8.2f %16s %8s\n", t.name, m.Round(time.Microsecond), float64(m)/float64(base), cpuCol, cpuRatio)
 	}
-	fmt.Printf("(%d requests each, interleaved)\n", n)
+	printf("(%d requests each, interleaved)\n", n)
 	return nil
 }
 
@@ -98,61 +94,6 @@ func benchProxy() error {
 		{name: "emulator, direct", base: emu.URL},
 		{name: "emulator through the native proxy", base: px.URL},
 	})
-}
-
-// benchWorkerd compares a plain JS Worker with the Go Worker, both in workerd in front of
-// the emulator. It needs ./build.sh build (worker/build) and WORKERD.
-func benchWorkerd() error {
-	workerd := os.Getenv("WORKERD")
-	if workerd == "" {
-		return fmt.Errorf("WORKERD is not set: run it as ./build.sh bench")
-	}
-	emu := httptest.NewServer(emulator.New(emulator.Config{}))
-	defer emu.Close()
-	env := []string{"FABRIC_API_BASE=" + emu.URL, "ALLOWED_ORIGINS=" + origin}
-	js, jsPID, stopJS, err := runWorkerd(workerd, "bench/baseline/workerd.capnp", env)
-	if err != nil {
-		return err
-	}
-	defer stopJS()
-	goW, goPID, stopGo, err := runWorkerd(workerd, "worker/workerd.capnp", env)
-	if err != nil {
-		return err
-	}
-	defer stopGo()
-	return compareLatency(200, []target{
-		{name: "plain JS Worker in workerd (baseline)", base: js, pid: jsPID},
-		{name: "Go Worker (proxy package) in workerd", base: goW, pid: goPID},
-	})
-}
-
-// runWorkerd serves config on a free port and waits (bounded) until it answers.
-func runWorkerd(workerd, config string, env []string) (base string, pid int, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, workerd, "serve", filepath.FromSlash(config), "--socket-addr", fmt.Sprintf("http=127.0.0.1:%d", port))
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return "", 0, nil, err
-	}
-	stop = func() { cancel(); cmd.Wait() }
-	base = fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 200; i++ {
-		if resp, err := http.Get(base + "/"); err == nil {
-			resp.Body.Close()
-			return base, cmd.Process.Pid, stop, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return "", 0, nil, fmt.Errorf("workerd with %s did not answer on %s within 10 s", config, base)
 }
 
 // processCPU is the user+system CPU time a Linux process has used so far (0 without /proc

@@ -44,7 +44,7 @@ func benchPoll() error {
 		{name: "demo (Retry-After 2s, 6s op)", retryAfter: 2 * time.Second, duration: 6 * time.Second},
 		{name: "spec (Retry-After 20s, 60s op)", retryAfter: 20 * time.Second, duration: 60 * time.Second},
 	}
-	fmt.Printf("%-32s %14s %14s %14s %8s\n", "timing", "minimum", "lro engine", "fixed 1s poll", "ratio")
+	printf("%-32s %14s %14s %14s %8s\n", "timing", "minimum", "lro engine", "fixed 1s poll", "ratio")
 	for _, tm := range timings {
 		minimum := 1 + int((tm.duration+tm.retryAfter-1)/tm.retryAfter) + 1 // start, polls, result
 		engine, err := pollWithEngine(ops, tm.retryAfter, tm.duration)
@@ -55,7 +55,7 @@ func benchPoll() error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-32s %14d %14.2f %14.2f %8.2f\n", tm.name, minimum, engine, naive, engine/naive)
+		printf("%-32s %14d %14.2f %14.2f %8.2f\n", tm.name, minimum, engine, naive, engine/naive)
 		if engine > float64(minimum) {
 			return fmt.Errorf("%s: the engine sent %.2f requests per operation, more than the minimum %d", tm.name, engine, minimum)
 		}

@@ -26,7 +26,7 @@ func benchSize() error {
 		{name: "net/http reference (bench/nethttpref)", pkg: "./bench/nethttpref"},
 	}
 	sizes := make([]int, len(builds))
-	fmt.Printf("%-40s %12s %12s\n", "module", "raw bytes", "gzip -9")
+	printf("%-40s %12s %12s\n", "module", "raw bytes", "gzip -9")
 	for i, b := range builds {
 		out := filepath.Join(dir, fmt.Sprintf("%d.wasm", i))
 		cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w", "-o", out, b.pkg)
@@ -44,10 +44,10 @@ func benchSize() error {
 			return err
 		}
 		sizes[i] = gz
-		fmt.Printf("%-40s %12d %12d\n", b.name, len(raw), gz)
+		printf("%-40s %12d %12d\n", b.name, len(raw), gz)
 	}
-	fmt.Printf("ratio app.wasm / net/http reference (gzip): %.2f\n", float64(sizes[0])/float64(sizes[1]))
-	fmt.Printf("budget: %d bytes gzip; app.wasm uses %.1f%% of it\n", wasmGzipBudget, 100*float64(sizes[0])/wasmGzipBudget)
+	printf("ratio app.wasm / net/http reference (gzip): %.2f\n", float64(sizes[0])/float64(sizes[1]))
+	printf("budget: %d bytes gzip; app.wasm uses %.1f%% of it\n", wasmGzipBudget, 100*float64(sizes[0])/wasmGzipBudget)
 	if sizes[0] > wasmGzipBudget {
 		return fmt.Errorf("web/app.wasm is %d bytes gzip, over the %d budget", sizes[0], wasmGzipBudget)
 	}

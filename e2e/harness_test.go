@@ -129,6 +129,21 @@ var workerdConfigNames = []string{
 // variables (proxy.Env*), passed to the Worker as its variables.
 func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 	t.Helper()
+	return startWorkerdDir(t, filepath.Join(repoRoot(t), "worker"), env)
+}
+
+// startWorkerdTestBuild is startWorkerdEnv with the workertest build of the
+// Worker (worker/build/workertest/, made by ./build.sh test): the same Worker
+// plus the fault and memory hooks of worker/hooks_workertest_js.go.
+func startWorkerdTestBuild(t *testing.T, env map[string]string) (baseURL string) {
+	t.Helper()
+	return startWorkerdDir(t, filepath.Join(repoRoot(t), "worker", "build", "workertest"), env)
+}
+
+// startWorkerdDir runs the Worker whose workerd.capnp, worker.mjs and build/
+// are in dir.
+func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL string) {
+	t.Helper()
 	workerd := os.Getenv("WORKERD")
 	if workerd == "" {
 		t.Fatal("WORKERD is not set; run ./build.sh test (it points WORKERD at node_modules/.bin/workerd)")
@@ -136,19 +151,18 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 	if _, err := os.Stat(workerd); err != nil {
 		t.Fatalf("WORKERD=%s: %v; run ./build.sh test", workerd, err)
 	}
-	root := repoRoot(t)
-	for _, f := range []string{"worker/build/app.wasm", "worker/build/wasm_exec.js", "worker/worker.mjs", "worker/workerd.capnp"} {
-		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
-			t.Fatalf("%s is missing (%v); run ./build.sh build", f, err)
+	for _, f := range []string{"build/app.wasm", "build/wasm_exec.js", "worker.mjs", "workerd.capnp"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("%s is missing (%v); run ./build.sh test (or ./build.sh build)", filepath.Join(dir, f), err)
 		}
 	}
 	port := freePort(t)
 	baseURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, workerd, "serve", filepath.Join(root, "worker", "workerd.capnp"),
+	cmd := exec.CommandContext(ctx, workerd, "serve", filepath.Join(dir, "workerd.capnp"),
 		"--socket-addr", fmt.Sprintf("http=127.0.0.1:%d", port))
-	cmd.Dir = filepath.Join(root, "worker")
+	cmd.Dir = dir
 	for _, kv := range os.Environ() { // the test's own configuration only
 		name, _, _ := strings.Cut(kv, "=")
 		if !contains(workerdConfigNames, name) {

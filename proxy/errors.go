@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -32,6 +31,7 @@ const (
 	CodeUpstreamTimeout         = "UpstreamTimeout"         // 504: no response headers within UPSTREAM_TIMEOUT
 	CodeUpstreamLocationInvalid = "UpstreamLocationInvalid" // 502: the upstream's Location cannot be pointed at the proxy
 	CodeProxyMisconfigured      = "ProxyMisconfigured"      // 500: the configuration is invalid
+	CodeInternalError           = "ProxyInternalError"      // 500: the proxy failed while serving the request
 )
 
 // proxyError is an error answer the proxy makes itself.
@@ -55,27 +55,31 @@ func errHostNotAllowed(origin string) *proxyError {
 		fmt.Sprintf("The proxy does not forward to %s; if it is a Fabric host, add it to %s.", origin, EnvRedirectHosts)}
 }
 
-// writeError writes e as a Fabric ErrorResponse.
-func writeError(w http.ResponseWriter, e *proxyError, requestID string) {
-	body, _ := json.Marshal(ErrorResponse{ErrorCode: e.code, Message: e.message, RequestID: requestID})
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("x-ms-public-api-error-code", e.code)
-	h.Set("requestId", requestID)
-	w.WriteHeader(e.status)
-	_, _ = w.Write(body)
+// InternalError is the 500 answered for a request the proxy failed on (in
+// the Worker: its Go instance panicked, exited or trapped), in Fabric's error
+// shape. Nothing of the request is in it.
+func InternalError() *Response {
+	x := &Exchange{st: exchangeState{requestID: newRequestID()}}
+	return x.errorResponse(&proxyError{http.StatusInternalServerError, CodeInternalError,
+		"The proxy failed while serving this request, which may or may not have reached Fabric; check before repeating a create, and report the request id if it persists."})
 }
 
-// ConfigErrorHandler answers every request with 500 and a Fabric ErrorResponse
-// naming err. The Worker serves it when its variables are invalid, so the
-// problem shows in the browser rather than as an opaque exception.
+// ConfigErrorHandler answers every request with ConfigErrorResponse(err).
+// The native proxy refuses to start instead; a Worker cannot, so it serves
+// this, and the problem shows in the browser rather than as an opaque
+// exception.
 func ConfigErrorHandler(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &proxyError{http.StatusInternalServerError, CodeProxyMisconfigured,
-			"The proxy's configuration is invalid: " + err.Error() + ". Fix the variable and redeploy."}, newRequestID())
+		ConfigErrorResponse(err).write(w)
 	})
+}
+
+// ConfigErrorResponse is the 500 in Fabric's error shape naming err, an
+// invalid configuration.
+func ConfigErrorResponse(err error) *Response {
+	x := &Exchange{st: exchangeState{requestID: newRequestID()}}
+	return x.errorResponse(&proxyError{http.StatusInternalServerError, CodeProxyMisconfigured,
+		"The proxy's configuration is invalid: " + err.Error() + ". Fix the variable and redeploy."})
 }
 
 // newRequestID returns a random UUID (version 4).
@@ -84,5 +88,13 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
 }

@@ -60,71 +60,108 @@ var hopHeaders = []string{
 }
 
 // ServeHTTP answers one request: CORS, path checks, then the upstream's answer
-// streamed back. It logs one line per request.
+// streamed back. It logs one line per request. It drives the same Begin,
+// Finish and Fail as the Worker, with net/http moving the bytes.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rec := &statusWriter{ResponseWriter: w}
-	requestID := newRequestID()
-	var upstream string
-	defer func() {
-		p.s.logger.Info("fabric proxy",
-			"method", r.Method,
-			"path", logPath(r),
-			"status", rec.status(),
-			"duration", time.Since(start).Round(time.Microsecond).String(),
-			"upstream", upstream,
-			"requestId", requestID)
-	}()
-	upstream = p.serve(rec, r, requestID)
+	x, answer := p.Begin(Incoming{
+		Method:        r.Method,
+		Target:        requestTarget(r),
+		Self:          p.proxyOrigin(r),
+		Header:        r.Header,
+		ContentLength: r.ContentLength,
+	})
+	if answer != nil {
+		answer.write(w)
+		return
+	}
+	p.forward(w, r, x)
 }
 
-// serve does the work of ServeHTTP and returns the upstream host, if any.
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, requestID string) string {
-	h := w.Header()
-	h.Add("Vary", "Origin")
-	proxyOrigin := p.proxyOrigin(r)
+// Begin decides what to do with a request from its line and headers alone:
+// either the proxy answers it itself (a CORS preflight, a refused origin,
+// path or method, a body declared too large), and Begin returns that
+// Response and logs it; or it is forwarded, and Begin returns the Exchange
+// that describes the upstream request. The caller then sends it (with the
+// request's body when Exchange.SendBody) and hands the outcome to Finish, or
+// to Fail when no response came.
+func (p *Proxy) Begin(in Incoming) (*Exchange, *Response) {
+	x := &Exchange{st: exchangeState{
+		requestID: newRequestID(),
+		start:     time.Now(),
+		method:    in.Method,
+		path:      logPath(in.Target),
+		self:      in.Self,
+	}}
+	if p.s.publicOrigin != "" {
+		x.st.self = p.s.publicOrigin
+	}
+	resp := p.begin(in, x)
+	if resp != nil {
+		p.log(x, resp.Status)
+		return nil, resp
+	}
+	return x, nil
+}
 
-	origins := r.Header.Values("Origin")
+// begin does the work of Begin: it fills x, or returns the answer.
+func (p *Proxy) begin(in Incoming, x *Exchange) *Response {
+	origins := in.Header.Values("Origin")
 	if len(origins) > 1 {
-		writeError(w, &proxyError{http.StatusForbidden, CodeOriginNotAllowed, "The request has more than one Origin header."}, requestID)
-		return ""
+		return x.errorResponse(&proxyError{http.StatusForbidden, CodeOriginNotAllowed, "The request has more than one Origin header."})
 	}
 	if len(origins) == 1 {
 		origin := origins[0]
-		if !p.originAllowed(origin, proxyOrigin) {
-			writeError(w, &proxyError{http.StatusForbidden, CodeOriginNotAllowed,
-				"The origin " + quote(origin) + " may not use this proxy; add it to " + EnvAllowedOrigins + " (comma-separated) and restart or redeploy the proxy."}, requestID)
-			return ""
+		if !p.originAllowed(origin, x.st.self) {
+			return x.errorResponse(&proxyError{http.StatusForbidden, CodeOriginNotAllowed,
+				"The origin " + quote(origin) + " may not use this proxy; add it to " + EnvAllowedOrigins + " (comma-separated) and restart or redeploy the proxy."})
 		}
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Expose-Headers", exposeHeaders)
+		x.st.origin = origin
 	}
 
-	rt, perr := p.s.resolve(requestTarget(r))
+	rt, perr := p.s.resolve(in.Target)
 	if perr != nil {
-		writeError(w, perr, requestID)
-		return ""
+		return x.errorResponse(perr)
 	}
 
-	if r.Method == http.MethodOptions && len(origins) == 1 && r.Header.Get("Access-Control-Request-Method") != "" {
-		p.preflight(w, r, rt, requestID)
-		return ""
+	if in.Method == http.MethodOptions && len(origins) == 1 && in.Header.Get("Access-Control-Request-Method") != "" {
+		return p.preflight(in, rt, x)
 	}
-	switch r.Method {
+	switch in.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		if rt.getOnly && r.Method != http.MethodGet {
-			h.Set("Allow", http.MethodGet)
-			writeError(w, &proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-				"An operation URL without /v1 takes GET only; not " + quote(r.Method) + "."}, requestID)
-			return ""
+		if rt.getOnly && in.Method != http.MethodGet {
+			resp := x.errorResponse(&proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+				"An operation URL without /v1 takes GET only; not " + quote(in.Method) + "."})
+			resp.Header.Set("Allow", http.MethodGet)
+			return resp
 		}
 	default:
-		h.Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
-		writeError(w, &proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-			"The Fabric REST API takes " + allowMethods + "; not " + quote(r.Method) + "."}, requestID)
-		return ""
+		resp := x.errorResponse(&proxyError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			"The Fabric REST API takes " + allowMethods + "; not " + quote(in.Method) + "."})
+		resp.Header.Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
+		return resp
 	}
-	return p.forward(w, r, rt, proxyOrigin, requestID)
+
+	x.SendBody = in.Method != http.MethodGet && in.Method != http.MethodHead
+	if x.SendBody && in.ContentLength > p.s.maxBody {
+		return x.errorResponse(errTooLarge(p.s.maxBody))
+	}
+	u := rt.url()
+	x.url = u
+	x.st.url = u.String()
+	x.Method = in.Method
+	x.URL = x.st.url
+	x.MaxBody = p.s.maxBody
+	x.Timeout = p.s.timeout
+	x.Header = http.Header{}
+	connHeaders := connectionHeaders(in.Header)
+	for name, values := range in.Header {
+		lower := strings.ToLower(name)
+		if isAllowedHeader(lower) && !connHeaders[lower] {
+			x.Header[name] = append([]string(nil), values...)
+		}
+	}
+	x.Header.Set("User-Agent", "fabric-lro-proxy")
+	return nil
 }
 
 // originAllowed reports whether a browser on origin may call the proxy: its
@@ -185,6 +222,12 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 	if r.RequestURI == "" && r.URL != nil && r.URL.IsAbs() { // the Worker sees the full URL
 		scheme, host = r.URL.Scheme, r.URL.Host
 	}
+	return SelfOrigin(scheme, host)
+}
+
+// SelfOrigin is the origin scheme://host as Incoming.Self wants it, with the
+// host lower-cased and a default port dropped.
+func SelfOrigin(scheme, host string) string {
 	if e, ok := parseHostport(scheme, host); ok {
 		return e.origin()
 	}
@@ -193,27 +236,26 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 
 // preflight answers a CORS preflight at the proxy with 204, or 403 when the
 // page asks for a method or header the proxy would not pass on.
-func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, rt route, requestID string) {
-	h := w.Header()
-	h.Add("Vary", "Access-Control-Request-Method")
-	h.Add("Vary", "Access-Control-Request-Headers")
-	h.Del("Access-Control-Expose-Headers")
-	method := r.Header.Get("Access-Control-Request-Method")
+func (p *Proxy) preflight(in Incoming, rt route, x *Exchange) *Response {
+	method := in.Header.Get("Access-Control-Request-Method")
+	refuse := func(msg string) *Response {
+		resp := x.errorResponse(&proxyError{http.StatusForbidden, CodeCORSRequestRefused, msg})
+		resp.Header.Add("Vary", "Access-Control-Request-Method")
+		resp.Header.Add("Vary", "Access-Control-Request-Headers")
+		resp.Header.Del("Access-Control-Expose-Headers")
+		return resp
+	}
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		if rt.getOnly && method != http.MethodGet {
-			writeError(w, &proxyError{http.StatusForbidden, CodeCORSRequestRefused,
-				"An operation URL without /v1 takes GET only; not " + quote(method) + "."}, requestID)
-			return
+			return refuse("An operation URL without /v1 takes GET only; not " + quote(method) + ".")
 		}
 	default:
-		writeError(w, &proxyError{http.StatusForbidden, CodeCORSRequestRefused,
-			"The proxy passes on " + allowMethods + "; not " + quote(method) + "."}, requestID)
-		return
+		return refuse("The proxy passes on " + allowMethods + "; not " + quote(method) + ".")
 	}
 	allowed := append([]string(nil), allowHeaders...)
 	seen := map[string]bool{}
-	for _, line := range r.Header.Values("Access-Control-Request-Headers") {
+	for _, line := range in.Header.Values("Access-Control-Request-Headers") {
 		for _, name := range strings.Split(line, ",") {
 			name = strings.ToLower(strings.TrimSpace(name))
 			switch {
@@ -222,17 +264,19 @@ func (p *Proxy) preflight(w http.ResponseWriter, r *http.Request, rt route, requ
 			case strings.HasPrefix(name, "x-ms-") && validToken(name):
 				allowed = append(allowed, name) // echo: "x-ms-*" is no valid header value
 			default:
-				writeError(w, &proxyError{http.StatusForbidden, CodeCORSRequestRefused,
-					"The proxy passes on the request headers Authorization, Content-Type, Accept, If-Match, If-None-Match and x-ms-*; not " + quote(name) + "."}, requestID)
-				return
+				return refuse("The proxy passes on the request headers Authorization, Content-Type, Accept, If-Match, If-None-Match and x-ms-*; not " + quote(name) + ".")
 			}
 			seen[name] = true
 		}
 	}
+	h := x.corsHeader()
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
+	h.Del("Access-Control-Expose-Headers")
 	h.Set("Access-Control-Allow-Methods", allowMethods)
 	h.Set("Access-Control-Allow-Headers", strings.Join(allowed, ", "))
 	h.Set("Access-Control-Max-Age", p.s.maxAge)
-	w.WriteHeader(http.StatusNoContent)
+	return &Response{Status: http.StatusNoContent, Header: h}
 }
 
 func isAllowedHeader(lower string) bool {
@@ -261,102 +305,73 @@ func validToken(s string) bool {
 	return true
 }
 
-// forward sends the request upstream and streams the answer back.
-func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt route, proxyOrigin, requestID string) string {
-	upURL := rt.url()
-	body, contentLength, perr := p.requestBody(r)
-	if perr != nil {
-		writeError(w, perr, requestID)
-		return upURL.Host
+// forward sends the request upstream with net/http and streams the answer back.
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *Exchange) {
+	var body *limitedBody
+	if x.SendBody {
+		var perr *proxyError
+		body, perr = requestBody(r, x.MaxBody)
+		if perr != nil {
+			resp := x.errorResponse(perr)
+			p.log(x, resp.Status)
+			resp.write(w)
+			return
+		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	out, err := http.NewRequestWithContext(ctx, r.Method, upURL.String(), nil)
+	out, err := http.NewRequestWithContext(ctx, x.Method, x.URL, nil)
 	if err != nil { // unreachable: resolve only builds valid URLs
-		writeError(w, errBadPath("the URL could not be built"), requestID)
-		return upURL.Host
+		resp := x.errorResponse(errBadPath("the URL could not be built"))
+		p.log(x, resp.Status)
+		resp.write(w)
+		return
 	}
-	out.URL = upURL // keep RawPath and the query exactly as sent
+	out.URL = x.url // keep RawPath and the query exactly as sent
 	if body != nil {
 		out.Body = body
-		out.ContentLength = contentLength
+		out.ContentLength = body.length
 	}
-	connHeaders := connectionHeaders(r.Header)
-	for name, values := range r.Header {
-		lower := strings.ToLower(name)
-		if isAllowedHeader(lower) && !connHeaders[lower] {
-			out.Header[name] = append([]string(nil), values...)
-		}
-	}
-	out.Header.Set("User-Agent", "fabric-lro-proxy")
+	out.Header = x.Header
 
 	resp, err := p.roundTrip(ctx, cancel, out)
 	if err != nil {
+		var why Failure
 		switch {
 		case body != nil && body.exceeded.Load():
-			writeError(w, errTooLarge(p.s.maxBody), requestID)
+			why = FailTooLarge
 		case errors.Is(err, errTimeout):
-			writeError(w, &proxyError{http.StatusGatewayTimeout, CodeUpstreamTimeout,
-				"The Fabric API at " + upURL.Host + " did not answer within " + p.s.timeout.String() + " (" + EnvUpstreamTimeout + "); try again later."}, requestID)
+			why = FailTimeout
 		case r.Context().Err() != nil:
-			// The caller went away; nobody reads the answer. 499 in the log.
-			w.WriteHeader(499)
+			why = FailCanceled
 		default:
-			// The detail (a dial or TLS error) is for the operator's log, not the page.
+			why = FailUnreachable
 			// Only the cause is logged: the error's URL would carry the query.
 			var uerr *url.Error
 			if errors.As(err, &uerr) {
 				err = uerr.Err
 			}
-			p.s.logger.Warn("fabric proxy: upstream unreachable", "requestId", requestID, "upstream", upURL.Host, "error", err.Error())
-			writeError(w, &proxyError{http.StatusBadGateway, CodeUpstreamUnreachable,
-				"The Fabric API at " + upURL.Host + " could not be reached; check " + EnvUpstream + " and try again."}, requestID)
 		}
-		return upURL.Host
+		if answer := p.Fail(x, why, err); answer != nil {
+			answer.write(w)
+		}
+		return
 	}
 	defer resp.Body.Close()
 
-	location := ""
-	if loc := resp.Header.Get("Location"); loc != "" {
-		var ok bool
-		if location, ok = p.s.rewriteLocation(loc, upURL, proxyOrigin); !ok {
-			p.s.logger.Warn("fabric proxy: upstream Location cannot be rewritten to the proxy", "requestId", requestID,
-				"upstream", upURL.Host, "status", resp.StatusCode, "locationBytes", len(loc))
-			writeError(w, &proxyError{http.StatusBadGateway, CodeUpstreamLocationInvalid,
-				"The Fabric API at " + upURL.Host + " answered " + strconv.Itoa(resp.StatusCode) +
-					" with a Location the proxy cannot point at itself (not an http(s) URL on a host name or IPv4 address), so it was not passed on; check " +
-					EnvUpstream + " and report the request id."}, requestID)
-			return upURL.Host
-		}
+	answer, passBody := p.Finish(x, resp.StatusCode, resp.Header)
+	if !passBody {
+		answer.write(w)
+		return
 	}
-
 	h := w.Header()
-	respConn := connectionHeaders(resp.Header)
-	for name, values := range resp.Header {
-		lower := strings.ToLower(name)
-		if respConn[lower] || isHop(name) || lower == "set-cookie" || lower == "set-cookie2" ||
-			strings.HasPrefix(lower, "access-control-") || lower == "vary" {
-			continue
-		}
-		h[name] = append(h[name], values...)
+	for name, values := range answer.Header {
+		h[name] = values
 	}
-	for _, v := range resp.Header.Values("Vary") {
-		h.Add("Vary", v)
-	}
-	if resp.Header.Get("Content-Encoding") != "" {
-		// The length may not be the body's: workerd's fetch decodes gzip but keeps
-		// the upstream's Content-Length (and Content-Encoding, by which it encodes
-		// the body again on the way out). Stream without a length instead.
-		h.Del("Content-Length")
-	}
-	if location != "" {
-		h.Set("Location", location)
-	}
-	w.WriteHeader(resp.StatusCode)
+	w.WriteHeader(answer.Status)
 	if _, err := io.Copy(w, resp.Body); err != nil {
-		p.s.logger.Warn("fabric proxy: response body cut short", "requestId", requestID, "error", err.Error())
+		p.s.logger.Warn("fabric proxy: response body cut short", "requestId", x.st.requestID, "error", err.Error())
 	}
-	return upURL.Host
 }
 
 var errTimeout = errors.New("upstream timeout")
@@ -407,6 +422,7 @@ type limitedBody struct {
 	r        io.Reader
 	c        io.Closer
 	left     int64
+	length   int64 // declared length, or -1 when unknown
 	exceeded atomic.Bool
 }
 
@@ -432,15 +448,12 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // Close closes the caller's body.
 func (b *limitedBody) Close() error { return b.c.Close() }
 
-// requestBody returns the body to send upstream, or nil for none. GET and
-// HEAD never carry one. A body of unknown length (the Worker does not know
-// it) is peeked at so an empty one is sent as none.
-func (p *Proxy) requestBody(r *http.Request) (*limitedBody, int64, *proxyError) {
-	if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return nil, 0, nil
-	}
-	if r.ContentLength > p.s.maxBody {
-		return nil, 0, errTooLarge(p.s.maxBody)
+// requestBody returns the body to send upstream, or nil for none. A body of
+// unknown length (the Worker does not know it) is peeked at so an empty one
+// is sent as none.
+func requestBody(r *http.Request, maxBody int64) (*limitedBody, *proxyError) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
 	}
 	length := r.ContentLength
 	var reader io.Reader = r.Body
@@ -449,19 +462,24 @@ func (p *Proxy) requestBody(r *http.Request) (*limitedBody, int64, *proxyError) 
 		n, err := io.ReadFull(r.Body, one[:])
 		if n == 0 {
 			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return nil, 0, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
+				return nil, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
 			}
-			return nil, 0, nil
+			return nil, nil
 		}
 		reader = io.MultiReader(strings.NewReader(string(one[:n])), r.Body)
 		length = -1
 	}
-	return &limitedBody{r: reader, c: r.Body, left: p.s.maxBody}, length, nil
+	return &limitedBody{r: reader, c: r.Body, left: maxBody, length: length}, nil
 }
 
+// connectionHeaders is the set of header names (lower case) a Connection
+// header lists; nil when there is none, the usual case.
 func connectionHeaders(h http.Header) map[string]bool {
-	m := map[string]bool{}
+	var m map[string]bool
 	for _, v := range h.Values("Connection") {
+		if m == nil {
+			m = map[string]bool{}
+		}
 		for _, name := range strings.Split(v, ",") {
 			if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
 				m[name] = true
@@ -480,54 +498,11 @@ func isHop(name string) bool {
 	return false
 }
 
-// logPath is the request's path without its query.
-func logPath(r *http.Request) string {
-	path, _, _ := strings.Cut(requestTarget(r), "?")
+// logPath is a request target's path without its query.
+func logPath(target string) string {
+	path, _, _ := strings.Cut(target, "?")
 	if len(path) > 200 {
 		path = path[:200] + "..."
 	}
 	return path
 }
-
-// statusWriter remembers the status written, for the log line.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-// WriteHeader remembers the first status and passes it on, except the
-// log-only 499.
-func (s *statusWriter) WriteHeader(code int) {
-	if s.code == 0 {
-		s.code = code
-	}
-	if code == 499 { // log-only status: the caller has gone
-		return
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Write passes b on; without an earlier WriteHeader the status is 200.
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) status() int {
-	if s.code == 0 {
-		return http.StatusOK
-	}
-	return s.code
-}
-
-// Flush passes on to the underlying writer when it can flush.
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

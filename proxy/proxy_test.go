@@ -162,7 +162,8 @@ type response struct {
 }
 
 // entry points: a real server over TCP (raw request line), the handler called
-// directly (as net/http would), and the Worker's view (absolute URL, no RequestURI).
+// directly (as net/http would), and the Worker's way (Begin, Finish and Fail
+// driven as worker.mjs does).
 type entry struct {
 	name string
 	// nativeOnly entries accept targets no browser or Worker can produce.
@@ -172,7 +173,7 @@ type entry struct {
 var entries = []entry{
 	{name: "server", send: sendServer},
 	{name: "handler", send: sendHandler},
-	{name: "worker", send: sendWorkerStyle},
+	{name: "worker", send: sendExchange},
 }
 
 func sendServer(t *testing.T, e *env, req request) (response, string) {
@@ -231,27 +232,68 @@ func sendHandler(t *testing.T, e *env, req request) (response, string) {
 	return response{rec.Code, rec.Result().Header, rec.Body.String()}, proxyOrigin
 }
 
-// sendWorkerStyle builds the request as syumai/workers does from a JS Request:
-// an absolute URL parsed with url.Parse, no RequestURI, Content-Length only from
-// the header, and a non-nil body even for GET.
-func sendWorkerStyle(t *testing.T, e *env, req request) (response, string) {
+// sendExchange drives Begin, Finish and Fail as the Worker's worker.mjs does:
+// the target and the proxy's origin from an absolute URL, Content-Length only
+// from the header, the exchange's state carried as text between the calls,
+// the upstream reached by a plain transport, and a body of unknown length
+// read up to Exchange.MaxBody.
+func sendExchange(t *testing.T, e *env, req request) (response, string) {
 	t.Helper()
 	const proxyOrigin = "https://proxy.workers.dev"
-	u, err := url.Parse(proxyOrigin + e.expand(req.Target, proxyOrigin))
-	if err != nil || !strings.HasPrefix(req.Target, "/") {
+	target := e.expand(req.Target, proxyOrigin)
+	if _, err := url.Parse(proxyOrigin + target); err != nil || !strings.HasPrefix(req.Target, "/") {
 		t.Skipf("a Worker never sees the target %q", req.Target)
 	}
-	r := &http.Request{Method: req.Method, URL: u, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(req.Body))}
+	in := proxy.Incoming{Method: req.Method, Target: target, Self: proxyOrigin, Header: http.Header{}, ContentLength: -1}
 	for _, h := range req.Header {
-		r.Header.Add(h[0], e.expand(h[1], proxyOrigin))
+		in.Header.Add(h[0], e.expand(h[1], proxyOrigin))
 	}
 	if req.Body != "" && !req.Chunked {
-		r.ContentLength = int64(len(req.Body))
+		in.ContentLength = int64(len(req.Body))
 	}
-	r = r.WithContext(t.Context())
-	rec := httptest.NewRecorder()
-	e.proxy.ServeHTTP(rec, r)
-	return response{rec.Code, rec.Result().Header, rec.Body.String()}, proxyOrigin
+	x, answer := e.proxy.Begin(in)
+	if answer != nil {
+		return response{answer.Status, answer.Header, string(answer.Body)}, proxyOrigin
+	}
+	state, err := x.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body io.Reader
+	if x.SendBody && req.Body != "" {
+		if int64(len(req.Body)) > x.MaxBody {
+			answer = e.proxy.Fail(restore(t, state), proxy.FailTooLarge, nil)
+			return response{answer.Status, answer.Header, string(answer.Body)}, proxyOrigin
+		}
+		body = strings.NewReader(req.Body)
+	}
+	out, err := http.NewRequestWithContext(t.Context(), x.Method, x.URL, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Header = x.Header
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		answer = e.proxy.Fail(restore(t, state), proxy.FailUnreachable, err)
+		return response{answer.Status, answer.Header, string(answer.Body)}, proxyOrigin
+	}
+	defer resp.Body.Close()
+	answer, pass := e.proxy.Finish(restore(t, state), resp.StatusCode, resp.Header)
+	if !pass {
+		return response{answer.Status, answer.Header, string(answer.Body)}, proxyOrigin
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return response{answer.Status, answer.Header, string(b)}, proxyOrigin
+}
+
+// restore is an Exchange from its text form, as the Worker's later calls get it.
+func restore(t *testing.T, state []byte) *proxy.Exchange {
+	t.Helper()
+	var x proxy.Exchange
+	if err := x.UnmarshalText(state); err != nil {
+		t.Fatalf("UnmarshalText(%q): %v", state, err)
+	}
+	return &x
 }
 
 // proxyCase is one rule of the proxy, checked through every entry point.
@@ -920,8 +962,8 @@ func TestUpstreamTimeout(t *testing.T) {
 	checkProxyError(t, resp, proxy.CodeUpstreamTimeout)
 }
 
-// TestTimeoutIgnoredByTransport: the Worker's fetch transport ignores the
-// request's context; the proxy must still answer 504 in time.
+// TestTimeoutIgnoredByTransport: a Config.Transport that ignores the
+// request's context must not hold the native proxy past its timeout.
 func TestTimeoutIgnoredByTransport(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
@@ -932,7 +974,7 @@ func TestTimeoutIgnoredByTransport(t *testing.T) {
 			return nil, io.EOF
 		})
 	})
-	resp, _ := sendWorkerStyle(t, e, request{Method: "GET", Target: "/v1/operations/slow", Header: auth})
+	resp, _ := sendHandler(t, e, request{Method: "GET", Target: "/v1/operations/slow", Header: auth})
 	if resp.Status != http.StatusGatewayTimeout {
 		t.Fatalf("status %d, want 504; body %s", resp.Status, resp.Body)
 	}
@@ -949,7 +991,7 @@ func TestEncodedAnswerLength(t *testing.T) {
 			return &http.Response{StatusCode: 200, Header: h, ContentLength: 12, Body: io.NopCloser(strings.NewReader(decoded))}, nil
 		})
 	})
-	resp, _ := sendWorkerStyle(t, e, request{Method: "GET", Target: "/v1/workspaces", Header: auth})
+	resp, _ := sendHandler(t, e, request{Method: "GET", Target: "/v1/workspaces", Header: auth})
 	if resp.Status != 200 || resp.Body != decoded {
 		t.Fatalf("%d %q", resp.Status, resp.Body)
 	}
