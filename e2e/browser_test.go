@@ -845,8 +845,9 @@ func (env *browserEnv) jobCancel(t *testing.T) {
 	}
 	env.viewportShot(t, ctx, "cancel asks")
 	tabTo("confirm-yes")
-	// Fabric's job-instance GET has no Retry-After, so the engine waits its default (20 s)
-	// between job checks: "Cancelling…" shows until then, then the cancelled status.
+	// Fabric keeps a cancelled job InProgress for a while (the emulator: CancelDuration, 2 s)
+	// and its job-instance GET carries Retry-After (here 1 s), which paces the engine's
+	// checks: "Cancelling…" shows until a check sees Cancelled, then the cancelled status.
 	run(t, ctx, 30*time.Second,
 		chromedp.KeyEvent(kb.Enter),
 		waitJS(`$q('[data-role=card][data-kind=job] [data-role=status]').textContent === 'Cancelling…'`, 5*time.Second),

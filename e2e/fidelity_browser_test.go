@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,10 +17,12 @@ import (
 )
 
 // fidelityScript drives the dashboard's JS API (web/fabric-lro.js) in the page against the
-// emulator's Fabric answers, mounting a dashboard in #fidelity, and leaves what it saw in
-// window.__fid (done, or err). %[1]q is the proxy's /v1 URL, %[2]q the workspace.
+// emulator's Fabric answers, mounting a dashboard (the list alone, in the shadow root of
+// #fidelity), and leaves what it saw in window.__fid (done, or err), with the ids of the
+// operations the dashboard must show ended in ids. %[1]q is the proxy's /v1 URL, %[2]q the
+// workspace.
 const fidelityScript = `(() => {
-  const f = (window.__fid = { errors: {}, afterCancel: [] });
+  const f = (window.__fid = { errors: {}, afterCancel: [], ids: {} });
   (async () => {
     const API = %[1]q, WS = %[2]q;
     const { load } = await import("/web/fabric-lro.js");
@@ -27,7 +30,7 @@ const fidelityScript = `(() => {
     const host = document.createElement("section");
     host.id = "fidelity";
     document.body.append(host);
-    await lro.mount(host);
+    await lro.mount(host, { forms: [] });
     // until resolves with the first snapshot of id that satisfies pred.
     const until = (id, pred) => new Promise((resolve) => {
       const now = lro.operations().find((s) => s.id === id);
@@ -40,16 +43,19 @@ const fidelityScript = `(() => {
     const itemId = created.result.id;
 
     // A job whose 202 Location is the list form: found in the list, followed to its end.
-    const job = await lro.runJob(WS, itemId, "RunNotebook");
+    const job = await lro.runJob(WS, itemId, "RunNotebook", { label: "List-form run" });
     const jobEnd = await lro.wait(job.id);
     f.job = { status: jobEnd.status, instance: jobEnd.result?.id ?? "", attempts: jobEnd.attempts };
+    f.ids.job = jobEnd.id;
 
     // Cancel once the instance is known: InProgress while cancelling, then Cancelled.
-    const second = await lro.runJob(WS, itemId, "RunNotebook");
+    const second = await lro.runJob(WS, itemId, "RunNotebook", { label: "Cancelled run" });
     await until(second.id, (s) => s.status === "NotStarted" || s.status === "InProgress");
     const off = lro.subscribe((s) => { if (s.id === second.id) f.afterCancel.push(s.status); });
     await lro.cancel(second.id);
-    f.cancelled = (await lro.wait(second.id)).status;
+    const cancelled = await lro.wait(second.id);
+    f.cancelled = cancelled.status;
+    f.ids.cancelled = cancelled.id;
     off();
 
     // Definition calls: the 1st answers 200 at once, the 2nd 202; that operation is tracked.
@@ -62,12 +68,14 @@ const fidelityScript = `(() => {
     f.updateDefinition = upd.status + " " + (opId ? "operation" : "none");
     const tracked = await lro.wait((await lro.track(opId)).id);
     f.tracked = { status: tracked.status, result: tracked.result };
+    f.ids.tracked = tracked.id;
 
     // Fabric's two time forms: while running and once done.
     const op = await lro.createItem(WS, { type: "Notebook", displayName: "Times" }); // the 2nd create: 202
     const running = await until(op.id, (s) => s.status === "Running" || s.status === "NotStarted");
     const done = await lro.wait(op.id);
     f.times = { running: running.createdTimeUtc, done: done.createdTimeUtc, status: done.status };
+    f.ids.times = done.id;
 
     // Fabric's errors reach the caller with errorCode and requestId.
     for (const [name, start] of [
@@ -104,17 +112,37 @@ type fidelityResult struct {
 		Running, Done, Status string
 	} `json:"times"`
 	Errors map[string]string `json:"errors"`
+	IDs    map[string]string `json:"ids"` // the operations the dashboard shows ended, by fidelityRows' names
+}
+
+// fidelityRows are the operations of fidelityScript (by their name in window.__fid.ids) and
+// how the mounted dashboard must show each once ended: its row's data-status (Fabric's
+// status), data-state (the summary's), and the words in it.
+var fidelityRows = []struct {
+	name, status, state, words string
+}{
+	{name: "job", status: "Completed", state: "succeeded", words: "List-form run"},
+	{name: "cancelled", status: "Cancelled", state: "cancelled", words: "Cancelled run"},
+	{name: "tracked", status: "Succeeded", state: "succeeded", words: "Succeeded"},
+	{name: "times", status: "Succeeded", state: "succeeded", words: "“Times”"},
+}
+
+// fidelityRow is a page expression: the row of the operation window.__fid.ids[name] in the
+// dashboard mounted in #fidelity (in its shadow root), or null.
+func fidelityRow(name string) string {
+	return fmt.Sprintf(`document.getElementById('fidelity').shadowRoot?.querySelector('[data-role=card][data-id="' + window.__fid.ids[%q] + '"]') ?? null`, name)
 }
 
 // TestBrowserMeetsFabricAnswers: the dashboard, through its JS API in Chromium and each proxy,
 // meets the emulator's answers that real Fabric gives: a job with a list-form Location
-// completes and shows; a cancel shows InProgress, then Cancelled; definition calls answer 200
-// and 202, and the 202's operation shows done; operation times come in both forms; the
-// errors InvalidJobType and CorruptedPayload reach the caller.
+// completes and its row shows Completed; a cancel shows InProgress, then Cancelled, and so does
+// its row; definition calls answer 200 and 202, and the 202's operation's row shows Succeeded;
+// operation times come in both forms; the errors InvalidJobType and CorruptedPayload reach
+// the caller.
 func TestBrowserMeetsFabricAnswers(t *testing.T) {
 	requireE2E(t)
 	root := repoRoot(t)
-	for _, f := range []string{"index.html", "web/app.wasm", "web/wasm_exec.js", "web/fabric-lro.js"} {
+	for _, f := range []string{"index.html", "web/app.wasm", "web/wasm_exec.js", "web/fabric-lro.js", "web/fabric-lro.css"} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 			t.Fatalf("%s is missing: run ./build.sh build (%v)", f, err)
 		}
@@ -136,9 +164,8 @@ func TestBrowserMeetsFabricAnswers(t *testing.T) {
 			ctx := env.tab(t)
 			env.emulatorControl(t, "PUT", "/_emulator/config",
 				`{"jobLocation":"list","jobDuration":"3s","jobRetryAfter":"1s","cancelDuration":"3s"}`)
+			env.openDashboard(t, ctx)
 			run(t, ctx, 90*time.Second,
-				chromedp.Navigate(env.pageURL+"/"),
-				waitJS(`document.querySelector('[data-role=card], [data-role=create-form]') !== null`, 20*time.Second),
 				chromedp.Evaluate[chromedp.Void](fmt.Sprintf(fidelityScript, env.proxyURL, emulator.DefaultWorkspaceID)),
 				waitJS(`window.__fid.done === true || window.__fid.err !== undefined`, 75*time.Second),
 			)
@@ -171,10 +198,17 @@ func TestBrowserMeetsFabricAnswers(t *testing.T) {
 					t.Errorf("error %s: %q, want %q", name, got.Errors[name], want)
 				}
 			}
-			// The mounted dashboard shows each of them done.
-			for _, status := range []string{"Completed", "Cancelled", "Succeeded"} {
-				if !eval[bool](t, ctx, `document.querySelector('#fidelity [data-status=`+status+`]') !== null`) {
-					t.Errorf("the dashboard shows no %s card", status)
+			// The mounted dashboard shows each of them ended, as its row (rendering may trail
+			// the engine's last snapshot: wait for it, bounded).
+			for _, row := range fidelityRows {
+				shown := fmt.Sprintf(`((r) => r !== null && !r.hidden && r.dataset.status === %q && r.dataset.state === %q && r.textContent.includes(%q))(%s)`,
+					row.status, row.state, row.words, fidelityRow(row.name))
+				tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err := chromedp.Do(tctx, waitJS(shown, 10*time.Second))
+				cancel()
+				if err != nil {
+					seen := eval[string](t, ctx, fmt.Sprintf(`((r) => r === null ? "no row" : JSON.stringify({hidden: r.hidden, status: r.dataset.status, state: r.dataset.state, text: r.textContent}))(%s)`, fidelityRow(row.name)))
+					t.Errorf("the dashboard's row of the %s operation (%s): %s; want it shown %s (%s) with %q", row.name, got.IDs[row.name], seen, row.status, row.state, row.words)
 				}
 			}
 			env.screenshot(t, ctx, "fidelity")
