@@ -211,6 +211,15 @@ func TestBrowserMeetsFabricAnswers(t *testing.T) {
 					t.Errorf("the dashboard's row of the %s operation (%s): %s; want it shown %s (%s) with %q", row.name, got.IDs[row.name], seen, row.status, row.state, row.words)
 				}
 			}
+			// Opened, the list-form job's row names its instance and counts its checks.
+			open := fmt.Sprintf(`((r) => (r.querySelector('[data-role=toggle]').click(), true))(%s)`, fidelityRow("job"))
+			opened := fmt.Sprintf(`((r) => r.querySelector('[data-role=details]')?.hidden === false)(%s)`, fidelityRow("job"))
+			run(t, ctx, 10*time.Second, do(open), waitJS(opened, 5*time.Second))
+			details := eval[map[string]string](t, ctx, fmt.Sprintf(`((r) => ({id: r.querySelector('[data-role=id]').textContent,
+				checks: r.querySelector('[data-role=attempts]').textContent}))(%s)`, fidelityRow("job")))
+			if details["id"] != got.Job.Instance || details["checks"] != fmt.Sprintf("%d checks", got.Job.Attempts) {
+				t.Errorf("the list-form job's details: %v; want its instance %s and %d checks", details, got.Job.Instance, got.Job.Attempts)
+			}
 			env.screenshot(t, ctx, "fidelity")
 		})
 	}

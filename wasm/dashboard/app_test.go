@@ -477,6 +477,34 @@ func TestTrackExistingOperation(t *testing.T) {
 	}
 }
 
+// A job started with a list-form Location keeps the engine's "call-N" id: Fabric answered
+// 202 and was checked, so its row never says "answered at once"; it shows the instance id
+// once the result (the job instance) gives it, and how many checks were made.
+func TestListFormJobRow(t *testing.T) {
+	now := start
+	running := dashboard.Snapshot{ID: "call-8", Kind: dashboard.KindJob, Label: "Run notebook “Later”", Status: "InProgress", Attempts: 2}
+	next := start.Add(time.Second)
+	running.NextPollAt = &next
+	completed := dashboard.Snapshot{ID: "call-7", Kind: dashboard.KindJob, Label: "Run notebook “Sales”", Status: dashboard.StatusCompleted,
+		Attempts: 4, Done: true, Result: json.RawMessage(`{"id":"inst-7","jobType":"RunNotebook","status":"Completed"}`)}
+	eng := &fakeEngine{existing: []dashboard.Snapshot{completed, running}}
+	_, _, root := newPage(t, eng, &now, false)
+	for _, tt := range []struct {
+		id, idText, attempts string
+	}{
+		{id: "call-7", idText: "inst-7", attempts: "4 checks"},
+		{id: "call-8", idText: "unknown here: Fabric's answer named the job list, not the run", attempts: "2 checks"},
+	} {
+		row := open(t, root, tt.id)
+		if got := row.Role("id").TextContent(); got != tt.idText {
+			t.Errorf("%s: job instance id %q, want %q", tt.id, got, tt.idText)
+		}
+		if got := row.Role("attempts").TextContent(); got != tt.attempts {
+			t.Errorf("%s: checks %q, want %q", tt.id, got, tt.attempts)
+		}
+	}
+}
+
 // A job row names its item; Run is disabled while that item's run goes; Cancel asks once,
 // says "Cancelling…", and ends in a neutral Cancelled.
 func TestJobNamedAndSafe(t *testing.T) {

@@ -216,8 +216,9 @@ func NewCard(s Snapshot, now time.Time) Card {
 		}
 	}
 	switch {
-	case s.Attempts == 0 || s.Status == "" || !HasOperationID(s.ID):
-		// Accepted, not yet checked; or answered at once: there was no check.
+	case s.Attempts == 0 || s.Status == "" || !HasOperationID(s.ID) && c.Kind != KindJob:
+		// Accepted, not yet checked; or answered at once: there was no check. (A job is always
+		// a 202: its "call-N" means a list-form Location, checked like any other.)
 	case s.Attempts == 1:
 		c.Attempts = "1 check"
 	default:
@@ -301,7 +302,8 @@ func TokenWaitWords(errorCode string) string {
 }
 
 // HasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)
-// rather than the engine's "call-N" for a call that Fabric answered at once with 200 or 201.
+// rather than the engine's "call-N": for an operation, a call that Fabric answered at once
+// with 200 or 201; for a job, one whose Location was the job list (no instance id in it).
 func HasOperationID(id string) bool { return !strings.HasPrefix(id, "call-") }
 
 // FormatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".

@@ -603,6 +603,11 @@ func (b *bodyView) update(c Card) {
 		b.idText.text("… (sending)")
 	case c.CanRetry:
 		b.idText.text("none: the call did not start")
+	case !HasOperationID(c.ID) && c.Kind == KindJob && c.Result != nil && c.Result.ID != "":
+		// A list-form Location: the result, the job instance itself, names it.
+		b.idText.text(c.Result.ID)
+	case !HasOperationID(c.ID) && c.Kind == KindJob:
+		b.idText.text("unknown here: Fabric's answer named the job list, not the run")
 	case !HasOperationID(c.ID):
 		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
 		b.idText.text("none: Fabric answered at once")
