@@ -36,8 +36,8 @@ type route struct {
 func (rt route) url() *url.URL {
 	path, _ := url.PathUnescape(rt.rawPath) // checkPath made sure it decodes
 	return &url.URL{
-		Scheme:     rt.target.scheme,
-		Host:       rt.target.hostport(),
+		Scheme:     rt.target.Scheme,
+		Host:       rt.target.HostPort(),
 		Path:       path,
 		RawPath:    rt.rawPath,
 		RawQuery:   rt.rawQuery,
@@ -103,7 +103,7 @@ func (s *settings) resolve(target string) (route, *proxyError) {
 			return route{}, errNotFound()
 		}
 		if !s.redirectAllowed(e) {
-			return route{}, errHostNotAllowed(e.origin())
+			return route{}, errHostNotAllowed(e.Origin())
 		}
 		rt.target = e
 		rt.rawPath = rest
@@ -127,14 +127,7 @@ func isOperationPath(p string) bool {
 	return id != "" && (tail == "" && !strings.HasSuffix(rest, "/") || tail == "result")
 }
 
-func (s *settings) redirectAllowed(e endpoint) bool {
-	for _, p := range s.redirectHosts {
-		if p.match(e) {
-			return true
-		}
-	}
-	return false
-}
+func (s *settings) redirectAllowed(e endpoint) bool { return s.redirectHosts.Allows(e) }
 
 // checkPath refuses every path a server or intermediary could read as
 // something other than what it looks like: dot segments (also encoded),
@@ -228,13 +221,13 @@ func unhex(c byte) byte {
 // forwards only if the host matches RedirectHosts.
 //
 // It reports false for a Location it cannot map onto the proxy: unparsable,
-// not http(s), no host, or a host that is no plain name or IPv4 address (an
-// IPv6 literal, percent-encoding). Such a Location must not reach the page
+// not http(s), no host, userinfo (the engine refuses such a URL too), or a host
+// that is no plain name or IPv4 address (an IPv6 literal, percent-encoding). Such a Location must not reach the page
 // pointing past the proxy; the caller answers 502 UpstreamLocationInvalid.
 // Fabric sends none of these.
 func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) (string, bool) {
 	u, err := base.Parse(loc)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return "", false
 	}
 	e, ok := parseHostport(u.Scheme, u.Host)
@@ -257,7 +250,7 @@ func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string
 			return proxyOrigin + rest + query, true
 		}
 	}
-	return proxyOrigin + RegionalPrefix + e.scheme + "/" + e.hostport() + path + query, true
+	return proxyOrigin + RegionalPrefix + e.Scheme + "/" + e.HostPort() + path + query, true
 }
 
 func quote(s string) string {

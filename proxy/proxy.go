@@ -135,18 +135,13 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 		return false // includes "null" (sandboxed frames, file://)
 	}
 	e, ok := parseHostport(scheme, hostport)
-	if !ok || e.origin() != origin && e.origin() != strings.ToLower(origin) {
+	if !ok || e.Origin() != origin && e.Origin() != strings.ToLower(origin) {
 		return false
 	}
 	if p.ownOrigin(e, proxyOrigin) {
 		return true
 	}
-	for _, pat := range p.s.origins {
-		if pat.match(e) {
-			return true
-		}
-	}
-	return false
+	return p.s.origins.Allows(e)
 }
 
 // ownOrigin reports whether e is the proxy's own origin, which needs no entry
@@ -158,9 +153,9 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 // set PublicURL or list the origin in AllowedOrigins.
 func (p *Proxy) ownOrigin(e endpoint, proxyOrigin string) bool {
 	if p.s.publicOrigin != "" {
-		return e.origin() == p.s.publicOrigin
+		return e.Origin() == p.s.publicOrigin
 	}
-	return isLoopback(e.host) && e.origin() == proxyOrigin
+	return isLoopback(e.Host) && e.Origin() == proxyOrigin
 }
 
 // isLoopback reports whether host (lower case, from parseHostport) is
@@ -186,7 +181,7 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 		scheme, host = r.URL.Scheme, r.URL.Host
 	}
 	if e, ok := parseHostport(scheme, host); ok {
-		return e.origin()
+		return e.Origin()
 	}
 	return scheme + "://" + host
 }
