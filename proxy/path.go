@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // RegionalPrefix starts the proxy path of a regional Fabric host:
@@ -132,8 +133,9 @@ func (s *settings) redirectAllowed(e endpoint) bool { return s.redirectHosts.All
 // checkPath refuses every path a server or intermediary could read as
 // something other than what it looks like: dot segments (also encoded),
 // encoded slashes and backslashes, backslashes, empty segments (so no //host),
-// double encoding (%25), control bytes, and bytes that must be percent-encoded.
-// What passes is forwarded byte for byte. Fabric paths are GUIDs and names,
+// double encoding (%25), control bytes, bytes that must be percent-encoded, and
+// escapes that decode to invalid UTF-8 (overlong forms such as %c0%ae, a dot to
+// a lenient decoder). What passes is forwarded byte for byte. Fabric paths are GUIDs and names,
 // so none of this is ever needed by a real call.
 func checkPath(p string) *proxyError {
 	if strings.HasPrefix(p, "//") {
@@ -162,6 +164,9 @@ func checkPath(p string) *proxyError {
 		case !pathByte(c):
 			return errBadPath("the path contains a character that must be percent-encoded")
 		}
+	}
+	if decoded, err := url.PathUnescape(p); err != nil || !utf8.ValidString(decoded) {
+		return errBadPath("the path's percent-escapes are not valid UTF-8 (an overlong or truncated sequence)")
 	}
 	segs := strings.Split(p, "/")
 	for i, seg := range segs[1:] {

@@ -9,6 +9,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -101,6 +102,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, requestID string) 
 	}
 
 	rt, perr := p.s.resolve(requestTarget(r))
+	if perr == nil {
+		perr = checkHeaders(r.Header)
+	}
 	if perr != nil {
 		writeError(w, perr, requestID)
 		return ""
@@ -125,6 +129,36 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, requestID string) 
 		return ""
 	}
 	return p.forward(w, r, rt, proxyOrigin, requestID)
+}
+
+// maxHeaderBytes bounds the headers forwarded upstream (names, values and
+// separators): a Fabric token is a few KiB; 32 KiB leaves room and keeps a
+// caller from using the proxy to send the upstream oversized requests.
+const maxHeaderBytes = 32 << 10
+
+// checkHeaders refuses a request with more than one Authorization header or one
+// that is not a single credential (a comma is how runtimes join duplicates),
+// and one whose headers to forward are over maxHeaderBytes.
+func checkHeaders(h http.Header) *proxyError {
+	if auth := h.Values("Authorization"); len(auth) > 1 || len(auth) == 1 && strings.ContainsAny(auth[0], ",\r\n\x00") {
+		return &proxyError{http.StatusBadRequest, CodeInvalidHeader,
+			"The request must carry one Authorization header with one bearer token (\"Authorization: Bearer <token>\")."}
+	}
+	size := 0
+	for name, values := range h {
+		if !isAllowedHeader(strings.ToLower(name)) {
+			continue
+		}
+		for _, v := range values {
+			size += len(name) + len(v) + 4
+		}
+	}
+	if size > maxHeaderBytes {
+		return &proxyError{http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge,
+			"The request's Authorization, Content-Type, Accept, If-Match, If-None-Match and x-ms-* headers add up to " +
+				strconv.Itoa(size) + " bytes, over this proxy's limit of " + strconv.Itoa(maxHeaderBytes) + "; send fewer or shorter x-ms-* headers."}
+	}
+	return nil
 }
 
 // originAllowed reports whether a browser on origin may call the proxy: its
@@ -428,8 +462,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 func (b *limitedBody) Close() error { return b.c.Close() }
 
 // requestBody returns the body to send upstream, or nil for none. GET and
-// HEAD never carry one. A body of unknown length (the Worker does not know
-// it) is peeked at so an empty one is sent as none.
+// HEAD never carry one. A declared length over the limit gets 413 at once; a
+// declared length within it streams (the HTTP server holds the caller to it).
 func (p *Proxy) requestBody(r *http.Request) (*limitedBody, int64, *proxyError) {
 	if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return nil, 0, nil
@@ -437,21 +471,22 @@ func (p *Proxy) requestBody(r *http.Request) (*limitedBody, int64, *proxyError) 
 	if r.ContentLength > p.s.maxBody {
 		return nil, 0, errTooLarge(p.s.maxBody)
 	}
-	length := r.ContentLength
-	var reader io.Reader = r.Body
-	if length <= 0 {
-		var one [1]byte
-		n, err := io.ReadFull(r.Body, one[:])
-		if n == 0 {
-			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return nil, 0, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
-			}
-			return nil, 0, nil
-		}
-		reader = io.MultiReader(strings.NewReader(string(one[:n])), r.Body)
-		length = -1
+	if r.ContentLength > 0 {
+		return &limitedBody{r: r.Body, c: r.Body, left: p.s.maxBody}, r.ContentLength, nil
 	}
-	return &limitedBody{r: reader, c: r.Body, left: p.s.maxBody}, length, nil
+	// Unknown length (chunked; the Worker never knows it): read it all, up to
+	// one byte past the limit, so a body over the limit never reaches the
+	// upstream, not even in part, and an empty one is sent as none.
+	buf, err := io.ReadAll(io.LimitReader(r.Body, p.s.maxBody+1))
+	switch {
+	case int64(len(buf)) > p.s.maxBody:
+		return nil, 0, errTooLarge(p.s.maxBody)
+	case err != nil:
+		return nil, 0, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
+	case len(buf) == 0:
+		return nil, 0, nil
+	}
+	return &limitedBody{r: bytes.NewReader(buf), c: r.Body, left: p.s.maxBody}, int64(len(buf)), nil
 }
 
 func connectionHeaders(h http.Header) map[string]bool {
