@@ -85,11 +85,18 @@ func startNativeProxy(t *testing.T, upstream string, allowedOrigins string) (bas
 // configuration variables (proxy.Env*), read as the native proxy reads them.
 func startNativeProxyEnv(t *testing.T, env map[string]string) (baseURL string) {
 	t.Helper()
+	baseURL, _ = startNativeProxyLogs(t, env)
+	return baseURL
+}
+
+// startNativeProxyLogs is startNativeProxyEnv that also returns the proxy's log.
+func startNativeProxyLogs(t *testing.T, env map[string]string) (baseURL string, logs *syncBuffer) {
+	t.Helper()
 	cfg, err := proxy.ConfigFromEnv(func(name string) string { return env[name] })
 	if err != nil {
 		t.Fatalf("proxy configuration: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	p, err := proxy.New(cfg)
 	if err != nil {
@@ -102,7 +109,7 @@ func startNativeProxyEnv(t *testing.T, env map[string]string) (baseURL string) {
 			t.Logf("native proxy log:\n%s", logs.String())
 		}
 	})
-	return ts.URL
+	return ts.URL, logs
 }
 
 // startWorkerd runs the Go Worker (worker/build/, made by ./build.sh build) in a
@@ -128,6 +135,13 @@ var workerdConfigNames = []string{
 // startWorkerdEnv is startWorkerd with any of the proxy's configuration
 // variables (proxy.Env*), passed to the Worker as its variables.
 func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
+	t.Helper()
+	baseURL, _ = startWorkerdLogs(t, env)
+	return baseURL
+}
+
+// startWorkerdLogs is startWorkerdEnv that also returns workerd's output (the Worker's log).
+func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs *syncBuffer) {
 	t.Helper()
 	workerd := os.Getenv("WORKERD")
 	if workerd == "" {
@@ -158,7 +172,7 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 	for name, value := range env {
 		cmd.Env = append(cmd.Env, name+"="+value)
 	}
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -185,7 +199,7 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.Header.Get("x-ms-public-api-error-code") != "" {
-				return baseURL
+				return baseURL, logs
 			}
 		}
 		select {
