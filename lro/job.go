@@ -32,6 +32,9 @@ func isJobURL(u string) bool {
 
 func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time) (pollState, time.Duration, error) {
 	st := p.st
+	if err := malformedState(p.c, req, resp, false); err != nil {
+		return st, 0, err
+	}
 	body := gjson.ParseBytes(resp.Body)
 	st.Status = body.Get("status").String()
 	if v := body.Get("startTimeUtc"); v.Exists() {
