@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -206,7 +207,7 @@ func (w *chaosWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // chaosFaults is the emulator's seeded mix for workspace path ws: on creates (POST
 // .../notebooks), on job runs (POST .../items/{id}/jobs/instances), and on polls of operations
 // (with and without /v1, on the regional host too) and of job instances.
-func chaosFaults(ws string) []emulator.FaultRule {
+func chaosFaults(ws string, clientTimeout time.Duration) []emulator.FaultRule {
 	var rules []emulator.FaultRule
 	add := func(method, prefix string, kinds map[emulator.FaultKind]float64) {
 		for _, k := range slices.Sorted(maps.Keys(kinds)) {
@@ -215,7 +216,7 @@ func chaosFaults(ws string) []emulator.FaultRule {
 			case emulator.FaultThrottle, emulator.FaultUnavailable:
 				r.RetryAfterSeconds = 1
 			case emulator.FaultSlow:
-				r.Delay = emulator.Duration(4 * time.Second) // past the client's 2.5 s timeout
+				r.Delay = emulator.Duration(clientTimeout + 1500*time.Millisecond) // past the client's timeout
 			}
 			rules = append(rules, r)
 		}
@@ -248,11 +249,13 @@ type restartableProxy struct {
 	addr string
 	srv  *http.Server
 	done chan struct{}
+	logs syncBuffer
 }
 
 func startRestartableProxy(t *testing.T, cfg proxy.Config) *restartableProxy {
 	t.Helper()
 	p := &restartableProxy{cfg: cfg}
+	p.cfg.Logger = slogTo(&p.logs)
 	p.start(t, "127.0.0.1:0")
 	t.Cleanup(p.stop)
 	return p
@@ -318,6 +321,68 @@ func TestChaos(t *testing.T) {
 	requireE2E(t)
 	n := chaosSetting(t, "FABRIC_LRO_CHAOS_N", 40)
 	seed := uint64(chaosSetting(t, "FABRIC_LRO_CHAOS_SEED", 1))
+	paths := []struct {
+		name  string
+		lim   chaosLimits
+		start func(t *testing.T, upstream, regional string) chaosProxy
+	}{
+		{name: "native", lim: chaosLimits{clientTimeout: 2500 * time.Millisecond, maxInFlight: 48}, start: func(t *testing.T, upstream, regional string) chaosProxy {
+			return startRestartableProxy(t, proxy.Config{Upstream: upstream, RedirectHosts: []string{regional}})
+		}},
+		// The Worker starts a Go instance per request today: fewer at once, more time each.
+		{name: "workerd", lim: chaosLimits{clientTimeout: 5 * time.Second, maxInFlight: 8}, start: func(t *testing.T, upstream, regional string) chaosProxy {
+			w := &workerdProxy{env: map[string]string{proxy.EnvUpstream: upstream, proxy.EnvRedirectHosts: regional}}
+			w.start(t)
+			return w
+		}},
+	}
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) { runChaos(t, path.name, n, seed, path.lim, path.start) })
+	}
+}
+
+// chaosLimits are the client's request timeout and the scheduler's requests in flight.
+type chaosLimits struct {
+	clientTimeout time.Duration
+	maxInFlight   int
+}
+
+// chaosProxy is the proxy of one path of the chaos run.
+type chaosProxy interface {
+	url() string
+	restart(t *testing.T)
+	log() string
+}
+
+// workerdProxy is the Worker in workerd, restarted on the same port as a redeploy would.
+type workerdProxy struct {
+	env  map[string]string
+	port int
+	base string
+	logs *syncBuffer
+	stop func()
+}
+
+func (w *workerdProxy) start(t *testing.T) {
+	w.base, w.logs, w.stop = startWorkerdAt(t, w.env, w.port)
+	w.port, _ = strconv.Atoi(w.base[strings.LastIndexByte(w.base, ':')+1:])
+}
+
+func (w *workerdProxy) url() string { return w.base }
+
+func (w *workerdProxy) restart(t *testing.T) {
+	w.stop()
+	w.start(t)
+}
+
+func (w *workerdProxy) log() string { return w.logs.String() }
+
+func (p *restartableProxy) url() string { return "http://" + p.addr }
+
+func (p *restartableProxy) log() string { return p.logs.String() }
+
+// runChaos is one path of TestChaos: the engine through the proxy that start returns.
+func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits, startProxy func(t *testing.T, upstream, regional string) chaosProxy) {
 	mon := newChaosMonitor(seed)
 	var emuLog syncBuffer
 	regional := httptest.NewUnstartedServer(nil)
@@ -350,24 +415,20 @@ func TestChaos(t *testing.T) {
 		targets = append(targets, it.ID)
 	}
 	setMode("alternate")
-	if err := emu.SetFaults(chaosFaults(ws)...); err != nil {
+	if err := emu.SetFaults(chaosFaults(ws, lim.clientTimeout)...); err != nil {
 		t.Fatal(err)
 	}
 	mon.mu.Lock()
 	mon.inject = true
 	mon.mu.Unlock()
 
-	var proxyLog syncBuffer
-	px := startRestartableProxy(t, proxy.Config{
-		Upstream: upstream.URL, RedirectHosts: []string{"http://" + regional.Listener.Addr().String()},
-		Logger: slogTo(&proxyLog),
-	})
+	px := startProxy(t, upstream.URL, "http://"+regional.Listener.Addr().String())
 	var tokenN atomic.Int64
 	var retries atomic.Int64
 	newClient := func() *lro.Client {
 		return lro.NewClient(lro.Options{
-			Transport: nethttp.New(&http.Client{Timeout: 2500 * time.Millisecond}),
-			BaseURL:   "http://" + px.addr,
+			Transport: nethttp.New(&http.Client{Timeout: lim.clientTimeout}),
+			BaseURL:   px.url(),
 			Token: lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
 				if refresh {
 					tokenN.Add(1)
@@ -385,7 +446,7 @@ func TestChaos(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(60+n/2)*time.Second)
 	defer cancel()
 	finals := &chaosFinals{final: map[string][]lro.Snapshot{}}
-	sched := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: 48})
+	sched := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: lim.maxInFlight})
 	unsubscribe := sched.Subscribe(finals.record)
 	runCtx, stopRun := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
@@ -432,7 +493,7 @@ func TestChaos(t *testing.T) {
 	<-runDone
 	engineStop := time.Now()
 	unsubscribe()
-	sched2 := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: 48})
+	sched2 := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: lim.maxInFlight})
 	defer sched2.Subscribe(finals.record)()
 	run2Done := make(chan error, 1)
 	go func() { run2Done <- sched2.Run(ctx) }()
@@ -474,12 +535,17 @@ func TestChaos(t *testing.T) {
 		return v
 	}
 	items := map[string]int{}
-	list, _ := truth(ws + "/items")["value"].([]any)
-	for _, it := range list {
-		if m, ok := it.(map[string]any); ok {
-			name, _ := m["displayName"].(string)
-			items[name]++
+	for page := ws + "/items"; page != ""; {
+		v := truth(page)
+		list, _ := v["value"].([]any)
+		for _, it := range list {
+			if m, ok := it.(map[string]any); ok {
+				name, _ := m["displayName"].(string)
+				items[name]++
+			}
 		}
+		next, _ := v["continuationUri"].(string)
+		page = strings.TrimPrefix(next, upstream.URL)
 	}
 
 	var matched, startFailed, outcomeUnknown, lost, wrong, twice, dup int
@@ -501,7 +567,8 @@ func TestChaos(t *testing.T) {
 		if s.err != nil {
 			// A POST that failed with a 5xx or on the network is not retried: the error says
 			// it may have taken effect, and to check the workspace.
-			if !strings.Contains(s.err.Error(), "may have taken effect") || lro.IsRetryable(s.err) {
+			faulted := len(posts) > 0 && (slices.ContainsFunc(posts, func(st int) bool { return st == 0 || st >= 500 }) || errors.Is(s.err, context.DeadlineExceeded) || strings.Contains(s.err.Error(), "Timeout"))
+			if !faulted || !strings.Contains(s.err.Error(), "may have taken effect") || lro.IsRetryable(s.err) {
 				t.Errorf("%s: start failed without a fault: %v (statuses %v)", s.label, s.err, posts)
 				lost++
 				continue
@@ -601,10 +668,11 @@ func TestChaos(t *testing.T) {
 		}
 	}
 	injected["proxy restart"], injected["engine restart (calls resumed)"] = 1, len(resumed)
-	injected["token refreshed after expiry"] = int(tokenN.Load())
+	injected["token expired mid-run (new token fetched)"] = int(tokenN.Load())
 
 	var table strings.Builder
 	fmt.Fprintf(&table, "| measure | value |\n| --- | --- |\n")
+	fmt.Fprintf(&table, "| path | engine -> %s proxy -> emulator |\n", pathName)
 	fmt.Fprintf(&table, "| operations and jobs started | %d (seed %d) |\n", n, seed)
 	fmt.Fprintf(&table, "| requests the emulator received | %d |\n", requests)
 	kinds := slices.Sorted(func(yield func(string) bool) {
@@ -621,17 +689,20 @@ func TestChaos(t *testing.T) {
 	fmt.Fprintf(&table, "| final states matched | %d |\n", matched)
 	fmt.Fprintf(&table, "| starts failed by a fault, reported (item created anyway) | %d (%d) |\n", startFailed, outcomeUnknown)
 	fmt.Fprintf(&table, "| lost | %d |\n| wrong final state | %d |\n| reported twice | %d |\n", lost, wrong, twice)
-	fmt.Fprintf(&table, "| early polls | %d |\n| polls after an answer the engine restart cut off | %d |\n| duplicates | %d |\n", early, cut, dup)
+	fmt.Fprintf(&table, "| early polls | %d |\n| polls after an answer a restart cut off (not counted as early) | %d |\n| duplicates | %d |\n", early, cut, dup)
 	t.Logf("chaos summary:\n%s", table.String())
 	if dir := os.Getenv("FABRIC_LRO_ARTIFACTS"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "chaos-summary.md"), []byte(table.String()), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "chaos-summary-"+pathName+".md"), []byte(table.String()), 0o644)
+	}
+	if matched < n/2 {
+		t.Errorf("only %d of %d calls reached a final state; the run proves little", matched, n)
 	}
 	if matched+startFailed != n {
 		t.Errorf("%d matched + %d failed at start != %d started", matched, startFailed, n)
 	}
 	if t.Failed() {
 		t.Logf("emulator log:\n%s", emuLog.String())
-		t.Logf("proxy log:\n%s", proxyLog.String())
+		t.Logf("proxy log:\n%s", px.log())
 	}
 }
 

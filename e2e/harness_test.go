@@ -143,6 +143,14 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 // startWorkerdLogs is startWorkerdEnv that also returns workerd's output (the Worker's log).
 func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs *syncBuffer) {
 	t.Helper()
+	baseURL, logs, _ = startWorkerdAt(t, env, 0)
+	return baseURL, logs
+}
+
+// startWorkerdAt is startWorkerdLogs on a given port (0: a free one). stop ends workerd
+// before the test does, as a crash or a redeploy would; it may be called more than once.
+func startWorkerdAt(t *testing.T, env map[string]string, port int) (baseURL string, logs *syncBuffer, stop func()) {
+	t.Helper()
 	workerd := os.Getenv("WORKERD")
 	if workerd == "" {
 		t.Fatal("WORKERD is not set; run ./build.sh test (it points WORKERD at node_modules/.bin/workerd)")
@@ -156,7 +164,9 @@ func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs
 			t.Fatalf("%s is missing (%v); run ./build.sh build", f, err)
 		}
 	}
-	port := freePort(t)
+	if port == 0 {
+		port = freePort(t)
+	}
 	baseURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,9 +191,10 @@ func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-exited }) }
 	t.Cleanup(func() {
-		cancel()
-		<-exited
+		stop()
 		if t.Failed() {
 			t.Logf("workerd output:\n%s", logs.String())
 		}
@@ -199,7 +210,7 @@ func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.Header.Get("x-ms-public-api-error-code") != "" {
-				return baseURL, logs
+				return baseURL, logs, stop
 			}
 		}
 		select {
