@@ -334,11 +334,12 @@ func TestChaos(t *testing.T) {
 		lim   chaosLimits
 		start func(t *testing.T, upstream, regional string) chaosProxy
 	}{
-		{name: "native", lim: chaosLimits{clientTimeout: 2500 * time.Millisecond, maxInFlight: 48}, start: func(t *testing.T, upstream, regional string) chaosProxy {
+		{name: "native", lim: chaosLimits{clientTimeout: 2500 * time.Millisecond, maxInFlight: 48, perSecond: 200, burst: 40}, start: func(t *testing.T, upstream, regional string) chaosProxy {
 			return startRestartableProxy(t, proxy.Config{Upstream: upstream, RedirectHosts: []string{regional}})
 		}},
-		// The Worker starts a Go instance per request today: fewer at once, more time each.
-		{name: "workerd", lim: chaosLimits{clientTimeout: 5 * time.Second, maxInFlight: 8}, start: func(t *testing.T, upstream, regional string) chaosProxy {
+		// The Worker starts a Go instance per request today: a burst of 200 stalls it, so fewer
+		// requests at once (the dashboard's budget is 5 a second), more time each.
+		{name: "workerd", lim: chaosLimits{clientTimeout: 5 * time.Second, maxInFlight: 8, perSecond: 20, burst: 8}, start: func(t *testing.T, upstream, regional string) chaosProxy {
 			w := &workerdProxy{env: map[string]string{proxy.EnvUpstream: upstream, proxy.EnvRedirectHosts: regional}}
 			w.start(t)
 			return w
@@ -349,10 +350,12 @@ func TestChaos(t *testing.T) {
 	}
 }
 
-// chaosLimits are the client's request timeout and the scheduler's requests in flight.
+// chaosLimits are the client's request timeout and the scheduler's request budget.
 type chaosLimits struct {
 	clientTimeout time.Duration
 	maxInFlight   int
+	perSecond     float64
+	burst         int
 }
 
 // chaosProxy is the proxy of one path of the chaos run.
@@ -455,7 +458,7 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(60+n/2)*time.Second)
 	defer cancel()
 	finals := &chaosFinals{final: map[string][]lro.Snapshot{}}
-	sched := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: lim.maxInFlight})
+	sched := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: lim.perSecond, Burst: lim.burst, MaxInFlight: lim.maxInFlight})
 	unsubscribe := sched.Subscribe(finals.record)
 	runCtx, stopRun := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
@@ -503,7 +506,7 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 	<-runDone
 	engineStop := time.Now()
 	unsubscribe()
-	sched2 := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: 200, Burst: 40, MaxInFlight: lim.maxInFlight})
+	sched2 := lro.NewScheduler(newClient(), lro.SchedulerOptions{RequestsPerSecond: lim.perSecond, Burst: lim.burst, MaxInFlight: lim.maxInFlight})
 	defer sched2.Subscribe(finals.record)()
 	run2Done := make(chan error, 1)
 	go func() { run2Done <- sched2.Run(ctx) }()
