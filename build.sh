@@ -5,6 +5,7 @@
 #   ./build.sh serve    run the emulator, the proxy and the dashboard locally, and print the URL
 #   ./build.sh test     run every test: host, race, wasm (Node), workerd and Chromium end to end
 #   ./build.sh bench    run the benchmark harness (bench/) and print its ratios
+#   ./build.sh chaos    fuzz every target for FUZZTIME (default 1m), then 200 operations and jobs under faults
 #   ./build.sh deploy   deploy the Worker to Cloudflare with wrangler
 #
 # It installs what it needs (npm packages into ./node_modules, Chromium from Debian) and
@@ -284,12 +285,37 @@ cmd_bench() {
   go run ./bench "$@"
 }
 
+# ./build.sh chaos: every Go fuzz target (func Fuzz... in a _test.go file) for FUZZTIME each
+# (default 1m), then the chaos run (e2e TestChaos, through the native proxy and through the
+# Worker in workerd) with FABRIC_LRO_CHAOS_N operations and jobs (default 200) and
+# FABRIC_LRO_CHAOS_SEED (default 1). ./build.sh test runs the same fuzz targets
+# on their seeds and committed corpora (testdata/fuzz; a failing input found here is written
+# there, to commit with the fix) and the chaos run with 40.
+cmd_chaos() {
+  local fuzztime=${FUZZTIME:-1m} file dir name
+  need_node_modules
+  build_worker
+  while IFS= read -r file; do
+    dir=./$(dirname "$file")
+    for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | cut -d' ' -f2); do
+      step "fuzz $name in $dir for $fuzztime"
+      go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$dir"
+    done
+  done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
+  mkdir -p artifacts
+  step "chaos run: ${FABRIC_LRO_CHAOS_N:-200} operations and jobs, seed ${FABRIC_LRO_CHAOS_SEED:-1}, engine -> native proxy and Worker in workerd -> emulator"
+  FABRIC_LRO_E2E=1 FABRIC_LRO_ARTIFACTS="$ROOT/artifacts" FABRIC_LRO_CHAOS_N=${FABRIC_LRO_CHAOS_N:-200} \
+    go test -race -count=1 -timeout 15m -run '^TestChaos$' -v ./e2e | grep -vE '^(=== |\s+(GET|POST|PUT) /)'
+  echo "summary tables: artifacts/chaos-summary-native.md, artifacts/chaos-summary-workerd.md" >&2
+}
+
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
   build) cmd_build ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
+  chaos) cmd_chaos ;;
   serve) shift; cmd_serve "$@" ;;
   deploy) shift; cmd_deploy "$@" ;;
   -h|--help|help|"") usage ;;

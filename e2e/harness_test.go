@@ -85,11 +85,18 @@ func startNativeProxy(t *testing.T, upstream string, allowedOrigins string) (bas
 // configuration variables (proxy.Env*), read as the native proxy reads them.
 func startNativeProxyEnv(t *testing.T, env map[string]string) (baseURL string) {
 	t.Helper()
+	baseURL, _ = startNativeProxyLogs(t, env)
+	return baseURL
+}
+
+// startNativeProxyLogs is startNativeProxyEnv that also returns the proxy's log.
+func startNativeProxyLogs(t *testing.T, env map[string]string) (baseURL string, logs *syncBuffer) {
+	t.Helper()
 	cfg, err := proxy.ConfigFromEnv(func(name string) string { return env[name] })
 	if err != nil {
 		t.Fatalf("proxy configuration: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	p, err := proxy.New(cfg)
 	if err != nil {
@@ -102,7 +109,7 @@ func startNativeProxyEnv(t *testing.T, env map[string]string) (baseURL string) {
 			t.Logf("native proxy log:\n%s", logs.String())
 		}
 	})
-	return ts.URL
+	return ts.URL, logs
 }
 
 // startWorkerd runs the Go Worker (worker/build/, made by ./build.sh build) in a
@@ -129,7 +136,8 @@ var workerdConfigNames = []string{
 // variables (proxy.Env*), passed to the Worker as its variables.
 func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 	t.Helper()
-	return startWorkerdDir(t, filepath.Join(repoRoot(t), "worker"), env)
+	baseURL, _ = startWorkerdLogs(t, env)
+	return baseURL
 }
 
 // startWorkerdTestBuild is startWorkerdEnv with the workertest build of the
@@ -137,12 +145,27 @@ func startWorkerdEnv(t *testing.T, env map[string]string) (baseURL string) {
 // plus the fault and memory hooks of worker/hooks_workertest_js.go.
 func startWorkerdTestBuild(t *testing.T, env map[string]string) (baseURL string) {
 	t.Helper()
-	return startWorkerdDir(t, filepath.Join(repoRoot(t), "worker", "build", "workertest"), env)
+	baseURL, _, _ = startWorkerdDirAt(t, filepath.Join(repoRoot(t), "worker", "build", "workertest"), env, 0)
+	return baseURL
 }
 
-// startWorkerdDir runs the Worker whose workerd.capnp, worker.mjs and build/
-// are in dir.
-func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL string) {
+// startWorkerdLogs is startWorkerdEnv that also returns workerd's output (the Worker's log).
+func startWorkerdLogs(t *testing.T, env map[string]string) (baseURL string, logs *syncBuffer) {
+	t.Helper()
+	baseURL, logs, _ = startWorkerdAt(t, env, 0)
+	return baseURL, logs
+}
+
+// startWorkerdAt is startWorkerdLogs on a given port (0: a free one). stop ends workerd
+// before the test does, as a crash or a redeploy would; it may be called more than once.
+func startWorkerdAt(t *testing.T, env map[string]string, port int) (baseURL string, logs *syncBuffer, stop func()) {
+	t.Helper()
+	return startWorkerdDirAt(t, filepath.Join(repoRoot(t), "worker"), env, port)
+}
+
+// startWorkerdDirAt is startWorkerdAt for the Worker whose workerd.capnp, worker.mjs
+// and build/ are in dir.
+func startWorkerdDirAt(t *testing.T, dir string, env map[string]string, port int) (baseURL string, logs *syncBuffer, stop func()) {
 	t.Helper()
 	workerd := os.Getenv("WORKERD")
 	if workerd == "" {
@@ -156,7 +179,9 @@ func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL s
 			t.Fatalf("%s is missing (%v); run ./build.sh test (or ./build.sh build)", filepath.Join(dir, f), err)
 		}
 	}
-	port := freePort(t)
+	if port == 0 {
+		port = freePort(t)
+	}
 	baseURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -172,7 +197,7 @@ func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL s
 	for name, value := range env {
 		cmd.Env = append(cmd.Env, name+"="+value)
 	}
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -181,9 +206,10 @@ func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL s
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-exited }) }
 	t.Cleanup(func() {
-		cancel()
-		<-exited
+		stop()
 		if t.Failed() {
 			t.Logf("workerd output:\n%s", logs.String())
 		}
@@ -199,7 +225,7 @@ func startWorkerdDir(t *testing.T, dir string, env map[string]string) (baseURL s
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.Header.Get("x-ms-public-api-error-code") != "" {
-				return baseURL
+				return baseURL, logs, stop
 			}
 		}
 		select {

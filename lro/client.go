@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
 	"github.com/tidwall/gjson"
 )
 
@@ -42,9 +43,11 @@ type Options struct {
 	// or a tracked URL on any other host is refused before anything is sent: the call fails
 	// with an *Error of code [CodeUntrustedHost] that names the host (never silently sent
 	// without the token). Each entry is "host", "host:port" or "scheme://host[:port]"; the host
-	// "*.example.com" matches every subdomain of example.com but not example.com itself;
-	// without a scheme only https matches, and without a port the scheme's default port.
-	// Nil means [DefaultTrustedHosts]: api.fabric.microsoft.com, *.fabric.microsoft.com and
+	// "*.example.com" matches every subdomain of example.com but not example.com itself, and
+	// the port "*" any port; without a scheme only https matches, and without a port the
+	// scheme's default port. Hosts are DNS names or dotted-decimal IPv4 addresses; an entry or
+	// URL with an empty label, a trailing dot, userinfo or a non-ASCII host matches nothing.
+	// Nil means [DefaultTrustedHosts]: api.fabric.microsoft.com, *.api.fabric.microsoft.com and
 	// *.analysis.windows.net (Fabric's regional hosts), https only. A non-nil empty slice
 	// trusts the BaseURL's host alone. Behind the fabric-lro proxy (BaseURL is the proxy's
 	// origin, which rewrites every Location to itself) nothing needs adding.
@@ -112,7 +115,7 @@ const (
 type Client struct {
 	opts Options
 
-	trust []hostPattern // where requests may go: the BaseURL's origin and Options.TrustedHosts
+	trust hostpolicy.Policy // where requests may go: the BaseURL's origin and Options.TrustedHosts
 
 	mu   sync.Mutex
 	gate map[string]time.Time // host -> paused until
@@ -195,8 +198,8 @@ func (c *Client) pause(host string, t time.Time) {
 
 // resolve makes a relative URL absolute against the base URL.
 func (c *Client) resolve(u string) string {
-	if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-		return u
+	if _, _, ok := cutScheme(u); ok {
+		return u // absolute (any scheme, any case): checkTrusted decides
 	}
 	if !strings.HasPrefix(u, "/") {
 		u = "/" + u

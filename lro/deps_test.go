@@ -23,7 +23,7 @@ func TestCoreImportsNoPlatform(t *testing.T) {
 	}
 	forbidden := []string{"net/http", "syscall/js"}
 	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
-		for _, pkg := range []string{"github.com/fabric-lro/fabric-lro/lro"} {
+		for _, pkg := range []string{"github.com/fabric-lro/fabric-lro/lro", "github.com/fabric-lro/fabric-lro/internal/hostpolicy"} {
 			cmd := exec.Command(goTool, "list", "-deps", "-json", pkg)
 			cmd.Env = append(cmd.Environ(), env...)
 			out, err := cmd.Output()

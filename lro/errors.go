@@ -72,6 +72,7 @@ const (
 	CodeNotDone           = "OperationNotDone"
 	CodeInvalidResume     = "InvalidResumeToken"
 	CodeUnexpected        = "UnexpectedResponse"
+	CodeMalformed         = "MalformedResponse"
 	CodeNotCancellable    = "OperationNotCancellable"
 	CodeWatchCancelled    = "WatchCancelled"
 	CodeOperationNotFound = "OperationNotTracked"

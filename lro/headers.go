@@ -84,11 +84,15 @@ func ResolveLocation(requestURL, location string) (string, error) {
 	var out string
 	switch {
 	case strings.HasPrefix(loc, "//"): // network-path reference: another host, same scheme
-		out = scheme + ":" + loc
-		if _, _, _, err := splitHTTPURL(out); err != nil {
+		_, auth, locRest, err := splitHTTPURL(scheme + ":" + loc)
+		if err != nil {
 			return bad(err.Error())
 		}
-		return out, nil
+		path, tail := splitPath(locRest)
+		if path != "" {
+			path = removeDotSegments(path)
+		}
+		return scheme + "://" + auth + path + tail, nil
 	case loc[0] == '/':
 		path, tail := splitPath(loc)
 		out = scheme + "://" + authority + removeDotSegments(path) + tail

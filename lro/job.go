@@ -135,6 +135,9 @@ func isJobURL(u string) bool {
 
 func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time) (pollState, time.Duration, error) {
 	st := p.st
+	if err := malformedState(p.c, req, resp, false); err != nil {
+		return st, 0, err
+	}
 	raw := resp.Body
 	body := gjson.ParseBytes(raw)
 	if isJobListURL(req.URL) {

@@ -49,9 +49,15 @@ func (operationVariant) update(p *Poller, req *Request, resp *Response, now time
 	st := p.st
 	if req.URL == st.ResultURL && st.Status == StatusSucceeded {
 		// The result fetch: one request, then done.
+		if err := malformedState(p.c, req, resp, true); err != nil {
+			return st, 0, err
+		}
 		setResult(&st, resp.Body)
 		st.Done = true
 		return st, 0, nil
+	}
+	if err := malformedState(p.c, req, resp, false); err != nil {
+		return st, 0, err
 	}
 	body := gjson.ParseBytes(resp.Body)
 	st.Status = body.Get("status").String()
@@ -88,8 +94,8 @@ func (operationVariant) update(p *Poller, req *Request, resp *Response, now time
 	default:
 		p.c.warn(st.ID, WarnUnknownStatus, "unknown operation status "+quoteStatus(st.Status)+"; still polling")
 	}
-	if loc != "" {
-		st.URL = loc
+	if loc != "" && !strings.HasSuffix(strings.SplitN(loc, "?", 2)[0], "/result") {
+		st.URL = loc // the operation moved (a regional host); a result URL is no state to poll
 	}
 	return st, nextWait(p.c, &st, resp), nil
 }

@@ -319,7 +319,7 @@ func TestPollUntilDone(t *testing.T) {
 			wantCode: "OperationFailed",
 		},
 		{
-			name: "Undefined and unknown statuses keep polling and are reported",
+			name: "Undefined and unknown statuses keep polling and are reported; a body that is not JSON is asked for again after its Retry-After",
 			script: script{
 				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
 				"GET " + opURL: {
@@ -330,7 +330,17 @@ func TestPollUntilDone(t *testing.T) {
 				},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + opURL + " @1m0s", "GET " + opURL + " @1m20s"},
-			wantWarn: []string{"UnknownStatus", "UnknownStatus"},
+			wantWarn: []string{"UnknownStatus", "Retrying"},
+		},
+		{
+			name: "a state that is not final never moves polling to its result Location",
+			script: script{
+				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+				"GET " + opURL:     {state("Undefined", resURL, "20"), state("Succeeded", resURL, "")},
+				"GET " + resURL:    {{Status: 200, Body: `{"id":"it1"}`}},
+			},
+			wantLog:    []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + resURL + " @40s"},
+			wantResult: `{"id":"it1"}`,
 		},
 		{
 			name: "OperationHasNoResult on /result is treated as done without result",

@@ -1,100 +1,38 @@
 package lro
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
+)
 
 // DefaultTrustedHosts returns the host patterns [Options.TrustedHosts] defaults to: Fabric's
-// own API hosts, https only. Each call returns a new slice, so it can be appended to:
+// API hosts, https only (api.fabric.microsoft.com, its workspace-level subdomains
+// *.api.fabric.microsoft.com, and the regional redirect hosts *.analysis.windows.net). The
+// proxy's FABRIC_REDIRECT_HOSTS and the dashboard's Location check use the same list. Each call
+// returns a new slice, so it can be appended to:
 //
 //	TrustedHosts: append(lro.DefaultTrustedHosts(), "fabric.contoso.example")
 func DefaultTrustedHosts() []string {
-	return []string{"api.fabric.microsoft.com", "*.fabric.microsoft.com", "*.analysis.windows.net"}
-}
-
-// hostPattern is one parsed entry of Options.TrustedHosts (or the BaseURL's origin).
-type hostPattern struct {
-	scheme, host, port string
-	wildcard           bool // host is a suffix: any subdomain of it matches
-}
-
-// parseHostPattern parses "[scheme://]host[:port]" where host may start with "*.". Without a
-// scheme the pattern is https only; without a port, the scheme's default port.
-func parseHostPattern(p string) (hostPattern, bool) {
-	p = strings.ToLower(strings.TrimSpace(p))
-	scheme := "https"
-	if s, rest, ok := strings.Cut(p, "://"); ok {
-		scheme, p = s, rest
-	}
-	if scheme != "http" && scheme != "https" {
-		return hostPattern{}, false
-	}
-	p = strings.TrimSuffix(p, "/")
-	wildcard := strings.HasPrefix(p, "*.")
-	if wildcard {
-		p = p[2:]
-	}
-	if !validAuthority(p) {
-		return hostPattern{}, false
-	}
-	host, port, _ := strings.Cut(p, ":")
-	return hostPattern{scheme: scheme, host: host, port: portOr(port, scheme), wildcard: wildcard}, true
-}
-
-// originPattern is the exact scheme, host and port of an absolute http(s) URL.
-func originPattern(rawURL string) (hostPattern, bool) {
-	scheme, authority, _, err := splitHTTPURL(strings.TrimSpace(rawURL))
-	if err != nil {
-		return hostPattern{}, false
-	}
-	host, port, _ := strings.Cut(strings.ToLower(authority), ":")
-	return hostPattern{scheme: scheme, host: host, port: portOr(port, scheme)}, true
-}
-
-func portOr(port, scheme string) string {
-	switch {
-	case port != "":
-		return strings.TrimLeft(port, "0")
-	case scheme == "http":
-		return "80"
-	default:
-		return "443"
-	}
-}
-
-// matches reports whether the origin o (from originPattern) is allowed by p.
-func (p hostPattern) matches(o hostPattern) bool {
-	if o.scheme != p.scheme || o.port != p.port {
-		return false
-	}
-	if p.wildcard {
-		return strings.HasSuffix(o.host, "."+p.host) && len(o.host) > len(p.host)+1
-	}
-	return o.host == p.host
+	return hostpolicy.SplitList(hostpolicy.FabricHosts)
 }
 
 // trustedHosts builds the client's allow-list: the BaseURL's origin, then the patterns.
 // Entries that are not of the documented form match nothing.
-func trustedHosts(baseURL string, patterns []string) []hostPattern {
-	var out []hostPattern
-	if o, ok := originPattern(baseURL); ok {
-		out = append(out, o)
+func trustedHosts(baseURL string, patterns []string) hostpolicy.Policy {
+	var out hostpolicy.Policy
+	if e, _, ok := hostpolicy.ParseURL(baseURL); ok {
+		out = append(out, hostpolicy.Exact(e))
 	}
-	for _, s := range patterns {
-		if p, ok := parseHostPattern(s); ok {
-			out = append(out, p)
-		}
-	}
-	return out
+	pol, _ := hostpolicy.Compile(patterns, "https")
+	return append(out, pol...)
 }
 
 // checkTrusted returns nil if requests (and so the bearer token) may go to rawURL, an absolute
 // URL, and otherwise an *Error with code [CodeUntrustedHost] naming the host and the fix.
 func (c *Client) checkTrusted(rawURL string) error {
-	if o, ok := originPattern(rawURL); ok {
-		for _, p := range c.trust {
-			if p.matches(o) {
-				return nil
-			}
-		}
+	if c.trust.AllowsURL(rawURL) {
+		return nil
 	}
 	origin := rawURL
 	if scheme, authority, _, err := splitHTTPURL(strings.TrimSpace(rawURL)); err == nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // variant is one of Fabric's long-running protocols. Like the Azure SDK's pollers, every variant
@@ -73,6 +75,24 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 	default:
 		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: CodeUnexpected, Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call; the transport must not follow redirects (Location " + resp.Header.Get("Location") + ")"}
 	}
+}
+
+// malformedState returns the retryable error of a state or job instance answer whose body is
+// not a JSON object (cut short by the network or a proxy), and of a result declared JSON that
+// is not valid JSON; nil when the body is fine. The same GET is sent again after a backoff,
+// never sooner than the answer's Retry-After, and the poller's state stays as it was.
+func malformedState(c *Client, req *Request, resp *Response, result bool) error {
+	body := resp.Body
+	switch {
+	case result && (len(strings.TrimSpace(string(body))) == 0 || !strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "json")):
+		return nil // no result, or one that is not JSON: kept as bytes
+	case json.Valid(body) && (result || gjson.ParseBytes(body).IsObject()):
+		return nil
+	}
+	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
+	return &Error{StatusCode: resp.StatusCode, ErrorCode: CodeMalformed, Retryable: true, RetryAfter: ra,
+		RequestID: resp.Header.Get("requestId"),
+		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes, cut short?); asking again"}
 }
 
 // setResult stores a result body: JSON as is, anything else as bytes; empty means no result.

@@ -9,16 +9,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
 )
 
 // Defaults used when a Config field is left at its zero value.
 const (
 	// DefaultUpstream is the Fabric REST API the proxy forwards /v1/... to.
 	DefaultUpstream = "https://api.fabric.microsoft.com"
-	// DefaultRedirectHosts is the pattern of the regional hosts Fabric's Location
-	// headers point at (for example
-	// wabi-west-europe-d-primary-redirect.analysis.windows.net).
-	DefaultRedirectHosts = "https://*.analysis.windows.net"
+	// DefaultRedirectHosts are the hosts, comma-separated, Fabric's Location headers
+	// may point at: its API host and their workspace-level subdomains, and the
+	// regional redirect hosts (for example
+	// wabi-west-europe-d-primary-redirect.analysis.windows.net), https only. The
+	// engine trusts the same list (lro.DefaultTrustedHosts) and the dashboard
+	// tracks the same hosts: package hostpolicy is their one rule.
+	DefaultRedirectHosts = hostpolicy.FabricHosts
 	// DefaultMaxBodyBytes is the largest request body the proxy forwards (8 MiB).
 	DefaultMaxBodyBytes int64 = 8 << 20
 	// DefaultUpstreamTimeout is how long the proxy waits for the upstream's
@@ -67,7 +72,9 @@ type Config struct {
 	// RedirectHosts lists the hosts, besides Upstream, that a Location header may
 	// point at and that the proxy will then forward to, as patterns
 	// "[scheme://]host[:port]" with the same wildcards as AllowedOrigins; the
-	// scheme defaults to https. Empty means DefaultRedirectHosts.
+	// scheme defaults to https. Hosts are DNS names or dotted-decimal IPv4
+	// addresses (no empty label, trailing dot, IPv6 or non-ASCII). Empty means
+	// DefaultRedirectHosts.
 	RedirectHosts []string
 
 	// MaxBodyBytes is the largest request body forwarded; larger ones get 413.
@@ -112,8 +119,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var cfg Config
 	var errs []error
 	cfg.Upstream = strings.TrimSpace(getenv(EnvUpstream))
-	cfg.AllowedOrigins = splitList(getenv(EnvAllowedOrigins))
-	cfg.RedirectHosts = splitList(getenv(EnvRedirectHosts))
+	cfg.AllowedOrigins = hostpolicy.SplitList(getenv(EnvAllowedOrigins))
+	cfg.RedirectHosts = hostpolicy.SplitList(getenv(EnvRedirectHosts))
 	cfg.PublicURL = strings.TrimSpace(getenv(EnvPublicURL))
 	if v := strings.TrimSpace(getenv(EnvMaxBodyBytes)); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -147,176 +154,20 @@ func envDuration(getenv func(string) string, name string) (time.Duration, error)
 	return d, nil
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
-}
-
-// endpoint is a normalised scheme and host: lower case, default port removed.
-type endpoint struct {
-	scheme string // "http" or "https"
-	host   string // host name or IPv4 address, lower case
-	port   string // "" for the scheme's default port
-}
-
-// hostport is the host as written in a URL.
-func (e endpoint) hostport() string {
-	if e.port == "" {
-		return e.host
-	}
-	return e.host + ":" + e.port
-}
-
-func (e endpoint) origin() string { return e.scheme + "://" + e.hostport() }
-
-// pattern matches endpoints: an exact host or "*." plus a suffix, an exact
-// port, the default port (""), or any port ("*").
-type pattern struct {
-	scheme   string
-	host     string // exact host, or the suffix after "*." when wildcard
-	wildcard bool
-	port     string
-}
-
-func (p pattern) match(e endpoint) bool {
-	if p.scheme != e.scheme {
-		return false
-	}
-	if p.port != "*" && p.port != e.port {
-		return false
-	}
-	if !p.wildcard {
-		return p.host == e.host
-	}
-	sub, ok := strings.CutSuffix(e.host, "."+p.host)
-	return ok && sub != "" && validHostname(sub)
-}
-
-// parsePattern parses "[scheme://]host[:port]"; defaultScheme "" makes the
-// scheme mandatory.
-func parsePattern(s, defaultScheme string) (pattern, error) {
-	orig := s
-	if s == "*" || strings.HasSuffix(s, "://*") {
-		return pattern{}, fmt.Errorf("%q would open the proxy to everyone; list the origins or hosts, e.g. https://*.contoso.com", orig)
-	}
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		if defaultScheme == "" {
-			return pattern{}, fmt.Errorf("%q: want scheme://host[:port], e.g. https://app.contoso.com", orig)
-		}
-		scheme, rest = defaultScheme, s
-	}
-	scheme = strings.ToLower(scheme)
-	if scheme != "http" && scheme != "https" {
-		return pattern{}, fmt.Errorf("%q: scheme must be http or https", orig)
-	}
-	rest = strings.TrimSuffix(rest, "/")
-	if strings.ContainsAny(rest, "/?#@\\[] ") {
-		return pattern{}, fmt.Errorf("%q: want scheme://host[:port] without path, query or user", orig)
-	}
-	host, port := rest, ""
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		host, port = rest[:i], rest[i+1:]
-		if port != "*" {
-			if !validPort(port) {
-				return pattern{}, fmt.Errorf("%q: bad port %q", orig, port)
-			}
-			port = normalPort(scheme, port)
-		}
-	}
-	host = strings.ToLower(host)
-	p := pattern{scheme: scheme, host: host, port: port}
-	if suffix, ok := strings.CutPrefix(host, "*."); ok {
-		// A wildcard must leave at least two labels ("*.contoso.com", not "*.com").
-		if !validHostname(suffix) || !strings.Contains(suffix, ".") {
-			return pattern{}, fmt.Errorf("%q: a wildcard needs a domain of two labels or more, e.g. https://*.contoso.com", orig)
-		}
-		p.host, p.wildcard = suffix, true
-		return p, nil
-	}
-	if !validHostname(host) {
-		return pattern{}, fmt.Errorf("%q: bad host %q (a lone * is not allowed: the proxy is never open)", orig, host)
-	}
-	return p, nil
-}
+// endpoint is a normalised scheme, host and port (see package hostpolicy, the one parser of
+// hosts the engine, the proxy and the dashboard share).
+type endpoint = hostpolicy.Endpoint
 
 // parseHostport parses a "host[:port]" written by a caller; it returns false
-// for anything but a plain host name or IPv4 address and a decimal port.
-func parseHostport(scheme, s string) (endpoint, bool) {
-	host, port := s, ""
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		host, port = s[:i], s[i+1:]
-		if !validPort(port) {
-			return endpoint{}, false
-		}
-	}
-	host = strings.ToLower(host)
-	if !validHostname(host) {
-		return endpoint{}, false
-	}
-	return endpoint{scheme: scheme, host: host, port: normalPort(scheme, port)}, true
-}
-
-// validHostname accepts dot-separated labels of letters, digits and hyphens
-// (which covers IPv4 addresses) and nothing else: no userinfo, no IPv6, no
-// percent-encoding, no empty label.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || 'A' <= c && c <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func validPort(p string) bool {
-	if p == "" || len(p) > 5 {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] < '0' || p[i] > '9' {
-			return false
-		}
-	}
-	n, _ := strconv.Atoi(p)
-	return n > 0 && n <= 65535
-}
-
-// normalPort drops a scheme's default port and leading zeros.
-func normalPort(scheme, port string) string {
-	if port == "" {
-		return ""
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return port
-	}
-	if scheme == "https" && n == 443 || scheme == "http" && n == 80 {
-		return ""
-	}
-	return strconv.Itoa(n)
-}
+// for anything but a plain host name or dotted-decimal IPv4 address and a decimal port.
+func parseHostport(scheme, s string) (endpoint, bool) { return hostpolicy.ParseHostPort(scheme, s) }
 
 // settings is a Config normalised once by New.
 type settings struct {
 	upstream      endpoint
 	basePath      string // upstream path prefix without trailing slash
-	origins       []pattern
-	redirectHosts []pattern
+	origins       hostpolicy.Policy
+	redirectHosts hostpolicy.Policy
 	maxBody       int64
 	timeout       time.Duration
 	maxAge        string
@@ -347,7 +198,7 @@ func normalise(cfg Config) (settings, error) {
 		s.basePath = strings.TrimSuffix(u.EscapedPath(), "/")
 	}
 	for _, o := range cfg.AllowedOrigins {
-		p, err := parsePattern(strings.TrimSpace(o), "")
+		p, err := hostpolicy.ParsePattern(o, "")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvAllowedOrigins, err))
 			continue
@@ -356,10 +207,10 @@ func normalise(cfg Config) (settings, error) {
 	}
 	hosts := cfg.RedirectHosts
 	if len(hosts) == 0 {
-		hosts = []string{DefaultRedirectHosts}
+		hosts = hostpolicy.SplitList(DefaultRedirectHosts)
 	}
 	for _, h := range hosts {
-		p, err := parsePattern(strings.TrimSpace(h), "https")
+		p, err := hostpolicy.ParsePattern(h, "https")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvRedirectHosts, err))
 			continue
@@ -393,7 +244,7 @@ func normalise(cfg Config) (settings, error) {
 		if !ok {
 			errs = append(errs, fmt.Errorf("%s=%q: want the proxy's origin, scheme://host[:port]", EnvPublicURL, cfg.PublicURL))
 		}
-		s.publicOrigin = e.origin()
+		s.publicOrigin = e.Origin()
 	}
 	s.transport = cfg.Transport
 	if s.transport == nil {

@@ -21,12 +21,14 @@ type ErrorResponse struct {
 const (
 	CodeInvalidPath             = "InvalidPath"             // 400: a hostile or malformed path
 	CodeInvalidRequestBody      = "InvalidRequestBody"      // 400: the request body could not be read
+	CodeInvalidHeader           = "InvalidHeader"           // 400: a header a request carries at most once came twice, or is malformed
 	CodeOriginNotAllowed        = "OriginNotAllowed"        // 403: Origin not in ALLOWED_ORIGINS
 	CodeCORSRequestRefused      = "CORSRequestRefused"      // 403: preflight asked for a method or header the proxy does not pass
 	CodeHostNotAllowed          = "HostNotAllowed"          // 403: a regional host not in FABRIC_REDIRECT_HOSTS
 	CodeNotFound                = "NotFound"                // 404: not a /v1/... or /operations/{id}[/result] path
 	CodeMethodNotAllowed        = "MethodNotAllowed"        // 405: a method Fabric does not use
 	CodeRequestTooLarge         = "RequestBodyTooLarge"     // 413: body over MAX_BODY_BYTES
+	CodeHeadersTooLarge         = "RequestHeadersTooLarge"  // 431: the headers to forward are over 32 KiB
 	CodeUpstreamUnreachable     = "UpstreamUnreachable"     // 502: the upstream could not be reached
 	CodeUpstreamTimeout         = "UpstreamTimeout"         // 504: no response headers within UPSTREAM_TIMEOUT
 	CodeUpstreamLocationInvalid = "UpstreamLocationInvalid" // 502: the upstream's Location cannot be pointed at the proxy

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // RegionalPrefix starts the proxy path of a regional Fabric host:
@@ -36,8 +37,8 @@ type route struct {
 func (rt route) url() *url.URL {
 	path, _ := url.PathUnescape(rt.rawPath) // checkPath made sure it decodes
 	return &url.URL{
-		Scheme:     rt.target.scheme,
-		Host:       rt.target.hostport(),
+		Scheme:     rt.target.Scheme,
+		Host:       rt.target.HostPort(),
 		Path:       path,
 		RawPath:    rt.rawPath,
 		RawQuery:   rt.rawQuery,
@@ -103,7 +104,7 @@ func (s *settings) resolve(target string) (route, *proxyError) {
 			return route{}, errNotFound()
 		}
 		if !s.redirectAllowed(e) {
-			return route{}, errHostNotAllowed(e.origin())
+			return route{}, errHostNotAllowed(e.Origin())
 		}
 		rt.target = e
 		rt.rawPath = rest
@@ -127,20 +128,14 @@ func isOperationPath(p string) bool {
 	return id != "" && (tail == "" && !strings.HasSuffix(rest, "/") || tail == "result")
 }
 
-func (s *settings) redirectAllowed(e endpoint) bool {
-	for _, p := range s.redirectHosts {
-		if p.match(e) {
-			return true
-		}
-	}
-	return false
-}
+func (s *settings) redirectAllowed(e endpoint) bool { return s.redirectHosts.Allows(e) }
 
 // checkPath refuses every path a server or intermediary could read as
 // something other than what it looks like: dot segments (also encoded),
 // encoded slashes and backslashes, backslashes, empty segments (so no //host),
-// double encoding (%25), control bytes, and bytes that must be percent-encoded.
-// What passes is forwarded byte for byte. Fabric paths are GUIDs and names,
+// double encoding (%25), control bytes, bytes that must be percent-encoded, and
+// escapes that decode to invalid UTF-8 (overlong forms such as %c0%ae, a dot to
+// a lenient decoder). What passes is forwarded byte for byte. Fabric paths are GUIDs and names,
 // so none of this is ever needed by a real call.
 func checkPath(p string) *proxyError {
 	if strings.HasPrefix(p, "//") {
@@ -169,6 +164,9 @@ func checkPath(p string) *proxyError {
 		case !pathByte(c):
 			return errBadPath("the path contains a character that must be percent-encoded")
 		}
+	}
+	if decoded, err := url.PathUnescape(p); err != nil || !utf8.ValidString(decoded) {
+		return errBadPath("the path's percent-escapes are not valid UTF-8 (an overlong or truncated sequence)")
 	}
 	segs := strings.Split(p, "/")
 	for i, seg := range segs[1:] {
@@ -228,13 +226,13 @@ func unhex(c byte) byte {
 // forwards only if the host matches RedirectHosts.
 //
 // It reports false for a Location it cannot map onto the proxy: unparsable,
-// not http(s), no host, or a host that is no plain name or IPv4 address (an
-// IPv6 literal, percent-encoding). Such a Location must not reach the page
+// not http(s), no host, userinfo (the engine refuses such a URL too), or a host
+// that is no plain name or IPv4 address (an IPv6 literal, percent-encoding). Such a Location must not reach the page
 // pointing past the proxy; the caller answers 502 UpstreamLocationInvalid.
 // Fabric sends none of these.
 func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string) (string, bool) {
 	u, err := base.Parse(loc)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return "", false
 	}
 	e, ok := parseHostport(u.Scheme, u.Host)
@@ -257,7 +255,7 @@ func (s *settings) rewriteLocation(loc string, base *url.URL, proxyOrigin string
 			return proxyOrigin + rest + query, true
 		}
 	}
-	return proxyOrigin + RegionalPrefix + e.scheme + "/" + e.hostport() + path + query, true
+	return proxyOrigin + RegionalPrefix + e.Scheme + "/" + e.HostPort() + path + query, true
 }
 
 func quote(s string) string {

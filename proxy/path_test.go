@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
 )
 
 func TestCheckPath(t *testing.T) {
@@ -19,6 +21,11 @@ func TestCheckPath(t *testing.T) {
 		{path: "/v1/workspaces/", ok: true},
 		{path: "/v1/workspaces/My%20WS/items;x=1/a+b~c!$&'()*,=:@", ok: true},
 		{path: "/v1/%C3%A9", ok: true},
+		{path: "/v1/%c0%ae%c0%ae"},
+		{path: "/v1/%e0%80%ae"},
+		{path: "/v1/x%c0%afy"},
+		{path: "/v1/%C3"},
+		{path: "/v1/%ed%a0%80"},
 		{path: "/v1/admin/users/someone@contoso.com/access", ok: true},
 		{path: "/v1/a%zzb"},
 		{path: "/v1/a%2"},
@@ -50,7 +57,7 @@ func TestCheckPath(t *testing.T) {
 }
 
 func TestResolveTargets(t *testing.T) {
-	s, err := normalise(Config{RedirectHosts: []string{"http://127.0.0.1:9999", DefaultRedirectHosts}})
+	s, err := normalise(Config{RedirectHosts: append([]string{"http://127.0.0.1:9999"}, hostpolicy.SplitList(DefaultRedirectHosts)...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,16 +132,16 @@ func TestPatterns(t *testing.T) {
 		{pattern: "*.analysis.windows.net", origin: "https://wabi-west-europe-d-primary-redirect.analysis.windows.net", match: true},
 	}
 	for _, tc := range tests {
-		p, err := parsePattern(tc.pattern, "https")
+		p, err := hostpolicy.ParsePattern(tc.pattern, "https")
 		if err != nil {
-			t.Fatalf("parsePattern(%q): %v", tc.pattern, err)
+			t.Fatalf("ParsePattern(%q): %v", tc.pattern, err)
 		}
 		scheme, hostport, _ := strings.Cut(tc.origin, "://")
 		e, ok := parseHostport(scheme, hostport)
 		if !ok {
 			t.Fatalf("parseHostport(%q)", tc.origin)
 		}
-		if got := p.match(e); got != tc.match {
+		if got := p.Match(e); got != tc.match {
 			t.Errorf("%q matches %q: %v, want %v", tc.pattern, tc.origin, got, tc.match)
 		}
 	}
@@ -159,10 +166,11 @@ func TestRewriteLocation(t *testing.T) {
 		{loc: "https://api.fabric.microsoft.com", want: p + "/"},
 		{loc: "http://api.fabric.microsoft.com/v1/o", want: p + "/_fabric/http/api.fabric.microsoft.com/v1/o"},
 		{loc: "https://x.analysis.windows.net/v1/operations/o", want: p + "/_fabric/https/x.analysis.windows.net/v1/operations/o"},
-		{loc: "https://user:pw@evil.example/v1/o", want: p + "/_fabric/https/evil.example/v1/o"},
 		{loc: "//evil.example/v1/o", want: p + "/_fabric/https/evil.example/v1/o"},
 		// Not rewritable: want "" (the proxy answers 502 UpstreamLocationInvalid).
 		{loc: "mailto:x@y"},
+		{loc: "https://user:pw@evil.example/v1/o"},
+		{loc: "https://user@api.fabric.microsoft.com/v1/o"},
 		{loc: "javascript:alert(1)"},
 		{loc: "https://[::1]/v1/o"},
 		{loc: "http://[fe80::1%25eth0]:8080/v1/o"},
@@ -182,25 +190,32 @@ func TestRewriteLocation(t *testing.T) {
 
 // fuzzProxy is a proxy whose transport records where it would go.
 func fuzzProxy(t testing.TB, location string) (*Proxy, *[]*url.URL) {
-	var seen []*url.URL
-	p, err := New(Config{
+	p, seen, err := recordingProxy(Config{
 		AllowedOrigins: []string{"https://app.contoso.com"},
-		RedirectHosts:  []string{"http://127.0.0.1:9999", DefaultRedirectHosts},
-		Logger:         slog.New(slog.DiscardHandler),
-		Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
-			u := *r.URL
-			seen = append(seen, &u)
-			h := http.Header{}
-			if location != "" {
-				h.Set("Location", location)
-			}
-			return &http.Response{StatusCode: 202, Header: h, Body: http.NoBody}, nil
-		}),
-	})
+		RedirectHosts:  append([]string{"http://127.0.0.1:9999"}, hostpolicy.SplitList(DefaultRedirectHosts)...),
+	}, location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, &seen
+	return p, seen
+}
+
+// recordingProxy is a proxy configured by cfg whose transport answers every request 202 with
+// location (if any) and records where it went.
+func recordingProxy(cfg Config, location string) (*Proxy, *[]*url.URL, error) {
+	var seen []*url.URL
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		u := *r.URL
+		seen = append(seen, &u)
+		h := http.Header{}
+		if location != "" {
+			h.Set("Location", location)
+		}
+		return &http.Response{StatusCode: http.StatusAccepted, Header: h, Body: http.NoBody}, nil
+	})
+	p, err := New(cfg)
+	return p, &seen, err
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
@@ -216,7 +231,8 @@ func allowedUpstream(u *url.URL) bool {
 		return true
 	case u.Scheme == "http" && u.Host == "127.0.0.1:9999":
 		return true
-	case u.Scheme == "https" && strings.HasSuffix(u.Host, ".analysis.windows.net") && !strings.ContainsAny(u.Host, ":@%[]"):
+	case u.Scheme == "https" && (strings.HasSuffix(u.Host, ".analysis.windows.net") || strings.HasSuffix(u.Host, ".api.fabric.microsoft.com")) &&
+		!strings.ContainsAny(u.Host, ":@%[]_") && !strings.Contains(u.Host, "..") && !strings.HasPrefix(u.Host, "."):
 		return true
 	}
 	return false
@@ -330,7 +346,7 @@ func FuzzLocation(f *testing.F) {
 		if got != "" && !strings.HasPrefix(got, proxyOrigin+"/") {
 			t.Fatalf("Location %q became %q, not a proxy URL", location, got)
 		}
-		if u, err := url.Parse(location); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		if u, err := url.Parse(location); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil {
 			if _, ok := parseHostport(u.Scheme, u.Host); ok && !strings.HasPrefix(got, proxyOrigin+"/") {
 				t.Fatalf("Location %q became %q, not a proxy URL", location, got)
 			}

@@ -9,6 +9,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -119,6 +120,9 @@ func (p *Proxy) begin(in Incoming, x *Exchange) *Response {
 	}
 
 	rt, perr := p.s.resolve(in.Target)
+	if perr == nil {
+		perr = checkHeaders(in.Header)
+	}
 	if perr != nil {
 		return x.errorResponse(perr)
 	}
@@ -164,6 +168,36 @@ func (p *Proxy) begin(in Incoming, x *Exchange) *Response {
 	return nil
 }
 
+// maxHeaderBytes bounds the headers forwarded upstream (names, values and
+// separators): a Fabric token is a few KiB; 32 KiB leaves room and keeps a
+// caller from using the proxy to send the upstream oversized requests.
+const maxHeaderBytes = 32 << 10
+
+// checkHeaders refuses a request with more than one Authorization header or one
+// that is not a single credential (a comma is how runtimes join duplicates),
+// and one whose headers to forward are over maxHeaderBytes.
+func checkHeaders(h http.Header) *proxyError {
+	if auth := h.Values("Authorization"); len(auth) > 1 || len(auth) == 1 && strings.ContainsAny(auth[0], ",\r\n\x00") {
+		return &proxyError{http.StatusBadRequest, CodeInvalidHeader,
+			"The request must carry one Authorization header with one bearer token (\"Authorization: Bearer <token>\")."}
+	}
+	size := 0
+	for name, values := range h {
+		if !isAllowedHeader(strings.ToLower(name)) {
+			continue
+		}
+		for _, v := range values {
+			size += len(name) + len(v) + 4
+		}
+	}
+	if size > maxHeaderBytes {
+		return &proxyError{http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge,
+			"The request's Authorization, Content-Type, Accept, If-Match, If-None-Match and x-ms-* headers add up to " +
+				strconv.Itoa(size) + " bytes, over this proxy's limit of " + strconv.Itoa(maxHeaderBytes) + "; send fewer or shorter x-ms-* headers."}
+	}
+	return nil
+}
+
 // originAllowed reports whether a browser on origin may call the proxy: its
 // own origin (see ownOrigin) may, others must match AllowedOrigins.
 func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
@@ -172,18 +206,13 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 		return false // includes "null" (sandboxed frames, file://)
 	}
 	e, ok := parseHostport(scheme, hostport)
-	if !ok || e.origin() != origin && e.origin() != strings.ToLower(origin) {
+	if !ok || e.Origin() != origin && e.Origin() != strings.ToLower(origin) {
 		return false
 	}
 	if p.ownOrigin(e, proxyOrigin) {
 		return true
 	}
-	for _, pat := range p.s.origins {
-		if pat.match(e) {
-			return true
-		}
-	}
-	return false
+	return p.s.origins.Allows(e)
 }
 
 // ownOrigin reports whether e is the proxy's own origin, which needs no entry
@@ -195,9 +224,9 @@ func (p *Proxy) originAllowed(origin, proxyOrigin string) bool {
 // set PublicURL or list the origin in AllowedOrigins.
 func (p *Proxy) ownOrigin(e endpoint, proxyOrigin string) bool {
 	if p.s.publicOrigin != "" {
-		return e.origin() == p.s.publicOrigin
+		return e.Origin() == p.s.publicOrigin
 	}
-	return isLoopback(e.host) && e.origin() == proxyOrigin
+	return isLoopback(e.Host) && e.Origin() == proxyOrigin
 }
 
 // isLoopback reports whether host (lower case, from parseHostport) is
@@ -229,7 +258,7 @@ func (p *Proxy) proxyOrigin(r *http.Request) string {
 // host lower-cased and a default port dropped.
 func SelfOrigin(scheme, host string) string {
 	if e, ok := parseHostport(scheme, host); ok {
-		return e.origin()
+		return e.Origin()
 	}
 	return scheme + "://" + host
 }
@@ -448,28 +477,29 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // Close closes the caller's body.
 func (b *limitedBody) Close() error { return b.c.Close() }
 
-// requestBody returns the body to send upstream, or nil for none. A body of
-// unknown length (the Worker does not know it) is peeked at so an empty one
-// is sent as none.
+// requestBody returns the body to send upstream, or nil for none. A declared
+// length within the limit streams (the HTTP server holds the caller to it;
+// Begin refused one over it).
 func requestBody(r *http.Request, maxBody int64) (*limitedBody, *proxyError) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	length := r.ContentLength
-	var reader io.Reader = r.Body
-	if length <= 0 {
-		var one [1]byte
-		n, err := io.ReadFull(r.Body, one[:])
-		if n == 0 {
-			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return nil, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
-			}
-			return nil, nil
-		}
-		reader = io.MultiReader(strings.NewReader(string(one[:n])), r.Body)
-		length = -1
+	if r.ContentLength > 0 {
+		return &limitedBody{r: r.Body, c: r.Body, left: maxBody, length: r.ContentLength}, nil
 	}
-	return &limitedBody{r: reader, c: r.Body, left: maxBody, length: length}, nil
+	// Unknown length (chunked): read it all, up to one byte past the limit, so a
+	// body over the limit never reaches the upstream, not even in part, and an
+	// empty one is sent as none. (The Worker's worker.mjs does the same.)
+	buf, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	switch {
+	case int64(len(buf)) > maxBody:
+		return nil, errTooLarge(maxBody)
+	case err != nil:
+		return nil, &proxyError{http.StatusBadRequest, CodeInvalidRequestBody, "The request body could not be read: " + err.Error() + "."}
+	case len(buf) == 0:
+		return nil, nil
+	}
+	return &limitedBody{r: bytes.NewReader(buf), c: r.Body, left: maxBody, length: int64(len(buf))}, nil
 }
 
 // connectionHeaders is the set of header names (lower case) a Connection

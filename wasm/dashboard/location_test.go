@@ -2,8 +2,10 @@ package dashboard_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy/hostpolicytest"
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
@@ -51,5 +53,28 @@ func TestRebaseLocation(t *testing.T) {
 				t.Errorf("RebaseLocation(%q) = %q, %v; want %q", tt.ref, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRebaseLocationSharedPolicy runs the table the engine and the proxy also run (package
+// hostpolicytest): the dashboard tracks a Location exactly when the engine would send the
+// token there and the proxy would forward it, through a proxy and against Fabric directly.
+func TestRebaseLocationSharedPolicy(t *testing.T) {
+	for _, tc := range hostpolicytest.FabricCases {
+		for _, apiBase := range []string{"https://proxy.contoso.com/v1", "https://api.fabric.microsoft.com/v1"} {
+			t.Run(tc.Name+"/"+apiBase, func(t *testing.T) {
+				got, err := dashboard.RebaseLocation(apiBase, tc.URL)
+				if (err == nil) != tc.Fabric {
+					t.Fatalf("RebaseLocation(%q, %q) = %q, %v; want tracked %v", apiBase, tc.URL, got, err, tc.Fabric)
+				}
+				var e *lro.Error
+				if err != nil && (!errors.As(err, &e) || e.ErrorCode != dashboard.CodeUntrustedLocation) {
+					t.Fatalf("err = %v, want %s", err, dashboard.CodeUntrustedLocation)
+				}
+				if err == nil && apiBase != "https://api.fabric.microsoft.com/v1" && !strings.HasPrefix(got, "https://proxy.contoso.com/") {
+					t.Errorf("RebaseLocation(%q) = %q, not through the proxy", tc.URL, got)
+				}
+			})
+		}
 	}
 }
