@@ -420,15 +420,22 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 		}
 	}
 	setMode("sync")
+	// Jobs on the last target fail: the emulator fails a job whose item's description matches
+	// its fail pattern (a create would fail on a failing displayName).
 	var targets []string
-	for i := range 8 {
-		resp, body := call(t, "POST", upstream.URL+ws+"/items", "", fmt.Sprintf(`{"type":"Notebook","displayName":"chaos job target %d"}`, i), authz)
+	for i := range 9 {
+		desc := ""
+		if i == 8 {
+			desc = "its jobs fail"
+		}
+		resp, body := call(t, "POST", upstream.URL+ws+"/items", "", fmt.Sprintf(`{"type":"Notebook","displayName":"chaos job target %d","description":%q}`, i, desc), authz)
 		var it struct{ ID string }
 		if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &it) != nil || it.ID == "" {
 			t.Fatalf("creating a job target: %d %s", resp.StatusCode, body)
 		}
 		targets = append(targets, it.ID)
 	}
+	failTarget, targets := targets[8], targets[:8]
 	setMode("alternate")
 	if err := emu.SetFaults(chaosFaults(ws, lim.clientTimeout)...); err != nil {
 		t.Fatal(err)
@@ -488,12 +495,12 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 				Body: []byte(`{"displayName":"` + s.label + `"}`)}
 			if i%4 == 3 {
 				s.kind = "job"
-				jobType := "DefaultJob"
+				target := targets[i%len(targets)]
 				if i%5 == 0 {
-					jobType = "ChaosFailJob"
+					target = failTarget
 				}
-				s.jobs = ws + "/items/" + targets[i%len(targets)] + "/jobs/instances"
-				req = &lro.Request{Method: "POST", URL: s.jobs + "?jobType=" + jobType, Header: lro.Header{"x-ms-chaos-label": {s.label}}}
+				s.jobs = ws + "/items/" + target + "/jobs/instances"
+				req = &lro.Request{Method: "POST", URL: s.jobs + "?jobType=DefaultJob", Header: lro.Header{"x-ms-chaos-label": {s.label}}}
 			}
 			s.snap, s.err = sched.Add(ctx, req, s.label)
 			starts[i] = s
