@@ -177,6 +177,11 @@ const maxHeaderBytes = 32 << 10
 // that is not a single credential (a comma is how runtimes join duplicates),
 // and one whose headers to forward are over maxHeaderBytes.
 func checkHeaders(h http.Header) *proxyError {
+	if host := h.Values("Host"); len(host) > 1 || len(host) == 1 && strings.Contains(host[0], ",") {
+		// net/http refuses a second Host itself; workerd joins them into one header the
+		// Worker sees, which the proxy refuses the same way.
+		return &proxyError{http.StatusBadRequest, CodeInvalidHeader, "The request must carry one Host header."}
+	}
 	if auth := h.Values("Authorization"); len(auth) > 1 || len(auth) == 1 && strings.ContainsAny(auth[0], ",\r\n\x00") {
 		return &proxyError{http.StatusBadRequest, CodeInvalidHeader,
 			"The request must carry one Authorization header with one bearer token (\"Authorization: Bearer <token>\")."}
