@@ -149,7 +149,21 @@ cmd_deploy() {
     false
   fi
   step "wrangler deploy (worker/wrangler.toml, node $(node --version))"
-  (cd worker && wrangler deploy "${args[@]}" "$@")
+  local out
+  out=$(mktemp)
+  (cd worker && wrangler deploy "${args[@]}" "$@") 2>&1 | tee "$out"
+  local st=${PIPESTATUS[0]} gz
+  gz=$(sed -nE 's/.*Total Upload: [0-9.]+ KiB \/ gzip: ([0-9.]+) KiB.*/\1/p' "$out" | tail -1)
+  rm -f "$out"
+  [ "$st" = 0 ] || return "$st"
+  if [ -n "$gz" ]; then
+    printf 'The Worker is %s KiB gzip: %s of Cloudflare'"'"'s free-plan limit of 3072 KiB.\n' "$gz" \
+      "$(awk -v g="$gz" 'BEGIN { printf "%.0f%%", 100 * g / 3072 }')" >&2
+    if awk -v g="$gz" 'BEGIN { exit !(g > 3072) }'; then
+      echo "build.sh deploy: over the free plan's 3 MB (gzip) Worker size limit" >&2
+      false
+    fi
+  fi
 }
 
 cmd_build() {
