@@ -677,14 +677,21 @@ func (env *browserEnv) reloadResumes(t *testing.T) {
 }
 
 // throttleStorm: every operation poll is throttled three times (429 with Retry-After); the
-// dashboard waits each one out and still shows the result.
+// row says it is waiting out Fabric's 429 and for how long, then waits each one out and still
+// shows the result.
 func (env *browserEnv) throttleStorm(t *testing.T) {
 	ctx := env.tab(t)
 	env.emulatorControl(t, "PUT", "/_emulator/config", `{"createMode":"async","operationDuration":"2s"}`)
 	env.openDashboard(t, ctx)
-	env.emulatorControl(t, "PUT", "/_emulator/faults", `{"rules":[{"kind":"429","pathPrefix":"/v1/operations","count":3,"retryAfterSeconds":1}]}`)
+	env.emulatorControl(t, "PUT", "/_emulator/faults", `{"rules":[{"kind":"429","pathPrefix":"/v1/operations","count":3,"retryAfterSeconds":2}]}`)
 	create(t, ctx, "Storm", 1)
+	const status = `[...$qa('[data-role=card]')].find(c => c.querySelector('[data-role=label]').textContent.includes('“Storm”'))?.querySelector('[data-role=status]').textContent ?? ''`
+	run(t, ctx, 20*time.Second, waitJS(`/throttled by Fabric \(429\) for 2s · (next|first) check in [12] s/.test(`+status+`)`, 15*time.Second))
+	env.screenshot(t, ctx, "throttled")
 	run(t, ctx, 30*time.Second, waitJS(rowTitled("Storm", "succeeded"), 25*time.Second))
+	if got := eval[string](t, ctx, status); strings.Contains(got, "throttled") || strings.Contains(got, "next check") {
+		t.Errorf("the finished row still says %q: want no waiting state once done", got)
+	}
 	var faults struct {
 		Rules []struct {
 			Fired int `json:"fired"`

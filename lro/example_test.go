@@ -136,3 +136,40 @@ func ExampleScheduler() {
 	// nightly job: job Deduped, 2 requests
 	// true
 }
+
+// Why a call waits: its snapshot's Waiting says why the next check is when it is: a 429
+// (throttled, for Fabric's Retry-After), a 5xx (retrying, attempt n of m), or simply the wait
+// Fabric asked for.
+func ExampleWaiting() {
+	clock := lrotest.NewAutoClock(lrotest.Epoch)
+	transport := lrotest.NewTransport(clock)
+	op := "https://api.fabric.microsoft.com/v1/operations/op1"
+	transport.On("GET", op,
+		lrotest.Reply{Status: 429, Header: lro.Header{"Retry-After": {"45"}}, Body: `{"errorCode":"RequestBlocked","message":"Too many requests"}`},
+		lrotest.Reply{Status: 503, Body: `{"errorCode":"ServiceUnavailable","message":"Try again later"}`},
+		lrotest.Reply{Status: 200, Header: lro.Header{"Retry-After": {"20"}}, Body: `{"status":"Running"}`})
+	client := lro.NewClient(lro.Options{Transport: transport, Clock: clock, Rand: func() float64 { return 0 }})
+	poller, err := client.Resume(op)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	for range 3 {
+		_ = lro.Sleep(ctx, clock, poller.NextPollAt().Sub(clock.Now()))
+		_ = poller.Poll(ctx) // the 429 and the 503 are retryable
+		w := poller.Snapshot().Waiting
+		fmt.Printf("%s until +%s, %gs", w.Reason, w.Until.Sub(lrotest.Epoch), w.Seconds)
+		if w.Error != nil {
+			fmt.Printf(", after %s", w.Error.ErrorCode)
+		}
+		if w.Of > 0 {
+			fmt.Printf(", retry %d of %d", w.Attempt, w.Of)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// throttled until +45s, 45s, after RequestBlocked
+	// retrying until +45.5s, 0.5s, after ServiceUnavailable, retry 1 of 4
+	// retryAfter until +1m5.5s, 20s
+}

@@ -79,6 +79,7 @@ type Poller struct {
 	hostName     string
 	stalled      bool
 	deadline     time.Time
+	why          waitCause // why next is where it is (Snapshot.Waiting)
 }
 
 func (c *Client) newPoller(st pollState) *Poller {
@@ -231,6 +232,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	p.progress(st, now)
 	p.st = st
 	p.next = now.Add(wait)
+	p.why = waitCause{d: wait}
 	return nil
 }
 
@@ -250,6 +252,7 @@ func (p *Poller) failed(err error, now time.Time) error {
 	}
 	if e.StatusCode == 429 {
 		p.next = now.Add(e.RetryAfter)
+		p.why = waitCause{reason: WaitThrottled, d: e.RetryAfter, err: e}
 		p.c.warn(p.st.ID, WarnThrottled, "throttled (429); next request in "+e.RetryAfter.String())
 		return err
 	}
@@ -260,6 +263,7 @@ func (p *Poller) failed(err error, now time.Time) error {
 	}
 	d := max(p.c.backoff(p.failures), e.RetryAfter)
 	p.next = now.Add(d)
+	p.why = waitCause{reason: WaitRetrying, d: d, err: e, attempt: p.failures}
 	p.c.warn(p.st.ID, WarnRetrying, e.Error()+"; retrying in "+d.String())
 	return err
 }

@@ -140,6 +140,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if g := s.c.gateOf(e.p.host()); g.After(now) {
 				e.due = g
 				heap.Fix(&s.queue, 0)
+				s.update(e) // its snapshot now says it waits out the pause
 				continue
 			}
 			if w := s.bucket.take(now); w > 0 {
@@ -156,6 +157,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}()
 		}
 		s.mu.Unlock()
+		s.deliver()
 
 		var timer Timer
 		var fire <-chan time.Time
@@ -346,12 +348,17 @@ func (s *Scheduler) update(e *entry) {
 		sn.Attempts += e.extra
 	}
 	sn.ID, sn.Label = e.id, e.label
-	if e.authErr != nil && !e.final && sn.Error == nil {
-		sn.Error = snapshotError(e.authErr)
+	if e.authErr != nil && !e.final {
+		if sn.Error == nil {
+			sn.Error = snapshotError(e.authErr)
+		}
+		if sn.Waiting != nil && sn.Waiting.Reason != WaitThrottled {
+			sn.Waiting = &Waiting{Reason: WaitToken, Until: sn.Waiting.Until, Seconds: s.authBackoff(e.authFails).Seconds(), Error: snapshotError(e.authErr), Attempt: e.authFails}
+		}
 	}
 	if e.final {
 		sn.Done = true
-		sn.NextPollAt = nil
+		sn.NextPollAt, sn.Waiting = nil, nil
 		if e.err != nil {
 			sn.Error = snapshotError(e.err)
 		}

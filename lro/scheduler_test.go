@@ -254,11 +254,11 @@ func TestSchedulerSnapshots(t *testing.T) {
 		t0 := time.Now().Add(-60 * time.Second).UTC()
 		at := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339) }
 		want := []string{
-			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"","percentComplete":null,"createdTimeUtc":"","lastUpdatedTimeUtc":"","nextPollAt":"` + at(20*time.Second) + `","attempts":1,"result":null,"error":null}`,
-			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Running","percentComplete":40,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(20*time.Second) + `","nextPollAt":"` + at(40*time.Second) + `","attempts":2,"result":null,"error":null}`,
-			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Running","percentComplete":80,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":"` + at(60*time.Second) + `","attempts":3,"result":null,"error":null}`,
-			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Succeeded","percentComplete":100,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":"` + at(60*time.Second) + `","attempts":4,"result":null,"error":null}`,
-			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Succeeded","percentComplete":100,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":null,"attempts":5,"result":{"id":"item-op1"},"error":null}`,
+			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"","percentComplete":null,"createdTimeUtc":"","lastUpdatedTimeUtc":"","nextPollAt":"` + at(20*time.Second) + `","waiting":{"reason":"retryAfter","until":"` + at(20*time.Second) + `","seconds":20},"attempts":1,"result":null,"error":null}`,
+			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Running","percentComplete":40,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(20*time.Second) + `","nextPollAt":"` + at(40*time.Second) + `","waiting":{"reason":"retryAfter","until":"` + at(40*time.Second) + `","seconds":20},"attempts":2,"result":null,"error":null}`,
+			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Running","percentComplete":80,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":"` + at(60*time.Second) + `","waiting":{"reason":"retryAfter","until":"` + at(60*time.Second) + `","seconds":20},"attempts":3,"result":null,"error":null}`,
+			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Succeeded","percentComplete":100,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":"` + at(60*time.Second) + `","waiting":{"reason":"retryAfter","until":"` + at(60*time.Second) + `"},"attempts":4,"result":null,"error":null}`,
+			`{"id":"op1","kind":"operation","label":"Notebook 1","status":"Succeeded","percentComplete":100,"createdTimeUtc":"","lastUpdatedTimeUtc":"` + at(40*time.Second) + `","nextPollAt":null,"waiting":null,"attempts":5,"result":{"id":"item-op1"},"error":null}`,
 		}
 		if !reflect.DeepEqual(seen, want) {
 			t.Errorf("published:\n%s\nwant:\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
@@ -282,14 +282,14 @@ func TestSnapshotJSONShape(t *testing.T) {
 		{
 			name: "zero",
 			sn:   lro.Snapshot{},
-			want: `{"id":"","kind":"","label":"","status":"","percentComplete":null,"createdTimeUtc":"","lastUpdatedTimeUtc":"","nextPollAt":null,"attempts":0,"result":null,"error":null}`,
+			want: `{"id":"","kind":"","label":"","status":"","percentComplete":null,"createdTimeUtc":"","lastUpdatedTimeUtc":"","nextPollAt":null,"waiting":null,"attempts":0,"result":null,"error":null}`,
 		},
 		{
 			name: "full",
 			sn: lro.Snapshot{ID: "op1", Kind: lro.KindJob, Label: "run", Status: "Failed", PercentComplete: &pc, CreatedTimeUtc: "a", LastUpdatedTimeUtc: "b",
-				NextPollAt: &now, Attempts: 3, Result: json.RawMessage(`{"x":1}`), Error: &lro.SnapshotError{ErrorCode: "E", Message: "m", MoreDetails: []lro.ErrorDetail{}},
+				NextPollAt: &now, Waiting: &lro.Waiting{Reason: lro.WaitRetrying, Until: now, Seconds: 2, Error: &lro.SnapshotError{ErrorCode: "ServiceUnavailable", MoreDetails: []lro.ErrorDetail{}}, Attempt: 1, Of: 3}, Attempts: 3, Result: json.RawMessage(`{"x":1}`), Error: &lro.SnapshotError{ErrorCode: "E", Message: "m", MoreDetails: []lro.ErrorDetail{}},
 				Done: true, Stalled: true, ResumeToken: "{}"},
-			want: `{"id":"op1","kind":"job","label":"run","status":"Failed","percentComplete":25,"createdTimeUtc":"a","lastUpdatedTimeUtc":"b","nextPollAt":"2024-01-02T03:04:05Z","attempts":3,"result":{"x":1},"error":{"errorCode":"E","message":"m","requestId":"","moreDetails":[]}}`,
+			want: `{"id":"op1","kind":"job","label":"run","status":"Failed","percentComplete":25,"createdTimeUtc":"a","lastUpdatedTimeUtc":"b","nextPollAt":"2024-01-02T03:04:05Z","waiting":{"reason":"retrying","until":"2024-01-02T03:04:05Z","seconds":2,"error":{"errorCode":"ServiceUnavailable","message":"","requestId":"","moreDetails":[]},"attempt":1,"of":3},"attempts":3,"result":{"x":1},"error":{"errorCode":"E","message":"m","requestId":"","moreDetails":[]}}`,
 		},
 	}
 	for _, tt := range tests {

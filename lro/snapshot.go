@@ -9,7 +9,7 @@ import (
 // [Scheduler] publishes on every change. It marshals to exactly the JSON object
 //
 //	{"id","kind","label","status","percentComplete","createdTimeUtc","lastUpdatedTimeUtc",
-//	 "nextPollAt","attempts","result","error"}
+//	 "nextPollAt","waiting","attempts","result","error"}
 //
 // The fields tagged json:"-" are for Go callers: Done, Stalled, and ResumeToken (persist it,
 // for example in localStorage, and pass it to [Scheduler.Track] or [Client.Resume] after a
@@ -34,6 +34,8 @@ type Snapshot struct {
 	// NextPollAt is when the next request is due; nil exactly when nothing more will be sent
 	// (done, failed, given up, or no longer watched).
 	NextPollAt *time.Time `json:"nextPollAt"`
+	// Waiting says why the next request is due when it is; nil exactly when NextPollAt is.
+	Waiting *Waiting `json:"waiting"`
 	// Attempts counts the requests sent for this call, the start included.
 	Attempts int `json:"attempts"`
 	// Result is the result (JSON; a non-JSON result appears as a JSON string), nil if none.
@@ -52,6 +54,68 @@ type Snapshot struct {
 	Stalled bool `json:"-"`
 	// ResumeToken resumes watching the call (see [Poller.ResumeToken]).
 	ResumeToken string `json:"-"`
+}
+
+// Why a watched call waits for its next request ([Waiting].Reason).
+const (
+	WaitRetryAfter = "retryAfter" // the wait Fabric asked for (Retry-After, or the default when it gave none)
+	WaitThrottled  = "throttled"  // Fabric answered 429: requests to its host are paused until Until
+	WaitRetrying   = "retrying"   // a 5xx or network error: retry Attempt of Of, after a backoff
+	WaitToken      = "token"      // a 401 the token source could not fix: waiting for a new token
+	WaitStalled    = "stalled"    // polling normally, but no progress since Since (Options.StallAfter)
+)
+
+// Waiting is why a watched call's next request is due when it is. It marshals to
+//
+//	{"reason","until","seconds"?,"since"?,"error"?,"attempt"?,"of"?}
+//
+// Until is always the snapshot's NextPollAt; the other fields appear only for the reasons
+// that have them.
+type Waiting struct {
+	// Reason is WaitRetryAfter, WaitThrottled, WaitRetrying, WaitToken or WaitStalled.
+	Reason string `json:"reason"`
+	// Until is when the next request is due.
+	Until time.Time `json:"until"`
+	// Seconds is the length of the wait as it was decided: Fabric's Retry-After (of the 429 when
+	// throttled), or the backoff when retrying or waiting for a token. 0 (absent) when this
+	// call did not decide it, such as a pause caused by another call's 429 to the same host.
+	Seconds float64 `json:"seconds,omitempty"`
+	// Since is, when stalled, the last time the call made progress.
+	Since *time.Time `json:"since,omitempty"`
+	// Error is, when throttled, retrying or waiting for a token, the error of the last request.
+	Error *SnapshotError `json:"error,omitempty"`
+	// Attempt is, when retrying, which retry comes next (1 for the first), and when waiting
+	// for a token, how many polls in a row the token was refused.
+	Attempt int `json:"attempt,omitempty"`
+	// Of is, when retrying, how many retries there are in all (Options.MaxRetries) before the
+	// call ends with RetriesExhausted.
+	Of int `json:"of,omitempty"`
+}
+
+// waitCause is why a poller's next request was put where it is.
+type waitCause struct {
+	reason  string // "" means WaitRetryAfter
+	d       time.Duration
+	err     error
+	attempt int
+}
+
+// waiting describes the wait until t, the poller's next poll time.
+func (p *Poller) waiting(t time.Time) *Waiting {
+	w := &Waiting{Reason: p.why.reason, Until: t, Seconds: p.why.d.Seconds(), Attempt: p.why.attempt, Error: snapshotError(p.why.err)}
+	switch {
+	case t.After(p.next): // another call's 429 paused the host past this call's own time
+		w = &Waiting{Reason: WaitThrottled, Until: t}
+	case w.Reason == WaitRetrying:
+		w.Of = p.c.opts.MaxRetries
+	case w.Reason != "":
+	case p.stalled:
+		since := p.lastProgress.UTC()
+		w.Reason, w.Since = WaitStalled, &since
+	default:
+		w.Reason = WaitRetryAfter
+	}
+	return w
 }
 
 // SnapshotError is the error of a [Snapshot], in Fabric's ErrorResponse shape.
@@ -102,6 +166,7 @@ func (p *Poller) Snapshot() Snapshot {
 	if !p.st.Done {
 		t := p.NextPollAt().UTC()
 		sn.NextPollAt = &t
+		sn.Waiting = p.waiting(t)
 	}
 	switch {
 	case p.st.Result != nil:

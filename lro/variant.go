@@ -66,6 +66,7 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 				}
 				p := c.newPoller(st)
 				p.next = c.opts.Clock.Now().Add(wait)
+				p.why = waitCause{d: wait}
 				return p, nil
 			}
 		}

@@ -191,15 +191,15 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if err := json.Unmarshal([]byte(jsonText(final)), &snap); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"id", "kind", "label", "status", "percentComplete", "createdTimeUtc", "lastUpdatedTimeUtc", "nextPollAt", "attempts", "result", "error"} {
+	for _, k := range []string{"id", "kind", "label", "status", "percentComplete", "createdTimeUtc", "lastUpdatedTimeUtc", "nextPollAt", "waiting", "attempts", "result", "error"} {
 		if _, ok := snap[k]; !ok {
 			t.Errorf("final snapshot lacks %q: %s", k, jsonText(final))
 		}
 	}
-	if len(snap) != 11 {
-		t.Errorf("final snapshot has %d fields, want exactly 11: %s", len(snap), jsonText(final))
+	if len(snap) != 12 {
+		t.Errorf("final snapshot has %d fields, want exactly 12: %s", len(snap), jsonText(final))
 	}
-	if snap["status"] != "Succeeded" || snap["nextPollAt"] != nil || snap["error"] != nil {
+	if snap["status"] != "Succeeded" || snap["nextPollAt"] != nil || snap["waiting"] != nil || snap["error"] != nil {
 		t.Errorf("final snapshot %s", jsonText(final))
 	}
 	if got := final.Get("result").Get("displayName").String(); got != "Sales" {

@@ -18,6 +18,15 @@
 // (--flro-accent, --flro-font, --flro-row-height, ...; see fabric-lro.css). forms: ["create",
 // "track"] by default, [] for the list alone. It returns a promise that rejects with a
 // TypeError when element is not an Element that can hold a shadow root.
+//
+// A snapshot is plain JSON: {id, kind, label, status, percentComplete, createdTimeUtc,
+// lastUpdatedTimeUtc, nextPollAt, waiting, attempts, result, error}. waiting (null once
+// nothing more will be sent) says why the next check is when it is: {reason, until, seconds?,
+// since?, error?, attempt?, of?} with reason "retryAfter" (the wait Fabric asked for),
+// "throttled" (a 429 paused requests to Fabric until `until`; seconds: the Retry-After of this
+// operation's own 429), "retrying" (after error.errorCode, retry `attempt` of `of`), "token"
+// (a 401 getToken could not fix; call retry() with a new token) or "stalled" (no progress
+// since `since`, still polled). until equals nextPollAt; seconds is the wait as decided.
 
 const here = new URL(".", import.meta.url);
 

@@ -891,7 +891,7 @@ func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 	s.NextPollAt = &next
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
-	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: paste a new token in Settings and Apply" {
+	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: paste a new token in Settings and Apply · next check in 20 s" {
 		t.Errorf("row status %q", got)
 	}
 	root.Role("token").SetValue("new")
@@ -929,10 +929,51 @@ func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	s.NextPollAt = &next
 	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
-	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page" {
+	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page · next check in 20 s" {
 		t.Errorf("embedded row status %q: there is no Settings panel to point at", got)
 	}
 }
+
+// TestRowSaysWhyItWaits: a row waiting out a 429, retrying after an error or stalled says so
+// next to its status, with the time left counting down; a plain Retry-After wait adds nothing.
+func TestRowSaysWhyItWaits(t *testing.T) {
+	until := start.Add(45 * time.Second)
+	tests := []struct {
+		name    string
+		waiting *lro.Waiting
+		want    []string // the row's status now, and 10 s later
+	}{
+		{name: "Retry-After", waiting: &lro.Waiting{Reason: lro.WaitRetryAfter, Until: until, Seconds: 45},
+			want: []string{"Running", "Running"}},
+		{name: "throttled", waiting: &lro.Waiting{Reason: lro.WaitThrottled, Until: until, Seconds: 45, Error: &dashboard.ErrorInfo{ErrorCode: "RequestBlocked"}},
+			want: []string{"Running · throttled by Fabric (429) for 45s · next check in 45 s", "Running · throttled by Fabric (429) for 45s · next check in 35 s"}},
+		{name: "retrying", waiting: &lro.Waiting{Reason: lro.WaitRetrying, Until: until, Seconds: 45, Error: &dashboard.ErrorInfo{ErrorCode: "ServiceUnavailable"}, Attempt: 3, Of: 4},
+			want: []string{"Running · retry 3 of 4 after ServiceUnavailable · next check in 45 s", "Running · retry 3 of 4 after ServiceUnavailable · next check in 35 s"}},
+		{name: "stalled", waiting: &lro.Waiting{Reason: lro.WaitStalled, Until: until, Seconds: 45, Since: ptrTime(start.Add(-5 * time.Minute))},
+			want: []string{"Running · no progress for 5m 00s · next check in 45 s", "Running · no progress for 5m 10s · next check in 35 s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			eng := &fakeEngine{}
+			app, _, root := newPage(t, eng, &now, false)
+			s := notebook("op-1", "A", dashboard.StatusRunning)
+			s.NextPollAt, s.Waiting = &until, tt.waiting
+			eng.publish(s)
+			var got []string
+			for range 2 {
+				got = append(got, cardByID(t, root, "op-1").Role("status").TextContent())
+				now = now.Add(10 * time.Second)
+				app.Tick()
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("row status %q\nwant       %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
 
 // queue runs the App's actions when the test says, to see the page while calls are in flight.
 type queue struct {

@@ -70,9 +70,17 @@ type Card struct {
 	ProgressIndeterminate bool
 	ProgressText          string // "42%", "working…" or "done"
 
-	NextCheck string // "next check in 3 s", "checking now…" or "" once finished
-	Elapsed   string // "elapsed 1m 05s", "took 12s"
-	Attempts  string // "3 checks"
+	// NextCheck is when the next check is, after why when that is not simply the wait Fabric
+	// asked for: "next check in 3 s", "throttled by Fabric (429) for 45s · next check in 40 s",
+	// "checking now…", or "" once finished.
+	NextCheck string
+	// Waiting is what the row shows after the status while the next check is not simply the
+	// wait Fabric asked for: "throttled by Fabric (429) for 45s · next check in 40 s", "retry 2
+	// of 4 after ServiceUnavailable · …", "no progress for 12m 05s · …", or, waiting for a
+	// token (the status says so), "next check in 15 s". "" otherwise.
+	Waiting  string
+	Elapsed  string // "elapsed 1m 05s", "took 12s"
+	Attempts string // "3 checks"
 
 	Done bool // a terminal status: nothing more will change
 	// WaitingForToken is true while the last check was refused for the token (401, e.g.
@@ -191,19 +199,14 @@ func NewCard(s Snapshot, now time.Time) Card {
 	}
 
 	if !c.Done && s.NextPollAt != nil {
-		wait := s.NextPollAt.Sub(now)
-		if wait <= 0 {
-			c.NextCheck = "checking now…"
-		} else if s.Status == "" {
-			c.NextCheck = fmt.Sprintf("first check in %d s", int(math.Ceil(wait.Seconds())))
-		} else {
-			c.NextCheck = fmt.Sprintf("next check in %d s", int(math.Ceil(wait.Seconds())))
+		why, next := waitWords(s, now)
+		c.NextCheck = strings.TrimPrefix(why+" · "+next, " · ")
+		switch {
+		case c.WaitingForToken: // the status words already say why
+			c.Waiting = next
+		case why != "":
+			c.Waiting = c.NextCheck
 		}
-	}
-
-	if s.Stalled && !c.Done {
-		// A warning, not a failure: long operations are normal.
-		c.NextCheck = strings.TrimPrefix(c.NextCheck+" · no progress for a while", " · ")
 	}
 
 	if created := parseTime(s.CreatedTimeUtc); !created.IsZero() {
@@ -265,6 +268,39 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.State = StateFailed
 	}
 	return c
+}
+
+// waitWords says when the next check of a watched call is (next: "next check in 40 s",
+// "checking now…") and why then, when it is not simply the wait Fabric asked for (s.Waiting):
+// "throttled by Fabric (429) for 45s", "retry 2 of 4 after ServiceUnavailable", "waiting for a
+// new token", "no progress for 12m 05s" (stalled is a warning, not a failure).
+func waitWords(s Snapshot, now time.Time) (why, next string) {
+	left := s.NextPollAt.Sub(now)
+	if left <= 0 {
+		return "", "checking now…"
+	}
+	next = fmt.Sprintf("next check in %d s", int(math.Ceil(left.Seconds())))
+	if s.Status == "" {
+		next = "first" + strings.TrimPrefix(next, "next")
+	}
+	switch w := s.Waiting; {
+	case w == nil:
+		if s.Stalled {
+			why = "no progress for a while"
+		}
+	case w.Reason == lro.WaitThrottled:
+		why = "throttled by Fabric (429)"
+		if w.Seconds > 0 {
+			why += " for " + FormatDuration(time.Duration(w.Seconds*float64(time.Second)))
+		}
+	case w.Reason == lro.WaitRetrying && w.Error != nil:
+		why = fmt.Sprintf("retry %d of %d after %s", w.Attempt, w.Of, w.Error.ErrorCode)
+	case w.Reason == lro.WaitToken:
+		why = "waiting for a new token"
+	case w.Reason == lro.WaitStalled && w.Since != nil:
+		why = "no progress for " + FormatDuration(now.Sub(*w.Since))
+	}
+	return why, next
 }
 
 // trackedPrefix starts the label of an operation tracked by its id or URL.

@@ -458,6 +458,9 @@ func (rv *rowView) update(c Card, settings bool) {
 			words = "Not authorized (" + c.Error.ErrorCode + "): waiting for a new token from this page"
 		}
 	}
+	if c.Waiting != "" {
+		words += " · " + c.Waiting // why the next check is when it is, and how long until
+	}
 	rv.words.text(words)
 	if c.ProgressIndeterminate {
 		rv.barClass.attr("class", "flro-bar flro-indeterminate")
