@@ -370,6 +370,12 @@ func (a *App) TestConnection(apiBase, token string) {
 		a.mu.Unlock()
 		return
 	}
+	if v, ok := CheckAPIBase(apiBase); !ok {
+		a.verdict = &v
+		a.render()
+		a.mu.Unlock()
+		return
+	}
 	a.testing, a.verdict = true, nil
 	a.render()
 	a.mu.Unlock()

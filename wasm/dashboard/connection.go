@@ -41,6 +41,7 @@ const (
 	CauseTokenRejected   = "token-rejected" // Fabric (through the proxy) refused the token: 401
 	CauseFabricError     = "fabric-error"   // Fabric answered with another error
 	CausePreflightFailed = "preflight-failed"
+	CauseNotAURL         = "not-a-url" // the API base typed is empty or not an http(s) URL: nothing is sent
 )
 
 // Verdict is what a [Probe] means for the user.
@@ -85,6 +86,22 @@ func Judge(p Probe) Verdict {
 	return Verdict{Cause: CauseOriginRefused,
 		Words: "Something answers at " + origin + ", but it does not let this page (" + orUnknown(p.PageOrigin) +
 			") read its answers: add " + orUnknown(p.PageOrigin) + " to the proxy's ALLOWED_ORIGINS and restart or redeploy it (or the API base is not a fabric-lro proxy)."}
+}
+
+// CheckAPIBase judges an API base as typed in Settings before anything is sent: an empty
+// one, or one that is not an absolute http(s) URL, gets a verdict that says what to type;
+// ok is true when apiBase can be probed.
+func CheckAPIBase(apiBase string) (v Verdict, ok bool) {
+	apiBase = strings.TrimSpace(apiBase)
+	lower := strings.ToLower(apiBase)
+	const what = "the API base is the proxy's URL ending in /v1, such as http://127.0.0.1:8787/v1 (./build.sh serve) or https://fabric-lro.example.workers.dev/v1."
+	switch {
+	case apiBase == "":
+		return Verdict{Cause: CauseNotAURL, Words: "The API base is empty: type it, then Test connection; " + what}, false
+	case !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") || len(originOf(apiBase)) <= len("https://"):
+		return Verdict{Cause: CauseNotAURL, Words: quoteText(apiBase) + " is not an http(s) URL: " + what}, false
+	}
+	return Verdict{}, true
 }
 
 func notProxyPath(apiBase, origin string) Verdict {

@@ -48,6 +48,34 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+func TestCheckAPIBase(t *testing.T) {
+	tests := []struct {
+		name, apiBase string
+		ok            bool
+		says          []string
+	}{
+		{name: "empty", apiBase: "  ", says: []string{"The API base is empty", "ending in /v1", "http://127.0.0.1:8787/v1"}},
+		{name: "no scheme", apiBase: "proxy.example/v1", says: []string{"“proxy.example/v1” is not an http(s) URL", "ending in /v1"}},
+		{name: "another scheme", apiBase: "ftp://proxy.example/v1", says: []string{"is not an http(s) URL"}},
+		{name: "no host", apiBase: "https:///v1", says: []string{"is not an http(s) URL"}},
+		{name: "a URL", apiBase: "http://127.0.0.1:8787/v1", ok: true},
+		{name: "a URL without /v1 is probed", apiBase: "HTTPS://proxy.example", ok: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, ok := CheckAPIBase(tt.apiBase)
+			if ok != tt.ok || !ok && v.Cause != CauseNotAURL {
+				t.Errorf("ok %v cause %q, want ok %v (%s)", ok, v.Cause, tt.ok, v.Words)
+			}
+			for _, w := range tt.says {
+				if !strings.Contains(v.Words, w) {
+					t.Errorf("%q does not say %q", v.Words, w)
+				}
+			}
+		})
+	}
+}
+
 func TestExplainStart(t *testing.T) {
 	e := ErrorInfo{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
 	got := explainStart(e, Judge(Probe{APIBase: "http://127.0.0.1:8787/v1", Listening: true, PageOrigin: "http://x"}))

@@ -40,6 +40,9 @@ func RebaseLocation(apiBase, ref string) (string, error) {
 		}
 		return ref, nil // an operation id or a resume token
 	}
+	if !wellEscaped(rest) {
+		return "", untrusted(ref, "it is not a well-formed URL (a space, a control character, or a % not followed by two hexadecimal digits)")
+	}
 	base, basePath, ok := hostpolicy.ParseURL(strings.TrimRight(apiBase, "/"))
 	if !ok {
 		return "", &lro.Error{ErrorCode: "InvalidApiBase", Message: "the API base " + quoteText(apiBase) + " is not an http(s) URL: set it in Settings."}
@@ -72,6 +75,24 @@ func untrusted(ref, why string) error {
 	return &lro.Error{ErrorCode: CodeUntrustedLocation, Message: "Not tracking " + quoteText(ref) + ": " + why +
 		". Paste the operation id, or the Location URL Fabric returned."}
 }
+
+// wellEscaped reports whether s (a URL's path and query) holds no space or control character
+// and only complete percent-escapes.
+func wellEscaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= ' ' || c == 0x7f:
+			return false
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 func quoteText(s string) string { return "“" + s + "”" }
 

@@ -38,13 +38,17 @@ func TestRebaseLocation(t *testing.T) {
 		{name: "user info", apiBase: proxy, ref: "https://api.fabric.microsoft.com@evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
 		{name: "other scheme", apiBase: proxy, ref: "ftp://api.fabric.microsoft.com/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
 		{name: "direct to Fabric, other host", apiBase: "https://api.fabric.microsoft.com/v1", ref: "https://evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
+		{name: "malformed percent-escape", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/%zz", wantErr: dashboard.CodeUntrustedLocation},
+		{name: "cut percent-escape", apiBase: proxy, ref: "https://proxy.contoso.com/v1/operations/op-1%4", wantErr: dashboard.CodeUntrustedLocation},
+		{name: "space inside", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/op 1", wantErr: dashboard.CodeUntrustedLocation},
+		{name: "escaped path", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/op%2D1", want: "https://proxy.contoso.com/v1/operations/op%2D1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := dashboard.RebaseLocation(tt.apiBase, tt.ref)
 			if tt.wantErr != "" {
 				var e *lro.Error
-				if !errors.As(err, &e) || e.ErrorCode != tt.wantErr || e.Message == "" {
+				if !errors.As(err, &e) || e.ErrorCode != tt.wantErr || !strings.Contains(e.Message, "Paste the operation id") {
 					t.Fatalf("RebaseLocation(%q) = %q, %v; want a Fabric error %s", tt.ref, got, err, tt.wantErr)
 				}
 				return

@@ -141,6 +141,22 @@ func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
 	}
 }
 
+func TestTrackerCreateInAWorkspaceNotSeen(t *testing.T) {
+	env := newEmulatorEnv(t)
+	tr, _ := env.tracker(t, nil)
+	const hidden = "0f0e0d0c-0b0a-4909-8807-060504030201"
+	_, err := tr.CreateItem(context.Background(), hidden, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Hidden"})
+	var e *lro.Error
+	if !errors.As(err, &e) || e.ErrorCode != "WorkspaceNotFound" || e.RequestID == "" {
+		t.Fatalf("CreateItem in an unknown workspace: %v; want Fabric's WorkspaceNotFound with its requestId", err)
+	}
+	for _, w := range []string{"Check the workspace id " + hidden, "pick a workspace from the dashboard's list", "ask the workspace's admin"} {
+		if !strings.Contains(e.Message, w) {
+			t.Errorf("message %q does not say %q", e.Message, w)
+		}
+	}
+}
+
 func TestTrackerFailedOperationCarriesTheError(t *testing.T) {
 	env := newEmulatorEnv(t)
 	tr, _ := env.tracker(t, nil)
