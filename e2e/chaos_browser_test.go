@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -44,17 +43,32 @@ func chaosPage(proxyV1 string) string {
 
 // chaosLabeler names each start for the chaos monitor (x-ms-chaos-label), which a browser
 // cannot send: a create by its displayName, a job run by its item (one run per item). It
-// also counts the bearer tokens the emulator saw.
+// also notes when the emulator first saw each of the page's bearer tokens.
 type chaosLabeler struct {
 	mu     sync.Mutex
-	tokens map[string]bool
+	tokens map[string]time.Time
 	next   http.Handler
+}
+
+// firstTokenAfter is when the emulator first saw a token it had not seen before at.
+func (l *chaosLabeler) firstTokenAfter(at time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var first time.Time
+	for _, seen := range l.tokens {
+		if seen.After(at) && (first.IsZero() || seen.Before(first)) {
+			first = seen
+		}
+	}
+	return first
 }
 
 func (l *chaosLabeler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer chaos-") && a != "Bearer chaos-truth" {
 		l.mu.Lock()
-		l.tokens[a] = true
+		if _, ok := l.tokens[a]; !ok {
+			l.tokens[a] = time.Now()
+		}
 		l.mu.Unlock()
 	}
 	if r.Method == http.MethodPost {
@@ -122,7 +136,7 @@ func TestChaosBrowser(t *testing.T) {
 		TokenTTL: 5 * time.Second, RegionalBaseURL: "http://" + regional.Listener.Addr().String(),
 		Logf: func(format string, args ...any) { fmt.Fprintf(&emuLog, format+"\n", args...) },
 	})
-	labeler := &chaosLabeler{tokens: map[string]bool{}, next: mon.wrap(emu)}
+	labeler := &chaosLabeler{tokens: map[string]time.Time{}, next: mon.wrap(emu)}
 	regional.Config.Handler = labeler
 	regional.Start()
 	t.Cleanup(regional.Close)
@@ -235,7 +249,9 @@ func TestChaosBrowser(t *testing.T) {
 	running := eval[int](t, ctx, `$qa('[data-role=card][data-state=running]').length`)
 	reloadAt := time.Now()
 	run(t, ctx, 40*time.Second, chromedp.Reload(), waitJS(`window.chaosReady === true`, 30*time.Second))
-	reloaded := time.Now()
+	// The reloaded page signs in anew: its first request carries a token not seen before.
+	// No answer sent before that request reached the reloaded page.
+	reloaded := labeler.firstTokenAfter(reloadAt)
 
 	var ids []string
 	for _, c := range calls {
@@ -264,34 +280,8 @@ func TestChaosBrowser(t *testing.T) {
 	rowLabels := eval[[]string](t, ctx, `$qa('[data-role=card] [data-role=label]').map((e) => e.textContent)`)
 
 	// The emulator's truth, with the faults off.
-	fired := emu.Faults()
-	if err := emu.SetFaults(); err != nil {
-		t.Fatal(err)
-	}
-	mon.mu.Lock()
-	mon.inject = false
-	mon.mu.Unlock()
-	truth := func(path string) map[string]any {
-		resp, body := call(t, "GET", upstream.URL+path, "", "", map[string]string{"Authorization": "Bearer chaos-truth"})
-		var v map[string]any
-		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil {
-			t.Errorf("emulator GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		return v
-	}
-	items := map[string]int{}
-	for page := createWS + "/items"; page != ""; {
-		v := truth(page)
-		list, _ := v["value"].([]any)
-		for _, it := range list {
-			if m, ok := it.(map[string]any); ok {
-				name, _ := m["displayName"].(string)
-				items[name]++
-			}
-		}
-		next, _ := v["continuationUri"].(string)
-		page = strings.TrimPrefix(next, upstream.URL)
-	}
+	fired, truth := stopFaults(t, emu, mon, upstream.URL)
+	items := itemNames(truth, createWS+"/items", upstream.URL)
 
 	byID := map[string][]pageOp{}
 	for _, s := range shown {
@@ -302,13 +292,7 @@ func TestChaosBrowser(t *testing.T) {
 		mon.mu.Lock()
 		posts := slices.Clone(mon.starts[map[bool]string{true: "job on " + c.target, false: c.label}[c.kind == "job"]])
 		mon.mu.Unlock()
-		effective := 0
-		for _, st := range posts {
-			if st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
-				effective++
-			}
-		}
-		if effective > 1 {
+		if effective := effectiveStarts(posts); effective > 1 {
 			dup++
 			t.Errorf("%s: the start was sent %d times (%v)", c.label, effective, posts)
 		}
@@ -384,16 +368,10 @@ func TestChaosBrowser(t *testing.T) {
 		}
 	}
 
-	mon.mu.Lock()
-	earlyPolls := slices.Clone(mon.early)
-	injected := map[string]int{}
-	for k, v := range mon.injected {
-		injected[k] = v
-	}
-	requests := mon.requests
-	mon.mu.Unlock()
+	earlyPolls, injected, requests, _ := mon.tally(fired)
 	// An answer sent while the page was going away may never have reached it; the reloaded
-	// page then goes by the state it had saved. Such polls are counted apart.
+	// page then goes by the state it had saved. Such polls (bound by an answer sent from a
+	// second before the reload until the reloaded page's first request) are counted apart.
 	var early, cut int
 	for _, e := range earlyPolls {
 		if e.arrival.After(reloadAt) && e.allowed.sentAt.After(reloadAt.Add(-time.Second)) && e.allowed.sentAt.Before(reloaded) {
@@ -403,56 +381,21 @@ func TestChaosBrowser(t *testing.T) {
 		early++
 		t.Errorf("early poll: %s arrived %v before its Retry-After allowed (answer sent %v before)", e.what, e.allowed.notBefore.Sub(e.arrival), e.arrival.Sub(e.allowed.sentAt))
 	}
-	for _, f := range fired {
-		if f.Fired > 0 {
-			name := string(f.Kind)
-			if f.Status != "" {
-				name += " " + f.Status
-			}
-			injected[name] += f.Fired
-		}
-	}
 	injected["page reload (calls still running)"] = running
 	labeler.mu.Lock()
 	injected["token expired mid-run (new token fetched)"] = len(labeler.tokens) - 2 // one per page load
 	labeler.mu.Unlock()
 
-	var table strings.Builder
-	fmt.Fprintf(&table, "| measure | value |\n| --- | --- |\n")
-	fmt.Fprintf(&table, "| path | dashboard (Chromium) -> native proxy -> emulator |\n")
-	fmt.Fprintf(&table, "| operations and jobs started | %d (seed %d) |\n", n, seed)
-	fmt.Fprintf(&table, "| requests the emulator received | %d |\n", requests)
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range injected {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		fmt.Fprintf(&table, "| fault: %s | %d |\n", k, injected[k])
-	}
-	fmt.Fprintf(&table, "| final states matched | %d |\n", matched)
-	fmt.Fprintf(&table, "| starts failed by a fault, reported (item created anyway) | %d (%d) |\n", startFailed, outcomeUnknown)
-	fmt.Fprintf(&table, "| lost | %d |\n| wrong final state | %d |\n| shown twice | %d |\n", lost, wrong, twice)
-	fmt.Fprintf(&table, "| early polls | %d |\n| polls after an answer the reload cut off (not counted as early) | %d |\n", early, cut)
-	fmt.Fprintf(&table, "| duplicates | %d |\n", dup)
-	t.Logf("chaos summary:\n%s", table.String())
-	if dir := os.Getenv("FABRIC_LRO_ARTIFACTS"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "chaos-summary-browser.md"), []byte(table.String()), 0o644)
-	}
+	chaosSummary(t, "browser", "dashboard (Chromium) -> native proxy -> emulator", n, seed, requests, injected,
+		fmt.Sprintf("| final states matched | %d |\n", matched),
+		fmt.Sprintf("| starts failed by a fault, reported (item created anyway) | %d (%d) |\n", startFailed, outcomeUnknown),
+		fmt.Sprintf("| lost | %d |\n| wrong final state | %d |\n| shown twice | %d |\n", lost, wrong, twice),
+		fmt.Sprintf("| early polls | %d |\n| polls after an answer the reload cut off (not counted as early) | %d |\n", early, cut),
+		fmt.Sprintf("| duplicates | %d |\n", dup))
 	if running == 0 {
 		t.Errorf("every call had finished before the reload: the reload proves nothing")
 	}
-	if matched < n/2 {
-		t.Errorf("only %d of %d calls reached a final state; the run proves little", matched, n)
-	}
-	if matched+startFailed != n {
-		t.Errorf("%d matched + %d failed at start != %d started", matched, startFailed, n)
-	}
-	if t.Failed() {
-		t.Logf("emulator log:\n%s", emuLog.String())
-		t.Logf("proxy log:\n%s", px.log())
-	}
+	chaosVerdict(t, n, matched, startFailed, emuLog.String(), px.log())
 }
 
 func countOf(list []string, s string) int {
