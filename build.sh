@@ -301,10 +301,11 @@ cmd_bench() {
 
 # ./build.sh chaos: every Go fuzz target (func Fuzz... in a _test.go file) for FUZZTIME each
 # (default 1m), then the chaos run (e2e TestChaos, through the native proxy and through the
-# Worker in workerd) with FABRIC_LRO_CHAOS_N operations and jobs (default 200) and
+# Worker in workerd, and TestChaosBrowser, the dashboard in Chromium through the native proxy,
+# reloaded mid-run) with FABRIC_LRO_CHAOS_N operations and jobs (default 200) and
 # FABRIC_LRO_CHAOS_SEED (default 1). ./build.sh test runs the same fuzz targets
 # on their seeds and committed corpora (testdata/fuzz; a failing input found here is written
-# there, to commit with the fix) and the chaos run with 40.
+# there, to commit with the fix) and the chaos run with 40 (20 in the browser).
 cmd_chaos() {
   local fuzztime=${FUZZTIME:-1m} file dir name
   need_node_modules
@@ -317,10 +318,11 @@ cmd_chaos() {
     done
   done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
   mkdir -p artifacts
-  step "chaos run: ${FABRIC_LRO_CHAOS_N:-200} operations and jobs, seed ${FABRIC_LRO_CHAOS_SEED:-1}, engine -> native proxy and Worker in workerd -> emulator"
+  step "chaos run: ${FABRIC_LRO_CHAOS_N:-200} operations and jobs, seed ${FABRIC_LRO_CHAOS_SEED:-1}, engine -> native proxy and Worker in workerd -> emulator, dashboard in Chromium -> native proxy -> emulator"
+  need_chromium
   FABRIC_LRO_E2E=1 FABRIC_LRO_ARTIFACTS="$ROOT/artifacts" FABRIC_LRO_CHAOS_N=${FABRIC_LRO_CHAOS_N:-200} \
-    go test -race -count=1 -timeout 15m -run '^TestChaos$' -v ./e2e | grep -vE '^(=== |\s+(GET|POST|PUT) /)'
-  echo "summary tables: artifacts/chaos-summary-native.md, artifacts/chaos-summary-workerd.md" >&2
+    go test -race -count=1 -timeout 15m -run '^TestChaos(Browser)?$' -v ./e2e | grep -vE '^(=== |\s+(GET|POST|PUT|DELETE) /)'
+  echo "summary tables: artifacts/chaos-summary-native.md, artifacts/chaos-summary-workerd.md, artifacts/chaos-summary-browser.md" >&2
 }
 
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }

@@ -539,35 +539,8 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 	<-run2Done
 
 	// The emulator's truth, with the faults off.
-	fired := emu.Faults()
-	if err := emu.SetFaults(); err != nil {
-		t.Fatal(err)
-	}
-	mon.mu.Lock()
-	mon.inject = false
-	mon.mu.Unlock()
-	truthAuth := map[string]string{"Authorization": "Bearer chaos-truth"}
-	truth := func(path string) map[string]any {
-		resp, body := call(t, "GET", upstream.URL+path, "", "", truthAuth)
-		var v map[string]any
-		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil {
-			t.Errorf("emulator GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		return v
-	}
-	items := map[string]int{}
-	for page := ws + "/items"; page != ""; {
-		v := truth(page)
-		list, _ := v["value"].([]any)
-		for _, it := range list {
-			if m, ok := it.(map[string]any); ok {
-				name, _ := m["displayName"].(string)
-				items[name]++
-			}
-		}
-		next, _ := v["continuationUri"].(string)
-		page = strings.TrimPrefix(next, upstream.URL)
-	}
+	fired, truth := stopFaults(t, emu, mon, upstream.URL)
+	items := itemNames(truth, ws+"/items", upstream.URL)
 
 	var matched, startFailed, outcomeUnknown, lost, wrong, twice, dup int
 	for _, s := range starts {
@@ -575,13 +548,7 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 		mon.mu.Lock()
 		posts := mon.starts[s.label]
 		mon.mu.Unlock()
-		effective := 0
-		for _, st := range posts {
-			if st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
-				effective++
-			}
-		}
-		if effective > 1 {
+		if effective := effectiveStarts(posts); effective > 1 {
 			dup++
 			t.Errorf("%s: the start was sent %d times (%v)", s.label, effective, posts)
 		}
@@ -661,14 +628,7 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 		}
 	}
 
-	mon.mu.Lock()
-	earlyPolls := slices.Clone(mon.early)
-	injected := map[string]int{}
-	for k, v := range mon.injected {
-		injected[k] = v
-	}
-	requests, late := mon.requests, mon.late
-	mon.mu.Unlock()
+	earlyPolls, injected, requests, late := mon.tally(fired)
 	// An answer sent while the proxy or the first engine was being stopped may never have
 	// reached the engine (the connection or the request was cut); the engine then goes by the
 	// state it had before. Such polls are counted apart; every other early poll fails the run.
@@ -684,6 +644,81 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 		early++
 		t.Errorf("early poll: %s arrived %v before its Retry-After allowed (answer sent %v before)", e.what, e.allowed.notBefore.Sub(e.arrival), e.arrival.Sub(e.allowed.sentAt))
 	}
+	injected["proxy restart"], injected["engine restart (calls resumed)"] = 1, len(resumed)
+	injected["token expired mid-run (new token fetched)"] = int(tokenN.Load())
+
+	chaosSummary(t, pathName, "engine -> "+pathName+" proxy -> emulator", n, seed, requests, injected,
+		fmt.Sprintf("| engine retries (5xx, network, 429) | %d |\n", retries.Load()),
+		fmt.Sprintf("| final states matched | %d |\n", matched),
+		fmt.Sprintf("| starts failed by a fault or a timeout, reported (item created anyway) | %d (%d) |\n", startFailed, outcomeUnknown),
+		fmt.Sprintf("| lost | %d |\n| wrong final state | %d |\n| reported twice | %d |\n", lost, wrong, twice),
+		fmt.Sprintf("| early polls | %d |\n| polls after an answer a restart cut off (not counted as early) | %d |\n", early, cut),
+		fmt.Sprintf("| answers sent after the client's timeout (no Retry-After binds) | %d |\n| duplicates | %d |\n", late, dup))
+	chaosVerdict(t, n, matched, startFailed, emuLog.String(), px.log())
+}
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// stopFaults turns the emulator's and the monitor's faults off. It returns what the emulator
+// injected, and truth: the emulator's JSON answer to GET path on upstream.
+func stopFaults(t *testing.T, emu *emulator.Server, mon *chaosMonitor, upstream string) ([]emulator.FaultStatus, func(path string) map[string]any) {
+	t.Helper()
+	fired := emu.Faults()
+	if err := emu.SetFaults(); err != nil {
+		t.Fatal(err)
+	}
+	mon.mu.Lock()
+	mon.inject = false
+	mon.mu.Unlock()
+	truthAuth := map[string]string{"Authorization": "Bearer chaos-truth"}
+	return fired, func(path string) map[string]any {
+		resp, body := call(t, "GET", upstream+path, "", "", truthAuth)
+		var v map[string]any
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil {
+			t.Errorf("emulator GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		return v
+	}
+}
+
+// itemNames counts the items of a workspace (every page of GET itemsPath) by display name.
+func itemNames(truth func(path string) map[string]any, itemsPath, upstream string) map[string]int {
+	items := map[string]int{}
+	for page := itemsPath; page != ""; {
+		v := truth(page)
+		list, _ := v["value"].([]any)
+		for _, it := range list {
+			if m, ok := it.(map[string]any); ok {
+				name, _ := m["displayName"].(string)
+				items[name]++
+			}
+		}
+		next, _ := v["continuationUri"].(string)
+		page = strings.TrimPrefix(next, upstream)
+	}
+	return items
+}
+
+// effectiveStarts counts the POSTs of one start that may have taken effect (all but those
+// refused with 429 or 401).
+func effectiveStarts(posts []int) int {
+	effective := 0
+	for _, st := range posts {
+		if st != http.StatusTooManyRequests && st != http.StatusUnauthorized {
+			effective++
+		}
+	}
+	return effective
+}
+
+// tally returns what the monitor saw (early polls, requests, late answers) and the faults
+// injected by kind: the monitor's and those the emulator fired.
+func (m *chaosMonitor) tally(fired []emulator.FaultStatus) (early []earlyPoll, injected map[string]int, requests, late int) {
+	m.mu.Lock()
+	early = slices.Clone(m.early)
+	injected = maps.Clone(m.injected)
+	requests, late = m.requests, m.late
+	m.mu.Unlock()
 	for _, f := range fired {
 		if f.Fired > 0 {
 			name := string(f.Kind)
@@ -693,34 +728,35 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 			injected[name] += f.Fired
 		}
 	}
-	injected["proxy restart"], injected["engine restart (calls resumed)"] = 1, len(resumed)
-	injected["token expired mid-run (new token fetched)"] = int(tokenN.Load())
+	return early, injected, requests, late
+}
 
+// chaosSummary logs the summary table (the path, the calls started, the requests, the faults
+// by kind, then rows, each "| measure | value |\n") and writes it to
+// $FABRIC_LRO_ARTIFACTS/chaos-summary-{name}.md.
+func chaosSummary(t *testing.T, name, path string, n int, seed uint64, requests int, injected map[string]int, rows ...string) {
+	t.Helper()
 	var table strings.Builder
 	fmt.Fprintf(&table, "| measure | value |\n| --- | --- |\n")
-	fmt.Fprintf(&table, "| path | engine -> %s proxy -> emulator |\n", pathName)
+	fmt.Fprintf(&table, "| path | %s |\n", path)
 	fmt.Fprintf(&table, "| operations and jobs started | %d (seed %d) |\n", n, seed)
 	fmt.Fprintf(&table, "| requests the emulator received | %d |\n", requests)
-	kinds := slices.Sorted(func(yield func(string) bool) {
-		for k := range injected {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	for _, k := range kinds {
+	for _, k := range slices.Sorted(maps.Keys(injected)) {
 		fmt.Fprintf(&table, "| fault: %s | %d |\n", k, injected[k])
 	}
-	fmt.Fprintf(&table, "| engine retries (5xx, network, 429) | %d |\n", retries.Load())
-	fmt.Fprintf(&table, "| final states matched | %d |\n", matched)
-	fmt.Fprintf(&table, "| starts failed by a fault or a timeout, reported (item created anyway) | %d (%d) |\n", startFailed, outcomeUnknown)
-	fmt.Fprintf(&table, "| lost | %d |\n| wrong final state | %d |\n| reported twice | %d |\n", lost, wrong, twice)
-	fmt.Fprintf(&table, "| early polls | %d |\n| polls after an answer a restart cut off (not counted as early) | %d |\n", early, cut)
-	fmt.Fprintf(&table, "| answers sent after the client's timeout (no Retry-After binds) | %d |\n| duplicates | %d |\n", late, dup)
+	for _, r := range rows {
+		table.WriteString(r)
+	}
 	t.Logf("chaos summary:\n%s", table.String())
 	if dir := os.Getenv("FABRIC_LRO_ARTIFACTS"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "chaos-summary-"+pathName+".md"), []byte(table.String()), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "chaos-summary-"+name+".md"), []byte(table.String()), 0o644)
 	}
+}
+
+// chaosVerdict fails a run in which fewer than half of the n calls reached a final state, or
+// in which some call is not accounted for; a failed run logs the emulator's and the proxy's logs.
+func chaosVerdict(t *testing.T, n, matched, startFailed int, emuLog, proxyLog string) {
+	t.Helper()
 	if matched < n/2 {
 		t.Errorf("only %d of %d calls reached a final state; the run proves little", matched, n)
 	}
@@ -728,9 +764,7 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 		t.Errorf("%d matched + %d failed at start != %d started", matched, startFailed, n)
 	}
 	if t.Failed() {
-		t.Logf("emulator log:\n%s", emuLog.String())
-		t.Logf("proxy log:\n%s", px.log())
+		t.Logf("emulator log:\n%s", emuLog)
+		t.Logf("proxy log:\n%s", proxyLog)
 	}
 }
-
-func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
