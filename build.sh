@@ -309,7 +309,7 @@ cmd_bench() {
 cmd_chaos() {
   local fuzztime=${FUZZTIME:-1m} file dir name
   need_node_modules
-  build_worker
+  cmd_build # the Worker for the workerd path, web/ for the dashboard path
   while IFS= read -r file; do
     dir=./$(dirname "$file")
     for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | cut -d' ' -f2); do
