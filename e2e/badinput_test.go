@@ -58,13 +58,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 
-	for _, via := range []struct {
-		name  string
-		start func(t *testing.T, upstream, allowedOrigins string) string
-	}{
-		{name: "native", start: startNativeProxy},
-		{name: "workerd", start: startWorkerd},
-	} {
+	for _, via := range browserProxies {
 		t.Run(via.name, func(t *testing.T) {
 			env := newBrowserEnv(t, root, browser, via.start)
 			dead := fmt.Sprintf("http://127.0.0.1:%d/v1", freePort(t))

@@ -95,13 +95,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	browser := startChromium(t, chromium)
 
-	for _, via := range []struct {
-		name  string
-		start func(t *testing.T, upstream, allowedOrigins string) string
-	}{
-		{name: "native", start: startNativeProxy},
-		{name: "workerd", start: startWorkerd},
-	} {
+	for _, via := range browserProxies {
 		t.Run(via.name, func(t *testing.T) {
 			env := newBrowserEnv(t, root, browser, via.start)
 			t.Run("two notebooks", env.twoNotebooks)
@@ -119,6 +113,15 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Run("test connection names the cause", env.connectionCauses)
 		})
 	}
+}
+
+// browserProxies are the proxies the browser tests put between the page and the emulator.
+var browserProxies = []struct {
+	name  string
+	start func(t *testing.T, upstream, allowedOrigins string) string
+}{
+	{name: "native", start: startNativeProxy},
+	{name: "workerd", start: startWorkerd},
 }
 
 // startChromium starts one headless Chromium for the whole test, with a fresh profile and HOME.

@@ -152,13 +152,7 @@ func TestBrowserMeetsFabricAnswers(t *testing.T) {
 		t.Fatal("CHROMIUM is not set: run ./build.sh test")
 	}
 	browser := startChromium(t, chromium)
-	for _, via := range []struct {
-		name  string
-		start func(t *testing.T, upstream, allowedOrigins string) string
-	}{
-		{name: "native", start: startNativeProxy},
-		{name: "workerd", start: startWorkerd},
-	} {
+	for _, via := range browserProxies {
 		t.Run(via.name, func(t *testing.T) {
 			env := newBrowserEnv(t, root, browser, via.start)
 			ctx := env.tab(t)

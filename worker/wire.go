@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -205,9 +206,5 @@ func (w worker) fail(arg string) string {
 	if !ok {
 		why = proxy.FailUnreachable
 	}
-	return encodeAnswer(w.p.Fail(&x, why, stringError(f[1])))
+	return encodeAnswer(w.p.Fail(&x, why, errors.New(f[1])))
 }
-
-type stringError string
-
-func (e stringError) Error() string { return string(e) }
