@@ -2,6 +2,6 @@
 
 package main
 
-// testHooks passes begin's argument through; the workertest build
-// (hooks_workertest_js.go) adds the faults the end-to-end tests inject.
-func testHooks(arg string) string { return arg }
+// testHooks answers nothing in the real build; the workertest build
+// (hooks_workertest_js.go) adds the faults and answers the end-to-end tests use.
+func testHooks(string) (answer string, ok bool) { return "", false }

@@ -34,16 +34,17 @@ var instanceID = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
-// testHooks injects the faults of the workertest build.
-func testHooks(arg string) string {
+// testHooks answers the workertest build's own paths and injects its faults;
+// ok false lets begin serve the request.
+func testHooks(arg string) (answer string, ok bool) {
 	f, ok := fields(arg, 3)
 	if !ok {
-		return arg
+		return "", false
 	}
 	target := incoming(f[0], f[1], f[2])
 	switch target.Target {
 	case "/_test/instance":
-		panic(testAnswer{200, `{"instance":"` + instanceID + `"}`})
+		return testAnswer(`{"instance":"` + instanceID + `"}`), true
 	case "/_test/memory":
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
@@ -51,7 +52,7 @@ func testHooks(arg string) string {
 			"sys": m.Sys, "heapAlloc": m.HeapAlloc, "heapSys": m.HeapSys, "numGC": uint64(m.NumGC),
 			"goroutines": uint64(runtime.NumGoroutine()),
 		})
-		panic(testAnswer{200, string(b)})
+		return testAnswer(string(b)), true
 	}
 	switch strings.ToLower(target.Header.Get("X-Fabric-Lro-Test-Fault")) {
 	case "panic":
@@ -71,25 +72,13 @@ func testHooks(arg string) string {
 		far := unsafe.Slice(&b, 1<<31) // far past the end of linear memory
 		sink = far[1<<31-1]            // the load traps
 	}
-	return arg
+	return "", false
 }
 
 var sink byte
 
-// testAnswer is a whole answer a hook makes, passed up through guard.
-type testAnswer struct {
-	status int
-	body   string
-}
-
-func init() { answerHook = answerTest }
-
-// answerTest turns a testAnswer panic into its answer.
-func answerTest(p any) (string, bool) {
-	a, ok := p.(testAnswer)
-	if !ok {
-		return "", false
-	}
+// testAnswer is a 200 with a JSON body, encoded for worker.mjs.
+func testAnswer(body string) string {
 	h := map[string][]string{"Content-Type": {"application/json"}}
-	return encodeAnswer(&proxy.Response{Status: a.status, Header: h, Body: []byte(a.body)}), true
+	return encodeAnswer(&proxy.Response{Status: 200, Header: h, Body: []byte(body)})
 }
