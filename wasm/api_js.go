@@ -36,6 +36,7 @@ type instance struct {
 	apiBase string
 	tracker *dashboard.Tracker
 	token   lro.TokenFunc // the page's getToken
+	notify  bool          // tell a user who looks elsewhere that operations ended
 }
 
 // open validates options and starts an engine: {apiBase, getToken, persist}.
@@ -66,8 +67,12 @@ func open(opts js.Value) (*instance, error) {
 	})
 	client := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: token})
 	// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
-	// every request, creates and polls alike, stays within the default 5 per second.
-	sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount})
+	// every request, creates and polls alike, stays within requestsPerSecond (default 5).
+	rps := 0.0
+	if v := opts.Get("requestsPerSecond"); v.Type() == js.TypeNumber && v.Float() > 0 {
+		rps = v.Float()
+	}
+	sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount, RequestsPerSecond: rps})
 	go sched.Run(context.Background()) // for the life of the page
 
 	var store dashboard.Storage
@@ -76,11 +81,16 @@ func open(opts js.Value) (*instance, error) {
 			store = ls
 		}
 	}
+	keep := time.Duration(0)
+	if v := opts.Get("keepFinishedDays"); v.Type() == js.TypeNumber && v.Float() > 0 {
+		keep = time.Duration(v.Float() * float64(24*time.Hour))
+	}
 	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
 		e := dashboard.ErrorOf(err)
 		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
-	}})
-	return &instance{apiBase: apiBase, tracker: tr, token: token}, nil
+	}, SaveDelay: time.Second, KeepFinished: keep})
+	flushWhenHidden(tr)
+	return &instance{apiBase: apiBase, tracker: tr, token: token, notify: opts.Get("notify").Truthy()}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.
@@ -304,8 +314,13 @@ func (in *instance) mount(element, page js.Value) {
 			}
 		}
 	}
+	pg := newPage()
+	cfg.Frame = pg.Frame
+	if in.notify {
+		cfg.Notices = newNotices()
+	}
 	app := dashboard.NewApp(in.tracker, cfg)
-	app.Mount(newPage(), wrap(element))
+	app.Mount(pg, wrap(element))
 	go func() {
 		for range time.Tick(time.Second) {
 			app.Tick()

@@ -11,12 +11,15 @@ import (
 )
 
 // promise returns a JS Promise settled by f, which runs in its own goroutine (a JS callback
-// must never block).
+// must never block), in a task of its own: a page that calls the API a thousand times in a
+// loop spends only the calls' own cost in its loop, and the work of each call is a short
+// task of its own (the page stays responsive).
 func promise(f func() (any, error)) js.Value {
 	var executor js.Func
 	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		resolve, reject := args[0], args[1]
 		go func() {
+			nextTask()
 			v, err := f()
 			if err != nil {
 				reject.Invoke(jsError(err))
@@ -29,6 +32,24 @@ func promise(f func() (any, error)) js.Value {
 	p := js.Global().Get("Promise").New(executor)
 	executor.Release()
 	return p
+}
+
+// nextTask waits for a task of its own (setTimeout 0): the Go work that follows runs once the
+// browser has had its turn.
+func nextTask() {
+	setTimeout := js.Global().Get("setTimeout")
+	if setTimeout.Type() != js.TypeFunction {
+		return
+	}
+	ch := make(chan struct{})
+	var fn js.Func
+	fn = js.FuncOf(func(js.Value, []js.Value) any {
+		fn.Release()
+		close(ch)
+		return nil
+	})
+	setTimeout.Invoke(fn, 0)
+	<-ch
 }
 
 // await waits for a JS promise (or plain value) from a goroutine that is not a JS callback.

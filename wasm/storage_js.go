@@ -5,6 +5,8 @@ package main
 import (
 	"errors"
 	"syscall/js"
+
+	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
 
 // webStorage implements dashboard.Storage over localStorage or sessionStorage.
@@ -37,3 +39,24 @@ func (w webStorage) Set(key, value string) (err error) {
 }
 
 func (w webStorage) Remove(key string) { w.s.Call("removeItem", key) }
+
+// flushWhenHidden writes tr's pending changes when the page is hidden or unloaded, so that a
+// reload or a closed tab resumes from the last state seen (tr gathers its writes for a
+// second, TrackerOptions.SaveDelay).
+func flushWhenHidden(tr *dashboard.Tracker) {
+	doc := js.Global().Get("document")
+	if doc.Type() != js.TypeObject {
+		return
+	}
+	flush := js.FuncOf(func(js.Value, []js.Value) any {
+		if doc.Get("visibilityState").String() == "hidden" {
+			tr.Flush()
+		}
+		return nil
+	})
+	doc.Call("addEventListener", "visibilitychange", flush)
+	js.Global().Call("addEventListener", "pagehide", js.FuncOf(func(js.Value, []js.Value) any {
+		tr.Flush()
+		return nil
+	}))
+}

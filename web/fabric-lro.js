@@ -111,6 +111,11 @@ function shadowMount(goMount, cssUrl) {
  * @param {() => Promise<string>} options.getToken  returns a bearer token for api.fabric.microsoft.com
  * @param {string|URL} [options.wasmUrl]  where app.wasm is (default: next to this module)
  * @param {boolean} [options.persist=true]  keep operations in localStorage and resume them on load
+ * @param {number} [options.requestsPerSecond=5]  the request budget shared by every call (starts, polls, results)
+ * @param {boolean} [options.notify=false]  when an operation or job ends while the page is hidden, count it in the
+ *   tab's title until the user looks, and show a browser notification (the dashboard offers a button that asks
+ *   for permission; it is never asked on load); clicking the notification shows the operation's row
+ * @param {number} [options.keepFinishedDays=7]  finished operations older than this are dropped from localStorage on load
  * @param {string|URL} [options.cssUrl]  the dashboard's stylesheet (default: fabric-lro.css next to this module)
  * @returns {Promise<FabricLRO>}
  */
@@ -130,6 +135,9 @@ export async function load(options = {}) {
     apiBase: new URL(apiBase, globalThis.location?.href).href.replace(/\/+$/, ""),
     getToken: async (how) => String((await getToken(how)) ?? ""),
     persist: options.persist !== false,
+    requestsPerSecond: options.requestsPerSecond,
+    notify: options.notify === true,
+    keepFinishedDays: options.keepFinishedDays,
     onSettings: options.onSettings,
   });
   api.mount = shadowMount(api.mount, cssUrl);

@@ -133,6 +133,7 @@ async function main() {
       apiBase,
       // Only ever the token given for this API base's origin.
       getToken: async () => tokenFor(apiBase),
+      notify: true, // the title counts what ended while the tab is hidden; notifications once allowed
     });
   } catch (err) {
     showFatal(root, err);

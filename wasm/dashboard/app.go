@@ -54,6 +54,14 @@ type Config struct {
 	// in Settings for "Test connection", or "" for those the engine uses, to name the likely
 	// cause of a call that got no answer. nil: no Test connection, and no causes named.
 	Probe func(ctx context.Context, apiBase, token string) Probe
+	// Frame runs fn once before the browser next paints (requestAnimationFrame), never
+	// during the call: changes in between are rendered together, and a render does a
+	// bounded amount of work (the rest waits for the next frame). nil renders every change
+	// at once (host tests).
+	Frame func(fn func())
+	// Notices tells a user who is looking at another tab that operations ended (see
+	// [Notices]); nil tells nothing.
+	Notices Notices
 }
 
 // App is the dashboard: its state, the actions a user takes, and its rendering into a page
@@ -93,6 +101,11 @@ type App struct {
 
 	view  *view
 	unsub func()
+
+	framePending bool            // a Frame is requested
+	allDirty     bool            // every row must be rendered again (a filter changed)
+	busy         map[string]bool // while rendering: items with a job being sent or running
+	ended        endedCounts     // operations that ended while the page was hidden
 }
 
 // row is one operation on the list, with what the user did to it.
@@ -109,6 +122,9 @@ type row struct {
 	cancelling bool   // Cancel was confirmed and Fabric has not reported the end yet
 	cancelErr  string // why the last cancel failed
 	expanded   bool
+
+	state string // the card's State, kept with the snapshot (the summary counts it)
+	dirty bool   // changed since its row was last rendered
 }
 
 // Fields with validation messages (see [App.FieldError]).
@@ -199,7 +215,15 @@ func (a *App) put(s Snapshot) bool {
 		r.workspaceID, r.itemID = jobItem(s.ResumeToken)
 	}
 	r.snap, r.done = s, nil
+	r.state, r.dirty = NewCard(s, time.Time{}).State, true
 	return !known
+}
+
+// touch marks the row key changed: the next render draws it again; a.mu is held.
+func (a *App) touch(key string) {
+	if r := a.rows[key]; r != nil {
+		r.dirty = true
+	}
 }
 
 // snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
@@ -281,7 +305,7 @@ func (a *App) resend(key string, call func() (Snapshot, error)) {
 		a.mu.Unlock()
 		return
 	}
-	r.sending, r.retry, r.expanded = true, nil, false
+	r.sending, r.retry, r.expanded, r.dirty = true, nil, false, true
 	r.snap.Error, r.snap.Done, r.done = nil, false, nil
 	a.sending++
 	a.render()
@@ -312,7 +336,7 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 		if err == nil {
 			e = ErrorInfo{ErrorCode: "NoOperation", Message: "Fabric accepted the call but named no operation to watch."}
 		}
-		ph.sending, ph.retry, ph.expanded = false, retry, true
+		ph.sending, ph.retry, ph.expanded, ph.dirty = false, retry, true, true
 		ph.snap.Error, ph.snap.Done, ph.done = &e, true, nil
 		ph.snap.LastUpdatedTimeUtc = ""
 		if unanswered(e) && a.cfg.Probe != nil {
@@ -359,7 +383,7 @@ func (a *App) explain(key string, r *row) {
 		return // retried or dismissed meanwhile
 	}
 	e := explainStart(*r.snap.Error, v)
-	r.snap.Error = &e
+	r.snap.Error, r.dirty = &e, true
 	a.render()
 }
 
@@ -400,8 +424,13 @@ func firstNonEmpty(s ...string) string {
 func (a *App) onSnapshot(s Snapshot) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	r := a.rows[s.ID]
+	running := r != nil && !r.sending && r.retry == nil && !finished(r.snap)
 	if a.put(s) {
 		a.place(s.ID)
+	}
+	if running && finished(s) {
+		a.noteEnd(s.ID)
 	}
 	a.render()
 }
@@ -472,12 +501,26 @@ func (a *App) card(key string, now time.Time) Card {
 
 // itemRunning reports whether a job of item itemID is being sent or is still running; a.mu is held.
 func (a *App) itemRunning(itemID string) bool {
+	if a.busy != nil {
+		return a.busy[itemID]
+	}
 	for _, r := range a.rows {
 		if r.itemID == itemID && (r.sending || !finished(r.snap)) && r.retry == nil {
 			return true
 		}
 	}
 	return false
+}
+
+// busyItems is the set of items with a job being sent or still running; a.mu is held.
+func (a *App) busyItems() map[string]bool {
+	busy := map[string]bool{}
+	for _, r := range a.rows {
+		if r.itemID != "" && (r.sending || !finished(r.snap)) && r.retry == nil {
+			busy[r.itemID] = true
+		}
+	}
+	return busy
 }
 
 // itemPaths are the portal's URL segments for item types ({portal}/groups/{ws}/{path}/{id}).
@@ -713,7 +756,7 @@ func (a *App) ConfirmCancel(id string) {
 		a.mu.Unlock()
 		return
 	}
-	r.confirm, r.cancelling, r.cancelErr = "", true, ""
+	r.confirm, r.cancelling, r.cancelErr, r.dirty = "", true, "", true
 	a.render()
 	a.mu.Unlock()
 	a.cfg.Go(func() {
@@ -724,7 +767,7 @@ func (a *App) ConfirmCancel(id string) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if r := a.rows[id]; r != nil {
-			r.cancelling = false
+			r.cancelling, r.dirty = false, true
 			r.cancelErr = "Could not cancel: " + describe(ErrorOf(err))
 		}
 		a.render()
@@ -736,7 +779,7 @@ func (a *App) KeepIt(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if r := a.rows[id]; r != nil {
-		r.confirm = ""
+		r.confirm, r.dirty = "", true
 	}
 	a.render()
 }
@@ -750,7 +793,7 @@ func (a *App) ask(id, question string, ok func(*row) bool) bool {
 		return false
 	}
 	r.confirm = question
-	r.expanded = true
+	r.expanded, r.dirty = true, true
 	a.render()
 	return true
 }
@@ -824,6 +867,7 @@ func (a *App) Toggle(id string) {
 	defer a.mu.Unlock()
 	if r := a.rows[id]; r != nil {
 		r.expanded = !r.expanded
+		r.dirty = true
 		if !r.expanded {
 			r.confirm = ""
 		}
@@ -836,6 +880,7 @@ func (a *App) Filter(state string, kind Kind) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stateF, a.kindF = state, kind
+	a.allDirty = true // rows shown again show what changed while they were hidden
 	a.render()
 }
 
@@ -894,6 +939,8 @@ func (a *App) rowState(id string, now time.Time) (string, Kind) {
 		return StateRunning, kind
 	case r.retry != nil:
 		return StateFailed, kind
+	case r.state != "":
+		return r.state, kind
 	}
 	return a.snapCard(r, now).State, kind
 }

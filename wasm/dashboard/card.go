@@ -240,6 +240,9 @@ func NewCard(s Snapshot, now time.Time) Card {
 		if c.Kind == KindJob && c.Result.Type == "" {
 			c.Result.Type = r.Get("jobType").String()
 		}
+		if n := r.Get(OmittedResultField).Int(); n > 0 {
+			c.Note = fmt.Sprintf("The full result (%s) is not kept in this browser: open the item in Fabric to see it.", formatBytes(n))
+		}
 	}
 	if c.Kind == KindOperation && strings.HasPrefix(c.Label, trackedPrefix) && c.Result != nil && c.Result.Name != "" {
 		// Tracked by its id: once the result names the item, the title does too.
@@ -341,6 +344,18 @@ func TokenWaitWords(errorCode string) string {
 // rather than the engine's "call-N": for an operation, a call that Fabric answered at once
 // with 200 or 201; for a job, one whose Location was the job list (no instance id in it).
 func HasOperationID(id string) bool { return !strings.HasPrefix(id, "call-") }
+
+// formatBytes writes a size for people: "812 bytes", "14 KB", "2.3 MB".
+func formatBytes(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%d KB", (n+500)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+}
 
 // FormatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".
 func FormatDuration(d time.Duration) string {

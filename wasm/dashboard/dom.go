@@ -11,6 +11,10 @@ type DOM interface {
 	// TypingInField reports whether keyboard focus is in a text field, select or textarea
 	// (the user may be typing: focus is not moved away from it).
 	TypingInField() bool
+	// OnScreen calls fn(true) when n comes into or near the viewport and fn(false) when it
+	// leaves (IntersectionObserver), until the returned function is called. fn may run on
+	// any goroutine, and not during the call.
+	OnScreen(n Node, fn func(on bool)) (stop func())
 }
 
 // Node is one element. The renderer creates each element once and then only changes its
@@ -20,6 +24,8 @@ type Node interface {
 	Append(child Node)
 	// Prepend adds child as the first child.
 	Prepend(child Node)
+	// After inserts sibling right after this node, under the same parent.
+	After(sibling Node)
 	// Remove detaches the node from its parent.
 	Remove()
 	// SetText replaces the node's content with the text s.

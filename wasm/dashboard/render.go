@@ -21,15 +21,37 @@ func (a *App) Mount(d DOM, root Node) {
 	root.Append(container)
 	v.build(a, container)
 	a.view = v
+	a.watchNotices()
 	a.render()
 	a.mu.Unlock()
 	a.LoadWorkspaces(false) // without a token: says to paste one, and sends nothing
 }
 
-// render brings the page up to date with the state; a.mu is held.
+// render brings the page up to date with the state: at once, or with [Config.Frame] before
+// the next paint, once for all the changes made until then; a.mu is held.
 func (a *App) render() {
-	if a.view != nil {
-		a.view.update(a, a.cfg.Now())
+	switch {
+	case a.view == nil:
+	case a.cfg.Frame == nil:
+		for a.view.update(a, a.cfg.Now(), time.Time{}) {
+		}
+	case !a.framePending:
+		a.framePending = true
+		a.cfg.Frame(a.frame)
+	}
+}
+
+// frameBudget is how long one frame's render may work: rows left over (hundreds created or
+// changed at once) are rendered in the next frames, so no task is long.
+const frameBudget = 8 * time.Millisecond
+
+// frame renders what changed since the last frame, within frameBudget.
+func (a *App) frame() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.framePending = false
+	if a.view.update(a, a.cfg.Now(), time.Now().Add(frameBudget)) {
+		a.render() // more next frame
 	}
 }
 
@@ -101,12 +123,14 @@ type view struct {
 
 	storeErr  slot
 	storeShow *flag
+	notify    *flag // "Notify me when operations end": shown until the user answered
 	summary   slot
 	clear     *flag // Clear finished's disabled attribute
 	empty     *flag
 	emptyText slot
 	list      Node
 	rows      map[string]*rowView
+	created   int // rows made since the last removal scan
 }
 
 // fieldError is the validation message under a field, and the field's aria-invalid.
@@ -245,10 +269,18 @@ func (v *view) build(a *App, root Node) {
 	clearBtn := text(d, "button", "Clear finished", "type", "button", "class", "flro-secondary", "data-role", "clear-finished")
 	clearBtn.On("click", a.ClearFinished)
 	v.clear = &flag{n: clearBtn, name: "disabled"}
+	filters := appendAll(el(d, "div", "class", "flro-filters"), stateSel, kindSel, clearBtn)
+	if a.cfg.Notices != nil {
+		// Asked only from this click, never on load.
+		notify := text(d, "button", "Notify me when operations end", "type", "button", "class", "flro-secondary", "data-role", "notify")
+		notify.On("click", a.AskToNotify)
+		v.notify = hiddenFlag(notify)
+		filters.Append(notify)
+	}
 	v.summary = slot{n: el(d, "p", "class", "flro-summary", "data-role", "summary", "aria-live", "polite")}
 	bar := appendAll(el(d, "div", "class", "flro-listbar"),
 		appendAll(el(d, "h2", "class", "flro-list-title"), text(d, "span", "Operations")), v.summary.n,
-		appendAll(el(d, "div", "class", "flro-filters"), stateSel, kindSel, clearBtn))
+		filters)
 	emptyNode := el(d, "p", "class", "flro-hint flro-empty", "data-role", "empty")
 	v.empty, v.emptyText = hiddenFlag(emptyNode), slot{n: emptyNode}
 	v.list = el(d, "ul", "class", "flro-list", "data-role", "cards", "aria-label", "Operations, newest first")
@@ -258,7 +290,11 @@ func (v *view) build(a *App, root Node) {
 // suggestName proposes a display name that is new each second.
 func suggestName(now time.Time) string { return "Demo " + now.Format("150405") }
 
-func (v *view) update(a *App, now time.Time) {
+// update renders the state; with a deadline (not zero) it stops creating and redrawing rows
+// once the deadline passed, and reports that more is left for the next frame. Rows are drawn
+// again when they changed, when they are on screen (their clock: "next check in", elapsed),
+// or when a filter shows them again; a row off screen that did not change costs nothing.
+func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 	if v.settings != nil {
 		state := "API " + a.cfg.APIBase
 		if a.cfg.HasToken() {
@@ -292,9 +328,17 @@ func (v *view) update(a *App, now time.Time) {
 		v.trackShown = a.trackOK
 	}
 
+	if v.notify != nil {
+		v.notify.put(a.cfg.Notices.Permission() != "default")
+	}
 	if err := a.eng.StorageError(); err != nil {
-		v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
-			describe(ErrorOf(err)) + ". Free some site storage (or allow it) for this page.")
+		e := ErrorOf(err)
+		if e.ErrorCode == CodeStorageFull {
+			v.storeErr.text(e.Message) // the running ones are saved: it says what is not
+		} else {
+			v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
+				describe(e) + ". Free some site storage (or allow it) for this page.")
+		}
 		v.storeShow.put(false)
 	} else {
 		v.storeShow.put(true)
@@ -310,25 +354,74 @@ func (v *view) update(a *App, now time.Time) {
 		}
 		delete(a.rekey, key)
 	}
-	sum, shown := a.summarize(now)
-	live := make(map[string]bool, len(a.order))
-	for _, id := range a.order {
-		live[id] = true
+	over := func() bool { return !deadline.IsZero() && time.Now().After(deadline) }
+	a.busy = a.busyItems()
+	defer func() { a.busy = nil }()
+	all := a.allDirty
+	a.allDirty = false
+	var sum Summary
+	var newer Node // the row above the next one (the list is newest first)
+	placed := 0
+	for i := len(a.order) - 1; i >= 0; i-- {
+		id := a.order[i]
+		r := a.rows[id]
+		st, kind := a.rowState(id, now)
+		switch st {
+		case StateRunning:
+			sum.Running++
+		case StateSucceeded:
+			sum.Succeeded++
+		case StateFailed:
+			sum.Failed++
+		default:
+			sum.Cancelled++
+		}
+		shown := (a.stateF == "" || a.stateF == st) && (a.kindF == "" || a.kindF == kind)
+		if shown {
+			sum.Shown++
+		}
+		if all {
+			r.dirty = true
+		}
 		rv := v.rows[id]
 		if rv == nil {
+			if over() {
+				more = true
+				continue
+			}
 			rv = newRowView(v.d, a, id)
 			v.rows[id] = rv
-			v.list.Prepend(rv.root)
+			v.created++
+			if newer == nil {
+				v.list.Prepend(rv.root)
+			} else {
+				newer.After(rv.root)
+			}
+			r.dirty = true
 		}
-		rv.hidden.put(!shown[id])
-		if shown[id] {
+		placed++
+		newer = rv.root
+		rv.hidden.put(!shown)
+		if shown && (r.dirty || rv.onScreen) {
+			if over() {
+				more = more || r.dirty // a change is drawn in a later frame; a clock can wait
+				continue
+			}
 			rv.update(a.card(id, now), a.cfg.Settings)
+			r.dirty = false
 		}
 	}
-	for id, rv := range v.rows {
-		if !live[id] {
-			rv.root.Remove()
-			delete(v.rows, id)
+	sum.Total = len(a.order)
+	if len(v.rows) > placed {
+		live := make(map[string]bool, len(a.order))
+		for _, id := range a.order {
+			live[id] = true
+		}
+		for id, rv := range v.rows {
+			if !live[id] {
+				rv.remove()
+				delete(v.rows, id)
+			}
 		}
 	}
 	v.summary.text(sum.Words())
@@ -351,6 +444,7 @@ func (v *view) update(a *App, now time.Time) {
 		}
 		a.reveal = ""
 	}
+	return more
 }
 
 // updateForms brings the workspace picker and the suggested name up to date; a.mu is held.
@@ -417,10 +511,19 @@ type rowView struct {
 	when      slot
 	body      *bodyView
 	card      Card
+	onScreen  bool   // in or near the viewport: redrawn every frame
+	unwatch   func() // stops following whether it is on screen
+}
+
+// remove takes the row off the page.
+func (rv *rowView) remove() {
+	rv.unwatch()
+	rv.root.Remove()
 }
 
 func newRowView(d DOM, a *App, id string) *rowView {
-	rv := &rowView{d: d, a: a, id: id}
+	// On screen until the page says otherwise (a page that cannot tell draws every row).
+	rv := &rowView{d: d, a: a, id: id, onScreen: true}
 	rv.root = el(d, "li", "class", "flro-op", "data-role", "card", "data-id", id)
 	rv.hidden = hiddenFlag(rv.root)
 	rv.cls, rv.st, rv.state, rv.kind, rv.dataID = slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}, slot{n: rv.root}
@@ -438,6 +541,15 @@ func newRowView(d DOM, a *App, id string) *rowView {
 	rv.expanded = slot{n: rv.toggle}
 	rv.toggle.On("click", func() { a.Toggle(rv.id) })
 	rv.root.Append(rv.toggle)
+	rv.unwatch = d.OnScreen(rv.root, func(on bool) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		rv.onScreen = on
+		if on {
+			a.touch(rv.id) // it may have changed while off screen
+			a.render()
+		}
+	})
 	return rv
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,13 +87,28 @@ type Tracker struct {
 	storeErr  error               // the last save's error, nil after a good save
 	loading   bool                // resuming the saved list: saves are written once at the end
 	unsub     func()
+
+	clock        lro.Clock
+	saveDelay    time.Duration
+	keepFinished time.Duration
+	ends         map[string]string // End of saved records being resumed, by id
+	encoded      map[string]string // each record's JSON as saved, by id (a cache: rebuilt on change)
+	others       []string          // records of other Trackers on the key, as read last (JSON)
+	lastWritten  string            // what this Tracker wrote last: unchanged storage needs no parsing
+	left         map[string]bool   // finished operations left out of a full storage
+	dirty        bool              // changes not written yet
+	flushing     bool              // a delayed write is scheduled
 }
 
-// record is what is persisted per operation.
+// record is what is persisted per operation: never the bearer token, and never a result over
+// [MaxSavedResultBytes] (see [trimToken]).
 type record struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
 	Token string `json:"token"`
+	// End is when this browser first saw the operation finished (RFC 3339), for
+	// TrackerOptions.KeepFinished; "" while it runs.
+	End string `json:"end,omitempty"`
 }
 
 // CodeCannotResume is the errorCode of a saved operation that could not be resumed.
@@ -107,7 +123,33 @@ type TrackerOptions struct {
 	// OnStorageError is told when saving fails (e.g. quota exceeded) or what is saved cannot
 	// be read; default: nothing more than [Tracker.StorageError].
 	OnStorageError func(error)
+	// SaveDelay gathers the changes of that long into one write (the browser: a second, so
+	// that a thousand operations polled at once cost one write a second, not one per poll;
+	// call [Tracker.Flush] when the page goes away). Zero writes every change at once.
+	SaveDelay time.Duration
+	// KeepFinished is how long a finished operation stays saved after it ended: older ones
+	// are dropped when a Tracker loads the saved list. Zero means [DefaultKeepFinished];
+	// negative keeps them until they are removed.
+	KeepFinished time.Duration
 }
+
+// DefaultKeepFinished is how long a finished operation stays in storage by default.
+const DefaultKeepFinished = 7 * 24 * time.Hour
+
+// MaxSavedResultBytes bounds the result kept in storage per operation. A larger result (an
+// item definition, say) is saved as its id, type, displayName and workspaceId alone, with
+// [OmittedResultField] saying how many bytes were left out: after a reload the row offers
+// "Open in Fabric" instead. Running operations have no result, so what is saved per
+// operation stays a few hundred bytes.
+const MaxSavedResultBytes = 2048
+
+// OmittedResultField is the field of a saved result that was cut down to its names (see
+// [MaxSavedResultBytes]): the size in bytes of the result that was not kept.
+const OmittedResultField = "fabricLroOmittedBytes"
+
+// CodeStorageFull is the errorCode of [Tracker.StorageError] when the storage is full and
+// finished operations were left out so that every running one is saved.
+const CodeStorageFull = "StorageFull"
 
 // BaseURL returns the lro.Client base URL for a /v1 API base: apiBase without "/v1".
 func BaseURL(apiBase string) string {
@@ -127,16 +169,32 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		records:   map[string]record{},
 		broken:    map[string]Snapshot{},
 		forgotten: map[string]bool{},
+
+		clock:        sched.Client().Options().Clock,
+		saveDelay:    opts.SaveDelay,
+		keepFinished: opts.KeepFinished,
+		ends:         map[string]string{},
+		encoded:      map[string]string{},
+		left:         map[string]bool{},
 	}
 	if t.onError == nil {
 		t.onError = func(error) {}
+	}
+	if t.keepFinished == 0 {
+		t.keepFinished = DefaultKeepFinished
 	}
 	t.unsub = sched.Subscribe(t.save)
 	if t.store != nil {
 		// What was saved is written back once, not once per operation: a long saved list
 		// would otherwise cost a read-merge-write of the whole list for each of its entries.
 		t.loading = true
+		now := t.clock.Now()
 		for _, r := range t.load() {
+			if t.expired(&r, now) {
+				t.forgotten[r.ID] = true // dropped from storage by the write below
+				continue
+			}
+			t.ends[r.ID] = r.End
 			s, err := sched.Track(r.Token, r.Label)
 			if err != nil {
 				t.keepBroken(r, err)
@@ -146,10 +204,28 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		}
 		t.mu.Lock()
 		t.loading = false
+		t.ends = map[string]string{}
 		t.mu.Unlock()
-		t.persist()
+		t.write()
 	}
 	return t
+}
+
+// expired reports whether r is a finished operation that ended more than KeepFinished before
+// now. A record saved before End existed ends at its lastUpdatedTimeUtc, else now.
+func (t *Tracker) expired(r *record, now time.Time) bool {
+	if !gjson.Get(r.Token, "done").Bool() {
+		return false
+	}
+	if r.End == "" {
+		end := parseTime(gjson.Get(r.Token, "lastUpdatedTimeUtc").String())
+		if end.IsZero() {
+			end = now
+		}
+		r.End = end.UTC().Format(time.RFC3339)
+	}
+	end := parseTime(r.End)
+	return t.keepFinished > 0 && !end.IsZero() && now.Sub(end) > t.keepFinished
 }
 
 // load reads the saved operations. What cannot be read is copied aside (key + " unreadable")
@@ -208,54 +284,233 @@ func (t *Tracker) save(s Snapshot) {
 	}
 	t.mu.Lock()
 	old, known := t.records[s.ID]
-	t.records[s.ID] = record{ID: s.ID, Label: s.Label, Token: s.ResumeToken}
+	r := record{ID: s.ID, Label: s.Label, Token: s.ResumeToken, End: old.End}
+	if !known {
+		r.End = t.ends[s.ID]
+	}
+	if !s.Done {
+		r.End = ""
+	} else if r.End == "" {
+		r.End = t.clock.Now().UTC().Format(time.RFC3339)
+	}
+	t.records[s.ID] = r
 	if !known {
 		t.order = append(t.order, s.ID)
 	}
 	delete(t.broken, s.ID)
 	delete(t.forgotten, s.ID)
-	changed := (!known || old.Token != s.ResumeToken || old.Label != s.Label) && !t.loading
-	t.mu.Unlock()
+	changed := !known || old != r
 	if changed {
+		delete(t.encoded, s.ID)
+		delete(t.left, s.ID)
+	}
+	t.mu.Unlock()
+	if changed && !t.isLoading() {
 		t.persist()
 	}
 }
 
-// persist merges this Tracker's records into the stored list and writes it back.
+func (t *Tracker) isLoading() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loading
+}
+
+// persist writes the records now, or, with a SaveDelay, once that delay has gathered more
+// changes.
 func (t *Tracker) persist() {
 	if t.store == nil {
 		return
 	}
+	if t.saveDelay <= 0 {
+		t.write()
+		return
+	}
 	t.mu.Lock()
-	var stored []record
-	if raw, ok := t.store.Get(t.key); ok {
-		json.Unmarshal([]byte(raw), &stored) // unreadable: load reported it; ours are written
+	t.dirty = true
+	if t.flushing {
+		t.mu.Unlock()
+		return
 	}
-	list := make([]record, 0, len(stored)+len(t.order))
-	seen := map[string]bool{}
-	for _, r := range stored {
-		if seen[r.ID] || t.forgotten[r.ID] {
-			continue
-		}
-		if mine, ok := t.records[r.ID]; ok {
-			r = mine
-		}
-		seen[r.ID] = true
-		list = append(list, r)
-	}
-	for _, id := range t.order {
-		if !seen[id] {
-			seen[id] = true
-			list = append(list, t.records[id])
-		}
-	}
-	b, _ := json.Marshal(list) // strings only: cannot fail
-	err := t.store.Set(t.key, string(b))
-	t.storeErr = err
+	t.flushing = true
 	t.mu.Unlock()
-	if err != nil {
-		t.report(err)
+	timer := t.clock.NewTimer(t.saveDelay)
+	go func() {
+		<-timer.C()
+		t.Flush()
+	}()
+}
+
+// Flush writes what changed since the last write now (the page calls it when it is hidden
+// or unloaded, so a SaveDelay loses nothing).
+func (t *Tracker) Flush() {
+	t.mu.Lock()
+	dirty := t.dirty
+	t.flushing = false
+	t.mu.Unlock()
+	if dirty {
+		t.write()
 	}
+}
+
+// write merges this Tracker's records into the stored list and writes it back. Records of
+// other Trackers on the same key (another tab) are kept as they are read; what is unchanged
+// since this Tracker's last write is not parsed again, and each record is encoded once per
+// change. When storage is full, finished operations are left out, those that ended first
+// first, until the running ones fit: a full quota never loses a running operation.
+func (t *Tracker) write() {
+	if t.store == nil {
+		return
+	}
+	t.mu.Lock()
+	t.dirty = false
+	raw, _ := t.store.Get(t.key)
+	if raw != t.lastWritten {
+		t.others = t.others[:0]
+		seen := map[string]bool{}
+		gjson.Parse(raw).ForEach(func(_, v gjson.Result) bool {
+			id := v.Get("id").String()
+			if _, mine := t.records[id]; !mine && !t.forgotten[id] && !seen[id] && v.IsObject() {
+				seen[id] = true
+				t.others = append(t.others, v.Raw)
+			}
+			return true
+		})
+	}
+	others := slices.DeleteFunc(slices.Clone(t.others), func(o string) bool {
+		id := gjson.Get(o, "id").String()
+		_, mine := t.records[id]
+		return mine || t.forgotten[id]
+	})
+	var err error
+	var left int
+	for {
+		var b strings.Builder
+		b.WriteByte('[')
+		n := 0
+		add := func(rec string) {
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(rec)
+			n++
+		}
+		for _, o := range others {
+			add(o)
+		}
+		for _, id := range t.order {
+			if !t.left[id] {
+				add(t.encode(id))
+			}
+		}
+		b.WriteByte(']')
+		out := b.String()
+		if err = t.store.Set(t.key, out); err == nil {
+			t.lastWritten = out
+			t.others = others
+			break
+		}
+		// Full: leave out the quarter of the finished operations that ended first, and try again.
+		var done []string
+		for _, o := range others {
+			if gjson.Get(o, "token").String() != "" && gjson.Get(gjson.Get(o, "token").String(), "done").Bool() {
+				done = append(done, o)
+			}
+		}
+		var mine []string
+		for _, id := range t.order {
+			if r := t.records[id]; !t.left[id] && r.End != "" {
+				mine = append(mine, id)
+			}
+		}
+		if len(done)+len(mine) == 0 {
+			break
+		}
+		type victim struct {
+			end   string
+			other string
+			id    string
+		}
+		var vs []victim
+		for _, o := range done {
+			vs = append(vs, victim{end: gjson.Get(o, "end").String(), other: o})
+		}
+		for _, id := range mine {
+			vs = append(vs, victim{end: t.records[id].End, id: id})
+		}
+		slices.SortStableFunc(vs, func(a, b victim) int { return strings.Compare(a.end, b.end) })
+		for _, v := range vs[:max(1, len(vs)/4)] {
+			left++
+			if v.id != "" {
+				t.left[v.id] = true
+			} else {
+				others = slices.DeleteFunc(others, func(o string) bool { return o == v.other })
+			}
+		}
+	}
+	t.mu.Unlock()
+	switch {
+	case err != nil:
+		t.report(err)
+	case len(t.leftOut()) > 0:
+		t.report(&lro.Error{ErrorCode: CodeStorageFull, Message: fmt.Sprintf("This browser's storage for the page is full: %d finished operations are not kept for the next visit "+
+			"(they stay listed here until you reload); every running operation is saved. Clear finished operations, or free some site storage.", len(t.leftOut()))})
+	default:
+		t.mu.Lock()
+		t.storeErr = nil
+		t.mu.Unlock()
+	}
+}
+
+// leftOut lists the finished operations left out of a full storage.
+func (t *Tracker) leftOut() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var ids []string
+	for id, ok := range t.left {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// encode is record id as saved (its result cut down, see [trimToken]); t.mu is held.
+func (t *Tracker) encode(id string) string {
+	if e, ok := t.encoded[id]; ok {
+		return e
+	}
+	r := t.records[id]
+	r.Token = trimToken(r.Token)
+	b, _ := json.Marshal(r) // strings only: cannot fail
+	t.encoded[id] = string(b)
+	return string(b)
+}
+
+// trimToken returns a resume token whose result is at most MaxSavedResultBytes: a larger one
+// keeps only the item's id, type, displayName and workspaceId, and OmittedResultField.
+func trimToken(token string) string {
+	res, bin := gjson.Get(token, "result"), gjson.Get(token, "resultBin")
+	if len(res.Raw) <= MaxSavedResultBytes && len(bin.Raw) <= MaxSavedResultBytes {
+		return token
+	}
+	var st map[string]json.RawMessage
+	if json.Unmarshal([]byte(token), &st) != nil {
+		return token
+	}
+	small := map[string]any{OmittedResultField: len(res.Raw) + len(bin.Raw)}
+	for _, f := range []string{"id", "type", "displayName", "workspaceId"} {
+		if v := res.Get(f); v.Type == gjson.String {
+			small[f] = v.String()
+		}
+	}
+	delete(st, "resultBin")
+	st["result"], _ = json.Marshal(small)
+	b, err := json.Marshal(st)
+	if err != nil {
+		return token
+	}
+	return string(b)
 }
 
 func (t *Tracker) report(err error) {

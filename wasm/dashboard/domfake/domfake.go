@@ -38,6 +38,9 @@ func (d *Document) TypingInField() bool {
 	return false
 }
 
+// OnScreen says nothing: every row of the fake page counts as on screen.
+func (d *Document) OnScreen(n dashboard.Node, fn func(on bool)) (stop func()) { return func() {} }
+
 // Root makes a detached element to mount a dashboard into.
 func (d *Document) Root() *Node { return d.Create("div").(*Node) }
 
@@ -68,6 +71,23 @@ func (n *Node) Prepend(child dashboard.Node) {
 	c.Remove()
 	c.Parent = n
 	n.Children = append([]*Node{c}, n.Children...)
+}
+
+// After inserts sibling right after n, under n's parent.
+func (n *Node) After(sibling dashboard.Node) {
+	c := sibling.(*Node)
+	c.Remove()
+	p := n.Parent
+	if p == nil {
+		return
+	}
+	for i, k := range p.Children {
+		if k == n {
+			c.Parent = p
+			p.Children = append(p.Children[:i+1:i+1], append([]*Node{c}, p.Children[i+1:]...)...)
+			return
+		}
+	}
 }
 
 // Remove detaches n from its parent.
