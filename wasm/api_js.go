@@ -88,7 +88,7 @@ func open(opts js.Value) (*instance, error) {
 	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
 		e := dashboard.ErrorOf(err)
 		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
-	}, SaveDelay: time.Second, KeepFinished: keep})
+	}, SaveDelay: saveDelay(), KeepFinished: keep})
 	flushWhenHidden(tr)
 	return &instance{apiBase: apiBase, tracker: tr, token: token, notify: opts.Get("notify").Truthy()}, nil
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
@@ -39,6 +40,16 @@ func (w webStorage) Set(key, value string) (err error) {
 }
 
 func (w webStorage) Remove(key string) { w.s.Call("removeItem", key) }
+
+// saveDelay is how long a Tracker gathers changes before it writes them: a second in a page
+// (which flushes when it is hidden or unloaded, see flushWhenHidden), none where there is no
+// document to say so (Node).
+func saveDelay() time.Duration {
+	if js.Global().Get("document").Type() != js.TypeObject {
+		return 0
+	}
+	return time.Second
+}
 
 // flushWhenHidden writes tr's pending changes when the page is hidden or unloaded, so that a
 // reload or a closed tab resumes from the last state seen (tr gathers its writes for a

@@ -438,7 +438,11 @@ func (t *Tracker) write() {
 		for _, id := range mine {
 			vs = append(vs, victim{end: t.records[id].End, id: id})
 		}
-		slices.SortStableFunc(vs, func(a, b victim) int { return strings.Compare(a.end, b.end) })
+		for i := 1; i < len(vs); i++ { // oldest end first (an insertion sort: the smallest code in app.wasm)
+			for j := i; j > 0 && vs[j].end < vs[j-1].end; j-- {
+				vs[j], vs[j-1] = vs[j-1], vs[j]
+			}
+		}
 		for _, v := range vs[:max(1, len(vs)/4)] {
 			left++
 			if v.id != "" {
