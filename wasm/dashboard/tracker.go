@@ -656,7 +656,7 @@ func (t *Tracker) Forget(ids ...string) {
 	}
 	t.order = slices.DeleteFunc(t.order, func(x string) bool { return gone[x] })
 	t.mu.Unlock()
-	t.persist()
+	t.write() // a user's removal is written at once, not gathered
 }
 
 // Operations returns every watched operation, oldest first, then the saved operations that

