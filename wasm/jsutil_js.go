@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"sync"
 	"syscall/js"
 
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
@@ -34,22 +35,43 @@ func promise(f func() (any, error)) js.Value {
 	return p
 }
 
-// nextTask waits for a task of its own (setTimeout 0): the Go work that follows runs once the
-// browser has had its turn.
+// nextTask waits for a task of its own: one message of a MessageChannel per call, so each
+// waiting call runs alone in its own task (timers would run several in one task, and clamp
+// chained ones to 4 ms). Without a document (Node) it waits for a setTimeout 0.
 func nextTask() {
-	setTimeout := js.Global().Get("setTimeout")
-	if setTimeout.Type() != js.TypeFunction {
-		return
-	}
 	ch := make(chan struct{})
-	var fn js.Func
-	fn = js.FuncOf(func(js.Value, []js.Value) any {
-		fn.Release()
-		close(ch)
-		return nil
-	})
-	setTimeout.Invoke(fn, 0)
+	tasks.mu.Lock()
+	if tasks.port.IsUndefined() {
+		if js.Global().Get("document").Type() != js.TypeObject || js.Global().Get("MessageChannel").Type() != js.TypeFunction {
+			tasks.mu.Unlock()
+			var fn js.Func
+			fn = js.FuncOf(func(js.Value, []js.Value) any { fn.Release(); close(ch); return nil })
+			js.Global().Call("setTimeout", fn, 0)
+			<-ch
+			return
+		}
+		mc := js.Global().Get("MessageChannel").New()
+		mc.Get("port1").Set("onmessage", js.FuncOf(func(js.Value, []js.Value) any {
+			tasks.mu.Lock()
+			next := tasks.waiting[0]
+			tasks.waiting = tasks.waiting[1:]
+			tasks.mu.Unlock()
+			close(next)
+			return nil
+		}))
+		tasks.port = mc.Get("port2")
+	}
+	tasks.waiting = append(tasks.waiting, ch)
+	tasks.mu.Unlock()
+	tasks.port.Call("postMessage", nil)
 	<-ch
+}
+
+// tasks are the calls waiting for a task of their own (nextTask), first come first served.
+var tasks struct {
+	mu      sync.Mutex
+	port    js.Value
+	waiting []chan struct{}
 }
 
 // await waits for a JS promise (or plain value) from a goroutine that is not a JS callback.
