@@ -13,6 +13,8 @@
 //	workerd  the Go Worker in workerd against a plain JS Worker: CPU per request, p50 and p99
 //	         latency, first request of a fresh isolate, throughput at 16 clients, memory over
 //	         50,000 requests, the module's size
+//	scale    1,000 operations in one tab of headless Chromium: longest main-thread task, request
+//	         rate against the budget, time until all ended, wasm and JS heap memory (bench/scale.go)
 package main
 
 import (
@@ -32,13 +34,14 @@ type section struct {
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd")
+	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, scale")
 	flag.Parse()
 	sections := []section{
 		{name: "size", run: benchSize},
 		{name: "poll", run: benchPoll},
 		{name: "proxy", run: benchProxy},
 		{name: "workerd", run: benchWorkerd},
+		{name: "scale", run: benchScale},
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
