@@ -554,7 +554,8 @@ func (env *browserEnv) manyRows(t *testing.T) {
 			const id = '00000000-0000-4000-8000-' + String(i).padStart(12, '0');
 			const failed = i %% 10 === 0;
 			const st = {v: 'fabric-lro/1', kind: 'operation', id, url: %q + '/operations/' + id, status: failed ? 'Failed' : 'Succeeded', done: true,
-				createdTimeUtc: '2026-01-02T03:04:05Z', lastUpdatedTimeUtc: '2026-01-02T03:05:05Z',
+				// An hour ago: finished operations older than keepFinishedDays (7) are dropped on load.
+				createdTimeUtc: new Date(Date.now() - 3600e3).toISOString(), lastUpdatedTimeUtc: new Date(Date.now() - 3540e3).toISOString(),
 				result: failed ? undefined : {id: 'item-' + i, type: 'Notebook', displayName: 'Old ' + i, workspaceId: %q},
 				error: failed ? {errorCode: 'OperationFailed', message: 'it failed'} : undefined};
 			list.push({id, label: 'Create Notebook “Old ' + i + '”', token: JSON.stringify(st)});

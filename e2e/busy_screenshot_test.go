@@ -36,7 +36,8 @@ func TestBusyDashboardScreenshot(t *testing.T) {
 		for (let i = 0; i < 240; i++) {
 			const id = '00000000-0000-4000-8000-' + String(i).padStart(12, '0');
 			const name = names[i %% names.length] + " " + (i + 1);
-			const start = new Date(Date.UTC(2026, 11, 1, 8, 0, 0) + i * 97000);
+			// Within the last day: finished operations older than keepFinishedDays are dropped on load.
+			const start = new Date(Date.now() - 86400e3 + i * 97000);
 			const end = new Date(start.getTime() + 20000 + (i %% 7) * 9000);
 			const job = i %% 5 === 2, failed = i %% 11 === 4, cancelled = job && i %% 3 === 0;
 			const st = {v: 'fabric-lro/1', kind: job ? 'job' : 'operation', id, done: true,

@@ -45,6 +45,9 @@ func (a *App) render() {
 // changed at once) are rendered in the next frames, so no task is long.
 const frameBudget = 8 * time.Millisecond
 
+// minRowsPerFrame is how many rows a frame draws at least, whatever the time.
+const minRowsPerFrame = 20
+
 // frame renders what changed since the last frame, within frameBudget.
 func (a *App) frame() {
 	a.mu.Lock()
@@ -354,7 +357,13 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 		}
 		delete(a.rekey, key)
 	}
-	over := func() bool { return !deadline.IsZero() && time.Now().After(deadline) }
+	// Past the deadline, a frame still makes minRowsPerFrame new rows and redraws as many: on
+	// a machine so busy that the deadline passes while the page waits for a core, rows still
+	// appear at a steady pace (and redrawing rows on screen never starves making new ones).
+	made, drawn := 0, 0
+	over := func(n int) bool {
+		return !deadline.IsZero() && n >= minRowsPerFrame && time.Now().After(deadline)
+	}
 	a.busy = a.busyItems()
 	defer func() { a.busy = nil }()
 	all := a.allDirty
@@ -384,12 +393,14 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 			r.dirty = true
 		}
 		rv := v.rows[id]
+		fresh := rv == nil // drawn with its making, whatever the time
 		if rv == nil {
-			if over() {
+			if over(made) {
 				more = true
 				continue
 			}
 			rv = newRowView(v.d, a, id)
+			made++
 			v.rows[id] = rv
 			v.created++
 			if newer == nil {
@@ -403,11 +414,12 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 		newer = rv.root
 		rv.hidden.put(!shown)
 		if shown && (r.dirty || rv.onScreen) {
-			if over() {
+			if !fresh && over(drawn) {
 				more = more || r.dirty // a change is drawn in a later frame; a clock can wait
 				continue
 			}
 			rv.update(a.card(id, now), a.cfg.Settings)
+			drawn++
 			r.dirty = false
 		}
 	}
