@@ -46,7 +46,7 @@ func (a *App) render() {
 const frameBudget = 8 * time.Millisecond
 
 // minRowsPerFrame is how many rows a frame draws at least, whatever the time.
-const minRowsPerFrame = 20
+const minRowsPerFrame = 3
 
 // frame renders what changed since the last frame, within frameBudget.
 func (a *App) frame() {
@@ -357,7 +357,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 		}
 		delete(a.rekey, key)
 	}
-	// Past the deadline, a frame still makes minRowsPerFrame new rows and redraws as many: on
+	// Past the deadline, a frame still makes minRowsPerFrame new rows and redraws as many (a few): on
 	// a machine so busy that the deadline passes while the page waits for a core, rows still
 	// appear at a steady pace (and redrawing rows on screen never starves making new ones).
 	made, drawn := 0, 0
