@@ -306,6 +306,28 @@ cmd_bench() {
 # FABRIC_LRO_CHAOS_SEED (default 1). ./build.sh test runs the same fuzz targets
 # on their seeds and committed corpora (testdata/fuzz; a failing input found here is written
 # there, to commit with the fix) and the chaos run with 40 (20 in the browser).
+# fuzz_one DIR NAME FUZZTIME fuzzes one target. Go 1.26's coordinator can fail a run that found
+# nothing with a bare "context deadline exceeded" as -fuzztime ends (go.dev/issue/75804, fixed in
+# Go 1.27). That one case passes only when no failing input was written and the corpus replays
+# clean; every other failure fails the run.
+fuzz_one() {
+  local dir=$1 name=$2 fuzztime=$3 corpus="$1/testdata/fuzz/$2" before after out rc=0
+  before=$(ls "$corpus" 2>/dev/null | sort || true)
+  out=$(mktemp)
+  go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$dir" 2>&1 | tee "$out" || rc=$?
+  after=$(ls "$corpus" 2>/dev/null | sort || true)
+  if [ "$rc" -ne 0 ]; then
+    if [ "$before" = "$after" ] && tail -n 5 "$out" | grep -q '^    context deadline exceeded$' &&
+      go test -count=1 -run "^$name\$" "$dir" >/dev/null; then
+      echo "fuzz $name: no failing input found; the deadline error is Go 1.26's fuzz coordinator race (go.dev/issue/75804), not a finding" >&2
+    else
+      rm -f "$out"
+      die
+    fi
+  fi
+  rm -f "$out"
+}
+
 cmd_chaos() {
   local fuzztime=${FUZZTIME:-1m} file dir name
   need_node_modules
@@ -314,7 +336,7 @@ cmd_chaos() {
     dir=./$(dirname "$file")
     for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | cut -d' ' -f2); do
       step "fuzz $name in $dir for $fuzztime"
-      go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$dir"
+      fuzz_one "$dir" "$name" "$fuzztime"
     done
   done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
   mkdir -p artifacts
