@@ -85,8 +85,8 @@ build_web() {
 
 # precompress_web writes NAME.br (brotli, quality 11, with Node's zlib) and NAME.gz (gzip -9,
 # smaller than zlib's level 9) beside each module, script and stylesheet in web/. cmd/webserve serves them by
-# Accept-Encoding. The Worker's static assets leave them out (worker/.assetsignore): Cloudflare
-# compresses application/wasm, JavaScript and CSS itself at its edge (see worker/README.md).
+# Accept-Encoding. The Worker's static assets leave them out (cmd_deploy): Cloudflare compresses
+# application/wasm, JavaScript and CSS itself at its edge (see worker/README.md).
 precompress_web() {
   step "precompress web/ (brotli and gzip beside each .wasm, .js and .css)"
   rm -f web/*.br web/*.gz
@@ -159,6 +159,10 @@ cmd_deploy() {
     build_web
     rm -rf worker/build/site && mkdir -p worker/build/site
     cp index.html worker/build/site/ && cp -r web worker/build/site/web
+    # Workers static assets send a file as uploaded, whatever the Accept-Encoding (no .br/.gz
+    # negotiation); Cloudflare's edge compresses application/wasm, JS and CSS itself (brotli,
+    # gzip or zstd, as the browser accepts). The precompressed copies would only be dead uploads.
+    rm -f worker/build/site/web/*.br worker/build/site/web/*.gz
     args+=(--assets build/site)
   fi
   need_wrangler
