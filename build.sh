@@ -322,6 +322,7 @@ TXT
 
 cmd_bench() {
   need_node_modules
+  need_chromium # the load section times the page in headless Chromium
   cmd_build
   build_worker_test
   step "go run ./bench (side-by-side measurements; medians and ratios)"
