@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,7 +20,6 @@ import (
 	"github.com/fabric-lro/fabric-lro/emulator"
 	"github.com/fabric-lro/fabric-lro/internal/precompressed"
 	"github.com/fabric-lro/fabric-lro/internal/wasmpack"
-	"github.com/fabric-lro/fabric-lro/proxy"
 )
 
 // loadBudget is issue 12's budget: the dashboard ready within 1.5x the time a minimal Go
@@ -85,15 +82,10 @@ func benchLoad() error {
 	defer emu.Close()
 	pageSrv := httptest.NewUnstartedServer(nil)
 	pageOrigin := "http://" + pageSrv.Listener.Addr().String()
-	p, err := proxy.New(proxy.Config{
-		Upstream:       emu.URL,
-		AllowedOrigins: []string{pageOrigin},
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	px, err := startNativeProxy(emu.URL, pageOrigin)
 	if err != nil {
 		return err
 	}
-	px := httptest.NewServer(p)
 	defer px.Close()
 	pageSrv.Config.Handler = pageHandler(".", px.URL+"/v1")
 	pageSrv.Start()
