@@ -37,7 +37,7 @@ need_tools() {
 CURRENT_STEP="check the tools build.sh needs"
 need_tools
 GOROOT_WASM="$(go env GOROOT)/lib/wasm"
-WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB)
+WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB; issue 12 asks for 1.0 MB, not met yet)
 
 need_node_modules() {
   if [ ! -x node_modules/.bin/workerd ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
