@@ -37,7 +37,7 @@ need_tools() {
 CURRENT_STEP="check the tools build.sh needs"
 need_tools
 GOROOT_WASM="$(go env GOROOT)/lib/wasm"
-WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB)
+WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB; issue 12 asks for 1.0 MB, not met yet)
 
 need_node_modules() {
   if [ ! -x node_modules/.bin/workerd ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
@@ -59,23 +59,48 @@ need_chromium() {
 
 build_web() {
   step "build browser module: GOOS=js GOARCH=wasm go build ./wasm -> web/app.wasm"
-  # -gcflags=all=-l (no inlining) keeps the module about 80 KB gzip smaller, which the 1.25 MB
-  # budget needs next to the engine (encoding/json, fmt, gjson); a dashboard that sends a few
-  # requests a second does not notice the speed.
+  # -gcflags=all=-l (no inlining) keeps the module about 80 KB gzip smaller next to the engine
+  # (encoding/json, fmt, gjson); a dashboard that sends a few requests a second does not notice
+  # the speed.
   GOOS=js GOARCH=wasm go build -trimpath -gcflags=all=-l -ldflags='-s -w' -o web/app.wasm ./wasm
   if GOOS=js GOARCH=wasm go list -deps ./wasm | grep -qx 'net/http'; then
     echo "web/app.wasm must not link net/http (it calls fetch through lro/jsfetch)" >&2
     false
   fi
+  # Go's linker splits the data section at every run of 8 zero bytes (73,000 segments), whose
+  # headers gzip cannot squeeze; cmd/wasmpack merges them (about 115 KB gzip less, same memory).
+  go run ./cmd/wasmpack web/app.wasm
   cp "$GOROOT_WASM/wasm_exec.js" web/wasm_exec.js
+  precompress_web
   local raw gz
   raw=$(stat -c %s web/app.wasm)
-  gz=$(gzip -9 -c web/app.wasm | wc -c)
-  printf 'web/app.wasm: %d bytes raw, %d bytes gzip (budget %d)\n' "$raw" "$gz" "$WASM_GZIP_BUDGET" >&2
+  gz=$(stat -c %s web/app.wasm.gz)
+  printf 'web/app.wasm: %d bytes raw, %d bytes gzip -9 (app.wasm.gz; budget %d), %d bytes brotli (app.wasm.br)\n' \
+    "$raw" "$gz" "$WASM_GZIP_BUDGET" "$(stat -c %s web/app.wasm.br)" >&2
   if [ "$gz" -gt "$WASM_GZIP_BUDGET" ]; then
     echo "web/app.wasm is over its gzip budget: $gz > $WASM_GZIP_BUDGET bytes" >&2
     false
   fi
+}
+
+# precompress_web writes NAME.br (brotli, quality 11, with Node's zlib) and NAME.gz (gzip -9,
+# smaller than zlib's level 9) beside each module, script and stylesheet in web/. cmd/webserve serves them by
+# Accept-Encoding. The Worker's static assets leave them out (cmd_deploy): Cloudflare compresses
+# application/wasm, JavaScript and CSS itself at its edge (see worker/README.md).
+precompress_web() {
+  step "precompress web/ (brotli and gzip beside each .wasm, .js and .css)"
+  rm -f web/*.br web/*.gz
+  local f
+  for f in web/*.wasm web/*.js web/*.css; do gzip -9 -n -c "$f" >"$f.gz"; done
+  node -e '
+    const fs = require("fs"), zlib = require("zlib");
+    for (const f of process.argv.slice(1)) {
+      const b = fs.readFileSync(f);
+      fs.writeFileSync(f + ".br", zlib.brotliCompressSync(b, { params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+        [zlib.constants.BROTLI_PARAM_LGWIN]: zlib.constants.BROTLI_MAX_WINDOW_BITS,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length } }));
+    }' web/*.wasm web/*.js web/*.css
 }
 
 build_worker() {
@@ -134,6 +159,10 @@ cmd_deploy() {
     build_web
     rm -rf worker/build/site && mkdir -p worker/build/site
     cp index.html worker/build/site/ && cp -r web worker/build/site/web
+    # Workers static assets send a file as uploaded, whatever the Accept-Encoding (no .br/.gz
+    # negotiation); Cloudflare's edge compresses application/wasm, JS and CSS itself (brotli,
+    # gzip or zstd, as the browser accepts). The precompressed copies would only be dead uploads.
+    rm -f worker/build/site/web/*.br worker/build/site/web/*.gz
     args+=(--assets build/site)
   fi
   need_wrangler
@@ -293,6 +322,7 @@ TXT
 
 cmd_bench() {
   need_node_modules
+  need_chromium # the load section times the page in headless Chromium
   cmd_build
   build_worker_test
   step "go run ./bench (side-by-side measurements; medians and ratios)"

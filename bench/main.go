@@ -13,6 +13,8 @@
 //	workerd  the Go Worker in workerd against a plain JS Worker: CPU per request, p50 and p99
 //	         latency, first request of a fresh isolate, throughput at 16 clients, memory over
 //	         50,000 requests, the module's size
+//	load     time from navigation to the dashboard ready against a minimal Go wasm page, in
+//	         headless Chromium, cold loads alternating, on loopback and on a throttled link
 package main
 
 import (
@@ -32,13 +34,14 @@ type section struct {
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd")
+	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, load")
 	flag.Parse()
 	sections := []section{
 		{name: "size", run: benchSize},
 		{name: "poll", run: benchPoll},
 		{name: "proxy", run: benchProxy},
 		{name: "workerd", run: benchWorkerd},
+		{name: "load", run: benchLoad},
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {

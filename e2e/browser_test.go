@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/internal/precompressed"
 )
 
 // readmeEmbedSnippet is the first html block of README.md's "Embed it in a portal" section,
@@ -186,7 +187,8 @@ func startPageServer(t *testing.T, root string, apiBase func() string, extra fun
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"apiBase": apiBase(), "devToken": "dev-token"})
 	})
-	files := http.StripPrefix("/web/", http.FileServer(http.Dir(filepath.Join(root, "web"))))
+	// As cmd/webserve: web/'s precompressed copies (app.wasm.gz, .br) by Accept-Encoding.
+	files := http.StripPrefix("/web/", precompressed.FileServer(os.DirFS(filepath.Join(root, "web"))))
 	mux.HandleFunc("GET /web/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if strings.HasSuffix(r.URL.Path, ".wasm") {
