@@ -13,7 +13,7 @@
 //
 //	hello      a member joined; the leader answers with state
 //	state      the leader's whole list (it also says who leads); a follower replaces its list
-//	snap       the leader's changed snapshots, in the order they happened
+//	snap       a snapshot the leader's engine published, in the order it did
 //	gone       operations the leader stopped watching (dismissed in some member)
 //	call       a follower asks the leader to create, run, track, cancel, forget, retry or get
 //	reply      the leader's answer to one call: a snapshot or Fabric's error
@@ -37,8 +37,6 @@ package tabs
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"slices"
 	"sync"
 	"time"
 
@@ -78,7 +76,7 @@ type Options struct {
 	// until then (with resume tokens): the engine must watch those too.
 	Lead func(resume []dashboard.Snapshot) Leader
 	// Workspaces lists workspaces for a follower, with its own token: it is not polling and
-	// is charged to no budget. A leader uses its engine's.
+	// is charged to no budget. A leader uses its engine's. Required with Channel and Lock.
 	Workspaces func(ctx context.Context, continuationToken string) (dashboard.WorkspacePage, error)
 	// Token is this member's own token source (the page's getToken), asked when another
 	// member needs a token; nil: this member never gives one.
@@ -102,16 +100,13 @@ type Member struct {
 	leaderID string // the member whose snapshots are taken ("" until one is heard)
 	snaps    map[string]*entry
 	order    []string
-	subs     map[int]func(dashboard.Snapshot)
-	removed  map[int]func([]string)
+	subs     []listener // in the order they subscribed; replaced, never changed in place
 	subSeq   int
 	ready    chan struct{} // closed once the list is known: leading, or the leader's state seen
 	isReady  bool
-	calls    map[int]*call // this member's calls the leader has not answered
+	calls    []*call // this member's calls the leader has not answered, oldest first
 	tokens   map[int]chan string
 	seq      int
-	outbox   []string // ids changed since the last snap message (leader)
-	flushing bool
 
 	inMu     sync.Mutex
 	inbox    [][]byte
@@ -131,6 +126,13 @@ type wire struct {
 	Done    bool   `json:"done,omitempty"`
 	Stalled bool   `json:"stalled,omitempty"`
 	Resume  string `json:"resume,omitempty"`
+}
+
+// listener is one local subscriber: of snapshots (Subscribe) or of removals (OnRemove).
+type listener struct {
+	id   int
+	snap func(dashboard.Snapshot)
+	gone func(...string)
 }
 
 // call is one call this member forwarded to the leader.
@@ -176,13 +178,10 @@ const CodeLeaderClosed = "LeaderClosed"
 // New returns a member; call [Member.Start] to join the group.
 func New(opts Options) *Member {
 	return &Member{
-		opts:    opts,
-		snaps:   map[string]*entry{},
-		subs:    map[int]func(dashboard.Snapshot){},
-		removed: map[int]func([]string){},
-		ready:   make(chan struct{}),
-		calls:   map[int]*call{},
-		tokens:  map[int]chan string{},
+		opts:   opts,
+		snaps:  map[string]*entry{},
+		ready:  make(chan struct{}),
+		tokens: map[int]chan string{},
 	}
 }
 
@@ -201,13 +200,6 @@ func (m *Member) Start() {
 
 // Ready is closed once the member knows the list: it leads, or it saw the leader's state.
 func (m *Member) Ready() <-chan struct{} { return m.ready }
-
-// Leading reports whether this member runs the engine.
-func (m *Member) Leading() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.leader != nil
-}
 
 // post sends msg from this member; m.mu is held (so that posts keep their order).
 func (m *Member) post(msg message) {
@@ -246,7 +238,7 @@ func (m *Member) lead() {
 	m.leader, m.leaderID = l, m.opts.ID
 	m.mu.Unlock()
 	for _, s := range l.Operations() {
-		m.apply(s, nil)
+		m.apply(s, false)
 	}
 	m.mu.Lock()
 	m.post(m.stateLocked())
@@ -254,23 +246,30 @@ func (m *Member) lead() {
 	orphans := m.takeCalls()
 	m.mu.Unlock()
 	for _, c := range orphans {
-		if c.msg.Call == callCreate || c.msg.Call == callJob {
-			c.reply <- message{Err: leaderClosed()}
-			continue
-		}
-		c.reply <- m.serve(c.msg)
+		m.resend(c)
 	}
 }
 
-// takeCalls empties the unanswered calls; m.mu is held.
+// takeCalls empties the unanswered calls, oldest first; m.mu is held.
 func (m *Member) takeCalls() []*call {
-	out := make([]*call, 0, len(m.calls))
-	for n, c := range m.calls {
-		out = append(out, c)
-		delete(m.calls, n)
-	}
-	slices.SortFunc(out, func(a, b *call) int { return a.msg.N - b.msg.N })
+	out := m.calls
+	m.calls = nil
 	return out
+}
+
+// takeCall removes the unanswered call numbered n and returns it (nil if none); m.mu is held.
+func (m *Member) takeCall(n int) *call {
+	for i, c := range m.calls {
+		if c.msg.N == n {
+			m.calls = append(m.calls[:i:i], m.calls[i+1:]...)
+			return c
+		}
+	}
+	return nil
+}
+
+func notTracked(id string) *lro.Error {
+	return &lro.Error{ErrorCode: lro.CodeOperationNotFound, Message: "no operation with id \"" + id + "\" is being watched; track it first"}
 }
 
 func leaderClosed() *lro.Error {
@@ -288,33 +287,10 @@ func (m *Member) stateLocked() message {
 }
 
 // fromLeader takes a snapshot the engine published: into the list, to local subscribers,
-// and (batched with those that follow at once) to the group.
+// and to the group (one message each: the engine publishes a few a second, as its request
+// budget allows).
 func (m *Member) fromLeader(s dashboard.Snapshot) {
-	m.apply(s, func() {
-		m.outbox = append(m.outbox, s.ID)
-		if !m.flushing {
-			m.flushing = true
-			go m.flush()
-		}
-	})
-}
-
-// flush posts one snap message of what changed since the last one.
-func (m *Member) flush() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := message{Kind: kindSnap}
-	seen := map[string]bool{}
-	for _, id := range m.outbox {
-		if e := m.snaps[id]; e != nil && !seen[id] {
-			seen[id] = true
-			msg.Snaps = append(msg.Snaps, e.raw)
-		}
-	}
-	m.outbox, m.flushing = nil, false
-	if len(msg.Snaps) > 0 {
-		m.post(msg)
-	}
+	m.apply(s, true)
 }
 
 func encode(s dashboard.Snapshot) json.RawMessage {
@@ -333,8 +309,8 @@ func decode(raw json.RawMessage) (dashboard.Snapshot, bool) {
 }
 
 // apply puts s in the list and tells local subscribers, unless the list shows exactly that
-// already. then runs with m.mu held once s is in.
-func (m *Member) apply(s dashboard.Snapshot, then func()) {
+// already; broadcast (the leader's) also posts it, in the same hold of m.mu.
+func (m *Member) apply(s dashboard.Snapshot, broadcast bool) {
 	raw := encode(s)
 	m.mu.Lock()
 	e, known := m.snaps[s.ID]
@@ -346,43 +322,37 @@ func (m *Member) apply(s dashboard.Snapshot, then func()) {
 		m.order = append(m.order, s.ID)
 	}
 	m.snaps[s.ID] = &entry{snap: s, raw: raw}
-	if then != nil {
-		then()
+	if broadcast {
+		m.post(message{Kind: kindSnap, Snaps: []json.RawMessage{raw}})
 	}
-	subs := m.subscribers()
+	subs := m.subs
 	m.mu.Unlock()
-	for _, fn := range subs {
-		fn(s)
+	for _, l := range subs {
+		if l.snap != nil {
+			l.snap(s)
+		}
 	}
 }
 
-// subscribers are the local subscribers, in the order they subscribed; m.mu is held.
-func (m *Member) subscribers() []func(dashboard.Snapshot) {
-	ids := make([]int, 0, len(m.subs))
-	for id := range m.subs {
-		ids = append(ids, id)
+// take applies the leader's snapshots, then removes ids from the list (telling the local
+// OnRemove listeners).
+func (m *Member) take(raws []json.RawMessage, ids []string) {
+	for _, raw := range raws {
+		if s, ok := decode(raw); ok {
+			m.apply(s, false)
+		}
 	}
-	slices.Sort(ids)
-	out := make([]func(dashboard.Snapshot), len(ids))
-	for i, id := range ids {
-		out[i] = m.subs[id]
-	}
-	return out
-}
-
-// drop removes ids from the list and tells the local OnRemove listeners.
-func (m *Member) drop(ids []string) {
 	m.mu.Lock()
 	gone, fns := m.dropLocked(ids)
 	m.mu.Unlock()
 	for _, fn := range fns {
-		fn(gone)
+		fn(gone...)
 	}
 }
 
 // dropLocked removes ids from the list and returns those it had, with the OnRemove
 // listeners to tell (none when it had none); m.mu is held.
-func (m *Member) dropLocked(ids []string) ([]string, []func([]string)) {
+func (m *Member) dropLocked(ids []string) ([]string, []func(...string)) {
 	var gone []string
 	for _, id := range ids {
 		if _, ok := m.snaps[id]; ok {
@@ -393,10 +363,18 @@ func (m *Member) dropLocked(ids []string) ([]string, []func([]string)) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	m.order = slices.DeleteFunc(m.order, func(id string) bool { return slices.Contains(gone, id) })
-	fns := make([]func([]string), 0, len(m.removed))
-	for _, fn := range m.removed {
-		fns = append(fns, fn)
+	keep := m.order[:0]
+	for _, id := range m.order {
+		if m.snaps[id] != nil {
+			keep = append(keep, id)
+		}
+	}
+	m.order = keep
+	var fns []func(...string)
+	for _, l := range m.subs {
+		if l.gone != nil {
+			fns = append(fns, l.gone)
+		}
 	}
 	return gone, fns
 }
@@ -467,8 +445,7 @@ func (m *Member) handle(msg message) {
 			}
 		}
 		m.mu.Unlock()
-		m.applyAll(msg.Snaps)
-		m.drop(gone)
+		m.take(msg.Snaps, gone)
 		m.mu.Lock()
 		m.setReady()
 		m.mu.Unlock()
@@ -481,8 +458,7 @@ func (m *Member) handle(msg message) {
 			return
 		}
 		m.mu.Unlock()
-		m.applyAll(msg.Snaps)
-		m.drop(msg.IDs)
+		m.take(msg.Snaps, msg.IDs)
 	case kindCall:
 		m.mu.Unlock()
 		if leading && msg.To == m.opts.ID {
@@ -495,10 +471,10 @@ func (m *Member) handle(msg message) {
 			}()
 		}
 	case kindReply:
-		c := m.calls[msg.N]
-		if msg.To == m.opts.ID && c != nil && msg.From == c.msg.To {
-			delete(m.calls, msg.N)
-			c.reply <- msg
+		if msg.To == m.opts.ID {
+			if c := m.takeCall(msg.N); c != nil {
+				c.reply <- msg
+			}
 		}
 		m.mu.Unlock()
 	case kindNeedToken:
@@ -517,34 +493,28 @@ func (m *Member) handle(msg message) {
 	}
 }
 
-func (m *Member) applyAll(raws []json.RawMessage) {
-	for _, raw := range raws {
-		if s, ok := decode(raw); ok {
-			m.apply(s, nil)
-		}
-	}
-}
-
-// resend sends a call again to the new leader, or fails a create or job run (see the package doc).
+// resend sends a call the closed leader left unanswered to the new one, or fails a create or
+// job run (see the package doc).
 func (m *Member) resend(c *call) {
 	if c.msg.Call == callCreate || c.msg.Call == callJob {
 		c.reply <- message{Err: leaderClosed()}
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.leader != nil {
-		go func() { c.reply <- m.serve(c.msg) }()
-		return
-	}
-	m.sendLocked(c)
+	m.send(c)
 }
 
-// sendLocked posts c to the current leader; m.mu is held.
-func (m *Member) sendLocked(c *call) {
+// send runs c here if this member leads, else posts it to the leader.
+func (m *Member) send(c *call) {
+	m.mu.Lock()
+	if m.leader != nil {
+		m.mu.Unlock()
+		c.reply <- m.serve(c.msg)
+		return
+	}
+	defer m.mu.Unlock()
 	m.seq++
 	c.msg.Kind, c.msg.N, c.msg.To = kindCall, m.seq, m.leaderID
-	m.calls[c.msg.N] = c
+	m.calls = append(m.calls, c)
 	m.post(c.msg)
 }
 
@@ -575,9 +545,8 @@ func (m *Member) serve(msg message) message {
 	case callRetry:
 		l.RetryAll()
 	case callGet:
-		var ok bool
-		if s, ok = m.Snapshot(msg.Ref); !ok {
-			err = &lro.Error{ErrorCode: lro.CodeOperationNotFound, Message: "no operation with id \"" + msg.Ref + "\" is being watched; track it first"}
+		if s, _ = m.Snapshot(msg.Ref); s.ID == "" {
+			err = notTracked(msg.Ref)
 		}
 	}
 	var r message
@@ -597,12 +566,11 @@ func (m *Member) serve(msg message) message {
 
 // asError is err as the lro.Error a follower's caller gets.
 func asError(err error) *lro.Error {
-	var e *lro.Error
-	if errors.As(err, &e) {
+	if e, ok := err.(*lro.Error); ok {
 		return e
 	}
 	info := dashboard.ErrorOf(err)
-	return &lro.Error{ErrorCode: info.ErrorCode, Message: info.Message, RequestID: info.RequestID, MoreDetails: info.MoreDetails}
+	return &lro.Error{ErrorCode: info.ErrorCode, Message: info.Message}
 }
 
 // forward sends a call to the leader (or runs it here once this member leads) and waits for
@@ -614,20 +582,13 @@ func (m *Member) forward(ctx context.Context, msg message) (dashboard.Snapshot, 
 		return dashboard.Snapshot{}, ctx.Err()
 	}
 	c := &call{msg: msg, reply: make(chan message, 1)}
-	m.mu.Lock()
-	if m.leader != nil {
-		m.mu.Unlock()
-		c.reply <- m.serve(msg)
-	} else {
-		m.sendLocked(c)
-		m.mu.Unlock()
-	}
+	m.send(c)
 	var r message
 	select {
 	case r = <-c.reply:
 	case <-ctx.Done():
 		m.mu.Lock()
-		delete(m.calls, c.msg.N)
+		m.takeCall(c.msg.N)
 		m.mu.Unlock()
 		return dashboard.Snapshot{}, ctx.Err()
 	}
@@ -644,7 +605,7 @@ func (m *Member) forward(ctx context.Context, msg message) (dashboard.Snapshot, 
 	if e != nil {
 		return e.snap, nil // the list is never older than a reply
 	}
-	m.apply(s, nil)
+	m.apply(s, false)
 	return s, nil
 }
 
@@ -690,19 +651,22 @@ func (m *Member) Cancel(ctx context.Context, id string) error {
 
 // Forget drops operations from every member's list (and from storage).
 func (m *Member) Forget(ids ...string) {
-	if l := m.engine(); l != nil {
+	l := m.engine()
+	if l != nil {
 		l.Forget(ids...)
-		m.mu.Lock()
-		m.post(message{Kind: kindGone, IDs: ids})
-		gone, fns := m.dropLocked(ids) // in the same hold: no snap of them can follow gone
-		m.mu.Unlock()
-		for _, fn := range fns {
-			fn(gone)
-		}
-		return
 	}
-	m.drop(ids)
-	go m.forward(context.Background(), message{Call: callForget, IDs: ids})
+	m.mu.Lock()
+	gone, fns := m.dropLocked(ids)
+	if l != nil && gone != nil {
+		m.post(message{Kind: kindGone, IDs: gone}) // in the same hold: no snap of them can follow
+	}
+	m.mu.Unlock()
+	for _, fn := range fns { // the dashboard removes them, which forgets them again: a no-op
+		fn(gone...)
+	}
+	if l == nil && gone != nil {
+		go m.forward(context.Background(), message{Call: callForget, IDs: gone})
+	}
 }
 
 // RetryAll polls again at once every operation waiting for a token, in the leader's engine,
@@ -734,9 +698,6 @@ func (m *Member) Workspaces(ctx context.Context, continuationToken string) (dash
 	if l := m.engine(); l != nil {
 		return l.Workspaces(ctx, continuationToken)
 	}
-	if m.opts.Workspaces == nil {
-		return dashboard.WorkspacePage{}, &lro.Error{ErrorCode: "NotSupported", Message: "this member cannot list workspaces"}
-	}
 	return m.opts.Workspaces(ctx, continuationToken)
 }
 
@@ -762,31 +723,28 @@ func (m *Member) Snapshot(id string) (dashboard.Snapshot, bool) {
 }
 
 // Subscribe calls fn with every new snapshot of the group until the returned function is called.
-func (m *Member) Subscribe(fn func(dashboard.Snapshot)) func() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.subSeq++
-	id := m.subSeq
-	m.subs[id] = fn
-	return func() {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		delete(m.subs, id)
-	}
-}
+func (m *Member) Subscribe(fn func(dashboard.Snapshot)) func() { return m.listen(listener{snap: fn}) }
 
 // OnRemove calls fn with the ids of operations dismissed in another member (or forgotten
 // here), until the returned function is called; the dashboard drops their rows.
-func (m *Member) OnRemove(fn func(ids []string)) func() {
+func (m *Member) OnRemove(fn func(ids ...string)) func() { return m.listen(listener{gone: fn}) }
+
+func (m *Member) listen(l listener) func() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.subSeq++
-	id := m.subSeq
-	m.removed[id] = fn
+	l.id = m.subSeq
+	m.subs = append(m.subs[:len(m.subs):len(m.subs)], l) // a new array: apply reads m.subs unlocked
 	return func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		delete(m.removed, id)
+		var keep []listener
+		for _, x := range m.subs {
+			if x.id != l.id {
+				keep = append(keep, x)
+			}
+		}
+		m.subs = keep
 	}
 }
 
@@ -805,10 +763,10 @@ func (m *Member) Wait(ctx context.Context, id string) (dashboard.Snapshot, error
 	})
 	defer unsub()
 	s, ok := m.Snapshot(id)
-	if !ok {
+	if !ok { // started in another tab a moment ago? The leader knows.
 		var err error
 		if s, err = m.forward(ctx, message{Call: callGet, Ref: id}); err != nil {
-			return dashboard.Snapshot{}, err
+			return s, err
 		}
 	}
 	if s.Done {
@@ -828,14 +786,8 @@ func (m *Member) Wait(ctx context.Context, id string) (dashboard.Snapshot, error
 func (m *Member) TokenSource(own lro.TokenFunc) lro.TokenFunc {
 	return func(ctx context.Context, refresh bool) (string, error) {
 		tok, err := own(ctx, refresh)
-		if err == nil && tok != "" {
-			return tok, nil
-		}
-		if err == nil {
-			err = &lro.Error{ErrorCode: lro.CodeTokenUnavailable, Message: "getToken returned no token"}
-		}
-		if m.opts.Channel == nil {
-			return "", err
+		if err == nil && tok != "" || m.opts.Channel == nil {
+			return tok, err
 		}
 		ch := make(chan string, 1)
 		m.mu.Lock()
@@ -844,27 +796,27 @@ func (m *Member) TokenSource(own lro.TokenFunc) lro.TokenFunc {
 		m.tokens[n] = ch
 		m.post(message{Kind: kindNeedToken, N: n, Refresh: refresh})
 		m.mu.Unlock()
-		defer func() {
-			m.mu.Lock()
-			delete(m.tokens, n)
-			m.mu.Unlock()
-		}()
 		wait := m.opts.TokenWait
 		if wait <= 0 {
 			wait = DefaultTokenWait
 		}
-		timer := time.NewTimer(wait)
-		defer timer.Stop()
 		select {
-		case t := <-ch:
+		case t := <-ch: // handle removed n
 			return t, nil
-		case <-timer.C:
-			return "", err
+		case <-time.After(wait):
 		case <-ctx.Done():
-			return "", err
 		}
+		m.mu.Lock()
+		delete(m.tokens, n)
+		m.mu.Unlock()
+		if err == nil {
+			err = errNoToken
+		}
+		return "", err
 	}
 }
+
+var errNoToken = &lro.Error{ErrorCode: lro.CodeTokenUnavailable, Message: "getToken returned no token, and no other tab has one"}
 
 // giveToken answers another member's needToken with this member's own token, if it has one.
 func (m *Member) giveToken(ask message) {
