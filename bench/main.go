@@ -13,6 +13,8 @@
 //	workerd  the Go Worker in workerd against a plain JS Worker: CPU per request, p50 and p99
 //	         latency, first request of a fresh isolate, throughput at 16 clients, memory over
 //	         50,000 requests, the module's size
+//	tabs     requests for N operations with the dashboard open in one tab and in two (one
+//	         engine for both), in headless Chromium against the emulator
 package main
 
 import (
@@ -32,13 +34,14 @@ type section struct {
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd")
+	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, tabs")
 	flag.Parse()
 	sections := []section{
 		{name: "size", run: benchSize},
 		{name: "poll", run: benchPoll},
 		{name: "proxy", run: benchProxy},
 		{name: "workerd", run: benchWorkerd},
+		{name: "tabs", run: benchTabs},
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
