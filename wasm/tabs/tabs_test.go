@@ -26,7 +26,8 @@ type bus struct {
 	mu      sync.Mutex
 	members map[string]*tabs.Member
 	closed  map[string]bool
-	posts   []string // every message posted, for tests that look at the protocol
+	posts   []string        // every message posted, for tests that look at the protocol
+	noSnaps map[string]bool // members that never get a snap message (as if it were still in flight)
 }
 
 type port struct {
@@ -42,8 +43,9 @@ func (p port) Post(msg []byte) {
 	}
 	p.b.posts = append(p.b.posts, string(msg))
 	var to []*tabs.Member
+	snap := strings.HasPrefix(string(msg), `{"k":"snap"`)
 	for id, m := range p.b.members {
-		if id != p.id && !p.b.closed[id] {
+		if id != p.id && !p.b.closed[id] && !(snap && p.b.noSnaps[id]) {
 			to = append(to, m)
 		}
 	}
@@ -562,5 +564,32 @@ func TestFollowerIgnoresAClosedLeadersStragglers(t *testing.T) {
 	}
 	if n := len(f.Operations()); n != 2 {
 		t.Errorf("lists %d, want 2 (op-2 is not gone: the old leader said so)", n)
+	}
+}
+
+// TestWaitForAnOperationNotSeenYet: wait() in a member for an operation another one started a
+// moment ago (its snapshots still on the way) asks the leader, and resolves; an id nobody
+// watches is OperationNotTracked.
+func TestWaitForAnOperationNotSeenYet(t *testing.T) {
+	g := newGroup(t, false)
+	a := g.join("A", "tok-A")
+	g.bus.mu.Lock()
+	g.bus.noSnaps = map[string]bool{"B": true}
+	g.bus.mu.Unlock()
+	b := g.join("B", "tok-B")
+	s, err := a.CreateItem(context.Background(), emulator.DefaultWorkspaceID, notebook("Elsewhere"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.waitAll(a, s.ID)
+	if _, ok := b.Snapshot(s.ID); ok {
+		t.Fatal("B saw the operation although no snap reached it")
+	}
+	final, err := b.Wait(context.Background(), s.ID)
+	if err != nil || final.Status != dashboard.StatusSucceeded {
+		t.Errorf("B's wait: %+v, %v; want Succeeded", final, err)
+	}
+	if _, err := b.Wait(context.Background(), "no-such-operation"); err == nil || !strings.Contains(err.Error(), lro.CodeOperationNotFound) {
+		t.Errorf("wait for an id nobody watches: %v, want %s", err, lro.CodeOperationNotFound)
 	}
 }
