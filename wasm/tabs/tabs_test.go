@@ -115,8 +115,10 @@ type group struct {
 	bus   *bus
 	locks *locks
 
+	emu     *emulator.Server
 	mu      sync.Mutex
-	seen    []string // "token METHOD path" of every request that reached the emulator
+	seen    []string    // "token METHOD path" of every request that reached the emulator
+	at      []time.Time // when each was seen, on the fake clock
 	stop    map[string]func()
 	leaders []string // members whose engine started, in order
 }
@@ -133,11 +135,12 @@ func newGroup(t *testing.T, persist bool) *group {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		g.seen = append(g.seen, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+" "+r.Method+" "+r.URL.Path)
+		g.at = append(g.at, g.clock.Now())
 		g.mu.Unlock()
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	g.url = ts.URL
+	g.url, g.emu = ts.URL, emu
 	t.Cleanup(func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
@@ -591,5 +594,61 @@ func TestWaitForAnOperationNotSeenYet(t *testing.T) {
 	}
 	if _, err := b.Wait(context.Background(), "no-such-operation"); err == nil || !strings.Contains(err.Error(), lro.CodeOperationNotFound) {
 		t.Errorf("wait for an id nobody watches: %v, want %s", err, lro.CodeOperationNotFound)
+	}
+}
+
+// TestHandoverKeepsThe429Pause: one operation's poll got a 429 (Retry-After 30 s), which
+// paused the other's polls too, and the leader's tab closed; the next leader sends nothing to
+// Fabric before those 30 s are over (the other operation's own Retry-After was 1 s).
+func TestHandoverKeepsThe429Pause(t *testing.T) {
+	g := newGroup(t, true)
+	if err := g.emu.SetFaults(emulator.FaultRule{Kind: "429", Method: "GET", PathPrefix: "/v1/operations", Count: 1, RetryAfterSeconds: 30}); err != nil {
+		t.Fatal(err)
+	}
+	a := g.join("A", "tok-A")
+	b := g.join("B", "tok-B")
+	var ids []string
+	for _, name := range []string{"Throttled", "Paused"} {
+		s, err := a.CreateItem(context.Background(), emulator.DefaultWorkspaceID, notebook(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.ID)
+	}
+	throttled := func(ops []dashboard.Snapshot) bool {
+		for _, s := range ops {
+			if s.Waiting == nil || s.Waiting.Reason != lro.WaitThrottled {
+				return false
+			}
+		}
+		return len(ops) == 2
+	}
+	for step := 0; !throttled(b.Operations()); step++ { // move the clock to the first polls
+		if step > 5 {
+			t.Fatalf("no 429 pause after %d s: %+v", step, b.Operations())
+		}
+		if err := g.clock.WaitForTimers(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		g.clock.Advance(time.Second)
+		n := len(g.requests("tok-A GET"))
+		eventually(t, b, "B sees what the polls got", func([]dashboard.Snapshot) bool {
+			return n == 0 || throttled(b.Operations()) || len(g.requests("tok-A GET")) > n
+		})
+	}
+	until := b.Operations()[1].Waiting.Until
+	g.close("A") // B leads before close returns: its engine's snapshots are in its list
+	for _, s := range b.Operations() {
+		if s.NextPollAt == nil || s.NextPollAt.Before(until) {
+			t.Errorf("%s: the new leader polls it at %v, before the 429 pause ends at %v", s.Label, s.NextPollAt, until)
+		}
+	}
+	g.waitAll(b, ids...)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, r := range g.seen {
+		if strings.HasPrefix(r, "tok-B ") && g.at[i].Before(until) {
+			t.Errorf("the new leader sent %s at %v, before the 429 pause ended at %v", r, g.at[i].Format(time.TimeOnly), until.Format(time.TimeOnly))
+		}
 	}
 }
