@@ -100,6 +100,9 @@ func benchTabs() error {
 	if two > one*1.25 {
 		return fmt.Errorf("two tabs made %.0f polls where one tab made %.0f: they must share one engine", two, one)
 	}
+	if median(lags) > time.Second {
+		return fmt.Errorf("the second tab showed operations' ends %v after the first: want within a second", median(lags))
+	}
 	return nil
 }
 

@@ -242,9 +242,8 @@ func (env *tabsEnv) oneBudget(t *testing.T) {
 	if one.early+two.early != 0 {
 		t.Errorf("polls sooner than Retry-After: %d with one tab, %d with two", one.early, two.early)
 	}
-	if lag > time.Second {
-		t.Errorf("the second tab showed an operation's end %v after the first; want within a second", lag)
-	}
+	// How soon the second tab shows an end is a timing: ./build.sh bench (tabs) holds it to a
+	// second, on a quiet machine; here it is only logged.
 }
 
 func (env *tabsEnv) handover(t *testing.T) {
