@@ -15,6 +15,8 @@
 //	         50,000 requests, the module's size
 //	load     time from navigation to the dashboard ready against a minimal Go wasm page, in
 //	         headless Chromium, cold loads alternating, on loopback and on a throttled link
+//	tabs     requests for N operations with the dashboard open in one tab and in two (one
+//	         engine for both), in headless Chromium against the emulator
 package main
 
 import (
@@ -34,7 +36,7 @@ type section struct {
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, load")
+	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, load, tabs")
 	flag.Parse()
 	sections := []section{
 		{name: "size", run: benchSize},
@@ -42,6 +44,7 @@ func main() {
 		{name: "proxy", run: benchProxy},
 		{name: "workerd", run: benchWorkerd},
 		{name: "load", run: benchLoad},
+		{name: "tabs", run: benchTabs},
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {

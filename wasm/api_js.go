@@ -13,6 +13,7 @@ import (
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+	"github.com/fabric-lro/fabric-lro/wasm/tabs"
 )
 
 // registry is the object set as globalThis.__fabricLRO: {open(options) -> Promise<api>}.
@@ -31,14 +32,19 @@ func registry() js.Value {
 	return reg
 }
 
-// instance is one load(): an engine connected to one API base.
+// instance is one load(): a member of the group of this origin's tabs and load() calls on
+// one API base (see package tabs), which runs the engine while it leads.
 type instance struct {
 	apiBase string
-	tracker *dashboard.Tracker
+	tracker *tabs.Member
 	token   lro.TokenFunc // the page's getToken
 }
 
-// open validates options and starts an engine: {apiBase, getToken, persist}.
+// readyWait bounds how long load() waits for the leading tab's list before it resolves
+// (the list then fills in as it arrives).
+const readyWait = 3 * time.Second
+
+// open validates options and joins (or starts) the engine: {apiBase, getToken, persist}.
 func open(opts js.Value) (*instance, error) {
 	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
 	if _, err := lro.ResolveLocation(apiBase, apiBase); err != nil {
@@ -64,23 +70,46 @@ func open(opts js.Value) (*instance, error) {
 		}
 		return v.String(), nil
 	})
-	client := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: token})
-	// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
-	// every request, creates and polls alike, stays within the default 5 per second.
-	sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount})
-	go sched.Run(context.Background()) // for the life of the page
-
 	var store dashboard.Storage
 	if p := opts.Get("persist"); p.IsUndefined() || p.Truthy() {
 		if ls, ok := localStorage(); ok {
 			store = ls
 		}
 	}
-	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
-		e := dashboard.ErrorOf(err)
-		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
-	}})
-	return &instance{apiBase: apiBase, tracker: tr, token: token}, nil
+	var m *tabs.Member
+	var client *lro.Client
+	var follower *dashboard.Tracker // lists workspaces while another tab leads
+	channel, lock := groupOf(apiBase, func(b []byte) { m.Receive(b) })
+	id := ""
+	if lock != nil {
+		id = memberID()
+	}
+	m = tabs.New(tabs.Options{
+		ID: id, Channel: channel, Lock: lock, Token: token,
+		Workspaces: func(ctx context.Context, next string) (dashboard.WorkspacePage, error) {
+			return follower.Workspaces(ctx, next)
+		},
+		Lead: func(resume []dashboard.Snapshot) tabs.Leader {
+			// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
+			// every request, creates and polls alike, stays within the default 5 per second.
+			sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount})
+			go sched.Run(context.Background()) // for the life of the page
+			return tabs.Resume(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
+				e := dashboard.ErrorOf(err)
+				js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
+			}}, resume)
+		},
+	})
+	// A tab without a token of its own (its user signed in elsewhere) borrows one from
+	// another tab of the group, on demand and through the BroadcastChannel only.
+	client = lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: m.TokenSource(token)})
+	follower = dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: apiBase})
+	m.Start()
+	select {
+	case <-m.Ready():
+	case <-time.After(readyWait):
+	}
+	return &instance{apiBase: apiBase, tracker: m, token: token}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.
