@@ -37,7 +37,7 @@ need_tools() {
 CURRENT_STEP="check the tools build.sh needs"
 need_tools
 GOROOT_WASM="$(go env GOROOT)/lib/wasm"
-WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB)
+WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB; issue 12 asks for 1.0 MB, not met yet)
 
 need_node_modules() {
   if [ ! -x node_modules/.bin/workerd ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
@@ -59,23 +59,48 @@ need_chromium() {
 
 build_web() {
   step "build browser module: GOOS=js GOARCH=wasm go build ./wasm -> web/app.wasm"
-  # -gcflags=all=-l (no inlining) keeps the module about 80 KB gzip smaller, which the 1.25 MB
-  # budget needs next to the engine (encoding/json, fmt, gjson); a dashboard that sends a few
-  # requests a second does not notice the speed.
+  # -gcflags=all=-l (no inlining) keeps the module about 80 KB gzip smaller next to the engine
+  # (encoding/json, fmt, gjson); a dashboard that sends a few requests a second does not notice
+  # the speed.
   GOOS=js GOARCH=wasm go build -trimpath -gcflags=all=-l -ldflags='-s -w' -o web/app.wasm ./wasm
   if GOOS=js GOARCH=wasm go list -deps ./wasm | grep -qx 'net/http'; then
     echo "web/app.wasm must not link net/http (it calls fetch through lro/jsfetch)" >&2
     false
   fi
+  # Go's linker splits the data section at every run of 8 zero bytes (73,000 segments), whose
+  # headers gzip cannot squeeze; cmd/wasmpack merges them (about 115 KB gzip less, same memory).
+  go run ./cmd/wasmpack web/app.wasm
   cp "$GOROOT_WASM/wasm_exec.js" web/wasm_exec.js
+  precompress_web
   local raw gz
   raw=$(stat -c %s web/app.wasm)
-  gz=$(gzip -9 -c web/app.wasm | wc -c)
-  printf 'web/app.wasm: %d bytes raw, %d bytes gzip (budget %d)\n' "$raw" "$gz" "$WASM_GZIP_BUDGET" >&2
+  gz=$(stat -c %s web/app.wasm.gz)
+  printf 'web/app.wasm: %d bytes raw, %d bytes gzip -9 (app.wasm.gz; budget %d), %d bytes brotli (app.wasm.br)\n' \
+    "$raw" "$gz" "$WASM_GZIP_BUDGET" "$(stat -c %s web/app.wasm.br)" >&2
   if [ "$gz" -gt "$WASM_GZIP_BUDGET" ]; then
     echo "web/app.wasm is over its gzip budget: $gz > $WASM_GZIP_BUDGET bytes" >&2
     false
   fi
+}
+
+# precompress_web writes NAME.br (brotli, quality 11, with Node's zlib) and NAME.gz (gzip -9,
+# smaller than zlib's level 9) beside each module, script and stylesheet in web/. cmd/webserve serves them by
+# Accept-Encoding. The Worker's static assets leave them out (cmd_deploy): Cloudflare compresses
+# application/wasm, JavaScript and CSS itself at its edge (see worker/README.md).
+precompress_web() {
+  step "precompress web/ (brotli and gzip beside each .wasm, .js and .css)"
+  rm -f web/*.br web/*.gz
+  local f
+  for f in web/*.wasm web/*.js web/*.css; do gzip -9 -n -c "$f" >"$f.gz"; done
+  node -e '
+    const fs = require("fs"), zlib = require("zlib");
+    for (const f of process.argv.slice(1)) {
+      const b = fs.readFileSync(f);
+      fs.writeFileSync(f + ".br", zlib.brotliCompressSync(b, { params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+        [zlib.constants.BROTLI_PARAM_LGWIN]: zlib.constants.BROTLI_MAX_WINDOW_BITS,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length } }));
+    }' web/*.wasm web/*.js web/*.css
 }
 
 build_worker() {
@@ -134,6 +159,10 @@ cmd_deploy() {
     build_web
     rm -rf worker/build/site && mkdir -p worker/build/site
     cp index.html worker/build/site/ && cp -r web worker/build/site/web
+    # Workers static assets send a file as uploaded, whatever the Accept-Encoding (no .br/.gz
+    # negotiation); Cloudflare's edge compresses application/wasm, JS and CSS itself (brotli,
+    # gzip or zstd, as the browser accepts). The precompressed copies would only be dead uploads.
+    rm -f worker/build/site/web/*.br worker/build/site/web/*.gz
     args+=(--assets build/site)
   fi
   need_wrangler
@@ -293,7 +322,7 @@ TXT
 
 cmd_bench() {
   need_node_modules
-  need_chromium # the scale section runs the dashboard in headless Chromium
+  need_chromium # the load, tabs and scale sections run the page in headless Chromium
   cmd_build
   build_worker_test
   step "go run ./bench (side-by-side measurements; medians and ratios)"
@@ -307,6 +336,30 @@ cmd_bench() {
 # FABRIC_LRO_CHAOS_SEED (default 1). ./build.sh test runs the same fuzz targets
 # on their seeds and committed corpora (testdata/fuzz; a failing input found here is written
 # there, to commit with the fix) and the chaos run with 40 (20 in the browser).
+# fuzz_one DIR NAME FUZZTIME fuzzes one target. Go 1.26's coordinator can fail a run that found
+# nothing with a bare "context deadline exceeded" as -fuzztime ends (go.dev/issue/75804, fixed in
+# Go 1.27). That one case passes only when no failing input was written and the corpus replays
+# clean; every other failure fails the run.
+fuzz_one() {
+  local dir=$1 name=$2 fuzztime=$3 corpus="$1/testdata/fuzz/$2" before after out rc=0
+  before=$(ls "$corpus" 2>/dev/null | sort || true)
+  out=$(mktemp)
+  # Minimising each new interesting input may take the default 60s, with no fuzzing meanwhile
+  # (FuzzServeHTTP sat at 0 execs/s for 40 of its 60s); 5s keeps the time for fuzzing.
+  go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$dir" 2>&1 | tee "$out" || rc=$?
+  after=$(ls "$corpus" 2>/dev/null | sort || true)
+  if [ "$rc" -ne 0 ]; then
+    if [ "$before" = "$after" ] && tail -n 5 "$out" | grep -q '^    context deadline exceeded$' &&
+      go test -count=1 -run "^$name\$" "$dir" >/dev/null; then
+      echo "fuzz $name: no failing input found; the deadline error is Go 1.26's fuzz coordinator race (go.dev/issue/75804), not a finding" >&2
+    else
+      rm -f "$out"
+      die
+    fi
+  fi
+  rm -f "$out"
+}
+
 cmd_chaos() {
   local fuzztime=${FUZZTIME:-1m} file dir name
   need_node_modules
@@ -315,7 +368,7 @@ cmd_chaos() {
     dir=./$(dirname "$file")
     for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | cut -d' ' -f2); do
       step "fuzz $name in $dir for $fuzztime"
-      go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$dir"
+      fuzz_one "$dir" "$name" "$fuzztime"
     done
   done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
   mkdir -p artifacts

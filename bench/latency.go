@@ -80,20 +80,28 @@ func compareLatency(n int, targets []target) error {
 func benchProxy() error {
 	emu := httptest.NewServer(emulator.New(emulator.Config{}))
 	defer emu.Close()
-	p, err := proxy.New(proxy.Config{
-		Upstream:       emu.URL,
-		AllowedOrigins: []string{origin},
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	px, err := startNativeProxy(emu.URL, origin)
 	if err != nil {
 		return err
 	}
-	px := httptest.NewServer(p)
 	defer px.Close()
 	return compareLatency(1000, []target{
 		{name: "emulator, direct", base: emu.URL},
 		{name: "emulator through the native proxy", base: px.URL},
 	})
+}
+
+// startNativeProxy serves the native proxy in front of upstream for one allowed origin, silently.
+func startNativeProxy(upstream, allowedOrigin string) (*httptest.Server, error) {
+	p, err := proxy.New(proxy.Config{
+		Upstream:       upstream,
+		AllowedOrigins: []string{allowedOrigin},
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return httptest.NewServer(p), nil
 }
 
 // processCPU is the user+system CPU time a Linux process has used so far (0 without /proc

@@ -13,6 +13,10 @@
 //	workerd  the Go Worker in workerd against a plain JS Worker: CPU per request, p50 and p99
 //	         latency, first request of a fresh isolate, throughput at 16 clients, memory over
 //	         50,000 requests, the module's size
+//	load     time from navigation to the dashboard ready against a minimal Go wasm page, in
+//	         headless Chromium, cold loads alternating, on loopback and on a throttled link
+//	tabs     requests for N operations with the dashboard open in one tab and in two (one
+//	         engine for both), in headless Chromium against the emulator
 //	scale    1,000 operations in one tab of headless Chromium: longest main-thread task, request
 //	         rate against the budget, time until all ended, wasm and JS heap memory (bench/scale.go)
 package main
@@ -34,13 +38,15 @@ type section struct {
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, scale")
+	only := flag.String("only", "", "comma-separated sections to run (default all): size, poll, proxy, workerd, load, tabs, scale")
 	flag.Parse()
 	sections := []section{
 		{name: "size", run: benchSize},
 		{name: "poll", run: benchPoll},
 		{name: "proxy", run: benchProxy},
 		{name: "workerd", run: benchWorkerd},
+		{name: "load", run: benchLoad},
+		{name: "tabs", run: benchTabs},
 		{name: "scale", run: benchScale},
 	}
 	want := map[string]bool{}

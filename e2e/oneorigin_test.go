@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +63,10 @@ func TestOneOriginDeploy(t *testing.T) {
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.WaitDelay = 5 * time.Second
+	// wrangler's bin script starts node, which starts workerd; cancelling kills the whole process
+	// group, so none of them outlives the test (or writes into its HOME while it is removed).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("wrangler dev: %v", err)
@@ -86,6 +93,7 @@ func TestOneOriginDeploy(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	wantProxyError(t, resp, body, http.StatusForbidden, proxy.CodeOriginNotAllowed)
+	wantEdgeCompressedModule(t, base, filepath.Join(root, "web", "app.wasm"))
 
 	// In Chromium, as a user: open the page on the Worker's origin, paste the token, create two
 	// notebooks, watch both complete.
@@ -163,6 +171,9 @@ func copyTree(t *testing.T, from, to string) {
 		if d.IsDir() {
 			return os.MkdirAll(filepath.Join(to, rel), 0o755)
 		}
+		if strings.HasSuffix(path, ".br") || strings.HasSuffix(path, ".gz") {
+			return nil // ./build.sh deploy uploads no precompressed copies: the edge compresses
+		}
 		copyFile(t, path, filepath.Join(to, rel))
 		return nil
 	})
@@ -182,5 +193,64 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantEdgeCompressedModule: the Worker's static assets send app.wasm compressed as the browser
+// accepts, as application/wasm. Workers static assets do not negotiate precompressed files;
+// Cloudflare's edge compresses application/wasm (brotli, gzip) itself, and wrangler dev applies
+// the same rule locally (miniflare's entry worker, with the edge's list of content types). The
+// deploy uploads no .br/.gz copies.
+func wantEdgeCompressedModule(t *testing.T, base, module string) {
+	t.Helper()
+	want, err := os.ReadFile(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ accept, encoding string }{
+		{accept: "br", encoding: "br"},
+		{accept: "gzip, deflate", encoding: "gzip"},
+		{accept: "identity", encoding: ""},
+	} {
+		req, _ := http.NewRequest("GET", base+"/web/app.wasm", nil)
+		req.Header.Set("Accept-Encoding", tc.accept)
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/wasm" || resp.Header.Get("Content-Encoding") != tc.encoding {
+			t.Errorf("GET /web/app.wasm, Accept-Encoding %q: %s, Content-Type %q, Content-Encoding %q; want 200, application/wasm, %q",
+				tc.accept, resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"), tc.encoding)
+			continue
+		}
+		switch tc.encoding {
+		case "gzip":
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("gzip answer: %v", err)
+			}
+			body, err = io.ReadAll(zr)
+			if err != nil {
+				t.Fatalf("gzip answer: %v", err)
+			}
+		case "br": // no brotli decoder in Go's standard library: a smaller body than the module
+			if len(body) >= len(want) {
+				t.Errorf("brotli answer of %d bytes for a %d-byte module", len(body), len(want))
+			}
+			continue
+		}
+		if !bytes.Equal(body, want) {
+			t.Errorf("GET /web/app.wasm, Accept-Encoding %q: %d bytes that are not web/app.wasm", tc.accept, len(body))
+		}
+	}
+	resp, err := http.Get(base + "/web/app.wasm.br")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("/web/app.wasm.br was uploaded: ./build.sh deploy should leave the precompressed copies out")
 	}
 }

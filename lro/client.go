@@ -175,6 +175,11 @@ func (c *Client) ThrottledUntil(rawURL string) time.Time {
 	return c.gateOf(hostOf(c.resolve(rawURL)))
 }
 
+// PauseUntil pauses requests to the host of rawURL until t, as a 429 with that Retry-After
+// would (never shortening a pause): an engine taking over calls from another that was
+// throttled keeps to the same pause.
+func (c *Client) PauseUntil(rawURL string, t time.Time) { c.pause(hostOf(c.resolve(rawURL)), t) }
+
 // gateOf is ThrottledUntil for a host.
 func (c *Client) gateOf(h string) time.Time {
 	c.mu.Lock()

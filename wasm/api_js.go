@@ -13,6 +13,7 @@ import (
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+	"github.com/fabric-lro/fabric-lro/wasm/tabs"
 )
 
 // registry is the object set as globalThis.__fabricLRO: {open(options) -> Promise<api>}.
@@ -31,15 +32,20 @@ func registry() js.Value {
 	return reg
 }
 
-// instance is one load(): an engine connected to one API base.
+// instance is one load(): a member of the group of this origin's tabs and load() calls on
+// one API base (see package tabs), which runs the engine while it leads.
 type instance struct {
 	apiBase string
-	tracker *dashboard.Tracker
+	tracker *tabs.Member
 	token   lro.TokenFunc // the page's getToken
 	notify  bool          // tell a user who looks elsewhere that operations ended
 }
 
-// open validates options and starts an engine: {apiBase, getToken, persist}.
+// readyWait bounds how long load() waits for the leading tab's list before it resolves
+// (the list then fills in as it arrives).
+const readyWait = 3 * time.Second
+
+// open validates options and joins (or starts) the engine: {apiBase, getToken, persist}.
 func open(opts js.Value) (*instance, error) {
 	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
 	if _, err := lro.ResolveLocation(apiBase, apiBase); err != nil {
@@ -65,32 +71,56 @@ func open(opts js.Value) (*instance, error) {
 		}
 		return v.String(), nil
 	})
-	client := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: token})
-	// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
-	// every request, creates and polls alike, stays within requestsPerSecond (default 5).
-	rps := 0.0
-	if v := opts.Get("requestsPerSecond"); v.Type() == js.TypeNumber && v.Float() > 0 {
-		rps = v.Float()
-	}
-	sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount, RequestsPerSecond: rps})
-	go sched.Run(context.Background()) // for the life of the page
-
 	var store dashboard.Storage
 	if p := opts.Get("persist"); p.IsUndefined() || p.Truthy() {
 		if ls, ok := localStorage(); ok {
 			store = ls
 		}
 	}
+	rps := 0.0
+	if v := opts.Get("requestsPerSecond"); v.Type() == js.TypeNumber && v.Float() > 0 {
+		rps = v.Float()
+	}
 	keep := time.Duration(0)
 	if v := opts.Get("keepFinishedDays"); v.Type() == js.TypeNumber && v.Float() > 0 {
 		keep = time.Duration(v.Float() * float64(24*time.Hour))
 	}
-	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
-		e := dashboard.ErrorOf(err)
-		js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
-	}, SaveDelay: saveDelay(), KeepFinished: keep})
-	flushWhenHidden(tr)
-	return &instance{apiBase: apiBase, tracker: tr, token: token, notify: opts.Get("notify").Truthy()}, nil
+	var m *tabs.Member
+	var client *lro.Client
+	var follower *dashboard.Tracker // lists workspaces while another tab leads
+	channel, lock := groupOf(apiBase, func(b []byte) { m.Receive(b) })
+	id := ""
+	if lock != nil {
+		id = memberID()
+	}
+	m = tabs.New(tabs.Options{
+		ID: id, Channel: channel, Lock: lock, Token: token,
+		Workspaces: func(ctx context.Context, next string) (dashboard.WorkspacePage, error) {
+			return follower.Workspaces(ctx, next)
+		},
+		Lead: func(resume []dashboard.Snapshot) tabs.Leader {
+			// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
+			// every request, creates and polls alike, stays within requestsPerSecond (default 5).
+			sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount, RequestsPerSecond: rps})
+			go sched.Run(context.Background()) // for the life of the page
+			tr := tabs.Resume(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
+				e := dashboard.ErrorOf(err)
+				js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
+			}, SaveDelay: saveDelay(), KeepFinished: keep}, resume)
+			flushWhenHidden(tr)
+			return tr
+		},
+	})
+	// A tab without a token of its own (its user signed in elsewhere) borrows one from
+	// another tab of the group, on demand and through the BroadcastChannel only.
+	client = lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: m.TokenSource(token)})
+	follower = dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: apiBase})
+	m.Start()
+	select {
+	case <-m.Ready():
+	case <-time.After(readyWait):
+	}
+	return &instance{apiBase: apiBase, tracker: m, token: token, notify: opts.Get("notify").Truthy()}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.

@@ -12,6 +12,9 @@
 // lro.retry() once getToken can return a new one. It keeps operations (never the token) in
 // localStorage so they resume after a reload; a failed save is reported on the console.
 // A subscribe() callback that throws is reported (console.error) and the others go on.
+// Every tab of this origin (and every load()) on the same apiBase shares one engine: one of
+// them polls (Web Locks), the others show what it broadcasts (BroadcastChannel) and forward
+// their calls to it; wait() resolves for an operation started in any of them.
 //
 // mount(element, {forms, portalUrl}) renders the dashboard in a shadow root of element, so the
 // page's CSS cannot reach it; the page styles it only through CSS custom properties

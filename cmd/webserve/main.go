@@ -1,6 +1,7 @@
 // Command webserve serves the fabric-lro dashboard (index.html and web/) for local use.
 //
-// It serves only the dashboard's files, never the rest of the repository, and a generated
+// It serves only the dashboard's files, never the rest of the repository (web/'s module, scripts
+// and stylesheet precompressed, brotli or gzip as the browser accepts), and a generated
 // /config.json that tells the page where the proxy is and, with the emulator, which dev token
 // to prefill. ./build.sh serve runs it on 127.0.0.1:8080, on a different origin from the proxy,
 // so the browser exercises CORS exactly as it would against a deployed Worker.
@@ -22,6 +23,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/fabric-lro/fabric-lro/internal/precompressed"
 )
 
 // pageConfig is what the dashboard reads from /config.json.
@@ -43,7 +46,9 @@ func newHandler(root string, cfg pageConfig) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(cfgJSON)
 	})
-	files := http.StripPrefix("/web/", http.FileServerFS(os.DirFS(filepath.Join(root, "web"))))
+	// web/ holds NAME.br and NAME.gz beside the module, scripts and stylesheet (./build.sh
+	// writes them); they are sent to browsers that accept them, with Vary: Accept-Encoding.
+	files := http.StripPrefix("/web/", precompressed.FileServer(os.DirFS(filepath.Join(root, "web"))))
 	mux.Handle("GET /web/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noCache(w)
 		// The module and app.wasm are public files that portals on other origins import

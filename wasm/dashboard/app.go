@@ -165,7 +165,18 @@ func NewApp(eng Engine, cfg Config) *App {
 		}
 	}
 	a.unsub = eng.Subscribe(a.onSnapshot)
+	if r, ok := eng.(remover); ok { // another tab may dismiss operations (package tabs)
+		unsub, unremove := a.unsub, r.OnRemove(a.remove)
+		a.unsub = func() { unsub(); unremove() }
+	}
 	return a
+}
+
+// remover is an [Engine] whose operations can also be dismissed elsewhere (in another tab):
+// OnRemove calls fn with their ids until the returned function is called. Removing them here
+// forgets them again, which changes nothing.
+type remover interface {
+	OnRemove(fn func(ids ...string)) func()
 }
 
 // Close stops following the engine.
