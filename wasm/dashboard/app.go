@@ -44,6 +44,10 @@ type Config struct {
 	// HasToken reports whether a token is available (default: always). The workspace list
 	// waits for one.
 	HasToken func() bool
+	// TokenAdvice, when set, is what the user of this page does to get a new token (for a
+	// page with sign-in: "sign in again"); an operation waiting for a token says it in place
+	// of "paste a new token in Settings and Apply".
+	TokenAdvice string
 	// PortalURL is the Fabric portal for "Open in Fabric" links (default DefaultPortalURL;
 	// a sovereign cloud has its own).
 	PortalURL string
@@ -202,6 +206,9 @@ func (a *App) put(s Snapshot) bool {
 	return !known
 }
 
+// pasteTokenAdvice is the advice of TokenWaitWords that Config.TokenAdvice replaces.
+const pasteTokenAdvice = "paste a new token in Settings and Apply"
+
 // snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
 // list of finished operations costs nothing per tick); a.mu is held.
 func (a *App) snapCard(r *row, now time.Time) Card {
@@ -209,6 +216,9 @@ func (a *App) snapCard(r *row, now time.Time) Card {
 		return *r.done
 	}
 	c := NewCard(r.snap, now)
+	if c.WaitingForToken && a.cfg.TokenAdvice != "" {
+		c.StatusWords = strings.Replace(c.StatusWords, pasteTokenAdvice, a.cfg.TokenAdvice, 1)
+	}
 	if finished(r.snap) {
 		r.done = &c
 	}
