@@ -544,14 +544,15 @@ func (p *idp) grantedScopes(requested string) []string {
 }
 
 // scopeString is the scope field of a token answer: the granted Fabric permissions as URLs,
-// plus the OpenID scopes that were asked for.
+// the "/.default" scope when it was asked for (MSAL.js finds a cached token by the scopes it
+// asked for), and the OpenID scopes that were asked for.
 func scopeString(granted []string, requested string) string {
 	var out []string
 	for _, g := range granted {
 		out = append(out, FabricAudience+"/"+g)
 	}
 	for _, sc := range strings.Fields(requested) {
-		if sc == "openid" || sc == "profile" || sc == "offline_access" || sc == "email" {
+		if sc == FabricAudience+"/.default" || sc == "openid" || sc == "profile" || sc == "offline_access" || sc == "email" {
 			out = append(out, sc)
 		}
 	}

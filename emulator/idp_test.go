@@ -301,6 +301,9 @@ func TestIdentityToken(t *testing.T) {
 					t.Errorf("no %s in %s", k, a.body)
 				}
 			}
+			if want := FabricAudience + "/Workspace.Read.All " + FabricAudience + "/Item.ReadWrite.All " + FabricAudience + "/Item.Execute.All " + FabricAudience + "/.default openid profile offline_access"; m["scope"] != want {
+				t.Errorf("scope %q, want %q", m["scope"], want)
+			}
 			if m["token_type"] != "Bearer" || m["expires_in"] != float64(DefaultAccessTokenLifetime/time.Second) {
 				t.Errorf("token_type %v expires_in %v", m["token_type"], m["expires_in"])
 			}

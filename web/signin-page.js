@@ -39,7 +39,7 @@ export async function startSignIn(config, before) {
   const settings = { ...fromConfig, ...(mine ?? {}) };
   const bar = el("section", { className: "flro-signin", role: "signin", "aria-label": "Sign in with Microsoft" });
   const status = el("span", { role: "signin-status" });
-  const signInButton = el("button", { type: "button", role: "sign-in", textContent: "Sign in" });
+  const signInButton = el("button", { type: "button", role: "sign-in", textContent: "Sign in", hidden: true }); // until MSAL is ready
   const signOutButton = el("button", { type: "button", role: "sign-out", textContent: "Sign out", hidden: true });
   const message = el("p", { className: "flro-signin-error", role: "signin-error", hidden: true });
   message.setAttribute("role", "alert");
@@ -52,9 +52,13 @@ export async function startSignIn(config, before) {
     message.hidden = !text;
   };
   if (!String(settings.clientId ?? "").trim()) {
-    status.textContent = "Sign in with Microsoft: set your app registration's client id below, or paste a token in Settings.";
-    signInButton.hidden = true;
-    form.open = false;
+    // No sign-in configured: only a folded "Sign in with Microsoft" in the page's header, so
+    // the page looks as before for those who paste a token.
+    bar.replaceChildren(form);
+    bar.className = "flro-signin-setup";
+    form.querySelector("summary").textContent = "Sign in with Microsoft…";
+    form.querySelector("form").prepend(el("span", { textContent: "Your Entra app registration's client id (then no token to paste):" }));
+    (document.querySelector(".flro-top") ?? before.parentNode).append(bar);
     return null;
   }
   let signIn;

@@ -97,7 +97,7 @@ export async function createSignIn(option) {
   let startError = null;
   if (!pca) {
     const msal = await loadMsal(option.msalUrl);
-    pca = await msal.PublicClientApplication.createPublicClientApplication(msalConfiguration(option));
+    pca = await msal.createStandardPublicClientApplication(msalConfiguration(option)); // constructed and initialized
   }
   let account = null;
   let needsSignIn = false;

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Forms a dashboard can show above its list of operations (see [Config.Forms]).
@@ -218,6 +220,10 @@ func (a *App) snapCard(r *row, now time.Time) Card {
 	c := NewCard(r.snap, now)
 	if c.WaitingForToken && a.cfg.TokenAdvice != "" {
 		c.StatusWords = strings.Replace(c.StatusWords, pasteTokenAdvice, a.cfg.TokenAdvice, 1)
+		if r.snap.Error != nil && r.snap.Error.ErrorCode == lro.CodeTokenUnavailable {
+			// The page's token source (sign-in) had no token to give.
+			c.StatusWords = "Waiting for sign-in: " + a.cfg.TokenAdvice
+		}
 	}
 	if finished(r.snap) {
 		r.done = &c
@@ -531,6 +537,9 @@ func (a *App) LoadWorkspaces(more bool) {
 	}
 	if !a.cfg.HasToken() {
 		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: "No token yet: paste a bearer token in Settings, then Apply."}
+		if a.cfg.TokenAdvice != "" {
+			a.wsErr.Message = "No token yet: sign in (above), or paste a bearer token in Settings and Apply."
+		}
 		if !a.cfg.Settings {
 			a.wsErr.Message = "No token yet: this page has not given the dashboard a token."
 		}

@@ -934,6 +934,7 @@ func TestTokenWaitWordsWithSignIn(t *testing.T) {
 	for _, tc := range []struct{ code, want string }{
 		{code: "TokenExpired", want: "Token expired: sign in again (Sign in, above) · next check in 20 s"},
 		{code: "InvalidToken", want: "Not authorized (InvalidToken): sign in again (Sign in, above) · next check in 20 s"},
+		{code: "TokenUnavailable", want: "Waiting for sign-in: sign in again (Sign in, above) · next check in 20 s"},
 	} {
 		s := notebook("op-"+tc.code, "A", dashboard.StatusRunning)
 		next := start.Add(20 * time.Second)
