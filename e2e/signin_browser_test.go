@@ -65,6 +65,58 @@ func TestBrowserSignIn(t *testing.T) {
 	t.Run("sign in, token expires mid-operation, no prompt", s.silentRefresh)
 	t.Run("revoked sign-in asks once, then operations resume", s.revoked)
 	t.Run("bad configuration says what to do", s.badConfiguration)
+	t.Run("embedding with load({msal})", s.embedding)
+}
+
+// embedPages are portal pages that embed the dashboard with load({msal}): with a sign-in
+// configuration, and with the portal's own PublicClientApplication.
+var embedPages = map[string]string{
+	"config": `const lro = await load({ apiBase: cfg.apiBase, msal: { clientId: cfg.signIn.clientId, tenantId: "organizations", authorityHost: cfg.signIn.authorityHost } });
+await lro.mount(document.getElementById("ops"), { forms: [] });
+window.__lro = lro;
+login.onclick = () => lro.signIn().then(() => { window.__account = lro.account(); }, (err) => { window.__account = { error: String(err) }; });`,
+	"pca": `const msal = await loadMsal();
+const pca = await msal.createStandardPublicClientApplication({
+  auth: { clientId: cfg.signIn.clientId, authority: cfg.signIn.authorityHost + "/organizations", knownAuthorities: [new URL(cfg.signIn.authorityHost).host],
+    redirectUri: location.origin + "/web/signin-redirect.html" },
+  cache: { cacheLocation: "sessionStorage" },
+});
+login.onclick = () => pca.loginPopup({ scopes: ["https://api.fabric.microsoft.com/.default"] }).then(async (r) => {
+  pca.setActiveAccount(r.account);
+  const lro = await load({ apiBase: cfg.apiBase, msal: pca });
+  await lro.mount(document.getElementById("ops"), { forms: [] });
+  window.__lro = lro;
+  window.__account = lro.account();
+}, (err) => { window.__account = { error: String(err) }; });`,
+}
+
+// embedding: a portal signs in (through load({msal}) or its own MSAL instance), then creates
+// a notebook through the JS API and waits for it; the dashboard shows its row.
+func (s *signInEnv) embedding(t *testing.T) {
+	for _, name := range []string{"config", "pca"} {
+		t.Run(name, func(t *testing.T) {
+			tb := s.newTab(t)
+			run(t, tb.ctx, 60*time.Second,
+				chromedp.Navigate(s.pageURL+"/pages/"+name),
+				waitJS(`window.__ready === true`, 45*time.Second),
+				chromedp.Click(`#login`),
+				waitJS(`window.__account !== undefined && window.__lro !== undefined`, 60*time.Second),
+			)
+			if got := eval[map[string]any](t, tb.ctx, `window.__account`); got["name"] != "Emulator User" || got["username"] != "user@"+emulator.DefaultTenantDomain {
+				t.Fatalf("account after sign-in: %v", got)
+			}
+			run(t, tb.ctx, 90*time.Second,
+				do(`(window.__lro.createItem(`+jsString(emulator.DefaultWorkspaceID)+`, {type: "Notebook", displayName: "Embedded `+name+`"})
+					.then((op) => window.__lro.wait(op.id)).then((f) => { window.__final = f.status; }, (err) => { window.__final = String(err); }), true)`),
+				waitJS(`window.__final !== undefined`, 80*time.Second),
+				waitJS(`$qa('[data-role=card][data-state=succeeded]').length === 1`, 10*time.Second),
+			)
+			if got := eval[string](t, tb.ctx, `window.__final`); got != "Succeeded" {
+				t.Errorf("the embedded create ended %q, want Succeeded", got)
+			}
+			s.checkNoTokenLeaked(t, tb)
+		})
+	}
 }
 
 type signInEnv struct {
@@ -84,6 +136,23 @@ func startSignInPageServer(t *testing.T, root string, cfg func() map[string]any)
 		json.NewEncoder(w).Encode(cfg())
 	})
 	mux.Handle("GET /web/", http.StripPrefix("/web/", http.FileServer(http.Dir(filepath.Join(root, "web")))))
+	mux.HandleFunc("GET /pages/{name}", func(w http.ResponseWriter, r *http.Request) {
+		page, ok := embedPages[r.PathValue("name")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!doctype html><meta charset="utf-8"><title>portal</title><button id="login">Sign in</button><div id="ops"></div>
+<script type="module">
+import { load } from "/web/fabric-lro.js";
+import { loadMsal } from "/web/signin.js";
+const cfg = await (await fetch("/config.json")).json();
+const login = document.getElementById("login");
+` + page + `
+window.__ready = true;
+</script>`))
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return ts.URL

@@ -48,7 +48,7 @@ export function loadMsal(url = new URL("msal-browser.min.js", here).href) {
  * @param {string} [c.tenantId="organizations"]  a tenant id, a domain, organizations or common
  * @param {string} [c.authorityHost="https://login.microsoftonline.com"]  another authority host
  *   (the emulator's identity provider); it is then listed in knownAuthorities
- * @param {string} [c.redirectUri]  default: signin-redirect.html next to this module
+ * @param {string} [c.redirectUri]  default: signin-redirect.html next to this module (needed on another origin)
  * @param {string} [c.cacheLocation="sessionStorage"]
  * @param {number} [c.renewalOffsetSeconds]  renew a token this long before it expires (MSAL: 300)
  */
@@ -56,6 +56,14 @@ export function msalConfiguration(c) {
   const host = String(c.authorityHost || "https://login.microsoftonline.com").replace(/\/+$/, "");
   const tenant = String(c.tenantId || "organizations").trim();
   const known = host === "https://login.microsoftonline.com" ? [] : [new URL(host).host];
+  // The redirect page hands Entra's answer to the page over a BroadcastChannel, which works
+  // within one origin only: a portal on another origin than this module gives its own page
+  // (a copy of signin-redirect.html, with MSAL's redirect bridge).
+  if (!c.redirectUri && globalThis.location && here.origin !== location.origin) {
+    throw new TypeError("fabric-lro: msal {redirectUri} is needed on a page of another origin than fabric-lro.js: " +
+      "serve a copy of signin-redirect.html (and msal-redirect-bridge.min.js) on " + location.origin +
+      ", register its URL as a Single-page application redirect URI, and pass it as redirectUri");
+  }
   const redirectUri = c.redirectUri || new URL("signin-redirect.html", here).href;
   const system = {};
   if (Number.isFinite(c.renewalOffsetSeconds)) system.tokenRenewalOffsetSeconds = c.renewalOffsetSeconds;
