@@ -219,7 +219,7 @@ cmd_test() {
   : >"$log"
 
   step "go test -race ./... (host, end-to-end included)"
-  run_logged "$log" go test -race -count=1 -timeout 15m -v ./... || status=1
+  run_logged "$log" go test -race -count=1 -timeout 25m -v ./... || status=1
 
   step "GOOS=js GOARCH=wasm go test (under Node)"
   PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm run_logged "$log" go test -count=1 -timeout 10m -v ./lro/... ./wasm/... || status=1

@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset.\n")
+		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset;\nwith --sign-in also GET/PUT /_emulator/identity, POST /_emulator/identity/revoke and /_emulator/identity/expire.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
