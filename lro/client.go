@@ -268,13 +268,13 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	if err := c.checkTrusted(req.URL); err != nil {
 		return nil, 0, err
 	}
-	refreshed := false
+	refreshes, shared := 0, false
 	var tok string
 	for {
 		if c.opts.Token != nil {
 			var err error
-			if refreshed {
-				tok, err = c.refresher.refresh(ctx, c.opts.Clock, c.opts.Token, tok)
+			if refreshes > 0 {
+				tok, shared, err = c.refresher.refresh(ctx, c.opts.Clock, c.opts.Token, tok, refreshes == 1)
 			} else {
 				tok, err = c.opts.Token.Token(ctx, false)
 			}
@@ -297,8 +297,10 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 		if resp.Header == nil {
 			resp.Header = Header{}
 		}
-		if resp.StatusCode == 401 && !refreshed && c.opts.Token != nil && isTokenExpired(resp) {
-			refreshed = true
+		// One refresh per request; one more when the first gave another request's token, which
+		// may itself have expired meanwhile.
+		if resp.StatusCode == 401 && c.opts.Token != nil && (refreshes == 0 || refreshes == 1 && shared) && isTokenExpired(resp) {
+			refreshes++
 			continue
 		}
 		break

@@ -39,14 +39,17 @@ type refreshCall struct {
 // refresh once more, which is only slower).
 const maxReplaced = 8
 
-// refresh returns a new token for a request that was refused with stale.
-func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, stale string) (string, error) {
+// refresh returns a new token for a request that was refused with stale. shared is true when
+// the token came from another request's refresh: it may have expired since (a request that
+// waited long, a short token lifetime), so a request refused again with it may refresh once
+// more, with memo false.
+func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, stale string, memo bool) (tok string, shared bool, err error) {
 	r.mu.Lock()
 	if f := r.failed; f.err != nil && f.stale == stale && clock.Now().Sub(f.at) < failedRefreshShared {
 		r.mu.Unlock()
-		return "", f.err
+		return "", true, f.err
 	}
-	if tok, ok := r.replaced[stale]; ok {
+	if tok, ok := r.replaced[stale]; ok && memo {
 		// Follow the chain to the newest token (a stale one may have been replaced twice).
 		for range maxReplaced {
 			next, ok := r.replaced[tok]
@@ -56,7 +59,7 @@ func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, s
 			tok = next
 		}
 		r.mu.Unlock()
-		return tok, nil
+		return tok, true, nil
 	}
 	call := r.inflight
 	leader := call == nil
@@ -84,8 +87,8 @@ func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, s
 	}
 	select {
 	case <-call.done:
-		return call.tok, call.err
+		return call.tok, !leader, call.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", !leader, ctx.Err()
 	}
 }
