@@ -3,6 +3,7 @@
 #
 #   ./build.sh build    build the browser module (web/app.wasm) and the Worker (worker/build/)
 #   ./build.sh serve    run the emulator, the proxy and the dashboard locally, and print the URL
+#                       (--sign-in: with the emulator's identity provider, and the page signing in with MSAL.js)
 #   ./build.sh test     run every test: host, race, wasm (Node), workerd and Chromium end to end
 #   ./build.sh bench    run the benchmark harness (bench/) and print its ratios
 #   ./build.sh chaos    fuzz every target for FUZZTIME (default 1m), then 200 operations and jobs under faults
@@ -41,7 +42,7 @@ WASM_GZIP_BUDGET=$((1250 * 1000)) # app.wasm, gzip -9, bytes (issue 5: 1.25 MB; 
 
 need_node_modules() {
   if [ ! -x node_modules/.bin/workerd ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
-    step "npm ci (workerd into ./node_modules)"
+    step "npm ci (workerd and @azure/msal-browser into ./node_modules)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
   export WORKERD="$ROOT/node_modules/.bin/workerd"
@@ -71,6 +72,7 @@ build_web() {
   # headers gzip cannot squeeze; cmd/wasmpack merges them (about 115 KB gzip less, same memory).
   go run ./cmd/wasmpack web/app.wasm
   cp "$GOROOT_WASM/wasm_exec.js" web/wasm_exec.js
+  copy_msal
   precompress_web
   local raw gz
   raw=$(stat -c %s web/app.wasm)
@@ -101,6 +103,16 @@ precompress_web() {
         [zlib.constants.BROTLI_PARAM_LGWIN]: zlib.constants.BROTLI_MAX_WINDOW_BITS,
         [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length } }));
     }' web/*.wasm web/*.js web/*.css
+}
+
+# copy_msal puts MSAL.js (@azure/msal-browser, pinned in package.json) beside the page, for
+# sign-in: its browser bundle and the redirect page's bridge. JavaScript next to app.wasm, not
+# in it; served with the page (and the Worker's static assets), never from a CDN.
+copy_msal() {
+  need_node_modules
+  local lib=node_modules/@azure/msal-browser/lib
+  cp "$lib/msal-browser.min.js" web/msal-browser.min.js
+  cp "$lib/redirect-bridge/msal-redirect-bridge.min.js" web/msal-redirect-bridge.min.js
 }
 
 build_worker() {
@@ -236,7 +248,7 @@ cmd_test() {
   : >"$log"
 
   step "go test -race ./... (host, end-to-end included)"
-  run_logged "$log" go test -race -count=1 -timeout 15m -v ./... || status=1
+  run_logged "$log" go test -race -count=1 -timeout 25m -v ./... || status=1
 
   step "GOOS=js GOARCH=wasm go test (under Node)"
   PATH="$GOROOT_WASM:$PATH" GOOS=js GOARCH=wasm run_logged "$log" go test -count=1 -timeout 10m -v ./lro/... ./wasm/... || status=1
@@ -276,7 +288,13 @@ wait_port() {
 cmd_serve() {
   local host=127.0.0.1
   local emu_port=${EMULATOR_PORT:-8790} proxy_port=${PROXY_PORT:-8787} web_port=${WEB_PORT:-8080}
+  local idp_port=${IDP_PORT:-8792} sign_in=0 emu_args=() web_args=()
   local upstream=${FABRIC_API_BASE:-} dev_token=""
+  local a
+  for a in "$@"; do
+    if [ "$a" = --sign-in ]; then sign_in=1; else emu_args+=("$a"); fi
+  done
+  set -- ${emu_args[@]+"${emu_args[@]}"}
   build_web
   step "go build the emulator, the proxy (native Worker) and the page server into .cache/bin"
   mkdir -p .cache/bin
@@ -287,13 +305,32 @@ cmd_serve() {
   trap 'kill "${pids[@]}" 2>/dev/null' EXIT
   if [ -z "$upstream" ]; then
     step "start the Fabric API emulator on $host:$emu_port${*:+ with $*}"
-    .cache/bin/fabric-emulator --listen "$host:$emu_port" "$@" &
-    pids+=($!)
+    if [ "$sign_in" = 1 ]; then
+      # The emulator's identity provider on https://$host:$idp_port (MSAL.js needs https); the page
+      # signs in there with the emulator's client id, and the Fabric API takes only its tokens.
+      local client_id=0e5e7a11-1d0c-4a5e-9c1e-5a1e0f0b1c0d
+      .cache/bin/fabric-emulator --listen "$host:$emu_port" --sign-in --idp-listen "$host:$idp_port" --client-id "$client_id" "$@" \
+        > >(tee .cache/emulator-banner.txt) &
+      pids+=($!)
+      web_args+=(--client-id "$client_id" --authority-host "https://$host:$idp_port" --renewal-offset 30)
+      wait_port "$host" "$idp_port" "the identity provider"
+    else
+      .cache/bin/fabric-emulator --listen "$host:$emu_port" "$@" &
+      pids+=($!)
+      dev_token=dev-token
+    fi
     upstream="http://$host:$emu_port"
-    dev_token=dev-token
     wait_port "$host" "$emu_port" "the emulator"
   else
     step "using the real Fabric API at $upstream (no emulator); paste a token in the page"
+    if [ "$sign_in" = 1 ]; then
+      if [ -z "${FABRIC_CLIENT_ID:-}" ]; then
+        echo "build.sh serve --sign-in against $upstream: set FABRIC_CLIENT_ID (and FABRIC_TENANT_ID) to your app registration's" >&2
+        echo "  Application (client) ID; see README.md, \"Against your Fabric tenant\"." >&2
+        false
+      fi
+      web_args+=(--client-id "$FABRIC_CLIENT_ID" --tenant-id "${FABRIC_TENANT_ID:-organizations}")
+    fi
   fi
   step "start the proxy (./worker, natively) on $host:$proxy_port -> $upstream"
   LISTEN="$host:$proxy_port" FABRIC_API_BASE="$upstream" \
@@ -302,7 +339,7 @@ cmd_serve() {
   pids+=($!)
   wait_port "$host" "$proxy_port" "the proxy"
   step "start the dashboard page server on $host:$web_port"
-  .cache/bin/webserve --listen "$host:$web_port" --api-base "http://$host:$proxy_port/v1" --dev-token "$dev_token" &
+  .cache/bin/webserve --listen "$host:$web_port" --api-base "http://$host:$proxy_port/v1" --dev-token "$dev_token" ${web_args[@]+"${web_args[@]}"} &
   pids+=($!)
   wait_port "$host" "$web_port" "the page server"
   cat >&2 <<TXT
@@ -315,6 +352,17 @@ cmd_serve() {
   Proxy (CORS, /v1)   : http://$host:$proxy_port/v1
   Stop with Ctrl-C.
 TXT
+  if [ "$sign_in" = 1 ] && [ -z "${FABRIC_API_BASE:-}" ]; then
+    local spki
+    spki=$(sed -n 's/.*--ignore-certificate-errors-spki-list=\(\S*\).*/\1/p' .cache/emulator-banner.txt | head -1)
+    cat >&2 <<TXT
+  Sign in: the page shows "Sign in"; the emulator's identity provider signs its test user in
+  at once. Its HTTPS certificate is made at each start, so the browser must accept it first:
+  open https://$host:$idp_port/organizations/v2.0/.well-known/openid-configuration once and accept
+  the warning, or start Chromium with
+      chromium --user-data-dir=\$(mktemp -d) --ignore-certificate-errors-spki-list=$spki http://$host:$web_port/
+TXT
+  fi
   wait -n "${pids[@]}"
   echo "build.sh serve: a process exited; stopping the rest" >&2
   false

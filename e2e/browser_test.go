@@ -125,11 +125,12 @@ var browserProxies = []struct {
 	{name: "workerd", start: startWorkerd},
 }
 
-// startChromium starts one headless Chromium for the whole test, with a fresh profile and HOME.
-func startChromium(t *testing.T, chromium string) context.Context {
+// startChromium starts one headless Chromium for the whole test, with a fresh profile and HOME
+// (and the extra options, such as a flag).
+func startChromium(t *testing.T, chromium string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	home := t.TempDir()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -140,8 +141,9 @@ func startChromium(t *testing.T, chromium string) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(filepath.Join(home, "profile")),
-		chromedp.Env("HOME="+home),
+		chromedp.Env("HOME=" + home),
 		chromedp.WindowSize(1280, 900),
+	}, extra...)...,
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() {

@@ -134,6 +134,11 @@ type Config struct {
 	Seed uint64
 	// Faults are the fault rules active at start and after a reset.
 	Faults []FaultRule
+	// Identity, when set, turns on the identity-provider mode: Server.IdentityProvider serves
+	// an OpenID Connect authority like Entra ID's, and the Fabric API accepts only the access
+	// tokens it signed (401 InvalidToken or TokenExpired, 403 InsufficientScopes). Nil keeps
+	// the default: any non-empty bearer token is accepted.
+	Identity *IdentityConfig
 }
 
 // settings is the run-time tunable, normalised part of Config.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -183,6 +184,10 @@ func (s *Server) applyControlConfig(c ControlConfig) *apiError {
 // control serves /_emulator/: the JSON control endpoint described in the package doc.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
+	if r.URL.Path == "/_emulator/identity" || strings.HasPrefix(r.URL.Path, "/_emulator/identity/") {
+		s.identityControl(w, r, route)
+		return
+	}
 	switch route {
 	case "GET /_emulator", "GET /_emulator/":
 		writeJSON(w, http.StatusOK, map[string]any{
@@ -191,6 +196,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 				"GET /_emulator/config", "PUT /_emulator/config",
 				"GET /_emulator/faults", "PUT /_emulator/faults", "POST /_emulator/faults", "DELETE /_emulator/faults",
 				"POST /_emulator/reset",
+				"GET /_emulator/identity", "PUT /_emulator/identity", "POST /_emulator/identity/revoke", "POST /_emulator/identity/expire",
 			},
 		})
 	case "GET /_emulator/config":

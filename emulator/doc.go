@@ -133,6 +133,40 @@
 // With Config.StrictRetryAfter, polling an operation state or a job instance sooner than
 // the last Retry-After said answers 429 RequestBlocked with the Retry-After that remains.
 //
+// # Identity provider (sign in with Microsoft, offline)
+//
+// With Config.Identity (the command's --sign-in), Server.IdentityProvider is an OpenID
+// Connect authority shaped like Microsoft Entra ID's v2.0 endpoints, for MSAL.js, served over
+// HTTPS (NewTestCertificate makes a certificate at start; MSAL.js refuses http authorities):
+//
+//	GET  /{tenant}/v2.0/.well-known/openid-configuration   metadata (CORS *)
+//	GET  /{tenant}/discovery/v2.0/keys                      JWKS: the RS256 signing key
+//	GET  /{tenant}/oauth2/v2.0/authorize                    code flow with PKCE (S256), answer
+//	                                                        in the fragment or query; signs the
+//	                                                        configured user in at once, no form;
+//	                                                        prompt=none needs a live session
+//	POST /{tenant}/oauth2/v2.0/token                        authorization_code, refresh_token
+//	                                                        (rotated); CORS for the redirect
+//	                                                        URIs' origins; cross-origin only
+//	GET  /{tenant}/oauth2/v2.0/logout                       ends the session
+//
+// {tenant} is the tenant's id, one of its domains, organizations or common. An unknown tenant
+// (AADSTS90002), client id (AADSTS700016), a missing PKCE challenge (AADSTS9002325), a
+// silent sign-in without a session (login_required, AADSTS50058), a used or revoked refresh
+// token (invalid_grant, AADSTS50173) answer with Entra's error JSON ({error,
+// error_description, error_codes, trace_id, correlation_id}), or on the redirect URI's
+// error and error_description. Entra shows an unknown client id on its own page; the emulator
+// sends it back to a redirect URI it accepts, so a page can show it.
+//
+// Access tokens are RS256 JWTs with aud https://api.fabric.microsoft.com, scp (the consented
+// IdentityConfig.Scopes), exp (IdentityConfig.AccessTokenLifetime, short by default), iss,
+// tid, oid, name and upn. In this mode the Fabric API accepts no other token: a bad signature,
+// audience or tenant answers 401 InvalidToken, an expired token 401 TokenExpired, a token
+// without the scope the call needs (after the spec's "Required Delegated Scopes": reading
+// needs a *.Read.All or *.ReadWrite.All, creating an item Item.ReadWrite.All or the type's
+// own, running a job *.Execute.All; polling an operation any valid token) 403
+// InsufficientScopes.
+//
 // # Faults
 //
 // A FaultRule injects one FaultKind into the requests it matches by method and path
@@ -176,6 +210,11 @@
 //	POST   /_emulator/faults      append rules (same body)
 //	DELETE /_emulator/faults      remove all rules
 //	POST   /_emulator/reset       back to the start state and the Config given to New (204)
+//	GET    /_emulator/identity    identity-provider mode: {"accessTokenLifetime", "stats"} (IdentityStats)
+//	PUT    /_emulator/identity    {"accessTokenLifetime":"30s"}: the lifetime of tokens issued afterwards
+//	POST   /_emulator/identity/revoke  revoke every refresh token and end the session, as an
+//	                              administrator's "revoke sessions" does: the user must sign in again
+//	POST   /_emulator/identity/expire  every access token issued so far answers 401 TokenExpired
 //
 // Durations are Go duration strings ("2s", "1m") or numbers of seconds. In-process tests can
 // use Server.SetFaults, Server.AddFaults, Server.Faults and Server.Reset instead.
@@ -227,7 +266,9 @@
 //	throttling limits per API are unpublished and  one ThrottleLimit for every API, off by
 //	  change                                       default; no TooManyRequestsForJobs
 //	identities, scopes, permissions, tenants,      any non-empty bearer token is accepted and
-//	  InsufficientPrivileges, 403                  may do everything
+//	  InsufficientPrivileges, 403                  may do everything; with Config.Identity,
+//	                                               one tenant and one user, scopes checked,
+//	                                               no workspace roles
 //	folders, tags, sensitivity labels, domains,    folderId is stored and echoed, nothing else
 //	  capacities, workspace roles and identities
 //	job schedules, job parameters and execution    accepted and ignored; jobs only wait

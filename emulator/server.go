@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -41,6 +42,7 @@ type Server struct {
 	jobCount    int // jobs started, for JobLocationAlternate
 	tokens      map[string]*tokenState
 	faults      []*faultState
+	idp         *idp // the identity-provider mode (Config.Identity); nil without it
 }
 
 type tokenState struct {
@@ -69,7 +71,11 @@ func New(cfg Config) *Server {
 	}
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.configErr = s.reset()
+	var idpErr error
+	if cfg.Identity != nil {
+		s.idp, idpErr = newIDP(*cfg.Identity)
+	}
+	s.configErr = errors.Join(s.reset(), idpErr)
 	return s
 }
 
@@ -114,6 +120,9 @@ func (s *Server) reset() error {
 	s.createCount, s.defCount, s.jobCount = 0, 0, 0
 	s.tokens = map[string]*tokenState{}
 	s.faults = nil
+	if s.idp != nil {
+		s.idp.reset()
+	}
 	for _, f := range s.cfg.Faults {
 		if f.validate() == nil {
 			s.faults = append(s.faults, &faultState{FaultRule: f})
@@ -275,14 +284,22 @@ func (s *Server) admit(r *http.Request) *apiError {
 	}
 	token = strings.TrimSpace(token)
 	if !ok || token == "" {
-		e := newAPIError(http.StatusUnauthorized, "TokenNotProvided",
-			"The request has no bearer token. Send the header 'Authorization: Bearer <token>'; the emulator accepts any non-empty token, for example dev-token.")
+		msg := "The request has no bearer token. Send the header 'Authorization: Bearer <token>'; the emulator accepts any non-empty token, for example dev-token."
+		if s.idp != nil {
+			msg = "The request has no bearer token. Sign in (the emulator's identity provider issues the tokens it accepts) and send 'Authorization: Bearer <token>'."
+		}
+		e := newAPIError(http.StatusUnauthorized, "TokenNotProvided", msg)
 		e.headers = http.Header{"Www-Authenticate": {"Bearer"}}
 		return e
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.idp != nil {
+		if e := s.checkAccessToken(r, token, now); e != nil {
+			return e
+		}
+	}
 	ts := s.tokens[token]
 	if ts == nil {
 		ts = &tokenState{firstSeen: now, apis: map[string]*budget{}}

@@ -119,6 +119,8 @@ type Client struct {
 
 	mu   sync.Mutex
 	gate map[string]time.Time // host -> paused until
+
+	refresher refresher // one token refresh at a time, shared by the requests refused together
 }
 
 // NewClient returns a Client with opts normalised to their defaults.
@@ -255,7 +257,8 @@ func (c *Client) warn(id, code, msg string) {
 
 // Do sends one request: it resolves a relative URL against the base URL, refuses a URL on
 // a host that is not trusted (see [Options.TrustedHosts]; nothing is sent), adds the bearer
-// token, refreshes the token once and resends on 401 TokenExpired, and turns every answer of
+// token, refreshes the token once and resends on 401 TokenExpired (requests refused at the
+// same time share one refresh), and turns every answer of
 // 400 or more into an *Error. A 429 closes the host's gate for its Retry-After; Do does not
 // wait or retry (see [Client.Start] and [Poller] for that), and it does not check the gate.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
@@ -270,10 +273,16 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	if err := c.checkTrusted(req.URL); err != nil {
 		return nil, 0, err
 	}
-	refreshed := false
+	refreshes, shared := 0, false
+	var tok string
 	for {
 		if c.opts.Token != nil {
-			tok, err := c.opts.Token.Token(ctx, refreshed)
+			var err error
+			if refreshes > 0 {
+				tok, shared, err = c.refresher.refresh(ctx, c.opts.Clock, c.opts.Token, tok, refreshes == 1)
+			} else {
+				tok, err = c.opts.Token.Token(ctx, false)
+			}
 			if err != nil {
 				return nil, sent, &Error{ErrorCode: CodeTokenUnavailable, Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
 			}
@@ -293,8 +302,10 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 		if resp.Header == nil {
 			resp.Header = Header{}
 		}
-		if resp.StatusCode == 401 && !refreshed && c.opts.Token != nil && isTokenExpired(resp) {
-			refreshed = true
+		// One refresh per request; one more when the first gave another request's token, which
+		// may itself have expired meanwhile.
+		if resp.StatusCode == 401 && c.opts.Token != nil && (refreshes == 0 || refreshes == 1 && shared) && isTokenExpired(resp) {
+			refreshes++
 			continue
 		}
 		break

@@ -103,8 +103,9 @@ type TransportFunc func(ctx context.Context, req *Request) (*Response, error)
 func (f TransportFunc) Do(ctx context.Context, req *Request) (*Response, error) { return f(ctx, req) }
 
 // TokenSource supplies the bearer token for Fabric calls. refresh is true after Fabric answered
-// 401 TokenExpired: the source should then return a new token rather than a cached one.
-// Implementations must be safe for concurrent use. The engine never logs tokens.
+// 401 TokenExpired: the source should then return a new token rather than a cached one. A
+// Client calls it with refresh true once for all the requests refused with the same token at
+// the same time. Implementations must be safe for concurrent use. The engine never logs tokens.
 type TokenSource interface {
 	Token(ctx context.Context, refresh bool) (string, error)
 }

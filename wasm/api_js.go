@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"syscall/js"
 	"time"
 
@@ -39,6 +41,9 @@ type instance struct {
 	tracker *tabs.Member
 	token   lro.TokenFunc // the page's getToken
 	notify  bool          // tell a user who looks elsewhere that operations ended
+
+	mu   sync.Mutex
+	apps []*dashboard.App // the mounted dashboards, for tokenChanged
 }
 
 // readyWait bounds how long load() waits for the leading tab's list before it resolves
@@ -213,6 +218,17 @@ func (in *instance) object() js.Value {
 	method(obj, "retry", func([]js.Value) any {
 		return t.RetryAll() // operations waiting for a token (401) are polled again at once
 	})
+	method(obj, "tokenChanged", func([]js.Value) any {
+		// The page has a token now (the user signed in): the workspace list loads, and the
+		// operations waiting for a token are polled again.
+		in.mu.Lock()
+		apps := slices.Clone(in.apps)
+		in.mu.Unlock()
+		for _, app := range apps {
+			go app.LoadWorkspaces(false)
+		}
+		return t.RetryAll()
+	})
 	method(obj, "operations", func([]js.Value) any {
 		v, _ := toJSON(t.Operations())
 		return v
@@ -329,6 +345,11 @@ func (in *instance) mount(element, page js.Value) {
 		}
 		cfg.Token = token
 		cfg.HasToken = func() bool { return token != "" }
+		if signedIn := page.Get("hasToken"); signedIn.Type() == js.TypeFunction {
+			// A page with sign-in has a token without one pasted in Settings.
+			cfg.HasToken = func() bool { return token != "" || signedIn.Invoke().Truthy() }
+		}
+		cfg.TokenAdvice = str(page, "tokenAdvice")
 		shown := token
 		cfg.Probe = func(ctx context.Context, apiBase, typed string) dashboard.Probe {
 			if apiBase != "" {
@@ -351,6 +372,9 @@ func (in *instance) mount(element, page js.Value) {
 	}
 	app := dashboard.NewApp(in.tracker, cfg)
 	app.Mount(pg, wrap(element))
+	in.mu.Lock()
+	in.apps = append(in.apps, app)
+	in.mu.Unlock()
 	go func() {
 		for range time.Tick(time.Second) {
 			app.Tick()

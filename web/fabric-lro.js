@@ -111,7 +111,9 @@ function shadowMount(goMount, cssUrl) {
  *
  * @param {object} options
  * @param {string} options.apiBase  the proxy's /v1 URL, e.g. "https://fabric-lro.example.workers.dev/v1"
- * @param {() => Promise<string>} options.getToken  returns a bearer token for api.fabric.microsoft.com
+ * @param {() => Promise<string>} [options.getToken]  returns a bearer token for api.fabric.microsoft.com
+ * @param {object} [options.msal]  instead of getToken: a portal's MSAL.js PublicClientApplication, or
+ *   {clientId, tenantId, scopes} (sign-in with popup; then api.signIn(), api.signOut(), api.account())
  * @param {string|URL} [options.wasmUrl]  where app.wasm is (default: next to this module)
  * @param {boolean} [options.persist=true]  keep operations in localStorage and resume them on load
  * @param {number} [options.requestsPerSecond=5]  the request budget shared by every call (starts, polls, results)
@@ -123,12 +125,21 @@ function shadowMount(goMount, cssUrl) {
  * @returns {Promise<FabricLRO>}
  */
 export async function load(options = {}) {
-  const { apiBase, getToken } = options;
+  const { apiBase } = options;
+  let { getToken } = options;
   if (typeof apiBase !== "string" || apiBase === "") {
     throw new TypeError("fabric-lro: load({ apiBase }) needs the proxy's /v1 URL, e.g. \"http://127.0.0.1:8787/v1\"");
   }
+  let signIn = null;
+  if (typeof getToken !== "function" && options.msal) {
+    // A portal's own PublicClientApplication, or {clientId, tenantId, scopes}: see signin.js.
+    const { createSignIn } = await import("./signin.js");
+    signIn = await createSignIn(options.msal);
+    getToken = signIn.getToken;
+  }
   if (typeof getToken !== "function") {
-    throw new TypeError("fabric-lro: load({ getToken }) needs an async function that returns a bearer token");
+    throw new TypeError("fabric-lro: load() needs getToken (an async function that returns a bearer token) " +
+      "or msal (a PublicClientApplication, or {clientId, tenantId, scopes})");
   }
   const wasmUrl = new URL(options.wasmUrl ?? "app.wasm", here).href;
   const cssUrl = new URL(options.cssUrl ?? "fabric-lro.css", here).href;
@@ -144,6 +155,16 @@ export async function load(options = {}) {
     onSettings: options.onSettings,
   });
   api.mount = shadowMount(api.mount, cssUrl);
+  if (signIn) {
+    // Call signIn() from a click: the popup needs the user's gesture.
+    api.signIn = () => signIn.signIn().then((state) => {
+      api.tokenChanged(); // operations waiting for a token go on
+      return state;
+    });
+    api.signOut = () => signIn.signOut();
+    api.account = () => signIn.state().account;
+    api.onSignInChange = (fn) => signIn.onChange(fn);
+  }
   return api;
 }
 

@@ -10,6 +10,7 @@
 // given for one API base is never sent to another. With the emulator, config.json's devToken
 // is filled in for config.json's apiBase, and only for it.
 import { load } from "./fabric-lro.js";
+import { startSignIn } from "./signin-page.js";
 
 const TOKEN_PREFIX = "fabric-lro.token "; // + the API base's origin
 const APPLIED_KEY = "fabric-lro.apiBase"; // the API base this tab's user applied in Settings
@@ -127,12 +128,14 @@ async function main() {
   }
   document.getElementById("api-base-label").textContent = apiBase;
 
+  // Sign in with Microsoft when a client id is configured; a pasted token stays the fallback.
+  const signIn = await startSignIn(config, root);
   let lro;
   try {
     lro = await load({
       apiBase,
-      // Only ever the token given for this API base's origin.
-      getToken: async () => tokenFor(apiBase),
+      // The signed-in user's token; else only ever the token given for this API base's origin.
+      getToken: async (how) => signIn && (signIn.active() || !tokenFor(apiBase)) ? signIn.getToken(how) : tokenFor(apiBase),
       notify: true, // the title counts what ended while the tab is hidden; notifications once allowed
     });
   } catch (err) {
@@ -152,8 +155,11 @@ async function main() {
       { label: "Switch back", role: "switch-back", onClick: () => switchTo(previous, configured, apiBase) });
   }
   let shownToken = tokenFor(apiBase);
+  signIn?.connect(lro);
   lro.mount(root, {
     settings: true,
+    hasToken: () => !!signIn?.active(),
+    tokenAdvice: signIn ? "sign in again (Sign in, above)" : "",
     apiBase: proposed || apiBase,
     token: shownToken,
     onSettings(newBase, token) {

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,6 +75,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
 		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
 		seed     = fs.Uint64("seed", 0, "seed of the ID and fault generators (same seed, same run); 0: random, so IDs never repeat across runs")
+		signIn   = fs.Bool("sign-in", false, "identity-provider mode: serve an OpenID Connect authority like Entra ID's on --idp-listen over HTTPS (certificate made at start), and accept only the tokens it signs (default false: any token)")
+		idpAddr  = fs.String("idp-listen", "127.0.0.1:8792", "address of the identity provider with --sign-in (host:port)")
+		clientID = fs.String("client-id", emulator.DefaultClientID, "client id of the emulated app registration, with --sign-in")
+		tenantID = fs.String("tenant-id", emulator.DefaultTenantID, "id of the emulated tenant, with --sign-in (its domain "+emulator.DefaultTenantDomain+", organizations and common also work)")
+		lifetime = fs.Duration("access-token-lifetime", emulator.DefaultAccessTokenLifetime, "lifetime of the access tokens the identity provider issues, with --sign-in (also PUT /_emulator/identity)")
+		scopes   = fs.String("scopes", strings.Join(emulator.DefaultScopes, ","), "comma-separated Fabric delegated permissions the emulated user consented to, with --sign-in")
 	)
 	fs.DurationVar(&cfg.OperationDuration, "operation-duration", emulator.DefaultOperationDuration, "time an operation takes from NotStarted to Succeeded/Failed")
 	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
@@ -89,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset.\n")
+		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset;\nwith --sign-in also GET/PUT /_emulator/identity, POST /_emulator/identity/revoke and /_emulator/identity/expire.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,6 +124,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg.PageSize = *pageSize
 	cfg.Seed = *seed
 	cfg.Faults = faults
+	if *signIn {
+		cfg.Identity = &emulator.IdentityConfig{TenantID: *tenantID, ClientIDs: []string{*clientID},
+			AccessTokenLifetime: *lifetime, Scopes: strings.Split(*scopes, ",")}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -147,12 +158,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	// One Server, so an operation started on one address can be polled on the other.
-	srv := &http.Server{Handler: emulator.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	emu := emulator.New(cfg)
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	var idpSrv *http.Server
+	if *signIn {
+		host, _, _ := net.SplitHostPort(*idpAddr)
+		cert, err := emulator.NewTestCertificate(host, "127.0.0.1", "localhost")
+		if err != nil {
+			return err
+		}
+		iln, err := net.Listen("tcp", *idpAddr)
+		if err != nil {
+			return fmt.Errorf("--idp-listen: %w", err)
+		}
+		idpSrv = &http.Server{Handler: emu.IdentityProvider(), ReadHeaderTimeout: 10 * time.Second,
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.Certificate}, MinVersion: tls.VersionTLS12}}
+		go idpSrv.ServeTLS(iln, "", "")
+		defer idpSrv.Close()
+		printIdentityBanner(stdout, "https://"+iln.Addr().String(), *tenantID, *clientID, cert.SPKIHash)
+	}
 	if *regional != "" {
 		fmt.Fprintf(stdout, "Regional host listening on http://%s (the regionalLocation fault points Location at %s)\n",
 			listeners[1].Addr(), cfg.RegionalBaseURL)
 	}
-	printBanner(stdout, "http://"+ln.Addr().String())
+	printBanner(stdout, "http://"+ln.Addr().String(), *signIn)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -179,11 +208,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// printIdentityBanner says where the identity provider is and how a browser trusts it.
+func printIdentityBanner(w io.Writer, base, tenant, clientID, spki string) {
+	fmt.Fprintf(w, `Identity provider (OpenID Connect, like Entra ID) listening on %[1]s
+  authority %[1]s/%[2]s   client id %[3]s
+  Its certificate was made at start. Open %[1]s/%[2]s/v2.0/.well-known/openid-configuration once and accept it,
+  or start Chromium with --ignore-certificate-errors-spki-list=%[4]s
+  The Fabric API accepts only the tokens it issues.
+`, base, tenant, clientID, spki)
+}
+
 // printBanner says how to reach the emulator, with a copy-paste curl walkthrough.
-func printBanner(w io.Writer, base string) {
+func printBanner(w io.Writer, base string, signIn bool) {
+	tokens := "Any bearer token works; the dashboard uses dev-token."
+	if signIn {
+		tokens = "Only the identity provider's tokens work (--sign-in): the curl lines below get 401 InvalidToken."
+	}
 	fmt.Fprintf(w, `Fabric emulator listening on %[1]s
 Default workspace ID: %[2]s
-Any bearer token works; the dashboard uses dev-token.
+%[3]s
 
 Try it with curl (create a notebook, watch its operation, fetch its result):
   FABRIC=%[1]s/v1 WS=%[2]s AUTH='Authorization: Bearer dev-token' JSON='Content-Type: application/json'
@@ -192,5 +235,5 @@ Try it with curl (create a notebook, watch its operation, fetch its result):
   curl -si "$FABRIC/operations/$OP" -H "$AUTH"         # again every Retry-After seconds, until "Succeeded"
   curl -s "$FABRIC/operations/$OP/result" -H "$AUTH"   # the notebook
 Control endpoint (faults, timings, reset): %[1]s/_emulator/
-`, strings.TrimRight(base, "/"), emulator.DefaultWorkspaceID)
+`, strings.TrimRight(base, "/"), emulator.DefaultWorkspaceID, tokens)
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -27,6 +31,7 @@ func TestHelpListsEveryFlagWithItsDefault(t *testing.T) {
 		"-job-duration", "-job-retry-after", "-cancel-duration", "-job-location", "-fabric-timings", "-create-mode", `(default "alternate")`, "-fail-pattern", "(?i)fail", "-token-ttl", "default 0: never",
 		"-throttle-limit", "default 0: no throttling", "-throttle-window", "(default 1m0s)", "-page-size", "(default 100)", "-seed",
 		"-regional-base-url", "-regional-listen", "-scheme", "-fault", "-quiet", "-strict-retry-after", "tokenExpired", "/_emulator/",
+		"-sign-in", "-idp-listen", "127.0.0.1:8792", "-client-id", "-tenant-id", "-access-token-lifetime", "(default 5m0s)", "-scopes", "Item.ReadWrite.All",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %q:\n%s", want, out.String())
@@ -112,6 +117,47 @@ func TestRegionalListen(t *testing.T) {
 	}
 	if res := call("GET", loc, ""); res.StatusCode != 200 {
 		t.Errorf("poll on the regional host: %d, want 200 (the same emulator)", res.StatusCode)
+	}
+}
+
+// TestSignIn: --sign-in serves the identity provider over HTTPS with the certificate whose
+// SPKI hash the banner prints, and the Fabric API then refuses tokens it did not issue.
+func TestSignIn(t *testing.T) {
+	banner := startRun(t, "--sign-in", "--idp-listen", "127.0.0.1:0")
+	base := listeningOn(banner, "Fabric emulator")
+	m := regexp.MustCompile(`(?m)^Identity provider .* listening on (https://\S+)`).FindStringSubmatch(banner)
+	spki := regexp.MustCompile(`--ignore-certificate-errors-spki-list=(\S+)`).FindStringSubmatch(banner)
+	if base == "" || m == nil || spki == nil || !strings.Contains(banner, emulator.DefaultClientID) {
+		t.Fatalf("banner lacks the emulator, the identity provider, its SPKI hash or the client id:\n%s", banner)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, // checked below: the certificate must be the one the banner names
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			sum := sha256.Sum256(cs.PeerCertificates[0].RawSubjectPublicKeyInfo)
+			if got := base64.StdEncoding.EncodeToString(sum[:]); got != spki[1] {
+				return fmt.Errorf("certificate SPKI %s, banner says %s", got, spki[1])
+			}
+			return nil
+		}}}}
+	res, err := client.Get(m[1] + "/organizations/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta map[string]any
+	json.NewDecoder(res.Body).Decode(&meta)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(meta["token_endpoint"].(string), m[1]+"/") {
+		t.Errorf("metadata: %d %v", res.StatusCode, meta)
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/workspaces", nil)
+	req.Header.Set("Authorization", "Bearer dev-token")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 || res.Header.Get("x-ms-public-api-error-code") != "InvalidToken" {
+		t.Errorf("dev-token with --sign-in: %d %s, want 401 InvalidToken", res.StatusCode, res.Header.Get("x-ms-public-api-error-code"))
 	}
 }
 

@@ -31,12 +31,23 @@ import (
 type pageConfig struct {
 	APIBase  string `json:"apiBase"`
 	DevToken string `json:"devToken,omitempty"`
+	// SignIn, when set, makes the page offer "Sign in with Microsoft" (web/signin-page.js).
+	SignIn *signInConfig `json:"signIn,omitempty"`
+}
+
+// signInConfig is the page's sign-in: an app registration's client id and tenant, and for a
+// local identity provider (the emulator's --sign-in) its https origin.
+type signInConfig struct {
+	ClientID             string `json:"clientId"`
+	TenantID             string `json:"tenantId,omitempty"`
+	AuthorityHost        string `json:"authorityHost,omitempty"`
+	RenewalOffsetSeconds *int   `json:"renewalOffsetSeconds,omitempty"`
 }
 
 // newHandler serves root/index.html at "/", root/web/ under "/web/" and cfg at "/config.json".
 func newHandler(root string, cfg pageConfig) http.Handler {
 	mux := http.NewServeMux()
-	cfgJSON, _ := json.Marshal(cfg) // a struct of two strings always marshals
+	cfgJSON, _ := json.Marshal(cfg) // strings and an int always marshal
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		noCache(w)
 		http.ServeFile(w, r, filepath.Join(root, "index.html"))
@@ -67,7 +78,18 @@ func main() {
 	root := flag.String("root", ".", "repository root holding index.html and web/")
 	apiBase := flag.String("api-base", "http://127.0.0.1:8787/v1", "the proxy's /v1 URL the page calls by default")
 	devToken := flag.String("dev-token", "", "a token to prefill in the page (only for the emulator; leave empty for real Fabric)")
+	clientID := flag.String("client-id", "", "an Entra app registration's client id: the page offers Sign in with Microsoft (default none: paste a token)")
+	tenantID := flag.String("tenant-id", "organizations", "the tenant of --client-id: an id, a domain, organizations or common")
+	authorityHost := flag.String("authority-host", "", "the https origin of another identity provider, e.g. the emulator's --sign-in one (default https://login.microsoftonline.com)")
+	renewal := flag.Int("renewal-offset", -1, "renew tokens this many seconds before they expire (default -1: MSAL's 300)")
 	flag.Parse()
+	cfg := pageConfig{APIBase: *apiBase, DevToken: *devToken}
+	if *clientID != "" {
+		cfg.SignIn = &signInConfig{ClientID: *clientID, TenantID: *tenantID, AuthorityHost: *authorityHost}
+		if *renewal >= 0 {
+			cfg.SignIn.RenewalOffsetSeconds = renewal
+		}
+	}
 
 	for ext, typ := range map[string]string{".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript"} {
 		if err := mime.AddExtensionType(ext, typ); err != nil {
@@ -79,7 +101,7 @@ func main() {
 	}
 	srv := &http.Server{
 		Addr:              *listen,
-		Handler:           newHandler(*root, pageConfig{APIBase: *apiBase, DevToken: *devToken}),
+		Handler:           newHandler(*root, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Forms a dashboard can show above its list of operations (see [Config.Forms]).
@@ -44,6 +46,10 @@ type Config struct {
 	// HasToken reports whether a token is available (default: always). The workspace list
 	// waits for one.
 	HasToken func() bool
+	// TokenAdvice, when set, is what the user of this page does to get a new token (for a
+	// page with sign-in: "sign in again"); an operation waiting for a token says it in place
+	// of "paste a new token in Settings and Apply".
+	TokenAdvice string
 	// PortalURL is the Fabric portal for "Open in Fabric" links (default DefaultPortalURL;
 	// a sovereign cloud has its own).
 	PortalURL string
@@ -237,6 +243,9 @@ func (a *App) touch(key string) {
 	}
 }
 
+// pasteTokenAdvice is the advice of TokenWaitWords that Config.TokenAdvice replaces.
+const pasteTokenAdvice = "paste a new token in Settings and Apply"
+
 // snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
 // list of finished operations costs nothing per tick); a.mu is held.
 func (a *App) snapCard(r *row, now time.Time) Card {
@@ -244,6 +253,13 @@ func (a *App) snapCard(r *row, now time.Time) Card {
 		return *r.done
 	}
 	c := NewCard(r.snap, now)
+	if c.WaitingForToken && a.cfg.TokenAdvice != "" {
+		c.StatusWords = strings.Replace(c.StatusWords, pasteTokenAdvice, a.cfg.TokenAdvice, 1)
+		if r.snap.Error != nil && r.snap.Error.ErrorCode == lro.CodeTokenUnavailable {
+			// The page's token source (sign-in) had no token to give.
+			c.StatusWords = "Waiting for sign-in: " + a.cfg.TokenAdvice
+		}
+	}
 	if finished(r.snap) {
 		r.done = &c
 	}
@@ -575,6 +591,9 @@ func (a *App) LoadWorkspaces(more bool) {
 	}
 	if !a.cfg.HasToken() {
 		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: "No token yet: paste a bearer token in Settings, then Apply."}
+		if a.cfg.TokenAdvice != "" {
+			a.wsErr.Message = "No token yet: sign in (above), or paste a bearer token in Settings and Apply."
+		}
 		if !a.cfg.Settings {
 			a.wsErr.Message = "No token yet: this page has not given the dashboard a token."
 		}

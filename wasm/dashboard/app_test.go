@@ -920,6 +920,33 @@ func TestStorageErrorIsShown(t *testing.T) {
 	}
 }
 
+// A page with sign-in says how to get a new token in its own words (Config.TokenAdvice).
+func TestTokenWaitWordsWithSignIn(t *testing.T) {
+	now := start
+	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
+	app := dashboard.NewApp(eng, dashboard.Config{
+		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
+		APIBase: "http://proxy/v1", TokenAdvice: "sign in again (Sign in, above)",
+	})
+	doc := &domfake.Document{}
+	root := doc.Root()
+	app.Mount(doc, root)
+	for _, tc := range []struct{ code, want string }{
+		{code: "TokenExpired", want: "Token expired: sign in again (Sign in, above) · next check in 20 s"},
+		{code: "InvalidToken", want: "Not authorized (InvalidToken): sign in again (Sign in, above) · next check in 20 s"},
+		{code: "TokenUnavailable", want: "Waiting for sign-in: sign in again (Sign in, above) · next check in 20 s"},
+	} {
+		s := notebook("op-"+tc.code, "A", dashboard.StatusRunning)
+		next := start.Add(20 * time.Second)
+		s.NextPollAt = &next
+		s.Error = &dashboard.ErrorInfo{ErrorCode: tc.code, Message: "The token was refused."}
+		eng.publish(s)
+		if got := cardByID(t, root, "op-"+tc.code).Role("status").TextContent(); got != tc.want {
+			t.Errorf("row status %q, want %q", got, tc.want)
+		}
+	}
+}
+
 func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	now := start
 	eng := &fakeEngine{}
