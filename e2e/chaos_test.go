@@ -590,9 +590,9 @@ func runChaos(t *testing.T, pathName string, n int, seed uint64, lim chaosLimits
 			}
 			switch want {
 			case lro.StatusDeduped:
-				wantErr = lro.CodeJobDeduped
+				wantErr = string(lro.CodeJobDeduped)
 			case lro.StatusCancelled:
-				wantErr = lro.CodeJobCancelled
+				wantErr = string(lro.CodeJobCancelled)
 			}
 		case slices.Contains(posts, http.StatusCreated): // created at once
 			want = "Succeeded"

@@ -132,8 +132,8 @@ func TestEngineMeetsFabricAnswers(t *testing.T) {
 			if len(seen) < 2 || seen[0] == lro.StatusCancelled || seen[len(seen)-1] != lro.StatusCancelled {
 				t.Errorf("statuses after the cancel %q, want InProgress (or NotStarted) first, Cancelled last", seen)
 			}
-			if _, err := p.Result(); !errors.Is(err, lro.ErrJobCancelled) {
-				t.Errorf("Result: %v, want ErrJobCancelled", err)
+			if _, err := p.Result(); !errors.Is(err, lro.CodeJobCancelled) {
+				t.Errorf("Result: %v, want CodeJobCancelled", err)
 			}
 		})
 

@@ -67,7 +67,7 @@ type Options struct {
 	// means no floor. It never exceeds MaxRetryAfter.
 	MinRetryAfter time.Duration
 	// MaxRetries bounds consecutive retries after 5xx answers or network errors; after that the
-	// call fails with [ErrRetriesExhausted]. Default [DefaultMaxRetries]; negative means none.
+	// call fails with [CodeRetriesExhausted]. Default [DefaultMaxRetries]; negative means none.
 	MaxRetries int
 	// RetryBackoff is the first backoff after a 5xx or network error; it doubles on each
 	// consecutive failure up to MaxRetryBackoff, with jitter. Defaults [DefaultRetryBackoff],
@@ -77,7 +77,7 @@ type Options struct {
 	// Default math/rand/v2.Float64.
 	Rand func() float64
 	// Timeout is an optional overall deadline per operation, counted from when its poller
-	// was created; afterwards Poll fails with [ErrDeadlineExceeded]. Zero means none. The
+	// was created; afterwards Poll fails with [CodeOperationDeadlineExceeded]. Zero means none. The
 	// deadline is an absolute time kept in the resume token: a poller resumed from a token
 	// keeps the original deadline (whatever this client's Timeout), while one resumed from a
 	// bare id or URL starts a new one.
@@ -284,7 +284,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 				tok, err = c.opts.Token.Token(ctx, false)
 			}
 			if err != nil {
-				return nil, sent, &Error{ErrorCode: CodeTokenUnavailable, Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
+				return nil, sent, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -297,7 +297,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			if ctx.Err() != nil {
 				return nil, sent, ctx.Err()
 			}
-			return nil, sent, &Error{ErrorCode: CodeNetworkError, Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy", Retryable: true, Err: err}
+			return nil, sent, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy", Retryable: true, Err: err}
 		}
 		if resp.Header == nil {
 			resp.Header = Header{}
@@ -332,8 +332,8 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 }
 
 func isTokenExpired(resp *Response) bool {
-	return gjson.GetBytes(resp.Body, "errorCode").String() == "TokenExpired" ||
-		resp.Header.Get("x-ms-public-api-error-code") == "TokenExpired"
+	return gjson.GetBytes(resp.Body, "errorCode").String() == string(CodeTokenExpired) ||
+		resp.Header.Get("x-ms-public-api-error-code") == string(CodeTokenExpired)
 }
 
 // waitGate waits until the host of rawURL is no longer paused after a 429.
@@ -413,7 +413,7 @@ func notRetried(method string, last *Error) *Error {
 func exhausted(failures int, last *Error) *Error {
 	return &Error{
 		StatusCode: last.StatusCode,
-		ErrorCode:  CodeRetriesExhausted,
+		ErrorCode:  string(CodeRetriesExhausted),
 		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts; Fabric or the network is unavailable, try again later (last: " + last.Error() + ")",
 		RequestID:  last.RequestID,
 		Err:        last,

@@ -12,11 +12,11 @@ import (
 
 // Error is a Fabric ErrorResponse plus the HTTP status that carried it. A failed operation, a
 // failed, cancelled or deduped job, and every non-success HTTP answer surface as *Error; use
-// errors.As to get at it, and errors.Is with [ErrJobCancelled], [ErrJobDeduped],
-// [ErrThrottled], [ErrRetriesExhausted] and friends to classify it.
+// errors.As to get at it, and errors.Is with a [Code] ([CodeJobCancelled],
+// [CodeRequestBlocked], any of Fabric's) to classify it.
 //
-// Errors made by the engine itself (not by Fabric) use the same shape, with an ErrorCode that
-// names the situation and a Message that says what to do.
+// Errors made by the engine itself (not by Fabric) use the same shape, with a [Code] that
+// names the situation and a Message that states the facts.
 type Error struct {
 	// StatusCode is the HTTP status of the response that carried the error; 0 when no response
 	// was received (a network error) or when the engine made the error itself.
@@ -61,58 +61,69 @@ type RelatedResource struct {
 	ResourceType string `json:"resourceType"`
 }
 
-// Error codes the engine itself produces (Fabric's own codes pass through unchanged).
+// Code is an errorCode: one of Fabric's, or one the engine makes for a situation of its own.
+// A Code is an error, so that callers branch with errors.Is: errors.Is(err, CodeJobCancelled)
+// is true when err is (or wraps) an *Error whose ErrorCode is "JobCancelled". Each constant's
+// name is "Code" and its value.
+type Code string
+
+// Error returns the code itself.
+func (c Code) Error() string { return string(c) }
+
+// Codes the engine makes (Fabric's own codes pass through unchanged in Error.ErrorCode).
 const (
-	CodeJobCancelled      = "JobCancelled"
-	CodeJobDeduped        = "JobDeduped"
-	CodeThrottled         = "RequestBlocked"
-	CodeNetworkError      = "NetworkError"
-	CodeRetriesExhausted  = "RetriesExhausted"
-	CodeDeadlineExceeded  = "OperationDeadlineExceeded"
-	CodeNotDone           = "OperationNotDone"
-	CodeInvalidResume     = "InvalidResumeToken"
-	CodeUnexpected        = "UnexpectedResponse"
-	CodeMalformed         = "MalformedResponse"
-	CodeNotCancellable    = "OperationNotCancellable"
-	CodeWatchCancelled    = "WatchCancelled"
-	CodeOperationNotFound = "OperationNotTracked"
-	CodeUntrustedHost     = "UntrustedHost"
-	CodeTokenUnavailable  = "TokenUnavailable"
-	// CodeJobInstanceUnknown: a job started with a list-form Location cannot be cancelled
+	// CodeJobCancelled: the job ended with status Cancelled.
+	CodeJobCancelled Code = "JobCancelled"
+	// CodeJobDeduped: the job ended with status Deduped (the same job was already running).
+	CodeJobDeduped Code = "JobDeduped"
+	// CodeNetworkError: no HTTP answer came (the connection failed or dropped).
+	CodeNetworkError Code = "NetworkError"
+	// CodeRetriesExhausted: 5xx or network errors persisted after the configured retries.
+	CodeRetriesExhausted Code = "RetriesExhausted"
+	// CodeOperationDeadlineExceeded: the overall deadline of Options.Timeout passed.
+	CodeOperationDeadlineExceeded Code = "OperationDeadlineExceeded"
+	// CodeOperationNotDone: Result was called before the operation finished.
+	CodeOperationNotDone Code = "OperationNotDone"
+	// CodeInvalidResumeToken: the text given to Resume is neither a token, an id nor a URL.
+	CodeInvalidResumeToken Code = "InvalidResumeToken"
+	// CodeUnexpectedResponse: an answer the protocol does not allow (a status, a Location).
+	CodeUnexpectedResponse Code = "UnexpectedResponse"
+	// CodeMalformedResponse: a body that is not the JSON Fabric sends.
+	CodeMalformedResponse Code = "MalformedResponse"
+	// CodeOperationNotCancellable: only jobs can be cancelled, not operations.
+	CodeOperationNotCancellable Code = "OperationNotCancellable"
+	// CodeWatchCancelled: the caller stopped watching (its context ended) before the end.
+	CodeWatchCancelled Code = "WatchCancelled"
+	// CodeOperationNotTracked: no operation with that id is tracked by the Scheduler.
+	CodeOperationNotTracked Code = "OperationNotTracked"
+	// CodeUntrustedHost: a request would have gone to a host outside Options.TrustedHosts
+	// and the BaseURL's host; it was not sent.
+	CodeUntrustedHost Code = "UntrustedHost"
+	// CodeTokenUnavailable: the TokenSource gave no token.
+	CodeTokenUnavailable Code = "TokenUnavailable"
+	// CodeJobInstanceNotKnownYet: a job started with a list-form Location cannot be cancelled
 	// before the first poll has found its instance.
-	CodeJobInstanceUnknown = "JobInstanceNotKnownYet"
+	CodeJobInstanceNotKnownYet Code = "JobInstanceNotKnownYet"
+	// CodeJobFailed: the job failed and Fabric gave no failureReason.
+	CodeJobFailed Code = "JobFailed"
+	// CodeOperationFailed: the operation failed and Fabric gave no error.
+	CodeOperationFailed Code = "OperationFailed"
+	// CodeJobAlreadyCompleted: a cancel came after the job had ended.
+	CodeJobAlreadyCompleted Code = "JobAlreadyCompleted"
+	// CodeClientError: an error of the caller's own (a TokenSource's, a Transport's) with no
+	// code of its own.
+	CodeClientError Code = "ClientError"
 )
 
-// Sentinel errors for errors.Is. An *Error matches the sentinel of its ErrorCode.
-var (
-	// ErrJobCancelled: the job ended with status Cancelled.
-	ErrJobCancelled = errors.New("lro: job was cancelled")
-	// ErrJobDeduped: the job ended with status Deduped (the same job was already running).
-	ErrJobDeduped = errors.New("lro: job was deduped")
-	// ErrThrottled: Fabric answered 429, or the host is paused after a 429.
-	ErrThrottled = errors.New("lro: throttled")
-	// ErrRetriesExhausted: 5xx or network errors persisted after the configured retries.
-	ErrRetriesExhausted = errors.New("lro: retries exhausted")
-	// ErrDeadlineExceeded: the overall deadline configured in Options.Timeout passed.
-	ErrDeadlineExceeded = errors.New("lro: operation deadline exceeded")
-	// ErrNotDone: Result was called before the operation finished.
-	ErrNotDone = errors.New("lro: operation not done")
-	// ErrInvalidResumeToken: the text given to Resume is neither a token, an id nor a URL.
-	ErrInvalidResumeToken = errors.New("lro: invalid resume token")
-	// ErrUntrustedHost: a request would have gone to a host outside Options.TrustedHosts and
-	// the BaseURL's host; it was not sent.
-	ErrUntrustedHost = errors.New("lro: untrusted host")
+// Codes of Fabric's that the engine acts on.
+const (
+	// CodeRequestBlocked: Fabric throttled the call (429); errors.Is matches any 429 too.
+	CodeRequestBlocked Code = "RequestBlocked"
+	// CodeTokenExpired: the bearer token expired; the engine asks its TokenSource for a new one.
+	CodeTokenExpired Code = "TokenExpired"
+	// CodeOperationHasNoResult: the operation succeeded and has no result to fetch.
+	CodeOperationHasNoResult Code = "OperationHasNoResult"
 )
-
-var sentinelByCode = map[string]error{
-	CodeJobCancelled:     ErrJobCancelled,
-	CodeJobDeduped:       ErrJobDeduped,
-	CodeRetriesExhausted: ErrRetriesExhausted,
-	CodeDeadlineExceeded: ErrDeadlineExceeded,
-	CodeNotDone:          ErrNotDone,
-	CodeInvalidResume:    ErrInvalidResumeToken,
-	CodeUntrustedHost:    ErrUntrustedHost,
-}
 
 // Error formats the error as "<status> <errorCode>: <message> (requestId <id>)".
 func (e *Error) Error() string {
@@ -142,13 +153,13 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is the sentinel error for e's ErrorCode (or [ErrThrottled] for a 429).
+// Is reports whether target is the [Code] of e (or [CodeRequestBlocked] and e is a 429).
 func (e *Error) Is(target error) bool {
-	if target == ErrThrottled {
-		return e.StatusCode == 429 || e.ErrorCode == CodeThrottled
+	c, ok := target.(Code)
+	if !ok {
+		return false
 	}
-	s, ok := sentinelByCode[e.ErrorCode]
-	return ok && s == target
+	return e.ErrorCode == string(c) || c == CodeRequestBlocked && e.StatusCode == 429
 }
 
 // IsRetryable reports whether err is worth retrying later: a 429, a 5xx or a network error.
@@ -195,7 +206,7 @@ func responseError(resp *Response) *Error {
 		e.ErrorCode = resp.Header.Get("x-ms-public-api-error-code")
 	}
 	if e.ErrorCode == "" {
-		e.ErrorCode = CodeUnexpected
+		e.ErrorCode = string(CodeUnexpectedResponse)
 	}
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("RequestId")

@@ -60,10 +60,10 @@ func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 func ResolveLocation(requestURL, location string) (string, error) {
 	loc := strings.TrimSpace(location)
 	bad := func(why string) (string, error) {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response's Location header " + why + ": " + strconv.Quote(loc)}
+		return "", &Error{ErrorCode: string(CodeUnexpectedResponse), Message: "the response's Location header " + why + ": " + strconv.Quote(loc)}
 	}
 	if loc == "" {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "the response has an empty Location header"}
+		return "", &Error{ErrorCode: string(CodeUnexpectedResponse), Message: "the response has an empty Location header"}
 	}
 	if !cleanURLText(loc) {
 		return bad("holds spaces, control characters, invalid UTF-8 or a malformed percent-escape")
@@ -79,7 +79,7 @@ func ResolveLocation(requestURL, location string) (string, error) {
 	}
 	scheme, authority, rest, err := splitHTTPURL(strings.TrimSpace(requestURL))
 	if err != nil || !cleanURLText(strings.TrimSpace(requestURL)) {
-		return "", &Error{ErrorCode: CodeUnexpected, Message: "cannot resolve relative Location " + strconv.Quote(loc) + " against " + strconv.Quote(requestURL)}
+		return "", &Error{ErrorCode: string(CodeUnexpectedResponse), Message: "cannot resolve relative Location " + strconv.Quote(loc) + " against " + strconv.Quote(requestURL)}
 	}
 	var out string
 	switch {

@@ -102,8 +102,8 @@ func TestJobListLocation(t *testing.T) {
 				t.Errorf("before the first poll: kind %s, id %q; want a job whose id is not known", p.Kind(), p.ID())
 			}
 			var e *lro.Error
-			if err := p.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != lro.CodeJobInstanceUnknown {
-				t.Errorf("Cancel before the instance is known: %v, want %s", err, lro.CodeJobInstanceUnknown)
+			if err := p.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeJobInstanceNotKnownYet) {
+				t.Errorf("Cancel before the instance is known: %v, want %s", err, lro.CodeJobInstanceNotKnownYet)
 			}
 			res, err := p.PollUntilDone(ctx)
 			if err != nil {
@@ -156,8 +156,8 @@ func TestJobListLocationResumes(t *testing.T) {
 		if r.URL() != tc.wantURL {
 			t.Errorf("resumed %s the instance was found: URL %q, want %q", tc.name, r.URL(), tc.wantURL)
 		}
-		if _, err := r.PollUntilDone(ctx); !errors.Is(err, lro.ErrJobCancelled) {
-			t.Errorf("resumed %s: %v, want ErrJobCancelled", tc.name, err)
+		if _, err := r.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
+			t.Errorf("resumed %s: %v, want CodeJobCancelled", tc.name, err)
 		}
 	}
 }

@@ -147,11 +147,11 @@ func (p *Poller) Stalled() bool { return p.stalled }
 
 // Result returns the outcome once the call is done: the result body (nil when the operation
 // has none, which is a success) or the *Error of a failed operation or a failed, cancelled or
-// deduped job. Before that it returns an error matching [ErrNotDone]. The result is cached:
+// deduped job. Before that it returns an error matching [CodeOperationNotDone]. The result is cached:
 // calling Result again sends nothing.
 func (p *Poller) Result() ([]byte, error) {
 	if !p.st.Done {
-		return nil, &Error{ErrorCode: CodeNotDone, Message: "the operation is still " + orUnknown(p.st.Status) + "; call Poll or PollUntilDone until Done reports true"}
+		return nil, &Error{ErrorCode: string(CodeOperationNotDone), Message: "the operation is still " + orUnknown(p.st.Status) + "; call Poll or PollUntilDone until Done reports true"}
 	}
 	if p.st.Error != nil {
 		e := *p.st.Error
@@ -188,12 +188,12 @@ func (p *Poller) ResumeToken() (string, error) {
 // Poll sends the one request the call needs next (a state or job-instance poll, or the result
 // fetch) and updates the state from the answer. It does not wait: the caller honours
 // [Poller.NextPollAt] ([Poller.PollUntilDone] and [Scheduler] do). If the host is paused after a
-// 429, Poll sends nothing and returns an error matching [ErrThrottled].
+// 429, Poll sends nothing and returns an error matching [CodeRequestBlocked].
 //
 // A failed Poll leaves the state unchanged; only the time of the next attempt moves (to the
 // 429's Retry-After, or to an exponential backoff after a 5xx or network error). Such errors are
 // retryable ([IsRetryable]); after Options.MaxRetries consecutive 5xx or network failures Poll
-// returns a non-retryable error matching [ErrRetriesExhausted]. Calling Poll on a done poller
+// returns a non-retryable error matching [CodeRetriesExhausted]. Calling Poll on a done poller
 // does nothing.
 func (p *Poller) Poll(ctx context.Context) error {
 	if p.st.Done {
@@ -201,11 +201,11 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	now := p.c.opts.Clock.Now()
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
-		return &Error{ErrorCode: CodeDeadlineExceeded, Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
+		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
 	}
 	req := &Request{Method: "GET", URL: p.requestURL()}
 	if until := p.c.gateOf(p.host()); !until.IsZero() {
-		return &Error{ErrorCode: CodeThrottled, Message: "requests to " + hostOf(req.URL) + " are paused after a 429 until " + until.UTC().Format(time.RFC3339), Retryable: true, RetryAfter: until.Sub(now)}
+		return &Error{ErrorCode: string(CodeRequestBlocked), Message: "requests to " + hostOf(req.URL) + " are paused after a 429 until " + until.UTC().Format(time.RFC3339), Retryable: true, RetryAfter: until.Sub(now)}
 	}
 	resp, sent, err := p.c.exchange(ctx, req)
 	p.attempts += sent
@@ -219,7 +219,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		return nil
 	}
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		err = &Error{StatusCode: resp.StatusCode, ErrorCode: CodeUnexpected, Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "); Fabric does not redirect polls: check the base URL and any proxy"}
+		err = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "); Fabric does not redirect polls: check the base URL and any proxy"}
 	}
 	if err != nil {
 		return p.failed(err, now)
@@ -241,7 +241,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 // happens when the final Location pointed at /result anyway, or a /result URL was resumed.
 func (p *Poller) noResult(req *Request, err error) bool {
 	var e *Error
-	return p.st.Kind == KindOperation && req.URL == p.st.ResultURL && errors.As(err, &e) && e.ErrorCode == "OperationHasNoResult"
+	return p.st.Kind == KindOperation && req.URL == p.st.ResultURL && errors.As(err, &e) && e.ErrorCode == string(CodeOperationHasNoResult)
 }
 
 // failed records a failed request and decides when to try again.
@@ -325,10 +325,10 @@ func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 // code OperationNotCancellable.
 func (p *Poller) Cancel(ctx context.Context) error {
 	if p.st.Kind != KindJob {
-		return &Error{ErrorCode: CodeNotCancellable, Message: "Fabric operations cannot be cancelled, only jobs; stop watching instead"}
+		return &Error{ErrorCode: string(CodeOperationNotCancellable), Message: "Fabric operations cannot be cancelled, only jobs; stop watching instead"}
 	}
 	if p.st.Done {
-		return &Error{ErrorCode: "JobAlreadyCompleted", Message: "the job already ended as " + p.st.Status}
+		return &Error{ErrorCode: string(CodeJobAlreadyCompleted), Message: "the job already ended as " + p.st.Status}
 	}
 	sent, err := p.c.cancelJob(ctx, p.st.URL)
 	p.attempts += sent

@@ -391,8 +391,8 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + jobURL:   {job("Cancelled")},
 			},
 			wantLog:  []string{"POST " + jobsURL + " @0s", "GET " + jobURL + " @1m0s"},
-			wantCode: lro.CodeJobCancelled,
-			wantIs:   lro.ErrJobCancelled,
+			wantCode: string(lro.CodeJobCancelled),
+			wantIs:   lro.CodeJobCancelled,
 		},
 		{
 			name:  "job Deduped ends the wait",
@@ -402,8 +402,8 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + jobURL:   {job("Deduped")},
 			},
 			wantLog:  []string{"POST " + jobsURL + " @0s", "GET " + jobURL + " @1m0s"},
-			wantCode: lro.CodeJobDeduped,
-			wantIs:   lro.ErrJobDeduped,
+			wantCode: string(lro.CodeJobDeduped),
+			wantIs:   lro.CodeJobDeduped,
 		},
 		{
 			name: "429 on start: wait its Retry-After, then start again",
@@ -454,8 +454,8 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + opURL:     {fabricErr(502, "BadGateway")},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @20.5s", "GET " + opURL + " @21.5s"},
-			wantCode: lro.CodeRetriesExhausted,
-			wantIs:   lro.ErrRetriesExhausted,
+			wantCode: string(lro.CodeRetriesExhausted),
+			wantIs:   lro.CodeRetriesExhausted,
 			wantWarn: []string{"Retrying", "Retrying"},
 		},
 		{
@@ -473,7 +473,7 @@ func TestPollUntilDone(t *testing.T) {
 				"POST " + itemsURL: {{Err: errors.New("connection reset")}, {Status: 201}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: lro.CodeNetworkError,
+			wantCode: string(lro.CodeNetworkError),
 			wantErr:  wantNotRetried,
 		},
 		{
@@ -492,7 +492,7 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + opURL:     {{Status: 302, Header: h("Location", "https://login.example/")}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: lro.CodeUnexpected,
+			wantCode: string(lro.CodeUnexpectedResponse),
 		},
 		{
 			name:     "400 on start is returned with Fabric's error",
@@ -509,13 +509,13 @@ func TestPollUntilDone(t *testing.T) {
 			name:     "202 with neither Location nor x-ms-operation-id is a clear error",
 			script:   script{"POST " + itemsURL: {accepted("", "", "20")}},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: lro.CodeUnexpected,
+			wantCode: string(lro.CodeUnexpectedResponse),
 		},
 		{
 			name:     "a redirect to the start is reported, not followed",
 			script:   script{"POST " + itemsURL: {{Status: 307, Header: h("Location", "https://elsewhere.example/")}}},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: lro.CodeUnexpected,
+			wantCode: string(lro.CodeUnexpectedResponse),
 		},
 		{
 			name: "overall deadline",
@@ -525,8 +525,8 @@ func TestPollUntilDone(t *testing.T) {
 				"GET " + opURL:     {state("Running", opURL, "20")},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: lro.CodeDeadlineExceeded,
-			wantIs:   lro.ErrDeadlineExceeded,
+			wantCode: string(lro.CodeOperationDeadlineExceeded),
+			wantIs:   lro.CodeOperationDeadlineExceeded,
 		},
 		{
 			name: "stalled: a warning once, polling goes on; progress clears it",
@@ -790,8 +790,8 @@ func TestFailedPollLeavesStateUnchanged(t *testing.T) {
 			t.Errorf("poll %d: Done %v Status %q", i, p.Done(), p.Status())
 		}
 	}
-	if _, err := p.Result(); !errors.Is(err, lro.ErrNotDone) {
-		t.Errorf("Result before done: %v, want ErrNotDone", err)
+	if _, err := p.Result(); !errors.Is(err, lro.CodeOperationNotDone) {
+		t.Errorf("Result before done: %v, want CodeOperationNotDone", err)
 	}
 }
 
@@ -810,12 +810,12 @@ func TestHostGate(t *testing.T) {
 	a, _ := c.Resume("op1")
 	b, _ := c.Resume("op2")
 	o, _ := c.Resume(other)
-	if err := a.Poll(ctx); !errors.Is(err, lro.ErrThrottled) {
+	if err := a.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) {
 		t.Fatalf("a: %v", err)
 	}
 	clock.Advance(10 * time.Second)
-	if err := b.Poll(ctx); !errors.Is(err, lro.ErrThrottled) || !lro.IsRetryable(err) {
-		t.Fatalf("b during the pause: %v, want ErrThrottled", err)
+	if err := b.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) || !lro.IsRetryable(err) {
+		t.Fatalf("b during the pause: %v, want CodeRequestBlocked", err)
 	}
 	if got := b.NextPollAt().Sub(lrotest.Epoch); got != 55*time.Second {
 		t.Errorf("b next poll at +%v, want +55s", got)
@@ -874,13 +874,13 @@ func TestResume(t *testing.T) {
 			wantLog: []string{"GET " + jobURL + " @0s", "GET " + jobURL + " @20s"},
 			wantRes: job("Completed").Body,
 		},
-		{name: "empty", token: "  ", wantCode: lro.CodeInvalidResume},
-		{name: "garbage", token: "not a token!", wantCode: lro.CodeInvalidResume},
-		{name: "bad JSON", token: `{"v":`, wantCode: lro.CodeInvalidResume},
-		{name: "wrong version", token: `{"v":"other","kind":"operation","url":"https://x/"}`, wantCode: lro.CodeInvalidResume},
-		{name: "unknown kind", token: `{"v":"fabric-lro/1","kind":"saga","url":"https://x/"}`, wantCode: lro.CodeInvalidResume},
-		{name: "token without URL", token: `{"v":"fabric-lro/1","kind":"operation"}`, wantCode: lro.CodeInvalidResume},
-		{name: "javascript URL", token: `javascript:alert(1)`, wantCode: lro.CodeInvalidResume},
+		{name: "empty", token: "  ", wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "garbage", token: "not a token!", wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "bad JSON", token: `{"v":`, wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "wrong version", token: `{"v":"other","kind":"operation","url":"https://x/"}`, wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "unknown kind", token: `{"v":"fabric-lro/1","kind":"saga","url":"https://x/"}`, wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "token without URL", token: `{"v":"fabric-lro/1","kind":"operation"}`, wantCode: string(lro.CodeInvalidResumeToken)},
+		{name: "javascript URL", token: `javascript:alert(1)`, wantCode: string(lro.CodeInvalidResumeToken)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -890,7 +890,7 @@ func TestResume(t *testing.T) {
 			p, err := c.Resume(tt.token)
 			if tt.wantCode != "" {
 				var e *lro.Error
-				if !errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.ErrInvalidResumeToken) {
+				if !errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeInvalidResumeToken) {
 					t.Fatalf("err = %v, want %s", err, tt.wantCode)
 				}
 				return
@@ -986,15 +986,15 @@ func TestCancelJob(t *testing.T) {
 	if err := p.Cancel(ctx); !errors.As(err, new(*lro.Error)) || !strings.Contains(err.Error(), "JobAlreadyCompleted") {
 		t.Errorf("second Cancel: %v", err)
 	}
-	if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.ErrJobCancelled) {
-		t.Errorf("PollUntilDone: %v, want ErrJobCancelled", err)
+	if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
+		t.Errorf("PollUntilDone: %v, want CodeJobCancelled", err)
 	}
 	if p.Attempts() != 4 {
 		t.Errorf("attempts %d, want 4", p.Attempts())
 	}
 	op, _ := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
 	var e *lro.Error
-	if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != lro.CodeNotCancellable {
+	if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotCancellable) {
 		t.Errorf("Cancel of an operation: %v", err)
 	}
 }
@@ -1037,13 +1037,13 @@ func TestTimeoutSurvivesResume(t *testing.T) {
 			name:    "a token keeps the original deadline",
 			timeout: 30 * time.Second, resumeWith: 30 * time.Second,
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: lro.CodeDeadlineExceeded,
+			wantCode: string(lro.CodeOperationDeadlineExceeded),
 		},
 		{
 			name:     "a token's deadline holds even for a client without Timeout",
 			timeout:  30 * time.Second,
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: lro.CodeDeadlineExceeded,
+			wantCode: string(lro.CodeOperationDeadlineExceeded),
 		},
 		{
 			name:    "a token's deadline is not shortened by the resuming client's Timeout",
@@ -1058,7 +1058,7 @@ func TestTimeoutSurvivesResume(t *testing.T) {
 			name:    "a bare id carries no deadline: the resuming client's Timeout starts anew",
 			timeout: 30 * time.Second, resumeWith: 30 * time.Second, resumeFromID: true,
 			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @20s", "GET " + opURL + " @40s"},
-			wantCode: lro.CodeDeadlineExceeded,
+			wantCode: string(lro.CodeOperationDeadlineExceeded),
 		},
 	}
 	for _, tt := range tests {
@@ -1098,7 +1098,7 @@ func TestTimeoutSurvivesResume(t *testing.T) {
 			switch {
 			case tt.wantCode == "" && err != nil:
 				t.Errorf("err = %v, want success", err)
-			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.ErrDeadlineExceeded)):
+			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeOperationDeadlineExceeded)):
 				t.Errorf("err = %v, want %s", err, tt.wantCode)
 			}
 		})

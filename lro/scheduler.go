@@ -279,7 +279,7 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 // one refresh (TokenExpired and friends), or a token source that failed.
 func isAuthError(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && (e.StatusCode == 401 || e.ErrorCode == CodeTokenUnavailable)
+	return errors.As(err, &e) && (e.StatusCode == 401 || e.ErrorCode == string(CodeTokenUnavailable))
 }
 
 // authBackoff is the wait before polling again after n consecutive auth failures: the
@@ -528,7 +528,7 @@ func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 // Wait blocks until the call with this id ends (or ctx is done; a call waiting for a new
 // token has not ended) and returns its final snapshot,
 // which subscribers have received by then, and its error: nil on success, otherwise the
-// *Error of the failed operation or job ([ErrJobCancelled], [ErrJobDeduped], ...), of the
+// *Error of the failed operation or job ([CodeJobCancelled], [CodeJobDeduped], ...), of the
 // request that could not be retried, or of cancelled watching.
 func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
 	s.mu.Lock()
@@ -548,7 +548,7 @@ func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
 }
 
 func notTracked(id string) *Error {
-	return &Error{ErrorCode: CodeOperationNotFound, Message: "no operation with id " + quoteStatus(id) + " is being watched; track it first"}
+	return &Error{ErrorCode: string(CodeOperationNotTracked), Message: "no operation with id " + quoteStatus(id) + " is being watched; track it first"}
 }
 
 // Cancel ends a call. For a job that has not ended, it asks Fabric to cancel the job (POST
@@ -569,7 +569,7 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 		return nil
 	}
 	if e.jobURL == "" {
-		s.finish(e, &Error{ErrorCode: CodeWatchCancelled, Message: "stopped watching; the operation may still complete in Fabric, track it again with its resume token to see how it ended", Status: e.snap.Status})
+		s.finish(e, &Error{ErrorCode: string(CodeWatchCancelled), Message: "stopped watching; the operation may still complete in Fabric, track it again with its resume token to see how it ended", Status: e.snap.Status})
 		s.mu.Unlock()
 		s.deliver()
 		return nil
@@ -604,7 +604,7 @@ func (s *Scheduler) Forget(id string) {
 	s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == e })
 	if !e.final {
 		e.final = true
-		e.err = &Error{ErrorCode: CodeWatchCancelled, Message: "the operation was removed from the scheduler"}
+		e.err = &Error{ErrorCode: string(CodeWatchCancelled), Message: "the operation was removed from the scheduler"}
 		close(e.done)
 	}
 }
@@ -656,7 +656,7 @@ func (g *gcra) take(now time.Time) time.Duration {
 // cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
 func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
 	if isJobListURL(jobURL) {
-		return 0, &Error{ErrorCode: CodeJobInstanceUnknown, Message: "the job's instance is not known yet: Fabric answered with the list of the item's job instances, not the instance; cancel again once the first check has found it", Retryable: true}
+		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered with the list of the item's job instances, not the instance; cancel again once the first check has found it", Retryable: true}
 	}
 	u := jobURL
 	if i := indexByte(u, '?'); i >= 0 {

@@ -330,7 +330,7 @@ func TestSchedulerEndings(t *testing.T) {
 			name:   "cancel an operation: stop watching, nothing sent",
 			track:  "op1",
 			script: script{"GET " + opURL: {state("Running", opURL, "20")}},
-			cancel: true, wantCode: lro.CodeWatchCancelled, wantReqs: []string{"GET " + opURL}, wantState: "Running",
+			cancel: true, wantCode: string(lro.CodeWatchCancelled), wantReqs: []string{"GET " + opURL}, wantState: "Running",
 		},
 		{
 			name:  "cancel a job: POST cancel upstream, watch until Cancelled",
@@ -339,7 +339,7 @@ func TestSchedulerEndings(t *testing.T) {
 				"GET " + jobURL:              {job("InProgress"), job("Cancelled")},
 				"POST " + jobURL + "/cancel": {accepted(jobURL, "", "60")},
 			},
-			cancel: true, wantCode: lro.CodeJobCancelled, wantIs: lro.ErrJobCancelled,
+			cancel: true, wantCode: string(lro.CodeJobCancelled), wantIs: lro.CodeJobCancelled,
 			wantReqs: []string{"GET " + jobURL, "POST " + jobURL + "/cancel", "GET " + jobURL}, wantState: "Cancelled",
 		},
 		{
@@ -347,7 +347,7 @@ func TestSchedulerEndings(t *testing.T) {
 			track:    "op1",
 			opts:     lro.Options{MaxRetries: 2},
 			script:   script{"GET " + opURL: {fabricErr(503, "ServiceUnavailable")}},
-			wantCode: lro.CodeRetriesExhausted, wantIs: lro.ErrRetriesExhausted,
+			wantCode: string(lro.CodeRetriesExhausted), wantIs: lro.CodeRetriesExhausted,
 			wantReqs: []string{"GET " + opURL, "GET " + opURL, "GET " + opURL},
 		},
 		{
@@ -355,14 +355,14 @@ func TestSchedulerEndings(t *testing.T) {
 			track:    "op1",
 			opts:     lro.Options{Timeout: 50 * time.Second},
 			script:   script{"GET " + opURL: {state("Running", opURL, "20")}},
-			wantCode: lro.CodeDeadlineExceeded, wantIs: lro.ErrDeadlineExceeded,
+			wantCode: string(lro.CodeOperationDeadlineExceeded), wantIs: lro.CodeOperationDeadlineExceeded,
 			wantReqs: []string{"GET " + opURL, "GET " + opURL, "GET " + opURL}, wantState: "Running",
 		},
 		{
 			name:     "deduped job",
 			track:    jobURL,
 			script:   script{"GET " + jobURL: {job("Deduped")}},
-			wantCode: lro.CodeJobDeduped, wantIs: lro.ErrJobDeduped, wantReqs: []string{"GET " + jobURL}, wantState: "Deduped",
+			wantCode: string(lro.CodeJobDeduped), wantIs: lro.CodeJobDeduped, wantReqs: []string{"GET " + jobURL}, wantState: "Deduped",
 		},
 	}
 	for _, tt := range tests {
@@ -426,11 +426,11 @@ func TestSchedulerAddErrorsAndUnknownIDs(t *testing.T) {
 			"Wait":   func() error { _, err := s.Wait(ctx, "nope"); return err }(),
 			"Cancel": s.Cancel(ctx, "nope"),
 		} {
-			if !errors.As(err, &e) || e.ErrorCode != lro.CodeOperationNotFound {
+			if !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotTracked) {
 				t.Errorf("%s of an unknown id: %v", name, err)
 			}
 		}
-		if _, err := s.Track("%%%", ""); !errors.Is(err, lro.ErrInvalidResumeToken) {
+		if _, err := s.Track("%%%", ""); !errors.Is(err, lro.CodeInvalidResumeToken) {
 			t.Errorf("Track of garbage: %v", err)
 		}
 	})
@@ -559,7 +559,7 @@ func TestSchedulerForget(t *testing.T) {
 		s.Forget("op1")
 		s.Forget("op1") // twice is harmless
 		var e *lro.Error
-		if err := <-waited; !errors.As(err, &e) || e.ErrorCode != lro.CodeWatchCancelled {
+		if err := <-waited; !errors.As(err, &e) || e.ErrorCode != string(lro.CodeWatchCancelled) {
 			t.Errorf("Wait of a forgotten call: %v", err)
 		}
 		time.Sleep(time.Hour)
@@ -586,7 +586,7 @@ func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
 		{name: "Retry after a new token", retry: "Retry", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 5 * time.Second}},
 		{name: "RetryAll after a new token", retry: "RetryAll", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 5 * time.Second}},
 		{name: "automatic retry at the next due time", wantCode: "TokenExpired", wantAt: []time.Duration{0, 0, 20 * time.Second}},
-		{name: "a token source that cannot refresh", refreshErr: true, retry: "RetryAll", wantCode: lro.CodeTokenUnavailable, wantAt: []time.Duration{0, 5 * time.Second}},
+		{name: "a token source that cannot refresh", refreshErr: true, retry: "RetryAll", wantCode: string(lro.CodeTokenUnavailable), wantAt: []time.Duration{0, 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -660,7 +660,7 @@ func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
 					t.Errorf("RetryAll after success = %d, want 0", n)
 				}
 				var e *lro.Error
-				if err := s.Retry("nope"); !errors.As(err, &e) || e.ErrorCode != lro.CodeOperationNotFound {
+				if err := s.Retry("nope"); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotTracked) {
 					t.Errorf("Retry of an unknown id: %v", err)
 				}
 			})

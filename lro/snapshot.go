@@ -137,7 +137,7 @@ func snapshotError(err error) *SnapshotError {
 	}
 	e, ok := err.(*Error)
 	if !ok {
-		e = &Error{ErrorCode: "ClientError", Message: err.Error()}
+		e = &Error{ErrorCode: string(CodeClientError), Message: err.Error()}
 	}
 	md := e.MoreDetails
 	if md == nil {

@@ -111,7 +111,7 @@ func TestConcurrentTokenExpiredShareOneRefresh(t *testing.T) {
 						t.Errorf("wave %d: %v", wave, err)
 					}
 					var e *lro.Error
-					if tc.fail != nil && (!errors.As(err, &e) || e.ErrorCode != lro.CodeTokenUnavailable) {
+					if tc.fail != nil && (!errors.As(err, &e) || e.ErrorCode != string(lro.CodeTokenUnavailable)) {
 						t.Errorf("wave %d: %v, want %s", wave, err, lro.CodeTokenUnavailable)
 					}
 				}

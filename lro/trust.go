@@ -39,7 +39,7 @@ func (c *Client) checkTrusted(rawURL string) error {
 		origin = scheme + "://" + strings.ToLower(authority)
 	}
 	return &Error{
-		ErrorCode: CodeUntrustedHost,
+		ErrorCode: string(CodeUntrustedHost),
 		Message: "refusing to send a request (and the access token) to " + origin + ", which is neither the base URL's host (" +
 			c.opts.BaseURL + ") nor in Options.TrustedHosts; if it is a Fabric host you trust, add it to Options.TrustedHosts " +
 			"(for example \"" + trustHint(origin) + "\"), otherwise do not follow or track this URL",

@@ -104,7 +104,7 @@ func TestTrustedHostsSharedPolicy(t *testing.T) {
 func wantUntrusted(t *testing.T, err error, u string) {
 	t.Helper()
 	var e *lro.Error
-	if !errors.As(err, &e) || e.ErrorCode != lro.CodeUntrustedHost || !errors.Is(err, lro.ErrUntrustedHost) || lro.IsRetryable(err) {
+	if !errors.As(err, &e) || e.ErrorCode != string(lro.CodeUntrustedHost) || !errors.Is(err, lro.CodeUntrustedHost) || lro.IsRetryable(err) {
 		t.Fatalf("err = %v, want a non-retryable %s", err, lro.CodeUntrustedHost)
 	}
 	host := strings.ToLower(strings.SplitN(strings.SplitN(u, "://", 2)[1], "/", 2)[0])

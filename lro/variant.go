@@ -70,11 +70,11 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 				return p, nil
 			}
 		}
-		return nil, &Error{StatusCode: 202, ErrorCode: CodeUnexpected, Message: "Fabric answered 202 Accepted without a Location or x-ms-operation-id header, so there is nothing to poll; if a proxy is in between, it must expose these headers (Access-Control-Expose-Headers)"}
+		return nil, &Error{StatusCode: 202, ErrorCode: string(CodeUnexpectedResponse), Message: "Fabric answered 202 Accepted without a Location or x-ms-operation-id header, so there is nothing to poll; if a proxy is in between, it must expose these headers (Access-Control-Expose-Headers)"}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return c.newPoller(pollState{Kind: KindOperation, Status: StatusSucceeded, Done: true}), nil
 	default:
-		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: CodeUnexpected, Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call; the transport must not follow redirects (Location " + resp.Header.Get("Location") + ")"}
+		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call; the transport must not follow redirects (Location " + resp.Header.Get("Location") + ")"}
 	}
 }
 
@@ -91,7 +91,7 @@ func malformedState(c *Client, req *Request, resp *Response, result bool) error 
 		return nil
 	}
 	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
-	return &Error{StatusCode: resp.StatusCode, ErrorCode: CodeMalformed, Retryable: true, RetryAfter: ra,
+	return &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeMalformedResponse), Retryable: true, RetryAfter: ra,
 		RequestID: resp.Header.Get("requestId"),
 		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes, cut short?); asking again"}
 }

@@ -73,7 +73,7 @@ func TestSchedulerFollowsAListFormJob(t *testing.T) {
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
 	final, err := s.Wait(wctx, job.ID)
-	if !errors.Is(err, lro.ErrJobCancelled) || final.Status != lro.StatusCancelled {
+	if !errors.Is(err, lro.CodeJobCancelled) || final.Status != lro.StatusCancelled {
 		t.Errorf("final %s %v, want Cancelled", final.Status, err)
 	}
 	p, err := c.Resume(final.ResumeToken)

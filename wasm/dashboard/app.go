@@ -255,7 +255,7 @@ func (a *App) snapCard(r *row, now time.Time) Card {
 	c := NewCard(r.snap, now)
 	if c.WaitingForToken && a.cfg.TokenAdvice != "" {
 		c.StatusWords = strings.Replace(c.StatusWords, pasteTokenAdvice, a.cfg.TokenAdvice, 1)
-		if r.snap.Error != nil && r.snap.Error.ErrorCode == lro.CodeTokenUnavailable {
+		if r.snap.Error != nil && r.snap.Error.ErrorCode == string(lro.CodeTokenUnavailable) {
 			// The page's token source (sign-in) had no token to give.
 			c.StatusWords = "Waiting for sign-in: " + a.cfg.TokenAdvice
 		}

@@ -558,7 +558,7 @@ func TestJobNamedAndSafe(t *testing.T) {
 		t.Errorf("after confirming: status %q, cancel shown %v; want Cancelling… and no second Cancel", got, !job.Role("cancel").Hidden())
 	}
 	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: "Run notebook “Sales report”", Status: dashboard.StatusCancelled, Done: true,
-		Error: &dashboard.ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}})
+		Error: &dashboard.ErrorInfo{ErrorCode: string(lro.CodeJobCancelled), Message: "the job was cancelled"}})
 	if got := job.Role("status").TextContent(); got != "Cancelled" || !job.HasClass("st-cancelled") || job.Attrs["data-state"] != "cancelled" {
 		t.Errorf("cancelled job: status %q class %q state %q", got, job.Attrs["class"], job.Attrs["data-state"])
 	}

@@ -168,7 +168,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 	case s.Error != nil && (s.Status == StatusSucceeded || s.Status == StatusCompleted):
 		// It succeeded in Fabric, but its result could not be fetched: not a green success.
 		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
-	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == lro.CodeWatchCancelled:
+	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == string(lro.CodeWatchCancelled):
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
 		c.Note = "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended."
 	case s.Error != nil && !Terminal(s.Status):
@@ -249,9 +249,9 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.Label = TypeName(c.Result.Type) + " “" + c.Result.Name + "”"
 	}
 	switch {
-	case s.Error != nil && (s.Status == StatusCancelled || s.Error.ErrorCode == lro.CodeJobCancelled):
+	case s.Error != nil && (s.Status == StatusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled)):
 		c.Note = "Cancelled in Fabric. Run it again if it is still needed."
-	case s.Error != nil && (s.Status == StatusDeduped || s.Error.ErrorCode == lro.CodeJobDeduped):
+	case s.Error != nil && (s.Status == StatusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped)):
 		c.Note = "Fabric skipped this run because the same job was already running: watch that run instead."
 	case s.Error != nil && c.Note == "":
 		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}

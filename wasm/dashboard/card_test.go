@@ -215,7 +215,7 @@ func TestNewCard(t *testing.T) {
 		},
 		{
 			name: "watching stopped",
-			snap: Snapshot{ID: "op10", Status: StatusRunning, Error: &ErrorInfo{ErrorCode: lro.CodeWatchCancelled, Message: "stopped"}},
+			snap: Snapshot{ID: "op10", Status: StatusRunning, Error: &ErrorInfo{ErrorCode: string(lro.CodeWatchCancelled), Message: "stopped"}},
 			now:  t0,
 			want: Card{ID: "op10", Kind: KindOperation, Label: "operation op10", Status: StatusRunning,
 				StatusWords: "Stopped watching (it may still finish in Fabric)", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,
@@ -268,7 +268,7 @@ func TestNewCard(t *testing.T) {
 		{
 			name: "a cancelled job is neutral: a note, not an error",
 			snap: Snapshot{ID: "job4", Kind: KindJob, Label: "Run notebook “A”", Status: StatusCancelled, Done: true,
-				Error: &ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}},
+				Error: &ErrorInfo{ErrorCode: string(lro.CodeJobCancelled), Message: "the job was cancelled"}},
 			now: t0,
 			want: Card{ID: "job4", Kind: KindJob, Label: "Run notebook “A”", Status: StatusCancelled,
 				StatusWords: "Cancelled", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,

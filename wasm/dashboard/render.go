@@ -336,7 +336,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 	}
 	if err := a.eng.StorageError(); err != nil {
 		e := ErrorOf(err)
-		if e.ErrorCode == CodeStorageFull {
+		if e.ErrorCode == string(CodeStorageFull) {
 			v.storeErr.text(e.Message) // the running ones are saved: it says what is not
 		} else {
 			v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +

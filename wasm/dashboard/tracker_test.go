@@ -255,7 +255,7 @@ func TestTrackerTrackByLocationAndID(t *testing.T) {
 	}
 	if _, err := other.Track(ctx, "not a url or id!"); err == nil {
 		t.Error("Track of garbage succeeded")
-	} else if e := dashboard.ErrorOf(err); e.ErrorCode != lro.CodeInvalidResume {
+	} else if e := dashboard.ErrorOf(err); e.ErrorCode != string(lro.CodeInvalidResumeToken) {
 		t.Errorf("Track of garbage: %+v", e)
 	}
 }
@@ -305,7 +305,7 @@ func TestTrackerStorage(t *testing.T) {
 		tr, _ := env.tracker(t, store)
 		ops := tr.Operations()
 		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != dashboard.CodeCannotResume ||
-			!strings.Contains(ops[0].Error.Message, lro.CodeInvalidResume) || ops[0].Label != "Create Notebook “Old”" {
+			!strings.Contains(ops[0].Error.Message, string(lro.CodeInvalidResumeToken)) || ops[0].Label != "Create Notebook “Old”" {
 			t.Fatalf("operations %+v: want the unresumable one listed with CannotResume and the reason", ops)
 		}
 		// A new operation is saved next to it, not instead of it.

@@ -269,7 +269,7 @@ func (m *Member) takeCall(n int) *call {
 }
 
 func notTracked(id string) *lro.Error {
-	return &lro.Error{ErrorCode: lro.CodeOperationNotFound, Message: "no operation with id \"" + id + "\" is being watched; track it first"}
+	return &lro.Error{ErrorCode: string(lro.CodeOperationNotTracked), Message: "no operation with id \"" + id + "\" is being watched; track it first"}
 }
 
 func leaderClosed() *lro.Error {
@@ -816,7 +816,7 @@ func (m *Member) TokenSource(own lro.TokenFunc) lro.TokenFunc {
 	}
 }
 
-var errNoToken = &lro.Error{ErrorCode: lro.CodeTokenUnavailable, Message: "getToken returned no token, and no other tab has one"}
+var errNoToken = &lro.Error{ErrorCode: string(lro.CodeTokenUnavailable), Message: "getToken returned no token, and no other tab has one"}
 
 // giveToken answers another member's needToken with this member's own token, if it has one.
 func (m *Member) giveToken(ask message) {

@@ -592,8 +592,8 @@ func TestWaitForAnOperationNotSeenYet(t *testing.T) {
 	if err != nil || final.Status != dashboard.StatusSucceeded {
 		t.Errorf("B's wait: %+v, %v; want Succeeded", final, err)
 	}
-	if _, err := b.Wait(context.Background(), "no-such-operation"); err == nil || !strings.Contains(err.Error(), lro.CodeOperationNotFound) {
-		t.Errorf("wait for an id nobody watches: %v, want %s", err, lro.CodeOperationNotFound)
+	if _, err := b.Wait(context.Background(), "no-such-operation"); err == nil || !strings.Contains(err.Error(), string(lro.CodeOperationNotTracked)) {
+		t.Errorf("wait for an id nobody watches: %v, want %s", err, lro.CodeOperationNotTracked)
 	}
 }
 
