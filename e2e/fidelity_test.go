@@ -121,7 +121,7 @@ func TestEngineMeetsFabricAnswers(t *testing.T) {
 			}
 			var seen []string
 			for !p.Done() {
-				if err := lro.Sleep(ctx, f.client.Options().Clock, time.Until(p.NextPollAt())); err != nil {
+				if err := sleepUntil(ctx, p.NextPollAt()); err != nil {
 					t.Fatal(err)
 				}
 				if err := p.Poll(ctx); err != nil && !lro.IsRetryable(err) {
@@ -168,7 +168,7 @@ func TestEngineMeetsFabricAnswers(t *testing.T) {
 			}
 			var running string
 			for !p.Done() {
-				if err := lro.Sleep(ctx, f.client.Options().Clock, time.Until(p.NextPollAt())); err != nil {
+				if err := sleepUntil(ctx, p.NextPollAt()); err != nil {
 					t.Fatal(err)
 				}
 				if err := p.Poll(ctx); err != nil && !lro.IsRetryable(err) {
@@ -255,4 +255,16 @@ func TestEngineThrottledPerAPI(t *testing.T) {
 			t.Errorf("PollUntilDone: %s %v", res, err)
 		}
 	})
+}
+
+// sleepUntil waits until t or until ctx is done, and then returns ctx's error.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }

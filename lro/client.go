@@ -224,7 +224,7 @@ func (c *Client) retryAfter(h Header) time.Duration {
 // positive (the call's previous Retry-After) or else the default, and false; either way
 // within [MinRetryAfter, MaxRetryAfter]. A past HTTP date counts as now, so it gets the floor.
 func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool) {
-	d, ok := ParseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
+	d, ok := parseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
 	if !ok {
 		d = c.opts.DefaultRetryAfter
 		if last > 0 {
@@ -322,7 +322,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			e.Message = "Fabric is throttling this caller"
 		}
 	case resp.StatusCode >= 500:
-		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
 			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
 		}
 	case resp.StatusCode == 401:
@@ -343,7 +343,7 @@ func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 		if until.IsZero() {
 			return ctx.Err()
 		}
-		if err := Sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
 			return err
 		}
 	}
@@ -395,7 +395,7 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 		}
 		d := max(c.backoff(failures), e.RetryAfter)
 		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
-		if err := Sleep(ctx, c.opts.Clock, d); err != nil {
+		if err := sleep(ctx, c.opts.Clock, d); err != nil {
 			return nil, attempts, err
 		}
 	}

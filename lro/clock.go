@@ -35,8 +35,8 @@ type realTimer struct{ t *time.Timer }
 func (t realTimer) C() <-chan time.Time { return t.t.C }
 func (t realTimer) Stop() bool          { return t.t.Stop() }
 
-// Sleep waits for d on clock c, or until ctx is done, and returns ctx's error in that case.
-func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+// sleep waits for d on clock c, or until ctx is done, and returns ctx's error in that case.
+func sleep(ctx context.Context, c Clock, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -156,8 +156,8 @@ func ExampleWaiting() {
 	}
 	ctx := context.Background()
 	for range 3 {
-		_ = lro.Sleep(ctx, clock, poller.NextPollAt().Sub(clock.Now()))
-		_ = poller.Poll(ctx) // the 429 and the 503 are retryable
+		clock.Set(poller.NextPollAt()) // a real program waits until then
+		_ = poller.Poll(ctx)           // the 429 and the 503 are retryable
 		w := poller.Snapshot().Waiting
 		fmt.Printf("%s until +%s, %gs", w.Reason, w.Until.Sub(lrotest.Epoch), w.Seconds)
 		if w.Error != nil {

@@ -20,10 +20,10 @@ var httpDateLayouts = []string{
 	time.ANSIC,                      // asctime
 }
 
-// ParseRetryAfter parses a Retry-After header value: either delay-seconds ("20") or an
+// parseRetryAfter parses a Retry-After header value: either delay-seconds ("20") or an
 // HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"), relative to now. A date in the past gives 0.
 // ok is false for an empty or malformed value; the caller then uses its default.
-func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
+func parseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return 0, false
@@ -51,13 +51,13 @@ func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// ResolveLocation returns the URL a Location header points at. An absolute http or https
+// resolveLocation returns the URL a Location header points at. An absolute http or https
 // Location is returned exactly as given (trimmed of spaces): Fabric's Location may lack /v1 or
 // point at another, regional host, and must be followed, not rebuilt. A relative Location is
 // resolved against requestURL, the URL of the request that returned it (RFC 3986 section 5).
 // Anything else (empty, another scheme, no host, control characters, a malformed
 // percent-escape) is an error.
-func ResolveLocation(requestURL, location string) (string, error) {
+func resolveLocation(requestURL, location string) (string, error) {
 	loc := strings.TrimSpace(location)
 	bad := func(why string) (string, error) {
 		return "", &Error{ErrorCode: string(CodeUnexpectedResponse), Message: "the response's Location header " + why + ": " + strconv.Quote(loc)}
@@ -244,24 +244,4 @@ func hostOf(rawURL string) string {
 		return ""
 	}
 	return strings.ToLower(authority)
-}
-
-// PathEscape escapes s for use as one URL path segment, such as a workspace id, an item id or
-// a job type: every byte except the unreserved characters of RFC 3986 (letters, digits, "-",
-// ".", "_", "~") becomes %XX. It does what net/url.PathEscape does for building Fabric URLs,
-// without pulling net/url into a WebAssembly module.
-func PathEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
 }

@@ -219,30 +219,3 @@ func FuzzResolveLocationMatchesNetURL(f *testing.F) {
 		}
 	})
 }
-
-func TestPathEscape(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{in: "6f1c0a51-3e2d-4c8b-9a57-0de1f2a3b4c5", want: "6f1c0a51-3e2d-4c8b-9a57-0de1f2a3b4c5"},
-		{in: "Run Notebook/x?y#z%", want: "Run%20Notebook%2Fx%3Fy%23z%25"},
-		{in: "é", want: "%C3%A9"},
-		{in: "", want: ""},
-	}
-	for _, tt := range tests {
-		if got := lro.PathEscape(tt.in); got != tt.want {
-			t.Errorf("PathEscape(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func FuzzPathEscape(f *testing.F) {
-	f.Add("a b/c")
-	f.Fuzz(func(t *testing.T, s string) {
-		e := lro.PathEscape(s)
-		if u, err := url.PathUnescape(e); err != nil || u != s {
-			t.Fatalf("PathEscape(%q) = %q unescapes to %q, %v", s, e, u, err)
-		}
-		if strings.ContainsAny(e, "/?# ") {
-			t.Fatalf("PathEscape(%q) = %q keeps a delimiter", s, e)
-		}
-	})
-}

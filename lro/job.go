@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/fabric-lro/fabric-lro/internal/urlpath"
 )
 
 // jobVariant follows an item job instance: GET the job-instance URL (kept exactly as the
@@ -80,7 +82,7 @@ func findListedJob(listURL string, body gjson.Result) (gjson.Result, string, boo
 	if !found {
 		return gjson.Result{}, "", false
 	}
-	return best, strings.TrimRight(base, "/") + "/" + PathEscape(best.Get("id").String()), true
+	return best, strings.TrimRight(base, "/") + "/" + urlpath.Segment(best.Get("id").String()), true
 }
 
 // unescapeQuery decodes a query value ("+" and %XX); a malformed escape is kept as written.

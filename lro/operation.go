@@ -74,7 +74,7 @@ func (operationVariant) update(p *Poller, req *Request, resp *Response, now time
 	loc := ""
 	if h := resp.Header.Get("Location"); strings.TrimSpace(h) != "" {
 		var err error
-		if loc, err = ResolveLocation(req.URL, h); err != nil {
+		if loc, err = resolveLocation(req.URL, h); err != nil {
 			return st, 0, err
 		}
 	}

@@ -309,7 +309,7 @@ func (p *Poller) requestURL() string {
 // is not retryable, or ctx's error as soon as ctx is cancelled.
 func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 	for !p.st.Done {
-		if err := Sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
 			return nil, err
 		}
 		if err := p.Poll(ctx); err != nil && !IsRetryable(err) {

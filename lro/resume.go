@@ -66,13 +66,13 @@ func (c *Client) parseResume(token string) (pollState, error) {
 			return pollState{}, invalidResume("token version " + quoteStatus(st.Version) + " is not " + tokenVersion)
 		}
 		if !st.Done {
-			if _, err := ResolveLocation(st.URL, st.URL); err != nil {
+			if _, err := resolveLocation(st.URL, st.URL); err != nil {
 				return pollState{}, invalidResume("the token has no valid poll URL")
 			}
 		}
 		return st, nil
 	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
-		u, err := ResolveLocation(t, t)
+		u, err := resolveLocation(t, t)
 		if err != nil {
 			return pollState{}, invalidResume(err.Error())
 		}

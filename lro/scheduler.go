@@ -618,7 +618,7 @@ func (s *Scheduler) acquire(ctx context.Context) error {
 		if w == 0 {
 			return nil
 		}
-		if err := Sleep(ctx, s.clock, w); err != nil {
+		if err := sleep(ctx, s.clock, w); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,7 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 		loc := ""
 		if h := resp.Header.Get("Location"); strings.TrimSpace(h) != "" {
 			var err error
-			if loc, err = ResolveLocation(reqURL, h); err != nil {
+			if loc, err = resolveLocation(reqURL, h); err != nil {
 				return nil, err
 			}
 		}
@@ -90,7 +90,7 @@ func malformedState(c *Client, req *Request, resp *Response, result bool) error 
 	case json.Valid(body) && (result || gjson.ParseBytes(body).IsObject()):
 		return nil
 	}
-	ra, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
+	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
 	return &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeMalformedResponse), Retryable: true, RetryAfter: ra,
 		RequestID: resp.Header.Get("requestId"),
 		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes, cut short?); asking again"}

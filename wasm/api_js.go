@@ -12,6 +12,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
@@ -53,7 +54,7 @@ const readyWait = 3 * time.Second
 // open validates options and joins (or starts) the engine: {apiBase, getToken, persist}.
 func open(opts js.Value) (*instance, error) {
 	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
-	if _, err := lro.ResolveLocation(apiBase, apiBase); err != nil {
+	if _, _, ok := hostpolicy.ParseURL(apiBase); !ok {
 		return nil, &lro.Error{ErrorCode: "InvalidApiBase", Message: "apiBase must be an absolute http(s) URL ending in /v1, such as http://127.0.0.1:8787/v1; got " + quote(apiBase)}
 	}
 	getToken := opts.Get("getToken")

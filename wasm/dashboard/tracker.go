@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/fabric-lro/fabric-lro/internal/urlpath"
 	"github.com/fabric-lro/fabric-lro/lro"
 )
 
@@ -544,7 +545,7 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 	}
 	req := &lro.Request{
 		Method: "POST",
-		URL:    t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items",
+		URL:    t.apiBase + "/workspaces/" + urlpath.Segment(workspaceID) + "/items",
 		Header: lro.Header{"Content-Type": {"application/json"}},
 		Body:   body,
 	}
@@ -592,8 +593,8 @@ func (t *Tracker) adopted(sn Snapshot) Snapshot {
 func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType, label string) (Snapshot, error) {
 	req := &lro.Request{
 		Method: "POST",
-		URL: t.apiBase + "/workspaces/" + lro.PathEscape(workspaceID) + "/items/" + lro.PathEscape(itemID) +
-			"/jobs/" + lro.PathEscape(jobType) + "/instances",
+		URL: t.apiBase + "/workspaces/" + urlpath.Segment(workspaceID) + "/items/" + urlpath.Segment(itemID) +
+			"/jobs/" + urlpath.Segment(jobType) + "/instances",
 	}
 	if label == "" {
 		label = jobType + " job"
