@@ -48,7 +48,7 @@ func (f *fakeEngine) CreateItem(_ context.Context, ws string, item ItemRequest) 
 func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType, label string) (Snapshot, error) {
 	f.jobs = append(f.jobs, ws+"/"+item+"/"+jobType)
 	next := start.Add(time.Minute)
-	return Snapshot{ID: fmt.Sprintf("job-%d", len(f.jobs)), Kind: KindJob, Label: label, Status: StatusNotStarted, NextPollAt: &next}, nil
+	return Snapshot{ID: fmt.Sprintf("job-%d", len(f.jobs)), Kind: kindJob, Label: label, Status: statusNotStarted, NextPollAt: &next}, nil
 }
 
 func (f *fakeEngine) Track(_ context.Context, s string) (Snapshot, error) {
@@ -113,7 +113,7 @@ func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*App
 
 func notebook(id, name string, status string) Snapshot {
 	s := Snapshot{ID: id, Kind: KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUtc: start.Format(time.RFC3339)}
-	s.Done = Terminal(status)
+	s.Done = terminal(status)
 	if status == StatusSucceeded {
 		s.Result = json.RawMessage(fmt.Sprintf(`{"id":"item-%s","type":"Notebook","displayName":%q,"workspaceId":"ws-1"}`, id, name))
 	}
@@ -148,7 +148,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 		if n == 1 { // 201: done at once
 			return notebook("call-1", item.DisplayName, StatusSucceeded), nil
 		}
-		s := notebook("op-2", item.DisplayName, StatusNotStarted) // 202
+		s := notebook("op-2", item.DisplayName, statusNotStarted) // 202
 		next := start.Add(2 * time.Second)
 		s.NextPollAt = &next
 		return s, nil
@@ -252,7 +252,7 @@ func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	root.Role("count").SetValue("1")
 	root.Role("name").SetValue("Please fail")
 	root.Role("create-form").Submit()
-	s := notebook("op-f", "Please fail", StatusFailed)
+	s := notebook("op-f", "Please fail", statusFailed)
 	s.PercentComplete = ptr(100.0)
 	s.Error = &ErrorInfo{ErrorCode: "OperationFailed", Message: "It failed.", RequestID: "rq-9",
 		MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "why"}}}
@@ -481,10 +481,10 @@ func TestTrackExistingOperation(t *testing.T) {
 // once the result (the job instance) gives it, and how many checks were made.
 func TestListFormJobRow(t *testing.T) {
 	now := start
-	running := Snapshot{ID: "call-8", Kind: KindJob, Label: "Run notebook “Later”", Status: "InProgress", Attempts: 2}
+	running := Snapshot{ID: "call-8", Kind: kindJob, Label: "Run notebook “Later”", Status: "InProgress", Attempts: 2}
 	next := start.Add(time.Second)
 	running.NextPollAt = &next
-	completed := Snapshot{ID: "call-7", Kind: KindJob, Label: "Run notebook “Sales”", Status: StatusCompleted,
+	completed := Snapshot{ID: "call-7", Kind: kindJob, Label: "Run notebook “Sales”", Status: statusCompleted,
 		Attempts: 4, Done: true, Result: json.RawMessage(`{"id":"inst-7","jobType":"RunNotebook","status":"Completed"}`)}
 	eng := &fakeEngine{existing: []Snapshot{completed, running}}
 	_, _, root := newPage(t, eng, &now, false)
@@ -556,7 +556,7 @@ func TestJobNamedAndSafe(t *testing.T) {
 	if got := job.Role("status").TextContent(); got != "Cancelling…" || !job.Role("cancel").Hidden() {
 		t.Errorf("after confirming: status %q, cancel shown %v; want Cancelling… and no second Cancel", got, !job.Role("cancel").Hidden())
 	}
-	eng.publish(Snapshot{ID: "job-1", Kind: KindJob, Label: "Run notebook “Sales report”", Status: StatusCancelled, Done: true,
+	eng.publish(Snapshot{ID: "job-1", Kind: kindJob, Label: "Run notebook “Sales report”", Status: statusCancelled, Done: true,
 		Error: &ErrorInfo{ErrorCode: lro.CodeJobCancelled, Message: "the job was cancelled"}})
 	if got := job.Role("status").TextContent(); got != "Cancelled" || !job.HasClass("st-cancelled") || job.Attrs["data-state"] != "cancelled" {
 		t.Errorf("cancelled job: status %q class %q state %q", got, job.Attrs["class"], job.Attrs["data-state"])
@@ -596,9 +596,9 @@ func TestDismissRunningAsks(t *testing.T) {
 // The summary counts by state; the filters show rows by state and kind; Clear finished
 // dismisses what ended and keeps what runs.
 func TestSummaryFiltersAndClearFinished(t *testing.T) {
-	failed := notebook("op-f", "F", StatusFailed)
+	failed := notebook("op-f", "F", statusFailed)
 	failed.Error = &ErrorInfo{ErrorCode: "OperationFailed", Message: "no"}
-	job := Snapshot{ID: "job-1", Kind: KindJob, Label: "Run notebook “A”", Status: StatusInProgress}
+	job := Snapshot{ID: "job-1", Kind: kindJob, Label: "Run notebook “A”", Status: statusInProgress}
 	existing := []Snapshot{notebook("op-1", "A", StatusSucceeded), notebook("op-2", "B", StatusRunning), failed, job}
 	tests := []struct {
 		state   string
@@ -607,10 +607,10 @@ func TestSummaryFiltersAndClearFinished(t *testing.T) {
 		summary string
 	}{
 		{want: []string{"job-1", "op-f", "op-2", "op-1"}, summary: "2 running · 1 succeeded · 1 failed"},
-		{state: StateRunning, want: []string{"job-1", "op-2"}, summary: "2 running · 1 succeeded · 1 failed (showing 2 of 4)"},
-		{state: StateFailed, want: []string{"op-f"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
-		{kind: KindJob, want: []string{"job-1"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
-		{state: StateSucceeded, kind: KindJob, summary: "2 running · 1 succeeded · 1 failed (showing 0 of 4)"},
+		{state: stateRunning, want: []string{"job-1", "op-2"}, summary: "2 running · 1 succeeded · 1 failed (showing 2 of 4)"},
+		{state: stateFailed, want: []string{"op-f"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{kind: kindJob, want: []string{"job-1"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{state: stateSucceeded, kind: kindJob, summary: "2 running · 1 succeeded · 1 failed (showing 0 of 4)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+"/"+string(tt.kind), func(t *testing.T) {
@@ -742,7 +742,7 @@ func TestFormsOption(t *testing.T) {
 	}{
 		{forms: nil, want: map[string]bool{"create-form": true, "track-form": true}},
 		{forms: []string{}, want: map[string]bool{"create-form": false, "track-form": false}},
-		{forms: []string{FormTrack}, want: map[string]bool{"create-form": false, "track-form": true}},
+		{forms: []string{formTrack}, want: map[string]bool{"create-form": false, "track-form": true}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.forms), func(t *testing.T) {
@@ -828,7 +828,7 @@ func TestItemTypesGroupedAsThePortal(t *testing.T) {
 		t.Errorf("selected %q, pipelines offered %v", sel.Value(), seen["DataPipeline"])
 	}
 	for typ, want := range map[string]string{"DataPipeline": "Pipeline", "Reflex": "Activator", "KQLDashboard": "Real-Time Dashboard", "SemanticModel": "Semantic model", "FooBar": "Foo bar"} {
-		if got := TypeName(typ); got != want {
+		if got := typeName(typ); got != want {
 			t.Errorf("TypeName(%s) = %q, want %q", typ, got, want)
 		}
 	}
@@ -1208,7 +1208,7 @@ func TestConnectionCauses(t *testing.T) {
 	root.Role("api-base").SetValue("http://127.0.0.1:8787")
 	root.Role("test-connection").Click()
 	conn := root.Role("connection")
-	if conn.Attrs["data-cause"] != CauseNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
+	if conn.Attrs["data-cause"] != causeNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
 		t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
 	}
 	if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {

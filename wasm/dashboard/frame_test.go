@@ -99,7 +99,7 @@ func TestRenderOncePerFrame(t *testing.T) {
 			row = c
 		}
 	}
-	if row == nil || row.Attrs["data-state"] != StateSucceeded {
+	if row == nil || row.Attrs["data-state"] != stateSucceeded {
 		t.Errorf("a row that changed was not drawn again in the next frame")
 	}
 }
@@ -124,7 +124,7 @@ func TestNoticesWhileHidden(t *testing.T) {
 	eng.publish(notebook("op-3", "C", StatusSucceeded)) // never seen running: not counted
 	n.hidden = true
 	eng.publish(notebook("op-1", "A", StatusSucceeded))
-	failed := notebook("op-2", "B fail", StatusFailed)
+	failed := notebook("op-2", "B fail", statusFailed)
 	eng.publish(failed)
 	if n.title != "(2 finished, 1 failed)" {
 		t.Errorf("title %q", n.title)

@@ -114,8 +114,8 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			t.Errorf("saved %v: want the finished operations that ended first left out first", ids)
 		}
 		e := ErrorOf(tr.StorageError())
-		if e.ErrorCode != CodeStorageFull || !strings.Contains(e.Message, "every running operation is saved") {
-			t.Errorf("StorageError %+v: want %s saying what was left out", e, CodeStorageFull)
+		if e.ErrorCode != codeStorageFull || !strings.Contains(e.Message, "every running operation is saved") {
+			t.Errorf("StorageError %+v: want %s saying what was left out", e, codeStorageFull)
 		}
 		if n := len(tr.Operations()); n != 12+4 {
 			t.Errorf("%d operations listed: the ones left out of storage stay listed until a reload", n)
@@ -137,15 +137,15 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		}, ",")+"]")
 		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
 		tr := NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), TrackerOptions{APIBase: apiBase, Storage: store})
-		defer tr.Close()
+		defer tr.close()
 		if ids := savedIDs(t, store, key); strings.Join(ids, " ") != "yesterday" {
-			t.Errorf("saved %v after a load: want only the one that ended within %v", ids, DefaultKeepFinished)
+			t.Errorf("saved %v after a load: want only the one that ended within %v", ids, defaultKeepFinished)
 		}
 		if ops := tr.Operations(); len(ops) != 1 || ops[0].ID != "yesterday" {
 			t.Errorf("listed %d operations: want the one kept", len(ops))
 		}
 		week := NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), TrackerOptions{APIBase: apiBase, Storage: store, KeepFinished: time.Hour})
-		defer week.Close()
+		defer week.close()
 		if ids := savedIDs(t, store, key); len(ids) != 0 {
 			t.Errorf("saved %v: KeepFinished of an hour keeps nothing a day old", ids)
 		}
@@ -167,7 +167,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			t.Errorf("saved %d bytes for one operation: want a large result left out", len(raw))
 		}
 		saved := gjson.Get(gjson.Get(raw, "0.token").String(), "result")
-		if saved.Get("id").String() != "item-1" || saved.Get("displayName").String() != "Big" || saved.Get(OmittedResultField).Int() < 80000 {
+		if saved.Get("id").String() != "item-1" || saved.Get("displayName").String() != "Big" || saved.Get(omittedResultField).Int() < 80000 {
 			t.Errorf("saved result %.300s: want the item's names and the size left out", saved.Raw)
 		}
 		stop()
@@ -191,7 +191,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
 		sched := lro.NewScheduler(client, lro.SchedulerOptions{RequestsPerSecond: 1000, Burst: 100})
 		tr := NewTracker(sched, TrackerOptions{APIBase: apiBase, Storage: store, SaveDelay: time.Second})
-		defer tr.Close()
+		defer tr.close()
 		before := store.count()
 		for i := range 10 {
 			if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: fmt.Sprintf("Batch %d", i)}); err != nil {

@@ -58,7 +58,7 @@ func (env *emulatorEnv) tracker(t *testing.T, store Storage) (*Tracker, func()) 
 	stop := func() {
 		cancel()
 		<-stopped
-		tr.Close()
+		tr.close()
 	}
 	t.Cleanup(stop)
 	return tr, stop
@@ -169,7 +169,7 @@ func TestTrackerFailedOperationCarriesTheError(t *testing.T) {
 		t.Fatal(err)
 	}
 	final := env.waitFinal(t, tr, s.ID)
-	if final.Status != StatusFailed || final.Error == nil || final.Error.ErrorCode == "" || final.Error.Message == "" {
+	if final.Status != statusFailed || final.Error == nil || final.Error.ErrorCode == "" || final.Error.Message == "" {
 		t.Fatalf("final %+v error %+v, want Failed with Fabric's error", final, final.Error)
 	}
 	js, _ := json.Marshal(final)
@@ -283,7 +283,7 @@ func TestTrackerTrackRebasesFabricLocation(t *testing.T) {
 	}
 	if _, err := other.Track(ctx, "https://evil.example/v1/operations/"+s.ID); err == nil {
 		t.Error("Track of another host succeeded")
-	} else if e := ErrorOf(err); e.ErrorCode != CodeUntrustedLocation {
+	} else if e := ErrorOf(err); e.ErrorCode != codeUntrustedLocation {
 		t.Errorf("Track of another host: %+v", e)
 	}
 }
@@ -303,7 +303,7 @@ func TestTrackerStorage(t *testing.T) {
 		store.Set(key, `[{"id":"op-broken","label":"Create Notebook “Old”","token":"garbage!"}]`)
 		tr, _ := env.tracker(t, store)
 		ops := tr.Operations()
-		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != CodeCannotResume ||
+		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != codeCannotResume ||
 			!strings.Contains(ops[0].Error.Message, lro.CodeInvalidResume) || ops[0].Label != "Create Notebook “Old”" {
 			t.Fatalf("operations %+v: want the unresumable one listed with CannotResume and the reason", ops)
 		}
@@ -360,7 +360,7 @@ func TestTrackerStorage(t *testing.T) {
 		sched := lro.NewScheduler(client, lro.SchedulerOptions{})
 		tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: &failingStorage{},
 			OnStorageError: func(err error) { reported = append(reported, err) }})
-		defer tr.Close()
+		defer tr.close()
 		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Unsaved"}); err != nil {
 			t.Fatal(err)
 		}
