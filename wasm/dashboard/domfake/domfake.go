@@ -1,5 +1,6 @@
-// Package domfake is an in-memory page implementing page.DOM (the dashboard's DOM), so that what the
-// dashboard renders, and how it reacts to clicks and form submits, is tested without a browser.
+// Package domfake is an in-memory page implementing page.DOM (the dashboard's DOM), so that
+// what the dashboard renders, and how it reacts to clicks and form submits, is tested
+// without a browser.
 package domfake
 
 import (
