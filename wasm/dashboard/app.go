@@ -16,12 +16,12 @@ import (
 
 // Forms a dashboard can show above its list of operations (see [Config.Forms]).
 const (
-	FormCreate = "create" // the workspace picker and Create items
-	FormTrack  = "track"  // Track an existing operation
+	formCreate = "create" // the workspace picker and Create items
+	formTrack  = "track"  // Track an existing operation
 )
 
-// DefaultPortalURL is the Fabric portal that "Open in Fabric" links point to.
-const DefaultPortalURL = "https://app.fabric.microsoft.com"
+// defaultPortalURL is the Fabric portal that "Open in Fabric" links point to.
+const defaultPortalURL = "https://app.fabric.microsoft.com"
 
 // Config sets up an [App].
 type Config struct {
@@ -33,7 +33,7 @@ type Config struct {
 	// Settings shows the settings panel (API base and token). The JS API's mount leaves it
 	// off: the embedding page supplies the token.
 	Settings bool
-	// Forms are the forms shown above the list: FormCreate, FormTrack. nil shows both; an
+	// Forms are the forms shown above the list: formCreate, formTrack. nil shows both; an
 	// empty, non-nil slice shows the list alone (a portal that starts calls from its own
 	// buttons through the JS API).
 	Forms []string
@@ -50,7 +50,7 @@ type Config struct {
 	// page with sign-in: "sign in again"); an operation waiting for a token says it in place
 	// of "paste a new token in Settings and Apply".
 	TokenAdvice string
-	// PortalURL is the Fabric portal for "Open in Fabric" links (default DefaultPortalURL;
+	// PortalURL is the Fabric portal for "Open in Fabric" links (default defaultPortalURL;
 	// a sovereign cloud has its own).
 	PortalURL string
 	// FormatTime writes a time for people in their locale (default: the time in Go's local
@@ -84,13 +84,13 @@ type App struct {
 	wsErr      *ErrorInfo
 	selected   string // workspace id
 
-	fieldErrs map[string]string // validation messages, by field (FieldWorkspace, ...)
+	fieldErrs map[string]string // validation messages, by field (fieldWorkspace, ...)
 	suggested string            // the display name the form proposes (replaced once used)
 	trackOK   int               // counts accepted Track inputs (the view clears the field)
 	testing   bool              // Test connection is running
-	verdict   *Verdict          // what the last Test connection found
+	verdict   *verdict          // what the last Test connection found
 	stateF    string            // the state filter: "" (all) or a State*
-	kindF     Kind              // the kind filter: "" (all), KindOperation or KindJob
+	kindF     Kind              // the kind filter: "" (all), KindOperation or kindJob
 
 	rows  map[string]*row
 	order []string // row keys (operation ids, or "sending-N"), oldest first; shown newest first
@@ -133,13 +133,13 @@ type row struct {
 	dirty bool   // changed since its row was last rendered
 }
 
-// Fields with validation messages (see [App.FieldError]).
+// Fields with validation messages (see App.fieldError).
 const (
-	FieldWorkspace = "workspace"
-	FieldType      = "type"
-	FieldName      = "name"
-	FieldCount     = "count"
-	FieldTrack     = "track"
+	fieldWorkspace = "workspace"
+	fieldType      = "type"
+	fieldName      = "name"
+	fieldCount     = "count"
+	fieldTrack     = "track"
 )
 
 // NewApp makes a dashboard over eng. Operations eng already watches are shown at once.
@@ -154,14 +154,14 @@ func NewApp(eng Engine, cfg Config) *App {
 		cfg.HasToken = func() bool { return true }
 	}
 	if cfg.PortalURL == "" {
-		cfg.PortalURL = DefaultPortalURL
+		cfg.PortalURL = defaultPortalURL
 	}
 	cfg.PortalURL = strings.TrimRight(cfg.PortalURL, "/")
 	if cfg.FormatTime == nil {
 		cfg.FormatTime = func(t time.Time) string { return t.Local().Format("2 Jan 15:04:05") }
 	}
 	if cfg.Forms == nil {
-		cfg.Forms = []string{FormCreate, FormTrack}
+		cfg.Forms = []string{formCreate, formTrack}
 	}
 	a := &App{eng: eng, cfg: cfg, rows: map[string]*row{}, rekey: map[string]string{}, fieldErrs: map[string]string{}}
 	a.suggested = suggestName(cfg.Now())
@@ -185,8 +185,8 @@ type remover interface {
 	OnRemove(fn func(ids ...string)) func()
 }
 
-// Close stops following the engine.
-func (a *App) Close() { a.unsub() }
+// close stops following the engine.
+func (a *App) close() { a.unsub() }
 
 // hasForm reports whether the dashboard shows form f.
 func (a *App) hasForm(f string) bool { return slices.Contains(a.cfg.Forms, f) }
@@ -228,7 +228,7 @@ func (a *App) put(s Snapshot) bool {
 			r.confirm = "" // nothing left to cancel; a finished row is dismissed without asking
 		}
 	}
-	if r.itemID == "" && s.Kind == KindJob {
+	if r.itemID == "" && s.Kind == kindJob {
 		r.workspaceID, r.itemID = jobItem(s.ResumeToken)
 	}
 	r.snap, r.done = s, nil
@@ -243,7 +243,7 @@ func (a *App) touch(key string) {
 	}
 }
 
-// pasteTokenAdvice is the advice of TokenWaitWords that Config.TokenAdvice replaces.
+// pasteTokenAdvice is the advice of tokenWaitWords that Config.TokenAdvice replaces.
 const pasteTokenAdvice = "paste a new token in Settings and Apply"
 
 // snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
@@ -294,7 +294,7 @@ func (a *App) place(id string) {
 }
 
 // finished reports whether nothing more will change in s.
-func finished(s Snapshot) bool { return s.Done || (Terminal(s.Status) && !fetchingResult(s)) }
+func finished(s Snapshot) bool { return s.Done || (terminal(s.Status) && !fetchingResult(s)) }
 
 // placed reports whether id has a row on the list.
 func (a *App) placed(id string) bool { return slices.Contains(a.order, id) }
@@ -403,7 +403,7 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 // explain probes the API base after a call of row r (key) got no answer, and names the
 // likely cause in its error.
 func (a *App) explain(key string, r *row) {
-	v := Judge(a.cfg.Probe(context.Background(), "", ""))
+	v := judge(a.cfg.Probe(context.Background(), "", ""))
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.rows[key] != r || r.retry == nil || r.snap.Error == nil {
@@ -414,14 +414,14 @@ func (a *App) explain(key string, r *row) {
 	a.render()
 }
 
-// TestConnection probes apiBase with token (as typed in Settings) and shows what answers.
-func (a *App) TestConnection(apiBase, token string) {
+// testConnection probes apiBase with token (as typed in Settings) and shows what answers.
+func (a *App) testConnection(apiBase, token string) {
 	a.mu.Lock()
 	if a.cfg.Probe == nil || a.testing {
 		a.mu.Unlock()
 		return
 	}
-	if v, ok := CheckAPIBase(apiBase); !ok {
+	if v, ok := checkAPIBase(apiBase); !ok {
 		a.verdict = &v
 		a.render()
 		a.mu.Unlock()
@@ -431,7 +431,7 @@ func (a *App) TestConnection(apiBase, token string) {
 	a.render()
 	a.mu.Unlock()
 	a.cfg.Go(func() {
-		v := Judge(a.cfg.Probe(context.Background(), strings.TrimSpace(apiBase), strings.TrimSpace(token)))
+		v := judge(a.cfg.Probe(context.Background(), strings.TrimSpace(apiBase), strings.TrimSpace(token)))
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.testing, a.verdict = false, &v
@@ -462,9 +462,9 @@ func (a *App) onSnapshot(s Snapshot) {
 	a.render()
 }
 
-// Cards returns the card of every operation on the list, newest first, as shown now
-// (filters aside; a call being sent has a placeholder card, see [SendingCard]).
-func (a *App) Cards() []Card {
+// cards returns the card of every operation on the list, newest first, as shown now
+// (filters aside; a call being sent has a placeholder card, see sendingCard).
+func (a *App) cards() []Card {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now()
@@ -481,10 +481,10 @@ func (a *App) card(key string, now time.Time) Card {
 	var c Card
 	switch {
 	case r.sending:
-		c = SendingCard(key, r.snap.Label)
+		c = sendingCard(key, r.snap.Label)
 		c.Kind = r.snap.Kind // a job being started is a job
 	case r.retry != nil:
-		c = StartFailedCard(key, r.snap.Label, *r.snap.Error)
+		c = startFailedCard(key, r.snap.Label, *r.snap.Error)
 	default:
 		c = a.snapCard(r, now)
 	}
@@ -499,7 +499,7 @@ func (a *App) card(key string, now time.Time) Card {
 		ws := gjson.Get(c.Result.Raw, "workspaceId").String()
 		c.WorkspaceURL = a.workspaceURL(ws)
 		c.ItemURL = a.itemURL(ws, c.Result.Type, c.Result.ID)
-		if c.Kind == KindOperation && c.Status == StatusSucceeded && c.Result.ID != "" && ws != "" && JobTypeFor(c.Result.Type) != "" {
+		if c.Kind == KindOperation && c.Status == StatusSucceeded && c.Result.ID != "" && ws != "" && jobTypeFor(c.Result.Type) != "" {
 			c.RunWords = jobKinds[c.Result.Type].words
 			if c.Result.Type == "Lakehouse" {
 				c.RunWords = "Run table maintenance"
@@ -507,7 +507,7 @@ func (a *App) card(key string, now time.Time) Card {
 			c.RunBusy = a.itemRunning(c.Result.ID)
 		}
 	}
-	if c.Kind == KindJob && r.itemID != "" && c.WorkspaceURL == "" {
+	if c.Kind == kindJob && r.itemID != "" && c.WorkspaceURL == "" {
 		c.WorkspaceURL = a.workspaceURL(r.workspaceID)
 	}
 	c.Confirm = r.confirm
@@ -585,7 +585,7 @@ func (a *App) Tick() {
 // LoadWorkspaces loads the first page of workspaces (more=false) or the next one.
 func (a *App) LoadWorkspaces(more bool) {
 	a.mu.Lock()
-	if a.wsLoading || (more && a.wsNext == "") || !a.hasForm(FormCreate) {
+	if a.wsLoading || (more && a.wsNext == "") || !a.hasForm(formCreate) {
 		a.mu.Unlock()
 		return
 	}
@@ -615,7 +615,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		if err != nil {
 			e = ErrorOf(err)
 			if unanswered(e) && a.cfg.Probe != nil {
-				e.Message += " Likely cause: " + Judge(a.cfg.Probe(context.Background(), "", "")).Words
+				e.Message += " Likely cause: " + judge(a.cfg.Probe(context.Background(), "", "")).Words
 			}
 		}
 		a.mu.Lock()
@@ -634,22 +634,22 @@ func (a *App) LoadWorkspaces(more bool) {
 		if a.selected == "" && len(a.workspaces) > 0 {
 			a.selected = a.workspaces[0].ID
 		}
-		delete(a.fieldErrs, FieldWorkspace)
+		delete(a.fieldErrs, fieldWorkspace)
 		a.render()
 	})
 }
 
-// SelectWorkspace makes id the workspace new items are created in.
-func (a *App) SelectWorkspace(id string) {
+// selectWorkspace makes id the workspace new items are created in.
+func (a *App) selectWorkspace(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.selected = id
-	delete(a.fieldErrs, FieldWorkspace)
+	delete(a.fieldErrs, fieldWorkspace)
 	a.render()
 }
 
-// CreateForm is what the create form holds.
-type CreateForm struct {
+// createForm is what the create form holds.
+type createForm struct {
 	Type        string // the item type, e.g. "Notebook"
 	DisplayName string // the display name (numbered when Count > 1)
 	Description string // optional
@@ -659,27 +659,27 @@ type CreateForm struct {
 // MaxCount is the most items one Create click makes.
 const MaxCount = 20
 
-// Create creates form.Count items in the selected workspace, one operation each. Invalid
+// create creates form.Count items in the selected workspace, one operation each. Invalid
 // input gets a message next to its field, and nothing is sent.
-func (a *App) Create(form CreateForm) {
+func (a *App) create(form createForm) {
 	a.mu.Lock()
 	ws := a.selected
 	clear(a.fieldErrs)
 	if ws == "" {
-		a.fieldErrs[FieldWorkspace] = "Choose a workspace first (the list loads once a token is set)."
+		a.fieldErrs[fieldWorkspace] = "Choose a workspace first (the list loads once a token is set)."
 	}
 	if !creatable(form.Type) {
-		a.fieldErrs[FieldType] = "Choose an item type from the list."
+		a.fieldErrs[fieldType] = "Choose an item type from the list."
 	}
 	name := strings.TrimSpace(form.DisplayName)
 	switch {
 	case name == "":
-		a.fieldErrs[FieldName] = "Give the item a display name."
+		a.fieldErrs[fieldName] = "Give the item a display name."
 	case len([]rune(name)) > 123:
-		a.fieldErrs[FieldName] = "A display name has at most 123 characters."
+		a.fieldErrs[fieldName] = "A display name has at most 123 characters."
 	}
 	if form.Count < 1 || form.Count > MaxCount {
-		a.fieldErrs[FieldCount] = fmt.Sprintf("A number from 1 to %d.", MaxCount)
+		a.fieldErrs[fieldCount] = fmt.Sprintf("A number from 1 to %d.", MaxCount)
 	}
 	if len(a.fieldErrs) > 0 {
 		a.render()
@@ -699,7 +699,7 @@ func (a *App) Create(form CreateForm) {
 		if form.Count > 1 {
 			items[i].DisplayName = name + " " + strconv.Itoa(i+1)
 		}
-		labels[i] = CreateLabel(form.Type, items[i].DisplayName)
+		labels[i] = createLabel(form.Type, items[i].DisplayName)
 	}
 	keys := a.placeholders(labels...)
 	a.reveal = keys[0]
@@ -710,35 +710,35 @@ func (a *App) Create(form CreateForm) {
 	}
 }
 
-// CreateLabel is the title of a create's row: "Create Notebook “Sales”" (the portal's name
+// createLabel is the title of a create's row: "Create Notebook “Sales”" (the portal's name
 // of the type).
-func CreateLabel(itemType, name string) string {
-	return "Create " + TypeName(itemType) + " “" + name + "”"
+func createLabel(itemType, name string) string {
+	return "Create " + typeName(itemType) + " “" + name + "”"
 }
 
-// SuggestedName is the display name the create form proposes: new each second, and
+// suggestedName is the display name the create form proposes: new each second, and
 // replaced once used, so that creating twice in a row does not collide.
-func (a *App) SuggestedName() string {
+func (a *App) suggestedName() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.suggested
 }
 
-// FieldError is the validation message of a field (FieldName, ...), "" when it is fine.
-func (a *App) FieldError(field string) string {
+// fieldError is the validation message of a field (fieldName, ...), "" when it is fine.
+func (a *App) fieldError(field string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.fieldErrs[field]
 }
 
-// Track starts watching an existing operation by its id (a GUID), its Location URL or its
+// track starts watching an existing operation by its id (a GUID), its Location URL or its
 // resume token. Anything else is refused with a message next to the field, and no row.
-func (a *App) Track(idOrLocation string) {
+func (a *App) track(idOrLocation string) {
 	idOrLocation = strings.TrimSpace(idOrLocation)
 	a.mu.Lock()
-	delete(a.fieldErrs, FieldTrack)
-	if msg := CheckTrackRef(idOrLocation); msg != "" {
-		a.fieldErrs[FieldTrack] = msg
+	delete(a.fieldErrs, fieldTrack)
+	if msg := checkTrackRef(idOrLocation); msg != "" {
+		a.fieldErrs[fieldTrack] = msg
 		a.render()
 		a.mu.Unlock()
 		return
@@ -751,19 +751,19 @@ func (a *App) Track(idOrLocation string) {
 	a.send(keys[0], func() (Snapshot, error) { return a.eng.Track(context.Background(), idOrLocation) })
 }
 
-// RunJob starts the on-demand job of an item (see [JobTypeFor]) as its own row, named after
+// runJob starts the on-demand job of an item (see jobTypeFor) as its own row, named after
 // the item. Nothing is sent while a run of the same item is being sent or still running.
-func (a *App) RunJob(workspaceID, itemID, itemType, itemName string) {
-	jobType := JobTypeFor(itemType)
+func (a *App) runJob(workspaceID, itemID, itemType, itemName string) {
+	jobType := jobTypeFor(itemType)
 	a.mu.Lock()
 	if jobType == "" || itemID == "" || a.itemRunning(itemID) {
 		a.mu.Unlock()
 		return
 	}
-	label := JobLabel(itemType, itemName)
+	label := jobLabel(itemType, itemName)
 	keys := a.placeholders(label)
 	ph := a.rows[keys[0]]
-	ph.snap.Kind, ph.workspaceID, ph.itemID = KindJob, workspaceID, itemID
+	ph.snap.Kind, ph.workspaceID, ph.itemID = kindJob, workspaceID, itemID
 	a.reveal = keys[0]
 	a.render()
 	a.mu.Unlock()
@@ -772,14 +772,14 @@ func (a *App) RunJob(workspaceID, itemID, itemType, itemName string) {
 	})
 }
 
-// Cancel asks whether to cancel the running job id; [App.ConfirmCancel] does it.
-func (a *App) Cancel(id string) {
-	a.ask(id, "cancel", func(r *row) bool { return r.snap.Kind == KindJob && !finished(r.snap) && !r.sending })
+// cancel asks whether to cancel the running job id; App.confirmCancel does it.
+func (a *App) cancel(id string) {
+	a.ask(id, "cancel", func(r *row) bool { return r.snap.Kind == kindJob && !finished(r.snap) && !r.sending })
 }
 
-// ConfirmCancel cancels the job id in Fabric: the row says "Cancelling…" until Fabric
+// confirmCancel cancels the job id in Fabric: the row says "Cancelling…" until Fabric
 // reports how it ended.
-func (a *App) ConfirmCancel(id string) {
+func (a *App) confirmCancel(id string) {
 	a.mu.Lock()
 	r := a.rows[id]
 	if r == nil || r.confirm != "cancel" {
@@ -804,8 +804,8 @@ func (a *App) ConfirmCancel(id string) {
 	})
 }
 
-// KeepIt withdraws the question a row asks (cancel or dismiss).
-func (a *App) KeepIt(id string) {
+// keepIt withdraws the question a row asks (cancel or dismiss).
+func (a *App) keepIt(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if r := a.rows[id]; r != nil {
@@ -828,17 +828,17 @@ func (a *App) ask(id, question string, ok func(*row) bool) bool {
 	return true
 }
 
-// Dismiss removes an operation's row and forgets the operation. One still running is only
-// dismissed after [App.ConfirmDismiss] (it keeps running in Fabric).
-func (a *App) Dismiss(id string) {
+// dismiss removes an operation's row and forgets the operation. One still running is only
+// dismissed after App.confirmDismiss (it keeps running in Fabric).
+func (a *App) dismiss(id string) {
 	if a.ask(id, "dismiss", func(r *row) bool { return !finished(r.snap) && !r.sending && r.retry == nil }) {
 		return
 	}
 	a.remove(id)
 }
 
-// ConfirmDismiss dismisses the operation id although it is still running.
-func (a *App) ConfirmDismiss(id string) { a.remove(id) }
+// confirmDismiss dismisses the operation id although it is still running.
+func (a *App) confirmDismiss(id string) { a.remove(id) }
 
 // remove forgets the rows ids.
 func (a *App) remove(ids ...string) {
@@ -863,9 +863,9 @@ func (a *App) remove(ids ...string) {
 	a.render()
 }
 
-// ClearFinished dismisses every operation that ended (succeeded, failed, cancelled); the
+// clearFinished dismisses every operation that ended (succeeded, failed, cancelled); the
 // running ones stay.
-func (a *App) ClearFinished() {
+func (a *App) clearFinished() {
 	a.mu.Lock()
 	var done []string
 	for _, id := range a.order {
@@ -877,8 +877,8 @@ func (a *App) ClearFinished() {
 	a.remove(done...)
 }
 
-// Retry sends again the call of a row that could not start.
-func (a *App) Retry(id string) {
+// retry sends again the call of a row that could not start.
+func (a *App) retry(id string) {
 	a.mu.Lock()
 	r := a.rows[id]
 	var retry func()
@@ -891,8 +891,8 @@ func (a *App) Retry(id string) {
 	}
 }
 
-// Toggle opens or closes a row's details.
-func (a *App) Toggle(id string) {
+// toggle opens or closes a row's details.
+func (a *App) toggle(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if r := a.rows[id]; r != nil {
@@ -905,8 +905,8 @@ func (a *App) Toggle(id string) {
 	a.render()
 }
 
-// Filter shows only the rows in state (a State*, "" for all) of kind ("" for all).
-func (a *App) Filter(state string, kind Kind) {
+// filter shows only the rows in state (a state* constant, "" for all) of kind ("" for all).
+func (a *App) filter(state string, kind Kind) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stateF, a.kindF = state, kind
@@ -914,8 +914,8 @@ func (a *App) Filter(state string, kind Kind) {
 	a.render()
 }
 
-// Summary counts the operations on the list by state.
-type Summary struct {
+// summary counts the operations on the list by state.
+type summary struct {
 	Running   int // still going, or being sent
 	Succeeded int // Succeeded or Completed
 	Failed    int // failed, gave up, or could not start
@@ -924,8 +924,8 @@ type Summary struct {
 	Total     int // all rows
 }
 
-// Summary counts the rows by state, and those the filters show.
-func (a *App) Summary() Summary {
+// summary counts the rows by state, and those the filters show.
+func (a *App) summary() summary {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	sum, _ := a.summarize(a.cfg.Now())
@@ -933,17 +933,17 @@ func (a *App) Summary() Summary {
 }
 
 // summarize counts the rows and says which the filters show; a.mu is held.
-func (a *App) summarize(now time.Time) (Summary, map[string]bool) {
-	var s Summary
+func (a *App) summarize(now time.Time) (summary, map[string]bool) {
+	var s summary
 	shown := map[string]bool{}
 	for _, id := range a.order {
 		st, kind := a.rowState(id, now)
 		switch st {
-		case StateRunning:
+		case stateRunning:
 			s.Running++
-		case StateSucceeded:
+		case stateSucceeded:
 			s.Succeeded++
-		case StateFailed:
+		case stateFailed:
 			s.Failed++
 		default:
 			s.Cancelled++
@@ -966,17 +966,17 @@ func (a *App) rowState(id string, now time.Time) (string, Kind) {
 	}
 	switch {
 	case r.sending:
-		return StateRunning, kind
+		return stateRunning, kind
 	case r.retry != nil:
-		return StateFailed, kind
+		return stateFailed, kind
 	case r.state != "":
 		return r.state, kind
 	}
 	return a.snapCard(r, now).State, kind
 }
 
-// Words of the summary line: "2 running · 5 succeeded · 1 failed".
-func (s Summary) Words() string {
+// words of the summary line: "2 running · 5 succeeded · 1 failed".
+func (s summary) words() string {
 	if s.Total == 0 {
 		return "No operations yet"
 	}

@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboard
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard/domfake"
 )
 
@@ -21,23 +20,23 @@ var start = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 // fakeEngine answers like Fabric would, from scripted data, and records what it was asked.
 type fakeEngine struct {
 	mu        sync.Mutex
-	pages     []dashboard.WorkspacePage // by continuation token "", "p2", "p3"...
+	pages     []WorkspacePage // by continuation token "", "p2", "p3"...
 	wsErr     error
-	creates   []dashboard.ItemRequest
+	creates   []ItemRequest
 	createWS  []string
-	created   func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error)
+	created   func(n int, item ItemRequest) (Snapshot, error)
 	tracked   []string
 	cancels   []string
 	forgets   []string
 	jobs      []string
-	subs      []func(dashboard.Snapshot)
-	existing  []dashboard.Snapshot
+	subs      []func(Snapshot)
+	existing  []Snapshot
 	retries   int   // RetryAll calls
 	storeErr  error // what StorageError returns
 	cancelErr error // what Cancel returns
 }
 
-func (f *fakeEngine) CreateItem(_ context.Context, ws string, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+func (f *fakeEngine) CreateItem(_ context.Context, ws string, item ItemRequest) (Snapshot, error) {
 	f.mu.Lock()
 	f.creates = append(f.creates, item)
 	f.createWS = append(f.createWS, ws)
@@ -46,43 +45,43 @@ func (f *fakeEngine) CreateItem(_ context.Context, ws string, item dashboard.Ite
 	return f.created(n, item)
 }
 
-func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType, label string) (dashboard.Snapshot, error) {
+func (f *fakeEngine) RunJob(_ context.Context, ws, item, jobType, label string) (Snapshot, error) {
 	f.jobs = append(f.jobs, ws+"/"+item+"/"+jobType)
 	next := start.Add(time.Minute)
-	return dashboard.Snapshot{ID: fmt.Sprintf("job-%d", len(f.jobs)), Kind: dashboard.KindJob, Label: label, Status: dashboard.StatusNotStarted, NextPollAt: &next}, nil
+	return Snapshot{ID: fmt.Sprintf("job-%d", len(f.jobs)), Kind: kindJob, Label: label, Status: statusNotStarted, NextPollAt: &next}, nil
 }
 
-func (f *fakeEngine) Track(_ context.Context, s string) (dashboard.Snapshot, error) {
+func (f *fakeEngine) Track(_ context.Context, s string) (Snapshot, error) {
 	f.tracked = append(f.tracked, s)
 	if strings.Contains(s, "unknown") {
-		return dashboard.Snapshot{}, &lro.Error{ErrorCode: "EntityNotFound", Message: "No operation with that id.", RequestID: "rq-404"}
+		return Snapshot{}, &lro.Error{ErrorCode: "EntityNotFound", Message: "No operation with that id.", RequestID: "rq-404"}
 	}
-	return dashboard.Snapshot{ID: "tracked-1", Kind: dashboard.KindOperation, Status: dashboard.StatusRunning}, nil
+	return Snapshot{ID: "tracked-1", Kind: KindOperation, Status: StatusRunning}, nil
 }
 
 func (f *fakeEngine) Cancel(_ context.Context, id string) error {
 	f.cancels = append(f.cancels, id)
 	return f.cancelErr
 }
-func (f *fakeEngine) Forget(ids ...string)             { f.forgets = append(f.forgets, ids...) }
-func (f *fakeEngine) RetryAll() int                    { f.retries++; return 0 }
-func (f *fakeEngine) StorageError() error              { return f.storeErr }
-func (f *fakeEngine) Operations() []dashboard.Snapshot { return f.existing }
+func (f *fakeEngine) Forget(ids ...string)   { f.forgets = append(f.forgets, ids...) }
+func (f *fakeEngine) RetryAll() int          { f.retries++; return 0 }
+func (f *fakeEngine) StorageError() error    { return f.storeErr }
+func (f *fakeEngine) Operations() []Snapshot { return f.existing }
 
-func (f *fakeEngine) Subscribe(fn func(dashboard.Snapshot)) func() {
+func (f *fakeEngine) Subscribe(fn func(Snapshot)) func() {
 	f.subs = append(f.subs, fn)
 	return func() {}
 }
 
-func (f *fakeEngine) publish(s dashboard.Snapshot) {
+func (f *fakeEngine) publish(s Snapshot) {
 	for _, fn := range f.subs {
 		fn(s)
 	}
 }
 
-func (f *fakeEngine) Workspaces(_ context.Context, token string) (dashboard.WorkspacePage, error) {
+func (f *fakeEngine) Workspaces(_ context.Context, token string) (WorkspacePage, error) {
 	if f.wsErr != nil {
-		return dashboard.WorkspacePage{}, f.wsErr
+		return WorkspacePage{}, f.wsErr
 	}
 	i := 0
 	if token != "" {
@@ -93,12 +92,12 @@ func (f *fakeEngine) Workspaces(_ context.Context, token string) (dashboard.Work
 }
 
 // newPage mounts a dashboard over eng into a fake page, with actions run inline.
-func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*dashboard.App, *domfake.Document, *domfake.Node) {
+func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*App, *domfake.Document, *domfake.Node) {
 	t.Helper()
 	if eng.pages == nil {
-		eng.pages = []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "My workspace"}}}}
+		eng.pages = []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1", DisplayName: "My workspace"}}}}
 	}
-	app := dashboard.NewApp(eng, dashboard.Config{
+	app := NewApp(eng, Config{
 		Now:        func() time.Time { return *now },
 		Go:         func(f func()) { f() },
 		Settings:   settings,
@@ -112,10 +111,10 @@ func newPage(t *testing.T, eng *fakeEngine, now *time.Time, settings bool) (*das
 	return app, doc, root
 }
 
-func notebook(id, name string, status string) dashboard.Snapshot {
-	s := dashboard.Snapshot{ID: id, Kind: dashboard.KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUtc: start.Format(time.RFC3339)}
-	s.Done = dashboard.Terminal(status)
-	if status == dashboard.StatusSucceeded {
+func notebook(id, name string, status string) Snapshot {
+	s := Snapshot{ID: id, Kind: KindOperation, Label: "Create Notebook “" + name + "”", Status: status, CreatedTimeUtc: start.Format(time.RFC3339)}
+	s.Done = terminal(status)
+	if status == StatusSucceeded {
 		s.Result = json.RawMessage(fmt.Sprintf(`{"id":"item-%s","type":"Notebook","displayName":%q,"workspaceId":"ws-1"}`, id, name))
 	}
 	return s
@@ -145,11 +144,11 @@ func ids(root *domfake.Node) []string {
 
 func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	now := start
-	eng := &fakeEngine{created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+	eng := &fakeEngine{created: func(n int, item ItemRequest) (Snapshot, error) {
 		if n == 1 { // 201: done at once
-			return notebook("call-1", item.DisplayName, dashboard.StatusSucceeded), nil
+			return notebook("call-1", item.DisplayName, StatusSucceeded), nil
 		}
-		s := notebook("op-2", item.DisplayName, dashboard.StatusNotStarted) // 202
+		s := notebook("op-2", item.DisplayName, statusNotStarted) // 202
 		next := start.Add(2 * time.Second)
 		s.NextPollAt = &next
 		return s, nil
@@ -199,7 +198,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 
 	// The operation runs, then succeeds: the same row node is updated in place.
 	now = start.Add(2 * time.Second)
-	s := notebook("op-2", "Sales 2", dashboard.StatusRunning)
+	s := notebook("op-2", "Sales 2", StatusRunning)
 	s.PercentComplete = ptr(50.0)
 	next := now.Add(time.Second)
 	s.NextPollAt, s.Attempts = &next, 1
@@ -216,7 +215,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 	if got := pending.Role("elapsed").TextContent(); got != "elapsed 2s" {
 		t.Errorf("elapsed %q", got)
 	}
-	eng.publish(notebook("op-2", "Sales 2", dashboard.StatusSucceeded))
+	eng.publish(notebook("op-2", "Sales 2", StatusSucceeded))
 	if got := pending.Role("result-name").TextContent(); got != "Sales 2" {
 		t.Errorf("after success, result name %q", got)
 	}
@@ -246,16 +245,16 @@ func cardByID(t *testing.T, root *domfake.Node, id string) *domfake.Node {
 
 func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	now := start
-	eng := &fakeEngine{created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
-		return notebook("op-f", item.DisplayName, dashboard.StatusRunning), nil
+	eng := &fakeEngine{created: func(n int, item ItemRequest) (Snapshot, error) {
+		return notebook("op-f", item.DisplayName, StatusRunning), nil
 	}}
 	_, doc, root := newPage(t, eng, &now, false)
 	root.Role("count").SetValue("1")
 	root.Role("name").SetValue("Please fail")
 	root.Role("create-form").Submit()
-	s := notebook("op-f", "Please fail", dashboard.StatusFailed)
+	s := notebook("op-f", "Please fail", statusFailed)
 	s.PercentComplete = ptr(100.0)
-	s.Error = &dashboard.ErrorInfo{ErrorCode: "OperationFailed", Message: "It failed.", RequestID: "rq-9",
+	s.Error = &ErrorInfo{ErrorCode: "OperationFailed", Message: "It failed.", RequestID: "rq-9",
 		MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "why"}}}
 	eng.publish(s)
 
@@ -307,8 +306,8 @@ func TestFormValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := start
-			eng := &fakeEngine{created: func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
-				return notebook("op-1", "x", dashboard.StatusSucceeded), nil
+			eng := &fakeEngine{created: func(int, ItemRequest) (Snapshot, error) {
+				return notebook("op-1", "x", StatusSucceeded), nil
 			}}
 			_, _, root := newPage(t, eng, &now, false)
 			root.Role("name").SetValue("My notebook")
@@ -348,11 +347,11 @@ func TestFormValidation(t *testing.T) {
 func TestStartFailureIsAFailedRowWithRetry(t *testing.T) {
 	now := start
 	fail := true
-	eng := &fakeEngine{created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+	eng := &fakeEngine{created: func(n int, item ItemRequest) (Snapshot, error) {
 		if fail && item.DisplayName == "Dup 2" {
-			return dashboard.Snapshot{}, &lro.Error{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}
+			return Snapshot{}, &lro.Error{ErrorCode: "ItemDisplayNameAlreadyInUse", Message: "Requested 'Dup 2' is already in use", RequestID: "rq-2"}
 		}
-		return notebook(fmt.Sprintf("op-%d", n), item.DisplayName, dashboard.StatusSucceeded), nil
+		return notebook(fmt.Sprintf("op-%d", n), item.DisplayName, StatusSucceeded), nil
 	}}
 	_, _, root := newPage(t, eng, &now, false)
 	root.Role("name").SetValue("Dup")
@@ -389,9 +388,9 @@ func TestStartFailureIsAFailedRowWithRetry(t *testing.T) {
 
 func TestWorkspacePickerPaginates(t *testing.T) {
 	now := start
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{
-		{Workspaces: []dashboard.Workspace{{ID: "a", DisplayName: "A"}, {ID: "b", DisplayName: "B"}}, ContinuationToken: "p2"},
-		{Workspaces: []dashboard.Workspace{{ID: "c", DisplayName: "C"}}},
+	eng := &fakeEngine{pages: []WorkspacePage{
+		{Workspaces: []Workspace{{ID: "a", DisplayName: "A"}, {ID: "b", DisplayName: "B"}}, ContinuationToken: "p2"},
+		{Workspaces: []Workspace{{ID: "c", DisplayName: "C"}}},
 	}}
 	_, _, root := newPage(t, eng, &now, false)
 	options := func() (out []string) {
@@ -419,8 +418,8 @@ func TestWorkspacePickerPaginates(t *testing.T) {
 	}
 	root.Role("workspace").Type("c")
 	root.Role("count").SetValue("1")
-	eng.created = func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
-		return notebook("op-1", "x", dashboard.StatusSucceeded), nil
+	eng.created = func(int, ItemRequest) (Snapshot, error) {
+		return notebook("op-1", "x", StatusSucceeded), nil
 	}
 	root.Role("create-form").Submit()
 	if !slices.Equal(eng.createWS, []string{"c"}) {
@@ -482,12 +481,12 @@ func TestTrackExistingOperation(t *testing.T) {
 // once the result (the job instance) gives it, and how many checks were made.
 func TestListFormJobRow(t *testing.T) {
 	now := start
-	running := dashboard.Snapshot{ID: "call-8", Kind: dashboard.KindJob, Label: "Run notebook “Later”", Status: "InProgress", Attempts: 2}
+	running := Snapshot{ID: "call-8", Kind: kindJob, Label: "Run notebook “Later”", Status: "InProgress", Attempts: 2}
 	next := start.Add(time.Second)
 	running.NextPollAt = &next
-	completed := dashboard.Snapshot{ID: "call-7", Kind: dashboard.KindJob, Label: "Run notebook “Sales”", Status: dashboard.StatusCompleted,
+	completed := Snapshot{ID: "call-7", Kind: kindJob, Label: "Run notebook “Sales”", Status: statusCompleted,
 		Attempts: 4, Done: true, Result: json.RawMessage(`{"id":"inst-7","jobType":"RunNotebook","status":"Completed"}`)}
-	eng := &fakeEngine{existing: []dashboard.Snapshot{completed, running}}
+	eng := &fakeEngine{existing: []Snapshot{completed, running}}
 	_, _, root := newPage(t, eng, &now, false)
 	for _, tt := range []struct {
 		id, idText, attempts string
@@ -509,7 +508,7 @@ func TestListFormJobRow(t *testing.T) {
 // says "Cancelling…", and ends in a neutral Cancelled.
 func TestJobNamedAndSafe(t *testing.T) {
 	now := start
-	eng := &fakeEngine{existing: []dashboard.Snapshot{notebook("op-1", "Sales report", dashboard.StatusSucceeded)}}
+	eng := &fakeEngine{existing: []Snapshot{notebook("op-1", "Sales report", StatusSucceeded)}}
 	_, _, root := newPage(t, eng, &now, false)
 	item := open(t, root, "op-1")
 	run := item.Role("run-job")
@@ -557,8 +556,8 @@ func TestJobNamedAndSafe(t *testing.T) {
 	if got := job.Role("status").TextContent(); got != "Cancelling…" || !job.Role("cancel").Hidden() {
 		t.Errorf("after confirming: status %q, cancel shown %v; want Cancelling… and no second Cancel", got, !job.Role("cancel").Hidden())
 	}
-	eng.publish(dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: "Run notebook “Sales report”", Status: dashboard.StatusCancelled, Done: true,
-		Error: &dashboard.ErrorInfo{ErrorCode: string(lro.CodeJobCancelled), Message: "the job was cancelled"}})
+	eng.publish(Snapshot{ID: "job-1", Kind: kindJob, Label: "Run notebook “Sales report”", Status: statusCancelled, Done: true,
+		Error: &ErrorInfo{ErrorCode: string(lro.CodeJobCancelled), Message: "the job was cancelled"}})
 	if got := job.Role("status").TextContent(); got != "Cancelled" || !job.HasClass("st-cancelled") || job.Attrs["data-state"] != "cancelled" {
 		t.Errorf("cancelled job: status %q class %q state %q", got, job.Attrs["class"], job.Attrs["data-state"])
 	}
@@ -577,8 +576,8 @@ func TestJobNamedAndSafe(t *testing.T) {
 // Dismissing a running operation asks first and says it keeps running in Fabric.
 func TestDismissRunningAsks(t *testing.T) {
 	now := start
-	running := notebook("op-1", "A", dashboard.StatusRunning)
-	eng := &fakeEngine{existing: []dashboard.Snapshot{running}}
+	running := notebook("op-1", "A", StatusRunning)
+	eng := &fakeEngine{existing: []Snapshot{running}}
 	_, _, root := newPage(t, eng, &now, false)
 	row := open(t, root, "op-1")
 	row.Role("dismiss").Click()
@@ -597,21 +596,21 @@ func TestDismissRunningAsks(t *testing.T) {
 // The summary counts by state; the filters show rows by state and kind; Clear finished
 // dismisses what ended and keeps what runs.
 func TestSummaryFiltersAndClearFinished(t *testing.T) {
-	failed := notebook("op-f", "F", dashboard.StatusFailed)
-	failed.Error = &dashboard.ErrorInfo{ErrorCode: "OperationFailed", Message: "no"}
-	job := dashboard.Snapshot{ID: "job-1", Kind: dashboard.KindJob, Label: "Run notebook “A”", Status: dashboard.StatusInProgress}
-	existing := []dashboard.Snapshot{notebook("op-1", "A", dashboard.StatusSucceeded), notebook("op-2", "B", dashboard.StatusRunning), failed, job}
+	failed := notebook("op-f", "F", statusFailed)
+	failed.Error = &ErrorInfo{ErrorCode: "OperationFailed", Message: "no"}
+	job := Snapshot{ID: "job-1", Kind: kindJob, Label: "Run notebook “A”", Status: statusInProgress}
+	existing := []Snapshot{notebook("op-1", "A", StatusSucceeded), notebook("op-2", "B", StatusRunning), failed, job}
 	tests := []struct {
 		state   string
-		kind    dashboard.Kind
+		kind    Kind
 		want    []string
 		summary string
 	}{
 		{want: []string{"job-1", "op-f", "op-2", "op-1"}, summary: "2 running · 1 succeeded · 1 failed"},
-		{state: dashboard.StateRunning, want: []string{"job-1", "op-2"}, summary: "2 running · 1 succeeded · 1 failed (showing 2 of 4)"},
-		{state: dashboard.StateFailed, want: []string{"op-f"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
-		{kind: dashboard.KindJob, want: []string{"job-1"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
-		{state: dashboard.StateSucceeded, kind: dashboard.KindJob, summary: "2 running · 1 succeeded · 1 failed (showing 0 of 4)"},
+		{state: stateRunning, want: []string{"job-1", "op-2"}, summary: "2 running · 1 succeeded · 1 failed (showing 2 of 4)"},
+		{state: stateFailed, want: []string{"op-f"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{kind: kindJob, want: []string{"job-1"}, summary: "2 running · 1 succeeded · 1 failed (showing 1 of 4)"},
+		{state: stateSucceeded, kind: kindJob, summary: "2 running · 1 succeeded · 1 failed (showing 0 of 4)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+"/"+string(tt.kind), func(t *testing.T) {
@@ -659,7 +658,7 @@ func TestTickUpdatesCountdownAndEmptyState(t *testing.T) {
 	if root.Role("empty").Hidden() {
 		t.Error("empty hint hidden with no operations")
 	}
-	s := notebook("op-1", "A", dashboard.StatusRunning)
+	s := notebook("op-1", "A", StatusRunning)
 	next := start.Add(5 * time.Second)
 	s.NextPollAt = &next
 	eng.publish(s)
@@ -691,8 +690,8 @@ func TestSettingsPanel(t *testing.T) {
 	now := start
 	var applied []string
 	token := ""
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
-	app := dashboard.NewApp(eng, dashboard.Config{
+	eng := &fakeEngine{pages: []WorkspacePage{{}}}
+	app := NewApp(eng, Config{
 		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
 		APIBase: "http://proxy/v1", HasToken: func() bool { return token != "" },
 		OnSettings: func(apiBase, tok string) { applied = append(applied, apiBase, tok); token = tok },
@@ -743,12 +742,12 @@ func TestFormsOption(t *testing.T) {
 	}{
 		{forms: nil, want: map[string]bool{"create-form": true, "track-form": true}},
 		{forms: []string{}, want: map[string]bool{"create-form": false, "track-form": false}},
-		{forms: []string{dashboard.FormTrack}, want: map[string]bool{"create-form": false, "track-form": true}},
+		{forms: []string{formTrack}, want: map[string]bool{"create-form": false, "track-form": true}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.forms), func(t *testing.T) {
-			eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}, existing: []dashboard.Snapshot{notebook("op-1", "A", dashboard.StatusSucceeded)}}
-			app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }, Forms: tt.forms})
+			eng := &fakeEngine{pages: []WorkspacePage{{}}, existing: []Snapshot{notebook("op-1", "A", StatusSucceeded)}}
+			app := NewApp(eng, Config{Go: func(f func()) { f() }, Forms: tt.forms})
 			doc := &domfake.Document{}
 			root := doc.Root()
 			app.Mount(doc, root)
@@ -768,12 +767,12 @@ func TestFormsOption(t *testing.T) {
 // user's locale, and a tracked operation's title names the item once the result does.
 func TestOpenInFabricTimesAndTitles(t *testing.T) {
 	now := start.Add(time.Minute)
-	done := notebook("op-1", "Sales", dashboard.StatusSucceeded)
+	done := notebook("op-1", "Sales", StatusSucceeded)
 	done.LastUpdatedTimeUtc = start.Add(30 * time.Second).Format(time.RFC3339)
-	tracked := dashboard.Snapshot{ID: "op-2", Kind: dashboard.KindOperation, Label: "Tracked op-2", Status: dashboard.StatusSucceeded, Done: true,
+	tracked := Snapshot{ID: "op-2", Kind: KindOperation, Label: "Tracked op-2", Status: StatusSucceeded, Done: true,
 		Result: json.RawMessage(`{"id":"lh-1","type":"Lakehouse","displayName":"Raw data","workspaceId":"ws-9"}`)}
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}, existing: []dashboard.Snapshot{done, tracked}}
-	app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }, Now: func() time.Time { return now },
+	eng := &fakeEngine{pages: []WorkspacePage{{}}, existing: []Snapshot{done, tracked}}
+	app := NewApp(eng, Config{Go: func(f func()) { f() }, Now: func() time.Time { return now },
 		PortalURL:  "https://app.fabric.microsoft.us/",
 		FormatTime: func(t time.Time) string { return "at " + t.UTC().Format("15:04:05") }})
 	doc := &domfake.Document{}
@@ -829,7 +828,7 @@ func TestItemTypesGroupedAsThePortal(t *testing.T) {
 		t.Errorf("selected %q, pipelines offered %v", sel.Value(), seen["DataPipeline"])
 	}
 	for typ, want := range map[string]string{"DataPipeline": "Pipeline", "Reflex": "Activator", "KQLDashboard": "Real-Time Dashboard", "SemanticModel": "Semantic model", "FooBar": "Foo bar"} {
-		if got := dashboard.TypeName(typ); got != want {
+		if got := typeName(typ); got != want {
 			t.Errorf("TypeName(%s) = %q, want %q", typ, got, want)
 		}
 	}
@@ -840,14 +839,14 @@ func TestItemTypesGroupedAsThePortal(t *testing.T) {
 func TestElapsedFromCreation(t *testing.T) {
 	tests := []struct {
 		name  string
-		snap  dashboard.Snapshot
+		snap  Snapshot
 		after time.Duration
 		want  string
 	}{
 		{name: "202 before the first poll", after: 3 * time.Second, want: "elapsed 3s",
-			snap: dashboard.Snapshot{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “A”"}},
+			snap: Snapshot{ID: "op-1", Kind: KindOperation, Label: "Create Notebook “A”"}},
 		{name: "201 done at once", after: 3 * time.Second, want: "took 0s",
-			snap: dashboard.Snapshot{ID: "call-1", Kind: dashboard.KindOperation, Label: "Create Notebook “B”", Status: dashboard.StatusSucceeded, Done: true,
+			snap: Snapshot{ID: "call-1", Kind: KindOperation, Label: "Create Notebook “B”", Status: StatusSucceeded, Done: true,
 				Result: json.RawMessage(`{"id":"item-1","type":"Notebook","displayName":"B"}`)}},
 	}
 	for _, tt := range tests {
@@ -876,9 +875,9 @@ func TestElapsedFromCreation(t *testing.T) {
 
 func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 	now := start
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
+	eng := &fakeEngine{pages: []WorkspacePage{{}}}
 	var applied []string
-	app := dashboard.NewApp(eng, dashboard.Config{
+	app := NewApp(eng, Config{
 		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
 		APIBase: "http://proxy/v1", Token: "old",
 		OnSettings: func(apiBase, token string) { applied = append(applied, token) },
@@ -886,10 +885,10 @@ func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
-	s := notebook("op-1", "A", dashboard.StatusRunning)
+	s := notebook("op-1", "A", StatusRunning)
 	next := start.Add(20 * time.Second)
 	s.NextPollAt = &next
-	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
+	s.Error = &ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
 	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: paste a new token in Settings and Apply · next check in 20 s" {
 		t.Errorf("row status %q", got)
@@ -923,8 +922,8 @@ func TestStorageErrorIsShown(t *testing.T) {
 // A page with sign-in says how to get a new token in its own words (Config.TokenAdvice).
 func TestTokenWaitWordsWithSignIn(t *testing.T) {
 	now := start
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{}}}
-	app := dashboard.NewApp(eng, dashboard.Config{
+	eng := &fakeEngine{pages: []WorkspacePage{{}}}
+	app := NewApp(eng, Config{
 		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
 		APIBase: "http://proxy/v1", TokenAdvice: "sign in again (Sign in, above)",
 	})
@@ -936,10 +935,10 @@ func TestTokenWaitWordsWithSignIn(t *testing.T) {
 		{code: "InvalidToken", want: "Not authorized (InvalidToken): sign in again (Sign in, above) · next check in 20 s"},
 		{code: "TokenUnavailable", want: "Waiting for sign-in: sign in again (Sign in, above) · next check in 20 s"},
 	} {
-		s := notebook("op-"+tc.code, "A", dashboard.StatusRunning)
+		s := notebook("op-"+tc.code, "A", StatusRunning)
 		next := start.Add(20 * time.Second)
 		s.NextPollAt = &next
-		s.Error = &dashboard.ErrorInfo{ErrorCode: tc.code, Message: "The token was refused."}
+		s.Error = &ErrorInfo{ErrorCode: tc.code, Message: "The token was refused."}
 		eng.publish(s)
 		if got := cardByID(t, root, "op-"+tc.code).Role("status").TextContent(); got != tc.want {
 			t.Errorf("row status %q, want %q", got, tc.want)
@@ -951,10 +950,10 @@ func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	now := start
 	eng := &fakeEngine{}
 	_, _, root := newPage(t, eng, &now, false)
-	s := notebook("op-1", "A", dashboard.StatusRunning)
+	s := notebook("op-1", "A", StatusRunning)
 	next := start.Add(20 * time.Second)
 	s.NextPollAt = &next
-	s.Error = &dashboard.ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
+	s.Error = &ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
 	eng.publish(s)
 	if got := cardByID(t, root, "op-1").Role("status").TextContent(); got != "Token expired: waiting for a new token from this page · next check in 20 s" {
 		t.Errorf("embedded row status %q: there is no Settings panel to point at", got)
@@ -972,9 +971,9 @@ func TestRowSaysWhyItWaits(t *testing.T) {
 	}{
 		{name: "Retry-After", waiting: &lro.Waiting{Reason: lro.WaitRetryAfter, Until: until, Seconds: 45},
 			want: []string{"Running", "Running"}},
-		{name: "throttled", waiting: &lro.Waiting{Reason: lro.WaitThrottled, Until: until, Seconds: 45, Error: &dashboard.ErrorInfo{ErrorCode: "RequestBlocked"}},
+		{name: "throttled", waiting: &lro.Waiting{Reason: lro.WaitThrottled, Until: until, Seconds: 45, Error: &ErrorInfo{ErrorCode: "RequestBlocked"}},
 			want: []string{"Running · throttled by Fabric (429) for 45s · next check in 45 s", "Running · throttled by Fabric (429) for 45s · next check in 35 s"}},
-		{name: "retrying", waiting: &lro.Waiting{Reason: lro.WaitRetrying, Until: until, Seconds: 45, Error: &dashboard.ErrorInfo{ErrorCode: "ServiceUnavailable"}, Attempt: 3, Of: 4},
+		{name: "retrying", waiting: &lro.Waiting{Reason: lro.WaitRetrying, Until: until, Seconds: 45, Error: &ErrorInfo{ErrorCode: "ServiceUnavailable"}, Attempt: 3, Of: 4},
 			want: []string{"Running · retry 3 of 4 after ServiceUnavailable · next check in 45 s", "Running · retry 3 of 4 after ServiceUnavailable · next check in 35 s"}},
 		{name: "stalled", waiting: &lro.Waiting{Reason: lro.WaitStalled, Until: until, Seconds: 45, Since: ptrTime(start.Add(-5 * time.Minute))},
 			want: []string{"Running · no progress for 5m 00s · next check in 45 s", "Running · no progress for 5m 10s · next check in 35 s"}},
@@ -984,7 +983,7 @@ func TestRowSaysWhyItWaits(t *testing.T) {
 			now := start
 			eng := &fakeEngine{}
 			app, _, root := newPage(t, eng, &now, false)
-			s := notebook("op-1", "A", dashboard.StatusRunning)
+			s := notebook("op-1", "A", StatusRunning)
 			s.NextPollAt, s.Waiting = &until, tt.waiting
 			eng.publish(s)
 			var got []string
@@ -1037,17 +1036,17 @@ func TestRowsNewestFirstAndTheFirstIsShown(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := start
 			eng := &fakeEngine{
-				existing: []dashboard.Snapshot{notebook("op-0", "Old", dashboard.StatusSucceeded)},
-				pages:    []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1"}}}},
-				created: func(n int, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
+				existing: []Snapshot{notebook("op-0", "Old", StatusSucceeded)},
+				pages:    []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}},
+				created: func(n int, item ItemRequest) (Snapshot, error) {
 					if item.DisplayName == "Sales 1" {
-						return notebook("call-1", item.DisplayName, dashboard.StatusSucceeded), nil
+						return notebook("call-1", item.DisplayName, StatusSucceeded), nil
 					}
-					return notebook("op-2", item.DisplayName, dashboard.StatusRunning), nil
+					return notebook("op-2", item.DisplayName, StatusRunning), nil
 				},
 			}
 			q := &queue{}
-			app := dashboard.NewApp(eng, dashboard.Config{Now: func() time.Time { return now }, Go: q.Go})
+			app := NewApp(eng, Config{Now: func() time.Time { return now }, Go: q.Go})
 			doc := &domfake.Document{}
 			root := doc.Root()
 			app.Mount(doc, root)
@@ -1140,23 +1139,23 @@ func TestTrackAcceptsOnlyAnOperation(t *testing.T) {
 func TestCardOfAReusedID(t *testing.T) {
 	tests := []struct {
 		name        string
-		existing    dashboard.Snapshot // the row already shown under the id
+		existing    Snapshot // the row already shown under the id
 		wantLabel   string
 		wantStatus  string
 		wantElapsed string
 	}{
-		{name: "finished row: replaced by the new operation", existing: notebook("op-1", "Old", dashboard.StatusSucceeded),
+		{name: "finished row: replaced by the new operation", existing: notebook("op-1", "Old", StatusSucceeded),
 			wantLabel: "Create Notebook “New”", wantStatus: "Running", wantElapsed: "elapsed 0s"},
-		{name: "running row: kept, no duplicate", existing: notebook("op-1", "Old", dashboard.StatusRunning),
+		{name: "running row: kept, no duplicate", existing: notebook("op-1", "Old", StatusRunning),
 			wantLabel: "Create Notebook “Old”", wantStatus: "Running", wantElapsed: "elapsed 1h 00m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := start.Add(time.Hour)
-			eng := &fakeEngine{existing: []dashboard.Snapshot{tt.existing}}
-			eng.created = func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+			eng := &fakeEngine{existing: []Snapshot{tt.existing}}
+			eng.created = func(int, ItemRequest) (Snapshot, error) {
 				if tt.existing.Done { // the Tracker watches the new call under the old id
-					s := notebook("op-1", "New", dashboard.StatusRunning)
+					s := notebook("op-1", "New", StatusRunning)
 					s.CreatedTimeUtc = ""
 					eng.publish(s)
 					return s, nil
@@ -1186,14 +1185,14 @@ func TestCardOfAReusedID(t *testing.T) {
 func TestConnectionCauses(t *testing.T) {
 	now := start
 	var probed []string
-	probe := dashboard.Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
-	eng := &fakeEngine{pages: []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1"}}}}, created: func(int, dashboard.ItemRequest) (dashboard.Snapshot, error) {
-		return dashboard.Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
+	probe := Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
+	eng := &fakeEngine{pages: []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}}, created: func(int, ItemRequest) (Snapshot, error) {
+		return Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
 	}}
-	app := dashboard.NewApp(eng, dashboard.Config{
+	app := NewApp(eng, Config{
 		Now: func() time.Time { return now }, Go: func(f func()) { f() }, Settings: true,
 		APIBase: "http://127.0.0.1:8787/v1", Token: "tok",
-		Probe: func(_ context.Context, apiBase, token string) dashboard.Probe {
+		Probe: func(_ context.Context, apiBase, token string) Probe {
 			probed = append(probed, apiBase+" "+token)
 			p := probe
 			p.APIBase = apiBase
@@ -1209,7 +1208,7 @@ func TestConnectionCauses(t *testing.T) {
 	root.Role("api-base").SetValue("http://127.0.0.1:8787")
 	root.Role("test-connection").Click()
 	conn := root.Role("connection")
-	if conn.Attrs["data-cause"] != dashboard.CauseNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
+	if conn.Attrs["data-cause"] != causeNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
 		t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
 	}
 	if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {

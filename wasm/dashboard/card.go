@@ -15,21 +15,21 @@ import (
 // ItemJobInstance.status): package lro's constants, here so that dashboard code and its
 // callers need not import lro. Fabric may add more: a status not listed here is shown as it is.
 const (
-	StatusUndefined  = lro.StatusUndefined
-	StatusNotStarted = lro.StatusNotStarted
+	statusUndefined  = lro.StatusUndefined
+	statusNotStarted = lro.StatusNotStarted
 	StatusRunning    = lro.StatusRunning
 	StatusSucceeded  = lro.StatusSucceeded
-	StatusFailed     = lro.StatusFailed
-	StatusInProgress = lro.StatusInProgress
-	StatusCompleted  = lro.StatusCompleted
-	StatusCancelled  = lro.StatusCancelled
-	StatusDeduped    = lro.StatusDeduped
+	statusFailed     = lro.StatusFailed
+	statusInProgress = lro.StatusInProgress
+	statusCompleted  = lro.StatusCompleted
+	statusCancelled  = lro.StatusCancelled
+	statusDeduped    = lro.StatusDeduped
 )
 
-// Terminal reports whether status ends an operation or a job: nothing more will change.
-func Terminal(status string) bool {
+// terminal reports whether status ends an operation or a job: nothing more will change.
+func terminal(status string) bool {
 	switch status {
-	case StatusSucceeded, StatusFailed, StatusCompleted, StatusCancelled, StatusDeduped:
+	case StatusSucceeded, statusFailed, statusCompleted, statusCancelled, statusDeduped:
 		return true
 	}
 	return false
@@ -39,22 +39,22 @@ func Terminal(status string) bool {
 type statusLook struct{ words, class string }
 
 var statusLooks = map[string]statusLook{
-	StatusUndefined:  {words: "Waiting for Fabric", class: "st-pending"},
-	StatusNotStarted: {words: "Not started yet", class: "st-pending"},
+	statusUndefined:  {words: "Waiting for Fabric", class: "st-pending"},
+	statusNotStarted: {words: "Not started yet", class: "st-pending"},
 	StatusRunning:    {words: "Running", class: "st-running"},
-	StatusInProgress: {words: "In progress", class: "st-running"},
+	statusInProgress: {words: "In progress", class: "st-running"},
 	StatusSucceeded:  {words: "Succeeded", class: "st-ok"},
-	StatusCompleted:  {words: "Completed", class: "st-ok"},
-	StatusFailed:     {words: "Failed", class: "st-failed"},
-	StatusCancelled:  {words: "Cancelled", class: "st-cancelled"},
-	StatusDeduped:    {words: "Skipped: the same job was already running", class: "st-cancelled"},
+	statusCompleted:  {words: "Completed", class: "st-ok"},
+	statusFailed:     {words: "Failed", class: "st-failed"},
+	statusCancelled:  {words: "Cancelled", class: "st-cancelled"},
+	statusDeduped:    {words: "Skipped: the same job was already running", class: "st-cancelled"},
 }
 
 // Card is everything one operation's card shows, already decided: the renderer only copies
 // these strings into the page.
 type Card struct {
 	ID     string // the operation id or job instance id, shown with a copy button
-	Kind   Kind   // KindOperation or KindJob
+	Kind   Kind   // KindOperation or kindJob
 	Label  string // what the user asked for, e.g. "Create Notebook “Sales 1”"
 	Status string // Fabric's status word, e.g. "Running"
 
@@ -108,17 +108,17 @@ type Card struct {
 	Confirm      string // the question the row asks: "cancel", "dismiss" or ""
 	Question     string // that question in words
 
-	// State is the row's place in the summary and the state filter: StateRunning,
-	// StateSucceeded, StateFailed or StateCancelled.
+	// State is the row's place in the summary and the state filter: stateRunning,
+	// stateSucceeded, stateFailed or stateCancelled.
 	State string
 }
 
 // States of a row, for the summary and the filter.
 const (
-	StateRunning   = "running"   // still going, or being sent
-	StateSucceeded = "succeeded" // Succeeded or Completed
-	StateFailed    = "failed"    // failed, gave up, or could not start
-	StateCancelled = "cancelled" // cancelled, skipped, or no longer watched: not a failure
+	stateRunning   = "running"   // still going, or being sent
+	stateSucceeded = "succeeded" // Succeeded or Completed
+	stateFailed    = "failed"    // failed, gave up, or could not start
+	stateCancelled = "cancelled" // cancelled, skipped, or no longer watched: not a failure
 )
 
 // CardResult is the part of an operation's result that a user looks for.
@@ -141,7 +141,7 @@ type CardError struct {
 func NewCard(s Snapshot, now time.Time) Card {
 	fetching := fetchingResult(s)
 	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status,
-		Done: s.Done || (Terminal(s.Status) && !fetching) || (s.NextPollAt == nil && s.Error != nil)}
+		Done: s.Done || (terminal(s.Status) && !fetching) || (s.NextPollAt == nil && s.Error != nil)}
 	if c.Kind == "" {
 		c.Kind = KindOperation
 	}
@@ -161,23 +161,23 @@ func NewCard(s Snapshot, now time.Time) Card {
 		// Still watched with an error: the engine does this only for a 401 that the token
 		// source could not fix (package lro's Scheduler); it polls again after a new token.
 		c.WaitingForToken = true
-		c.StatusWords, c.StatusClass = TokenWaitWords(s.Error.ErrorCode), "st-pending"
+		c.StatusWords, c.StatusClass = tokenWaitWords(s.Error.ErrorCode), "st-pending"
 	case fetching:
 		// Fabric said Succeeded; the result (GET .../result) is still to come.
 		c.StatusWords, c.StatusClass = "Succeeded · fetching the result…", "st-fetching"
-	case s.Error != nil && (s.Status == StatusSucceeded || s.Status == StatusCompleted):
+	case s.Error != nil && (s.Status == StatusSucceeded || s.Status == statusCompleted):
 		// It succeeded in Fabric, but its result could not be fetched: not a green success.
 		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
-	case s.Error != nil && !Terminal(s.Status) && s.Error.ErrorCode == string(lro.CodeWatchCancelled):
+	case s.Error != nil && !terminal(s.Status) && s.Error.ErrorCode == string(lro.CodeWatchCancelled):
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
 		c.Note = "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended."
-	case s.Error != nil && !Terminal(s.Status):
+	case s.Error != nil && !terminal(s.Status):
 		// The engine gave up (retries exhausted, a request Fabric refused, ...).
 		c.StatusWords, c.StatusClass = "Stopped: "+s.Error.ErrorCode, "st-failed"
 	}
 
 	switch {
-	case s.Status == StatusFailed || c.StatusClass == "st-failed":
+	case s.Status == statusFailed || c.StatusClass == "st-failed":
 		// A failed bar shows how far it got, never a full bar at 100%.
 		if s.PercentComplete != nil && *s.PercentComplete > 0 && *s.PercentComplete < 100 {
 			c.Progress = math.Round(*s.PercentComplete)
@@ -187,7 +187,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 		}
 	case fetching:
 		c.Progress, c.ProgressText = 100, "fetching…"
-	case s.Status == StatusSucceeded || s.Status == StatusCompleted:
+	case s.Status == StatusSucceeded || s.Status == statusCompleted:
 		c.Progress, c.ProgressText = 100, "done"
 	case s.PercentComplete != nil:
 		c.Progress = math.Max(0, math.Min(100, *s.PercentComplete))
@@ -212,14 +212,14 @@ func NewCard(s Snapshot, now time.Time) Card {
 	if created := parseTime(s.CreatedTimeUtc); !created.IsZero() {
 		if c.Done {
 			if end := parseTime(s.LastUpdatedTimeUtc); !end.Before(created) {
-				c.Elapsed = "took " + FormatDuration(end.Sub(created))
+				c.Elapsed = "took " + formatDuration(end.Sub(created))
 			}
 		} else {
-			c.Elapsed = "elapsed " + FormatDuration(now.Sub(created))
+			c.Elapsed = "elapsed " + formatDuration(now.Sub(created))
 		}
 	}
 	switch {
-	case s.Attempts == 0 || s.Status == "" || !HasOperationID(s.ID) && c.Kind != KindJob:
+	case s.Attempts == 0 || s.Status == "" || !hasOperationID(s.ID) && c.Kind != kindJob:
 		// Accepted, not yet checked; or answered at once: there was no check. (A job is always
 		// a 202: its "call-N" means a list-form Location, checked like any other.)
 	case s.Attempts == 1:
@@ -227,7 +227,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 	default:
 		c.Attempts = fmt.Sprintf("%d checks", s.Attempts)
 	}
-	c.CanCancel = c.Kind == KindJob && !c.Done
+	c.CanCancel = c.Kind == kindJob && !c.Done
 
 	if len(s.Result) > 0 && string(s.Result) != "null" {
 		r := gjson.ParseBytes(s.Result)
@@ -237,21 +237,21 @@ func NewCard(s Snapshot, now time.Time) Card {
 			ID:   r.Get("id").String(),
 			Raw:  string(s.Result),
 		}
-		if c.Kind == KindJob && c.Result.Type == "" {
+		if c.Kind == kindJob && c.Result.Type == "" {
 			c.Result.Type = r.Get("jobType").String()
 		}
-		if n := r.Get(OmittedResultField).Int(); n > 0 {
+		if n := r.Get(omittedResultField).Int(); n > 0 {
 			c.Note = fmt.Sprintf("The full result (%s) is not kept in this browser: open the item in Fabric to see it.", formatBytes(n))
 		}
 	}
 	if c.Kind == KindOperation && strings.HasPrefix(c.Label, trackedPrefix) && c.Result != nil && c.Result.Name != "" {
 		// Tracked by its id: once the result names the item, the title does too.
-		c.Label = TypeName(c.Result.Type) + " “" + c.Result.Name + "”"
+		c.Label = typeName(c.Result.Type) + " “" + c.Result.Name + "”"
 	}
 	switch {
-	case s.Error != nil && (s.Status == StatusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled)):
+	case s.Error != nil && (s.Status == statusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled)):
 		c.Note = "Cancelled in Fabric. Run it again if it is still needed."
-	case s.Error != nil && (s.Status == StatusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped)):
+	case s.Error != nil && (s.Status == statusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped)):
 		c.Note = "Fabric skipped this run because the same job was already running: watch that run instead."
 	case s.Error != nil && c.Note == "":
 		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
@@ -262,13 +262,13 @@ func NewCard(s Snapshot, now time.Time) Card {
 	}
 	switch {
 	case !c.Done:
-		c.State = StateRunning
+		c.State = stateRunning
 	case c.StatusClass == "st-ok" || c.StatusClass == "st-warning":
-		c.State = StateSucceeded
+		c.State = stateSucceeded
 	case c.StatusClass == "st-cancelled":
-		c.State = StateCancelled
+		c.State = stateCancelled
 	default:
-		c.State = StateFailed
+		c.State = stateFailed
 	}
 	return c
 }
@@ -294,14 +294,14 @@ func waitWords(s Snapshot, now time.Time) (why, next string) {
 	case w.Reason == lro.WaitThrottled:
 		why = "throttled by Fabric (429)"
 		if w.Seconds > 0 {
-			why += " for " + FormatDuration(time.Duration(w.Seconds*float64(time.Second)))
+			why += " for " + formatDuration(time.Duration(w.Seconds*float64(time.Second)))
 		}
 	case w.Reason == lro.WaitRetrying && w.Error != nil:
 		why = fmt.Sprintf("retry %d of %d after %s", w.Attempt, w.Of, w.Error.ErrorCode)
 	case w.Reason == lro.WaitToken:
 		why = "waiting for a new token"
 	case w.Reason == lro.WaitStalled && w.Since != nil:
-		why = "no progress for " + FormatDuration(now.Sub(*w.Since))
+		why = "no progress for " + formatDuration(now.Sub(*w.Since))
 	}
 	return why, next
 }
@@ -312,38 +312,38 @@ const trackedPrefix = "Tracked "
 // fetchingResult reports whether s is an operation that Fabric reported Succeeded whose result
 // is still being fetched.
 func fetchingResult(s Snapshot) bool {
-	return s.Kind != KindJob && s.Status == StatusSucceeded && !s.Done && s.Error == nil
+	return s.Kind != kindJob && s.Status == StatusSucceeded && !s.Done && s.Error == nil
 }
 
-// SendingCard is the placeholder card of a call being sent (key names it until Fabric
+// sendingCard is the placeholder card of a call being sent (key names it until Fabric
 // answers with its id): it holds the call's place on the list.
-func SendingCard(key, label string) Card {
+func sendingCard(key, label string) Card {
 	return Card{ID: key, Kind: KindOperation, Label: label, StatusWords: "Sending…", StatusClass: "st-pending",
 		ProgressIndeterminate: true, ProgressText: "sending…", NextCheck: "waiting for Fabric to accept the call",
-		Sending: true, State: StateRunning}
+		Sending: true, State: stateRunning}
 }
 
-// StartFailedCard is the row of a call that could not start (Fabric refused it, or it never
+// startFailedCard is the row of a call that could not start (Fabric refused it, or it never
 // reached Fabric): failed, with the error, and Retry.
-func StartFailedCard(key, label string, e ErrorInfo) Card {
+func startFailedCard(key, label string, e ErrorInfo) Card {
 	c := NewCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
-	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", StateFailed, true
+	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", stateFailed, true
 	c.ProgressText = "not started"
 	return c
 }
 
-// TokenWaitWords is a card's status while its operation waits for a new token.
-func TokenWaitWords(errorCode string) string {
+// tokenWaitWords is a card's status while its operation waits for a new token.
+func tokenWaitWords(errorCode string) string {
 	if errorCode == "TokenExpired" {
 		return "Token expired: paste a new token in Settings and Apply"
 	}
 	return "Not authorized (" + errorCode + "): paste a new token in Settings and Apply"
 }
 
-// HasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)
+// hasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)
 // rather than the engine's "call-N": for an operation, a call that Fabric answered at once
 // with 200 or 201; for a job, one whose Location was the job list (no instance id in it).
-func HasOperationID(id string) bool { return !strings.HasPrefix(id, "call-") }
+func hasOperationID(id string) bool { return !strings.HasPrefix(id, "call-") }
 
 // formatBytes writes a size for people: "812 bytes", "14 KB", "2.3 MB".
 func formatBytes(n int64) string {
@@ -357,8 +357,8 @@ func formatBytes(n int64) string {
 	}
 }
 
-// FormatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".
-func FormatDuration(d time.Duration) string {
+// formatDuration writes d for people, to the second: "0s", "12s", "1m 05s", "2h 03m".
+func formatDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}

@@ -30,7 +30,7 @@ func TestNewCard(t *testing.T) {
 			now: t0.Add(time.Second),
 			want: Card{ID: "op1", Kind: KindOperation, Label: "Create Notebook “A”", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "next check in 2 s", Elapsed: "elapsed 1s", Attempts: "1 check", State: StateRunning},
+				NextCheck: "next check in 2 s", Elapsed: "elapsed 1s", Attempts: "1 check", State: stateRunning},
 		},
 		{
 			name: "running with percentComplete shows it",
@@ -39,14 +39,14 @@ func TestNewCard(t *testing.T) {
 			now: t0.Add(65 * time.Second),
 			want: Card{ID: "op1", Kind: KindOperation, Label: "operation op1", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", Progress: 42.4, ProgressText: "42%",
-				NextCheck: "checking now…", Elapsed: "elapsed 1m 05s", Attempts: "3 checks", State: StateRunning},
+				NextCheck: "checking now…", Elapsed: "elapsed 1m 05s", Attempts: "3 checks", State: stateRunning},
 		},
 		{
 			name: "not started",
-			snap: Snapshot{ID: "op2", Status: StatusNotStarted, PercentComplete: pct(0), NextPollAt: at(20 * time.Second)},
+			snap: Snapshot{ID: "op2", Status: statusNotStarted, PercentComplete: pct(0), NextPollAt: at(20 * time.Second)},
 			now:  t0,
-			want: Card{ID: "op2", Kind: KindOperation, Label: "operation op2", Status: StatusNotStarted,
-				StatusWords: "Not started yet", StatusClass: "st-pending", ProgressText: "0%", NextCheck: "next check in 20 s", State: StateRunning},
+			want: Card{ID: "op2", Kind: KindOperation, Label: "operation op2", Status: statusNotStarted,
+				StatusWords: "Not started yet", StatusClass: "st-pending", ProgressText: "0%", NextCheck: "next check in 20 s", State: stateRunning},
 		},
 		{
 			name: "succeeded with a created item",
@@ -58,55 +58,55 @@ func TestNewCard(t *testing.T) {
 				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done",
 				Elapsed: "took 12s", Attempts: "2 checks", Done: true,
 				Result: &CardResult{Name: "Sales 2", Type: "Notebook", ID: "it1",
-					Raw: `{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`}, State: StateSucceeded},
+					Raw: `{"id":"it1","type":"Notebook","displayName":"Sales 2","workspaceId":"ws"}`}, State: stateSucceeded},
 		},
 		{
 			name: "succeeded without a result",
 			snap: Snapshot{ID: "op4", Status: StatusSucceeded, Done: true, Result: json.RawMessage(`null`)},
 			now:  t0,
 			want: Card{ID: "op4", Kind: KindOperation, Label: "operation op4", Status: StatusSucceeded,
-				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Done: true, State: StateSucceeded},
+				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Done: true, State: stateSucceeded},
 		},
 		{
 			name: "failed shows the whole error",
-			snap: Snapshot{ID: "op5", Status: StatusFailed, PercentComplete: pct(30),
+			snap: Snapshot{ID: "op5", Status: statusFailed, PercentComplete: pct(30),
 				Error: &ErrorInfo{ErrorCode: "OperationFailed", Message: "The display name says fail.", RequestID: "rq-1",
 					MoreDetails: []lro.ErrorDetail{{ErrorCode: "Inner", Message: "detail one"}, {Message: "detail two"}}}},
 			now: t0,
-			want: Card{ID: "op5", Kind: KindOperation, Label: "operation op5", Status: StatusFailed,
+			want: Card{ID: "op5", Kind: KindOperation, Label: "operation op5", Status: statusFailed,
 				StatusWords: "Failed", StatusClass: "st-failed", Progress: 30, ProgressText: "failed at 30%", Done: true,
 				Error: &CardError{ErrorCode: "OperationFailed", Message: "The display name says fail.", RequestID: "rq-1",
-					MoreDetails: []string{"Inner: detail one", "detail two"}}, State: StateFailed},
+					MoreDetails: []string{"Inner: detail one", "detail two"}}, State: stateFailed},
 		},
 		{
 			name: "failed without percentComplete is not indeterminate",
-			snap: Snapshot{ID: "op6", Status: StatusFailed, Error: &ErrorInfo{ErrorCode: "X", Message: "y"}},
+			snap: Snapshot{ID: "op6", Status: statusFailed, Error: &ErrorInfo{ErrorCode: "X", Message: "y"}},
 			now:  t0,
-			want: Card{ID: "op6", Kind: KindOperation, Label: "operation op6", Status: StatusFailed,
+			want: Card{ID: "op6", Kind: KindOperation, Label: "operation op6", Status: statusFailed,
 				StatusWords: "Failed", StatusClass: "st-failed", ProgressText: "failed", Done: true,
-				Error: &CardError{ErrorCode: "X", Message: "y"}, State: StateFailed},
+				Error: &CardError{ErrorCode: "X", Message: "y"}, State: stateFailed},
 		},
 		{
 			name: "running job can be cancelled",
-			snap: Snapshot{ID: "job1", Kind: KindJob, Label: "RunNotebook", Status: StatusInProgress, NextPollAt: at(time.Second)},
+			snap: Snapshot{ID: "job1", Kind: kindJob, Label: "RunNotebook", Status: statusInProgress, NextPollAt: at(time.Second)},
 			now:  t0,
-			want: Card{ID: "job1", Kind: KindJob, Label: "RunNotebook", Status: StatusInProgress,
+			want: Card{ID: "job1", Kind: kindJob, Label: "RunNotebook", Status: statusInProgress,
 				StatusWords: "In progress", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "next check in 1 s", CanCancel: true, State: StateRunning},
+				NextCheck: "next check in 1 s", CanCancel: true, State: stateRunning},
 		},
 		{
 			name: "cancelled job cannot",
-			snap: Snapshot{ID: "job2", Kind: KindJob, Status: StatusCancelled},
+			snap: Snapshot{ID: "job2", Kind: kindJob, Status: statusCancelled},
 			now:  t0,
-			want: Card{ID: "job2", Kind: KindJob, Label: "job job2", Status: StatusCancelled,
-				StatusWords: "Cancelled", StatusClass: "st-cancelled", ProgressText: "ended", Done: true, State: StateCancelled},
+			want: Card{ID: "job2", Kind: kindJob, Label: "job job2", Status: statusCancelled,
+				StatusWords: "Cancelled", StatusClass: "st-cancelled", ProgressText: "ended", Done: true, State: stateCancelled},
 		},
 		{
 			name: "deduped job is explained",
-			snap: Snapshot{ID: "job3", Kind: KindJob, Status: StatusDeduped},
+			snap: Snapshot{ID: "job3", Kind: kindJob, Status: statusDeduped},
 			now:  t0,
-			want: Card{ID: "job3", Kind: KindJob, Label: "job job3", Status: StatusDeduped,
-				StatusWords: "Skipped: the same job was already running", StatusClass: "st-cancelled", ProgressText: "ended", Done: true, State: StateCancelled},
+			want: Card{ID: "job3", Kind: kindJob, Label: "job job3", Status: statusDeduped,
+				StatusWords: "Skipped: the same job was already running", StatusClass: "st-cancelled", ProgressText: "ended", Done: true, State: stateCancelled},
 		},
 		{
 			name: "a status Fabric adds later is shown as it is",
@@ -114,7 +114,7 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op7", Kind: KindOperation, Label: "operation op7", Status: "Paused",
 				StatusWords: "Paused", StatusClass: "st-unknown", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "next check in 3 s", State: StateRunning},
+				NextCheck: "next check in 3 s", State: stateRunning},
 		},
 		{
 			name: "a TokenExpired while still watching asks for a new token",
@@ -123,7 +123,7 @@ func TestNewCard(t *testing.T) {
 			want: Card{ID: "op8", Kind: KindOperation, Label: "operation op8", Status: StatusRunning,
 				StatusWords: "Token expired: paste a new token in Settings and Apply", StatusClass: "st-pending", ProgressIndeterminate: true,
 				ProgressText: "working…", NextCheck: "next check in 1 s", Waiting: "next check in 1 s", WaitingForToken: true,
-				Error: &CardError{ErrorCode: "TokenExpired", Message: "The token has expired."}, State: StateRunning},
+				Error: &CardError{ErrorCode: "TokenExpired", Message: "The token has expired."}, State: stateRunning},
 		},
 		{
 			name: "another 401 while still watching names its code",
@@ -132,7 +132,7 @@ func TestNewCard(t *testing.T) {
 			want: Card{ID: "op9", Kind: KindOperation, Label: "operation op9", Status: StatusRunning,
 				StatusWords: "Not authorized (TokenUnavailable): paste a new token in Settings and Apply", StatusClass: "st-pending", ProgressIndeterminate: true,
 				ProgressText: "working…", NextCheck: "next check in 1 s", Waiting: "next check in 1 s", WaitingForToken: true,
-				Error: &CardError{ErrorCode: "TokenUnavailable", Message: "getToken failed"}, State: StateRunning},
+				Error: &CardError{ErrorCode: "TokenUnavailable", Message: "getToken failed"}, State: stateRunning},
 		},
 		{
 			name: "a stalled operation says so and keeps going",
@@ -140,7 +140,7 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op12", Kind: KindOperation, Label: "operation op12", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "no progress for a while · next check in 2 s", Waiting: "no progress for a while · next check in 2 s", State: StateRunning},
+				NextCheck: "no progress for a while · next check in 2 s", Waiting: "no progress for a while · next check in 2 s", State: stateRunning},
 		},
 		{
 			name: "stalled since a time says for how long",
@@ -149,7 +149,7 @@ func TestNewCard(t *testing.T) {
 			now: t0,
 			want: Card{ID: "op12", Kind: KindOperation, Label: "operation op12", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "no progress for 12m 05s · next check in 2 s", Waiting: "no progress for 12m 05s · next check in 2 s", State: StateRunning},
+				NextCheck: "no progress for 12m 05s · next check in 2 s", Waiting: "no progress for 12m 05s · next check in 2 s", State: stateRunning},
 		},
 		{
 			name: "waiting for Fabric's Retry-After is the plain next check",
@@ -158,7 +158,7 @@ func TestNewCard(t *testing.T) {
 			now: t0,
 			want: Card{ID: "op13", Kind: KindOperation, Label: "operation op13", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "next check in 20 s", State: StateRunning},
+				NextCheck: "next check in 20 s", State: stateRunning},
 		},
 		{
 			name: "throttled by its own 429 says for how long and the time left",
@@ -167,7 +167,7 @@ func TestNewCard(t *testing.T) {
 			now: t0,
 			want: Card{ID: "op14", Kind: KindOperation, Label: "operation op14", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "throttled by Fabric (429) for 45s · next check in 40 s", Waiting: "throttled by Fabric (429) for 45s · next check in 40 s", State: StateRunning},
+				NextCheck: "throttled by Fabric (429) for 45s · next check in 40 s", Waiting: "throttled by Fabric (429) for 45s · next check in 40 s", State: stateRunning},
 		},
 		{
 			name: "throttled by another call's 429 before its first check",
@@ -175,7 +175,7 @@ func TestNewCard(t *testing.T) {
 				Waiting: &lro.Waiting{Reason: lro.WaitThrottled, Until: *at(75 * time.Second)}},
 			now: t0,
 			want: Card{ID: "op15", Kind: KindOperation, Label: "operation op15", StatusWords: "Accepted by Fabric", StatusClass: "st-pending",
-				ProgressIndeterminate: true, ProgressText: "working…", NextCheck: "throttled by Fabric (429) · first check in 75 s", Waiting: "throttled by Fabric (429) · first check in 75 s", State: StateRunning},
+				ProgressIndeterminate: true, ProgressText: "working…", NextCheck: "throttled by Fabric (429) · first check in 75 s", Waiting: "throttled by Fabric (429) · first check in 75 s", State: stateRunning},
 		},
 		{
 			name: "retrying after an error names it and the attempt",
@@ -184,7 +184,7 @@ func TestNewCard(t *testing.T) {
 			now: t0,
 			want: Card{ID: "op16", Kind: KindOperation, Label: "operation op16", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "retry 2 of 4 after ServiceUnavailable · next check in 2 s", Waiting: "retry 2 of 4 after ServiceUnavailable · next check in 2 s", State: StateRunning},
+				NextCheck: "retry 2 of 4 after ServiceUnavailable · next check in 2 s", Waiting: "retry 2 of 4 after ServiceUnavailable · next check in 2 s", State: stateRunning},
 		},
 		{
 			name: "waiting for a token says so with the time left",
@@ -194,7 +194,7 @@ func TestNewCard(t *testing.T) {
 			want: Card{ID: "op17", Kind: KindOperation, Label: "operation op17", Status: StatusRunning,
 				StatusWords: "Token expired: paste a new token in Settings and Apply", StatusClass: "st-pending", ProgressIndeterminate: true,
 				ProgressText: "working…", NextCheck: "waiting for a new token · next check in 15 s", Waiting: "next check in 15 s", WaitingForToken: true,
-				Error: &CardError{ErrorCode: "TokenExpired", Message: "expired"}, State: StateRunning},
+				Error: &CardError{ErrorCode: "TokenExpired", Message: "expired"}, State: stateRunning},
 		},
 		{
 			name: "a wait that is over is checking now, whatever its reason",
@@ -203,7 +203,7 @@ func TestNewCard(t *testing.T) {
 			now: t0.Add(time.Second),
 			want: Card{ID: "op18", Kind: KindOperation, Label: "operation op18", Status: StatusRunning,
 				StatusWords: "Running", StatusClass: "st-running", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "checking now…", State: StateRunning},
+				NextCheck: "checking now…", State: stateRunning},
 		},
 		{
 			name: "the engine gave up",
@@ -211,7 +211,7 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op9", Kind: KindOperation, Label: "operation op9", Status: StatusRunning,
 				StatusWords: "Stopped: RetriesExhausted", StatusClass: "st-failed", ProgressText: "failed", Done: true,
-				Error: &CardError{ErrorCode: "RetriesExhausted", Message: "gave up"}, State: StateFailed},
+				Error: &CardError{ErrorCode: "RetriesExhausted", Message: "gave up"}, State: stateFailed},
 		},
 		{
 			name: "watching stopped",
@@ -219,14 +219,14 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op10", Kind: KindOperation, Label: "operation op10", Status: StatusRunning,
 				StatusWords: "Stopped watching (it may still finish in Fabric)", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,
-				Note: "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended.", State: StateCancelled},
+				Note: "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended.", State: stateCancelled},
 		},
 		{
 			name: "Fabric time without a zone is UTC",
 			snap: Snapshot{ID: "op11", Status: StatusSucceeded, Done: true, CreatedTimeUtc: "2023-11-13T22:25:06.1193103", LastUpdatedTimeUtc: "2023-11-13T22:25:09.0255787"},
 			now:  t0,
 			want: Card{ID: "op11", Kind: KindOperation, Label: "operation op11", Status: StatusSucceeded,
-				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Elapsed: "took 3s", Done: true, State: StateSucceeded},
+				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Elapsed: "took 3s", Done: true, State: stateSucceeded},
 		},
 		{
 			name: "Succeeded in Fabric, result still being fetched: not done, not green",
@@ -235,7 +235,7 @@ func TestNewCard(t *testing.T) {
 			now: t0.Add(4 * time.Second),
 			want: Card{ID: "op12", Kind: KindOperation, Label: "operation op12", Status: StatusSucceeded,
 				StatusWords: "Succeeded · fetching the result…", StatusClass: "st-fetching", Progress: 100,
-				ProgressText: "fetching…", NextCheck: "checking now…", Elapsed: "elapsed 4s", Attempts: "3 checks", State: StateRunning},
+				ProgressText: "fetching…", NextCheck: "checking now…", Elapsed: "elapsed 4s", Attempts: "3 checks", State: stateRunning},
 		},
 		{
 			name: "Succeeded but the result fetch failed: a warning with the error",
@@ -246,7 +246,7 @@ func TestNewCard(t *testing.T) {
 			want: Card{ID: "op13", Kind: KindOperation, Label: "operation op13", Status: StatusSucceeded,
 				StatusWords: "Succeeded, but the result could not be fetched", StatusClass: "st-warning", Progress: 100,
 				ProgressText: "done", Elapsed: "took 5s", Attempts: "4 checks", Done: true,
-				Error: &CardError{ErrorCode: "InternalServerError", Message: "try later", RequestID: "rq-1"}, State: StateSucceeded},
+				Error: &CardError{ErrorCode: "InternalServerError", Message: "try later", RequestID: "rq-1"}, State: stateSucceeded},
 		},
 		{
 			name: "accepted, before the first check: the words agree",
@@ -255,24 +255,24 @@ func TestNewCard(t *testing.T) {
 			now: t0,
 			want: Card{ID: "3c060079-0d2f-474f-8341-0342561b6c4e", Kind: KindOperation, Label: "operation 3c060079-0d2f-474f-8341-0342561b6c4e",
 				StatusWords: "Accepted by Fabric", StatusClass: "st-pending", ProgressIndeterminate: true, ProgressText: "working…",
-				NextCheck: "first check in 2 s", Elapsed: "elapsed 0s", State: StateRunning},
+				NextCheck: "first check in 2 s", Elapsed: "elapsed 0s", State: stateRunning},
 		},
 		{
 			name: "failed at 100%: no full bar",
-			snap: Snapshot{ID: "op14", Status: StatusFailed, PercentComplete: pct(100), Error: &ErrorInfo{ErrorCode: "X", Message: "y"}},
+			snap: Snapshot{ID: "op14", Status: statusFailed, PercentComplete: pct(100), Error: &ErrorInfo{ErrorCode: "X", Message: "y"}},
 			now:  t0,
-			want: Card{ID: "op14", Kind: KindOperation, Label: "operation op14", Status: StatusFailed,
+			want: Card{ID: "op14", Kind: KindOperation, Label: "operation op14", Status: statusFailed,
 				StatusWords: "Failed", StatusClass: "st-failed", ProgressText: "failed", Done: true,
-				Error: &CardError{ErrorCode: "X", Message: "y"}, State: StateFailed},
+				Error: &CardError{ErrorCode: "X", Message: "y"}, State: stateFailed},
 		},
 		{
 			name: "a cancelled job is neutral: a note, not an error",
-			snap: Snapshot{ID: "job4", Kind: KindJob, Label: "Run notebook “A”", Status: StatusCancelled, Done: true,
+			snap: Snapshot{ID: "job4", Kind: kindJob, Label: "Run notebook “A”", Status: statusCancelled, Done: true,
 				Error: &ErrorInfo{ErrorCode: string(lro.CodeJobCancelled), Message: "the job was cancelled"}},
 			now: t0,
-			want: Card{ID: "job4", Kind: KindJob, Label: "Run notebook “A”", Status: StatusCancelled,
+			want: Card{ID: "job4", Kind: kindJob, Label: "Run notebook “A”", Status: statusCancelled,
 				StatusWords: "Cancelled", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,
-				Note: "Cancelled in Fabric. Run it again if it is still needed.", State: StateCancelled},
+				Note: "Cancelled in Fabric. Run it again if it is still needed.", State: stateCancelled},
 		},
 		{
 			name: "a tracked operation is named after its item once known",
@@ -282,7 +282,7 @@ func TestNewCard(t *testing.T) {
 			want: Card{ID: "op15", Kind: KindOperation, Label: "Pipeline “Nightly”", Status: StatusSucceeded,
 				StatusWords: "Succeeded", StatusClass: "st-ok", Progress: 100, ProgressText: "done", Done: true,
 				Result: &CardResult{Name: "Nightly", Type: "DataPipeline", ID: "i", Raw: `{"id":"i","type":"DataPipeline","displayName":"Nightly"}`},
-				State:  StateSucceeded},
+				State:  stateSucceeded},
 		},
 	}
 	for _, tt := range tests {
@@ -308,7 +308,7 @@ func TestFormatDuration(t *testing.T) {
 		{in: 61*time.Minute + 5*time.Second, want: "1h 01m"},
 	}
 	for _, tt := range tests {
-		if got := FormatDuration(tt.in); got != tt.want {
+		if got := formatDuration(tt.in); got != tt.want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

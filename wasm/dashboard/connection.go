@@ -32,20 +32,20 @@ type Probe struct {
 	PlainCode     string // its errorCode
 }
 
-// Causes a [Verdict] names.
+// Causes a verdict names.
 const (
-	CauseReachable       = "reachable"         // Fabric answered through the proxy with the token
-	CauseNothingListens  = "nothing-listening" // nothing answers at the API base's host and port
-	CauseNotProxyPath    = "not-proxy-path"    // something answers, but not the proxy's /v1 path
-	CauseOriginRefused   = "origin-not-allowed"
-	CauseTokenRejected   = "token-rejected" // Fabric (through the proxy) refused the token: 401
-	CauseFabricError     = "fabric-error"   // Fabric answered with another error
-	CausePreflightFailed = "preflight-failed"
-	CauseNotAURL         = "not-a-url" // the API base typed is empty or not an http(s) URL: nothing is sent
+	causeReachable       = "reachable"         // Fabric answered through the proxy with the token
+	causeNothingListens  = "nothing-listening" // nothing answers at the API base's host and port
+	causeNotProxyPath    = "not-proxy-path"    // something answers, but not the proxy's /v1 path
+	causeOriginRefused   = "origin-not-allowed"
+	causeTokenRejected   = "token-rejected" // Fabric (through the proxy) refused the token: 401
+	causeFabricError     = "fabric-error"   // Fabric answered with another error
+	causePreflightFailed = "preflight-failed"
+	causeNotAURL         = "not-a-url" // the API base typed is empty or not an http(s) URL: nothing is sent
 )
 
-// Verdict is what a [Probe] means for the user.
-type Verdict struct {
+// verdict is what a [Probe] means for the user.
+type verdict struct {
 	Cause string // one of the Cause* constants
 	Words string // what it means and what to do, for people
 	// Reached reports whether a request of the dashboard could have reached Fabric: when it
@@ -54,58 +54,58 @@ type Verdict struct {
 	Reached bool
 }
 
-// Judge names what a probe found.
-func Judge(p Probe) Verdict {
+// judge names what a probe found.
+func judge(p Probe) verdict {
 	apiBase := strings.TrimRight(p.APIBase, "/")
 	origin := originOf(apiBase)
 	noV1 := !strings.HasSuffix(strings.TrimRight(apiBase, "/"), "/v1")
 	switch {
 	case p.Answered && p.Status >= 200 && p.Status < 300:
-		return Verdict{Cause: CauseReachable, Reached: true,
+		return verdict{Cause: causeReachable, Reached: true,
 			Words: fmt.Sprintf("Connected: Fabric answered through %s and lists %s for this token.", apiBase, plural(p.Count, "workspace"))}
 	case p.Answered && p.Status == 401:
-		return Verdict{Cause: CauseTokenRejected, Reached: true,
+		return verdict{Cause: causeTokenRejected, Reached: true,
 			Words: "The proxy answers, but Fabric refused the token (" + codeAndMessage(p.ErrorCode, p.Message) +
 				"): paste a new token (az account get-access-token --resource https://api.fabric.microsoft.com) and Apply."}
 	case p.Answered && p.Status == 404 && (noV1 || p.ErrorCode == "NotFound"):
 		return notProxyPath(apiBase, origin)
 	case p.Answered:
-		return Verdict{Cause: CauseFabricError, Reached: true,
+		return verdict{Cause: causeFabricError, Reached: true,
 			Words: fmt.Sprintf("The proxy answers, but the request failed: %d %s%s.", p.Status, codeAndMessage(p.ErrorCode, p.Message), requestIDWords(p.RequestID))}
 	case !p.Listening:
-		return Verdict{Cause: CauseNothingListens,
+		return verdict{Cause: causeNothingListens,
 			Words: "Nothing answers at " + origin + ": start the proxy there (./build.sh serve starts one on 127.0.0.1:8787) or correct the API base."}
 	case p.PlainAnswered && (p.PlainStatus == 404 || noV1):
 		return notProxyPath(apiBase, origin)
 	case p.PlainAnswered:
-		return Verdict{Cause: CausePreflightFailed,
+		return verdict{Cause: causePreflightFailed,
 			Words: origin + " answers this page, but refused the preflight of an authorized request: is it a fabric-lro proxy? Check that the API base is the proxy's /v1 URL."}
 	case noV1:
 		return notProxyPath(apiBase, origin)
 	}
-	return Verdict{Cause: CauseOriginRefused,
+	return verdict{Cause: causeOriginRefused,
 		Words: "Something answers at " + origin + ", but it does not let this page (" + orUnknown(p.PageOrigin) +
 			") read its answers: add " + orUnknown(p.PageOrigin) + " to the proxy's ALLOWED_ORIGINS and restart or redeploy it (or the API base is not a fabric-lro proxy)."}
 }
 
-// CheckAPIBase judges an API base as typed in Settings before anything is sent: an empty
+// checkAPIBase judges an API base as typed in Settings before anything is sent: an empty
 // one, or one that is not an absolute http(s) URL, gets a verdict that says what to type;
 // ok is true when apiBase can be probed.
-func CheckAPIBase(apiBase string) (v Verdict, ok bool) {
+func checkAPIBase(apiBase string) (v verdict, ok bool) {
 	apiBase = strings.TrimSpace(apiBase)
 	lower := strings.ToLower(apiBase)
 	const what = "the API base is the proxy's URL ending in /v1, such as http://127.0.0.1:8787/v1 (./build.sh serve) or https://fabric-lro.example.workers.dev/v1."
 	switch {
 	case apiBase == "":
-		return Verdict{Cause: CauseNotAURL, Words: "The API base is empty: type it, then Test connection; " + what}, false
+		return verdict{Cause: causeNotAURL, Words: "The API base is empty: type it, then Test connection; " + what}, false
 	case !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") || len(originOf(apiBase)) <= len("https://"):
-		return Verdict{Cause: CauseNotAURL, Words: quoteText(apiBase) + " is not an http(s) URL: " + what}, false
+		return verdict{Cause: causeNotAURL, Words: quoteText(apiBase) + " is not an http(s) URL: " + what}, false
 	}
-	return Verdict{}, true
+	return verdict{}, true
 }
 
-func notProxyPath(apiBase, origin string) Verdict {
-	return Verdict{Cause: CauseNotProxyPath,
+func notProxyPath(apiBase, origin string) verdict {
+	return verdict{Cause: causeNotProxyPath,
 		Words: origin + " answers, but " + apiBase + " is not the proxy's path: the API base is the proxy's URL ending in /v1, such as " + origin + "/v1."}
 }
 
@@ -152,7 +152,7 @@ func unanswered(e ErrorInfo) bool { return e.ErrorCode == "NetworkError" }
 // explainStart rewrites the error of a start that got no answer once a probe has named the
 // likely cause: a request that could not have reached Fabric did not take effect, so the
 // warning that it may have is dropped.
-func explainStart(e ErrorInfo, v Verdict) ErrorInfo {
+func explainStart(e ErrorInfo, v verdict) ErrorInfo {
 	if v.Reached {
 		e.Message += " Likely cause: " + v.Words
 		return e

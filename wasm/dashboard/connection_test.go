@@ -15,27 +15,27 @@ func TestJudge(t *testing.T) {
 		says    []string
 	}{
 		{name: "Fabric reachable", probe: Probe{APIBase: base, Answered: true, Status: 200, Count: 3},
-			cause: CauseReachable, reached: true, says: []string{"Connected", "lists 3 workspaces"}},
+			cause: causeReachable, reached: true, says: []string{"Connected", "lists 3 workspaces"}},
 		{name: "token rejected", probe: Probe{APIBase: base, Answered: true, Status: 401, ErrorCode: "TokenExpired", Message: "Access token has expired"},
-			cause: CauseTokenRejected, reached: true, says: []string{"refused the token", "TokenExpired", "paste a new token"}},
+			cause: causeTokenRejected, reached: true, says: []string{"refused the token", "TokenExpired", "paste a new token"}},
 		{name: "nothing listening", probe: Probe{APIBase: base},
-			cause: CauseNothingListens, says: []string{"Nothing answers at http://127.0.0.1:8787", "start the proxy"}},
+			cause: causeNothingListens, says: []string{"Nothing answers at http://127.0.0.1:8787", "start the proxy"}},
 		{name: "origin missing from ALLOWED_ORIGINS", probe: Probe{APIBase: base, PageOrigin: "http://localhost:8080", Listening: true},
-			cause: CauseOriginRefused, says: []string{"add http://localhost:8080 to the proxy's ALLOWED_ORIGINS"}},
+			cause: causeOriginRefused, says: []string{"add http://localhost:8080 to the proxy's ALLOWED_ORIGINS"}},
 		{name: "/v1 missing, the proxy lets the page read its 404", probe: Probe{APIBase: "http://127.0.0.1:8787", Listening: true, PlainAnswered: true, PlainStatus: 404, PlainCode: "NotFound"},
-			cause: CauseNotProxyPath, says: []string{"not the proxy's path", "ending in /v1", "http://127.0.0.1:8787/v1"}},
+			cause: causeNotProxyPath, says: []string{"not the proxy's path", "ending in /v1", "http://127.0.0.1:8787/v1"}},
 		{name: "/v1 missing, nothing readable", probe: Probe{APIBase: "http://127.0.0.1:8787/", Listening: true},
-			cause: CauseNotProxyPath, says: []string{"not the proxy's path"}},
+			cause: causeNotProxyPath, says: []string{"not the proxy's path"}},
 		{name: "a readable 404 from the proxy", probe: Probe{APIBase: base + "/x", Answered: true, Status: 404, ErrorCode: "NotFound"},
-			cause: CauseNotProxyPath, says: []string{"not the proxy's path"}},
+			cause: causeNotProxyPath, says: []string{"not the proxy's path"}},
 		{name: "another Fabric error", probe: Probe{APIBase: base, Answered: true, Status: 403, ErrorCode: "InsufficientScopes", Message: "no", RequestID: "rq"},
-			cause: CauseFabricError, reached: true, says: []string{"403 InsufficientScopes: no (requestId rq)"}},
+			cause: causeFabricError, reached: true, says: []string{"403 InsufficientScopes: no (requestId rq)"}},
 		{name: "preflight refused", probe: Probe{APIBase: base, Listening: true, PlainAnswered: true, PlainStatus: 401},
-			cause: CausePreflightFailed, says: []string{"refused the preflight"}},
+			cause: causePreflightFailed, says: []string{"refused the preflight"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Judge(tt.probe)
+			v := judge(tt.probe)
 			if v.Cause != tt.cause || v.Reached != tt.reached {
 				t.Errorf("cause %q reached %v, want %q %v (%s)", v.Cause, v.Reached, tt.cause, tt.reached, v.Words)
 			}
@@ -63,8 +63,8 @@ func TestCheckAPIBase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, ok := CheckAPIBase(tt.apiBase)
-			if ok != tt.ok || !ok && v.Cause != CauseNotAURL {
+			v, ok := checkAPIBase(tt.apiBase)
+			if ok != tt.ok || !ok && v.Cause != causeNotAURL {
 				t.Errorf("ok %v cause %q, want ok %v (%s)", ok, v.Cause, tt.ok, v.Words)
 			}
 			for _, w := range tt.says {
@@ -78,11 +78,11 @@ func TestCheckAPIBase(t *testing.T) {
 
 func TestExplainStart(t *testing.T) {
 	e := ErrorInfo{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
-	got := explainStart(e, Judge(Probe{APIBase: "http://127.0.0.1:8787/v1", Listening: true, PageOrigin: "http://x"}))
+	got := explainStart(e, judge(Probe{APIBase: "http://127.0.0.1:8787/v1", Listening: true, PageOrigin: "http://x"}))
 	if strings.Contains(got.Message, "may have taken effect") || !strings.Contains(got.Message, "did not reach Fabric") || !strings.Contains(got.Message, "ALLOWED_ORIGINS") {
 		t.Errorf("refused origin: %q", got.Message)
 	}
-	got = explainStart(e, Judge(Probe{APIBase: "http://127.0.0.1:8787/v1", Answered: true, Status: 200}))
+	got = explainStart(e, judge(Probe{APIBase: "http://127.0.0.1:8787/v1", Answered: true, Status: 200}))
 	if !strings.Contains(got.Message, "may have taken effect") {
 		t.Errorf("reachable: the warning that it may have taken effect was dropped: %q", got.Message)
 	}

@@ -3,6 +3,7 @@
 // persistence of operations across reloads, and the rendering decisions, all in plain Go.
 //
 // Nothing here touches the DOM. The page is built through the narrow [DOM] and [Node]
-// interfaces: package main (js && wasm) implements them with honnef.co/go/js/dom/v2, and
-// package domfake implements them in memory so that rendering is tested on the host.
+// interfaces (declared in package page): package main (js && wasm) implements them with
+// honnef.co/go/js/dom/v2, and package domfake implements them in memory so that rendering
+// is tested on the host, by this package's own tests.
 package dashboard

@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -31,9 +32,9 @@ func ExampleNewCard() {
 
 // An App renders into any dashboard.DOM: the browser's, or domfake's in tests.
 func ExampleApp_Mount() {
-	eng := &fakeEngine{
-		pages:    []dashboard.WorkspacePage{{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "Sales"}}}},
-		existing: []dashboard.Snapshot{{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “Q3”", Status: dashboard.StatusSucceeded, Done: true}},
+	eng := &listEngine{
+		workspaces: dashboard.WorkspacePage{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "Sales"}}},
+		operations: []dashboard.Snapshot{{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “Q3”", Status: dashboard.StatusSucceeded, Done: true}},
 	}
 	app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }})
 	doc := &domfake.Document{}
@@ -45,4 +46,34 @@ func ExampleApp_Mount() {
 	// Output:
 	// 1 workspaces
 	// Create Notebook “Q3” - Succeeded
+}
+
+// listEngine is an Engine that knows one page of workspaces and some operations, and starts
+// nothing: enough for the dashboard to draw itself.
+type listEngine struct {
+	workspaces dashboard.WorkspacePage
+	operations []dashboard.Snapshot
+}
+
+func (e *listEngine) CreateItem(context.Context, string, dashboard.ItemRequest) (dashboard.Snapshot, error) {
+	return dashboard.Snapshot{}, nil
+}
+
+func (e *listEngine) RunJob(context.Context, string, string, string, string) (dashboard.Snapshot, error) {
+	return dashboard.Snapshot{}, nil
+}
+
+func (e *listEngine) Track(context.Context, string) (dashboard.Snapshot, error) {
+	return dashboard.Snapshot{}, nil
+}
+
+func (e *listEngine) Cancel(context.Context, string) error                    { return nil }
+func (e *listEngine) Forget(...string)                                        {}
+func (e *listEngine) Operations() []dashboard.Snapshot                        { return e.operations }
+func (e *listEngine) Subscribe(func(dashboard.Snapshot)) (unsubscribe func()) { return func() {} }
+func (e *listEngine) RetryAll() int                                           { return 0 }
+func (e *listEngine) StorageError() error                                     { return nil }
+
+func (e *listEngine) Workspaces(context.Context, string) (dashboard.WorkspacePage, error) {
+	return e.workspaces, nil
 }

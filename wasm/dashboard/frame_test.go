@@ -1,6 +1,6 @@
 //go:build !js
 
-package dashboard_test
+package dashboard
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard/domfake"
 )
 
@@ -56,14 +55,14 @@ func TestRenderOncePerFrame(t *testing.T) {
 	now := start
 	eng := &fakeEngine{}
 	var f frames
-	app := dashboard.NewApp(eng, dashboard.Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Frame: f.request, Forms: []string{}})
+	app := NewApp(eng, Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Frame: f.request, Forms: []string{}})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
 	f.next()
 
 	for i := range 500 {
-		eng.publish(notebook(fmt.Sprintf("op-%03d", i), fmt.Sprintf("N %d", i), dashboard.StatusRunning))
+		eng.publish(notebook(fmt.Sprintf("op-%03d", i), fmt.Sprintf("N %d", i), StatusRunning))
 	}
 	if n := len(f.queued); n != 1 {
 		t.Fatalf("500 snapshots requested %d frames: want one", n)
@@ -88,7 +87,7 @@ func TestRenderOncePerFrame(t *testing.T) {
 	if got := root.Role("summary").TextContent(); got != "500 running · 0 succeeded · 0 failed" {
 		t.Errorf("summary %q", got)
 	}
-	eng.publish(notebook("op-007", "N 7", dashboard.StatusSucceeded))
+	eng.publish(notebook("op-007", "N 7", StatusSucceeded))
 	for i := 0; f.next() > 0; i++ { // a frame redraws what fits in its budget; the rest follows
 		if i > 1000 {
 			t.Fatal("frames never stopped")
@@ -100,7 +99,7 @@ func TestRenderOncePerFrame(t *testing.T) {
 			row = c
 		}
 	}
-	if row == nil || row.Attrs["data-state"] != dashboard.StateSucceeded {
+	if row == nil || row.Attrs["data-state"] != stateSucceeded {
 		t.Errorf("a row that changed was not drawn again in the next frame")
 	}
 }
@@ -109,7 +108,7 @@ func TestNoticesWhileHidden(t *testing.T) {
 	now := start
 	eng := &fakeEngine{}
 	n := &notices{permission: "default"}
-	app := dashboard.NewApp(eng, dashboard.Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Notices: n, Forms: []string{}})
+	app := NewApp(eng, Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Notices: n, Forms: []string{}})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
@@ -120,12 +119,12 @@ func TestNoticesWhileHidden(t *testing.T) {
 	if n.asked != 1 || !root.Role("notify").Hidden() {
 		t.Fatalf("after the click: asked %d times, button hidden %v", n.asked, root.Role("notify").Hidden())
 	}
-	eng.publish(notebook("op-1", "A", dashboard.StatusRunning))
-	eng.publish(notebook("op-2", "B fail", dashboard.StatusRunning))
-	eng.publish(notebook("op-3", "C", dashboard.StatusSucceeded)) // never seen running: not counted
+	eng.publish(notebook("op-1", "A", StatusRunning))
+	eng.publish(notebook("op-2", "B fail", StatusRunning))
+	eng.publish(notebook("op-3", "C", StatusSucceeded)) // never seen running: not counted
 	n.hidden = true
-	eng.publish(notebook("op-1", "A", dashboard.StatusSucceeded))
-	failed := notebook("op-2", "B fail", dashboard.StatusFailed)
+	eng.publish(notebook("op-1", "A", StatusSucceeded))
+	failed := notebook("op-2", "B fail", statusFailed)
 	eng.publish(failed)
 	if n.title != "(2 finished, 1 failed)" {
 		t.Errorf("title %q", n.title)
@@ -142,8 +141,8 @@ func TestNoticesWhileHidden(t *testing.T) {
 	if n.title != "" {
 		t.Errorf("title %q once the user looks: want the page's own", n.title)
 	}
-	eng.publish(notebook("op-4", "D", dashboard.StatusRunning))
-	eng.publish(notebook("op-4", "D", dashboard.StatusSucceeded))
+	eng.publish(notebook("op-4", "D", StatusRunning))
+	eng.publish(notebook("op-4", "D", StatusSucceeded))
 	if len(n.shown) != 2 || n.title != "" {
 		t.Errorf("an end seen while visible notified or changed the title")
 	}

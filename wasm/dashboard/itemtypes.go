@@ -5,57 +5,57 @@ import (
 	"unicode"
 )
 
-// ItemType is one entry of the create form's item type picker.
-type ItemType struct {
+// itemType is one entry of the create form's item type picker.
+type itemType struct {
 	Type string // Fabric's ItemType value, sent to Create Item, e.g. "DataPipeline"
 	Name string // what the Fabric portal calls it, e.g. "Pipeline"
 }
 
-// ItemTypeGroup is a heading of the item type picker: the Fabric workload the portal files
+// itemTypeGroup is a heading of the item type picker: the Fabric workload the portal files
 // the types under.
-type ItemTypeGroup struct {
+type itemTypeGroup struct {
 	Name  string     // the workload, e.g. "Data Engineering"
-	Types []ItemType // its item types, in the portal's order
+	Types []itemType // its item types, in the portal's order
 }
 
-// ItemTypeGroups are the item types the create form offers, grouped and named as the Fabric
+// itemTypeGroups are the item types the create form offers, grouped and named as the Fabric
 // portal's "New item" pane shows them. Only types that Create Item makes from a display name
 // alone are listed: Fabric's ItemType enumeration (common/definitions.json) also names types
 // Create Item refuses (Dashboard, PaginatedReport, Datamart, SQLEndpoint, MirroredWarehouse:
 // made by other means) and types it only makes from a definition or a creationPayload, which
 // this form does not take (Report, SemanticModel, MirroredDatabase,
 // MirroredAzureDatabricksCatalog, MountedDataFactory, and the org app and plan types).
-var ItemTypeGroups = []ItemTypeGroup{
-	{Name: "Data Engineering", Types: []ItemType{
+var itemTypeGroups = []itemTypeGroup{
+	{Name: "Data Engineering", Types: []itemType{
 		{Type: "Lakehouse", Name: "Lakehouse"},
 		{Type: "Notebook", Name: "Notebook"},
 		{Type: "SparkJobDefinition", Name: "Spark Job Definition"},
 		{Type: "Environment", Name: "Environment"},
 		{Type: "GraphQLApi", Name: "API for GraphQL"},
 	}},
-	{Name: "Data Factory", Types: []ItemType{
+	{Name: "Data Factory", Types: []itemType{
 		{Type: "DataPipeline", Name: "Pipeline"},
 		{Type: "Dataflow", Name: "Dataflow Gen2"},
 		{Type: "CopyJob", Name: "Copy job"},
 		{Type: "ApacheAirflowJob", Name: "Apache Airflow job"},
 		{Type: "DataBuildToolJob", Name: "dbt job"},
 	}},
-	{Name: "Data Science", Types: []ItemType{
+	{Name: "Data Science", Types: []itemType{
 		{Type: "MLModel", Name: "ML model"},
 		{Type: "MLExperiment", Name: "Experiment"},
 		{Type: "DataAgent", Name: "Data agent"},
 		{Type: "AnomalyDetector", Name: "Anomaly detector"},
 	}},
-	{Name: "Data Warehouse", Types: []ItemType{
+	{Name: "Data Warehouse", Types: []itemType{
 		{Type: "Warehouse", Name: "Warehouse"},
 		{Type: "WarehouseSnapshot", Name: "Warehouse snapshot"},
 	}},
-	{Name: "Databases", Types: []ItemType{
+	{Name: "Databases", Types: []itemType{
 		{Type: "SQLDatabase", Name: "SQL database"},
 		{Type: "CosmosDBDatabase", Name: "Cosmos DB database"},
 		{Type: "SnowflakeDatabase", Name: "Snowflake database"},
 	}},
-	{Name: "Real-Time Intelligence", Types: []ItemType{
+	{Name: "Real-Time Intelligence", Types: []itemType{
 		{Type: "Eventhouse", Name: "Eventhouse"},
 		{Type: "KQLDatabase", Name: "KQL database"},
 		{Type: "KQLQueryset", Name: "KQL queryset"},
@@ -67,7 +67,7 @@ var ItemTypeGroups = []ItemTypeGroup{
 		{Type: "DigitalTwinBuilder", Name: "Digital twin builder"},
 		{Type: "OperationsAgent", Name: "Operations agent"},
 	}},
-	{Name: "Other", Types: []ItemType{
+	{Name: "Other", Types: []itemType{
 		{Type: "UserDataFunction", Name: "User data functions"},
 		{Type: "VariableLibrary", Name: "Variable library"},
 		{Type: "GraphModel", Name: "Graph model"},
@@ -76,8 +76,8 @@ var ItemTypeGroups = []ItemTypeGroup{
 	}},
 }
 
-// DefaultItemType is the type the create form starts with.
-const DefaultItemType = "Notebook"
+// defaultItemType is the type the create form starts with.
+const defaultItemType = "Notebook"
 
 // otherTypeNames names, as the portal does, the item types a result can hold that the create
 // form does not offer.
@@ -88,10 +88,10 @@ var otherTypeNames = map[string]string{
 	"MountedDataFactory": "Mounted Azure Data Factory", "MirroredAzureDatabricksCatalog": "Mirrored Azure Databricks catalog",
 }
 
-// TypeName is what the Fabric portal calls an item type ("DataPipeline" → "Pipeline"); an
+// typeName is what the Fabric portal calls an item type ("DataPipeline" → "Pipeline"); an
 // unknown type is spelled out from its name ("FooBar" → "Foo bar").
-func TypeName(itemType string) string {
-	for _, g := range ItemTypeGroups {
+func typeName(itemType string) string {
+	for _, g := range itemTypeGroups {
 		for _, t := range g.Types {
 			if t.Type == itemType {
 				return t.Name
@@ -114,7 +114,7 @@ func TypeName(itemType string) string {
 
 // creatable reports whether the create form offers itemType.
 func creatable(itemType string) bool {
-	for _, g := range ItemTypeGroups {
+	for _, g := range itemTypeGroups {
 		for _, t := range g.Types {
 			if t.Type == itemType {
 				return true
@@ -133,14 +133,14 @@ var jobKinds = map[string]struct{ jobType, words string }{
 	"Lakehouse":          {jobType: "TableMaintenance", words: "Table maintenance of"},
 }
 
-// JobTypeFor returns the on-demand job type the dashboard offers for an item type, or "".
-func JobTypeFor(itemType string) string { return jobKinds[itemType].jobType }
+// jobTypeFor returns the on-demand job type the dashboard offers for an item type, or "".
+func jobTypeFor(itemType string) string { return jobKinds[itemType].jobType }
 
-// JobLabel names a run of an item's job for its row: "Run notebook “Sales report”".
-func JobLabel(itemType, itemName string) string {
+// jobLabel names a run of an item's job for its row: "Run notebook “Sales report”".
+func jobLabel(itemType, itemName string) string {
 	words := jobKinds[itemType].words
 	if words == "" {
-		words = "Run job of " + TypeName(itemType)
+		words = "Run job of " + typeName(itemType)
 	}
 	if itemName == "" {
 		return words

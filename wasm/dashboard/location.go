@@ -14,10 +14,10 @@ var fabricAPI = hostpolicy.Endpoint{Scheme: "https", Host: "api.fabric.microsoft
 
 const regionalPrefix = "/_fabric/"
 
-// CodeUntrustedLocation is the errorCode of a Location URL the dashboard will not call.
-const CodeUntrustedLocation = "UntrustedLocation"
+// codeUntrustedLocation is the errorCode of a Location URL the dashboard will not call.
+const codeUntrustedLocation = "UntrustedLocation"
 
-// RebaseLocation makes a pasted reference callable from the browser through apiBase (the
+// rebaseLocation makes a pasted reference callable from the browser through apiBase (the
 // proxy's /v1 URL). The browser cannot call Fabric itself (no CORS), so:
 //   - https://api.fabric.microsoft.com/v1/operations/X[/result] (also without /v1) becomes
 //     apiBase + "/operations/X[/result]";
@@ -25,13 +25,13 @@ const CodeUntrustedLocation = "UntrustedLocation"
 //     workspace-level https://{id}.zcf.w.api.fabric.microsoft.com/...) becomes
 //     {apiBase's origin}/_fabric/https/{host}/... (the proxy forwards it to hosts it allows);
 //   - a URL on apiBase's own origin, an operation id or a resume token is returned as it is;
-//   - any other URL is refused with an *lro.Error whose errorCode is [CodeUntrustedLocation]:
+//   - any other URL is refused with an *lro.Error whose errorCode is codeUntrustedLocation:
 //     the bearer token must only go where the user pointed the dashboard.
 //
 // Fabric's hosts are those the engine trusts and the proxy forwards to (package hostpolicy,
 // one rule and one table of cases for all three). When apiBase is Fabric itself, Fabric's URLs
 // are returned as they are.
-func RebaseLocation(apiBase, ref string) (string, error) {
+func rebaseLocation(apiBase, ref string) (string, error) {
 	ref = strings.TrimSpace(ref)
 	e, rest, ok := hostpolicy.ParseURL(ref)
 	if !ok {
@@ -72,7 +72,7 @@ func RebaseLocation(apiBase, ref string) (string, error) {
 }
 
 func untrusted(ref, why string) error {
-	return &lro.Error{ErrorCode: CodeUntrustedLocation, Message: "Not tracking " + quoteText(ref) + ": " + why +
+	return &lro.Error{ErrorCode: codeUntrustedLocation, Message: "Not tracking " + quoteText(ref) + ": " + why +
 		". Paste the operation id, or the Location URL Fabric returned."}
 }
 
@@ -96,10 +96,10 @@ func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' ||
 
 func quoteText(s string) string { return "“" + s + "”" }
 
-// CheckTrackRef checks what a user pasted to track: an operation id (a GUID), a resume token
+// checkTrackRef checks what a user pasted to track: an operation id (a GUID), a resume token
 // (the JSON the engine saves) or an http(s) URL (a Location). It returns "" when ref is one
 // of those, else the message to show under the form.
-func CheckTrackRef(ref string) string {
+func checkTrackRef(ref string) string {
 	ref = strings.TrimSpace(ref)
 	lower := strings.ToLower(ref)
 	switch {

@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboard
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/fabric-lro/fabric-lro/internal/hostpolicy/hostpolicytest"
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
 
 func TestRebaseLocation(t *testing.T) {
@@ -31,21 +30,21 @@ func TestRebaseLocation(t *testing.T) {
 		{name: "already the proxy", apiBase: proxy, ref: "https://proxy.contoso.com/v1/operations/op-1", want: "https://proxy.contoso.com/v1/operations/op-1"},
 		{name: "proxy regional form", apiBase: proxy, ref: "https://proxy.contoso.com/_fabric/https/x.analysis.windows.net/v1/operations/op-1", want: "https://proxy.contoso.com/_fabric/https/x.analysis.windows.net/v1/operations/op-1"},
 		{name: "direct to Fabric keeps Fabric URLs", apiBase: "https://api.fabric.microsoft.com/v1", ref: "https://x.analysis.windows.net/v1/operations/op-1", want: "https://x.analysis.windows.net/v1/operations/op-1"},
-		{name: "other host", apiBase: proxy, ref: "https://evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "look-alike host", apiBase: proxy, ref: "https://api.fabric.microsoft.com.evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "bare regional suffix", apiBase: proxy, ref: "https://analysis.windows.net/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "Fabric over http", apiBase: proxy, ref: "http://api.fabric.microsoft.com/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "user info", apiBase: proxy, ref: "https://api.fabric.microsoft.com@evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "other scheme", apiBase: proxy, ref: "ftp://api.fabric.microsoft.com/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "direct to Fabric, other host", apiBase: "https://api.fabric.microsoft.com/v1", ref: "https://evil.example/v1/operations/op-1", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "malformed percent-escape", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/%zz", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "cut percent-escape", apiBase: proxy, ref: "https://proxy.contoso.com/v1/operations/op-1%4", wantErr: dashboard.CodeUntrustedLocation},
-		{name: "space inside", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/op 1", wantErr: dashboard.CodeUntrustedLocation},
+		{name: "other host", apiBase: proxy, ref: "https://evil.example/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "look-alike host", apiBase: proxy, ref: "https://api.fabric.microsoft.com.evil.example/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "bare regional suffix", apiBase: proxy, ref: "https://analysis.windows.net/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "Fabric over http", apiBase: proxy, ref: "http://api.fabric.microsoft.com/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "user info", apiBase: proxy, ref: "https://api.fabric.microsoft.com@evil.example/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "other scheme", apiBase: proxy, ref: "ftp://api.fabric.microsoft.com/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "direct to Fabric, other host", apiBase: "https://api.fabric.microsoft.com/v1", ref: "https://evil.example/v1/operations/op-1", wantErr: codeUntrustedLocation},
+		{name: "malformed percent-escape", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/%zz", wantErr: codeUntrustedLocation},
+		{name: "cut percent-escape", apiBase: proxy, ref: "https://proxy.contoso.com/v1/operations/op-1%4", wantErr: codeUntrustedLocation},
+		{name: "space inside", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/op 1", wantErr: codeUntrustedLocation},
 		{name: "escaped path", apiBase: proxy, ref: "https://api.fabric.microsoft.com/v1/operations/op%2D1", want: "https://proxy.contoso.com/v1/operations/op%2D1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := dashboard.RebaseLocation(tt.apiBase, tt.ref)
+			got, err := rebaseLocation(tt.apiBase, tt.ref)
 			if tt.wantErr != "" {
 				var e *lro.Error
 				if !errors.As(err, &e) || e.ErrorCode != tt.wantErr || !strings.Contains(e.Message, "Paste the operation id") {
@@ -67,13 +66,13 @@ func TestRebaseLocationSharedPolicy(t *testing.T) {
 	for _, tc := range hostpolicytest.FabricCases {
 		for _, apiBase := range []string{"https://proxy.contoso.com/v1", "https://api.fabric.microsoft.com/v1"} {
 			t.Run(tc.Name+"/"+apiBase, func(t *testing.T) {
-				got, err := dashboard.RebaseLocation(apiBase, tc.URL)
+				got, err := rebaseLocation(apiBase, tc.URL)
 				if (err == nil) != tc.Fabric {
 					t.Fatalf("RebaseLocation(%q, %q) = %q, %v; want tracked %v", apiBase, tc.URL, got, err, tc.Fabric)
 				}
 				var e *lro.Error
-				if err != nil && (!errors.As(err, &e) || e.ErrorCode != dashboard.CodeUntrustedLocation) {
-					t.Fatalf("err = %v, want %s", err, dashboard.CodeUntrustedLocation)
+				if err != nil && (!errors.As(err, &e) || e.ErrorCode != codeUntrustedLocation) {
+					t.Fatalf("err = %v, want %s", err, codeUntrustedLocation)
 				}
 				if err == nil && apiBase != "https://api.fabric.microsoft.com/v1" && !strings.HasPrefix(got, "https://proxy.contoso.com/") {
 					t.Errorf("RebaseLocation(%q) = %q, not through the proxy", tc.URL, got)

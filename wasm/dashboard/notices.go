@@ -60,7 +60,7 @@ func (a *App) noteEnd(key string) {
 	e.finished++
 	e.last = key
 	c := a.snapCard(r, a.cfg.Now())
-	if c.State == StateFailed {
+	if c.State == stateFailed {
 		e.failed++
 		e.lastFailed = key
 	}
@@ -80,7 +80,7 @@ func (a *App) noteEnd(key string) {
 	if e.lastFailed != "" {
 		show = e.lastFailed // what needs the user first
 	}
-	n.Notify(title, body, noticeTag, func() { a.Reveal(show) })
+	n.Notify(title, body, noticeTag, func() { a.revealRow(show) })
 }
 
 // title is the count put before the page's title: "(3 finished, 1 failed)".
@@ -100,9 +100,9 @@ func (e endedCounts) words() string {
 	return w
 }
 
-// Reveal scrolls the row of operation id into view and gives it keyboard focus (as a click
+// revealRow scrolls the row of operation id into view and gives it keyboard focus (as a click
 // on a notification does).
-func (a *App) Reveal(id string) {
+func (a *App) revealRow(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.rows[id] == nil {
@@ -113,9 +113,9 @@ func (a *App) Reveal(id string) {
 	a.render()
 }
 
-// AskToNotify asks the user whether the page may show notifications (the button "Notify me
+// askToNotify asks the user whether the page may show notifications (the button "Notify me
 // when operations end" calls it, from the click).
-func (a *App) AskToNotify() {
+func (a *App) askToNotify() {
 	if a.cfg.Notices == nil {
 		return
 	}

@@ -171,7 +171,7 @@ func (v *view) build(a *App, root Node) {
 				text(d, "button", "Apply", "type", "submit", "data-role", "apply-settings")))
 		if a.cfg.Probe != nil {
 			test := text(d, "button", "Test connection", "type", "button", "class", "flro-secondary", "data-role", "test-connection")
-			test.On("click", func() { a.TestConnection(apiBase.Value(), token.Value()) })
+			test.On("click", func() { a.testConnection(apiBase.Value(), token.Value()) })
 			conn := el(d, "p", "class", "flro-connection", "data-role", "connection", "aria-live", "polite")
 			v.conn, v.connCause = slot{n: conn}, slot{n: conn}
 			form.Append(appendAll(el(d, "div", "class", "flro-row flro-test"), test, conn))
@@ -193,9 +193,9 @@ func (v *view) build(a *App, root Node) {
 		forms.Append(details)
 	}
 
-	if a.hasForm(FormCreate) {
+	if a.hasForm(formCreate) {
 		v.wsSelect = el(d, "select", "id", "flro-workspace", "data-role", "workspace")
-		v.wsSelect.On("change", func() { a.SelectWorkspace(v.wsSelect.Value()) })
+		v.wsSelect.On("change", func() { a.selectWorkspace(v.wsSelect.Value()) })
 		wsLoad := text(d, "button", "Reload", "type", "button", "data-role", "workspaces-reload", "class", "flro-secondary")
 		wsLoad.On("click", func() { a.LoadWorkspaces(false) })
 		v.wsMore = text(d, "button", "Load more", "type", "button", "data-role", "workspaces-more", "class", "flro-secondary")
@@ -204,14 +204,14 @@ func (v *view) build(a *App, root Node) {
 		v.wsStatus = slot{n: el(d, "p", "class", "flro-hint", "data-role", "workspaces-status", "aria-live", "polite")}
 
 		typeSel := el(d, "select", "id", "flro-type", "data-role", "type")
-		for _, g := range ItemTypeGroups {
+		for _, g := range itemTypeGroups {
 			og := el(d, "optgroup", "label", g.Name)
 			for _, t := range g.Types {
 				og.Append(text(d, "option", t.Name, "value", t.Type))
 			}
 			typeSel.Append(og)
 		}
-		typeSel.SetValue(DefaultItemType)
+		typeSel.SetValue(defaultItemType)
 		v.name = el(d, "input", "id", "flro-name", "data-role", "name", "maxlength", "123", "autocomplete", "off")
 		desc := el(d, "input", "id", "flro-description", "data-role", "description", "maxlength", "256", "autocomplete", "off")
 		count := el(d, "input", "id", "flro-count", "data-role", "count", "type", "number", "min", "1", "max", strconv.Itoa(MaxCount), "inputmode", "numeric")
@@ -220,13 +220,13 @@ func (v *view) build(a *App, root Node) {
 		create := appendAll(el(d, "form", "class", "flro-panel flro-create", "data-role", "create-form", "aria-label", "Create items", "novalidate", ""),
 			text(d, "h2", "Create items"),
 			appendAll(el(d, "div", "class", "flro-row"),
-				v.field(FieldWorkspace, "Workspace", v.wsSelect, "flro-grow flro-half"),
+				v.field(fieldWorkspace, "Workspace", v.wsSelect, "flro-grow flro-half"),
 				appendAll(el(d, "div", "class", "flro-buttons"), wsLoad, v.wsMore)),
 			v.wsStatus.n,
 			appendAll(el(d, "div", "class", "flro-row"),
-				v.field(FieldType, "Item type", typeSel, "flro-half"),
-				v.field(FieldName, "Display name", v.name, "flro-grow flro-wide"),
-				v.field(FieldCount, "How many", count, "flro-narrow")),
+				v.field(fieldType, "Item type", typeSel, "flro-half"),
+				v.field(fieldName, "Display name", v.name, "flro-grow flro-wide"),
+				v.field(fieldCount, "How many", count, "flro-narrow")),
 			appendAll(el(d, "div", "class", "flro-row"),
 				v.field("description", "Description (optional)", desc, "flro-grow"),
 				text(d, "button", "Create", "type", "submit", "data-role", "create")))
@@ -235,18 +235,18 @@ func (v *view) build(a *App, root Node) {
 			if err != nil {
 				n = 0
 			}
-			a.Create(CreateForm{Type: typeSel.Value(), DisplayName: v.name.Value(), Description: desc.Value(), Count: n})
+			a.create(createForm{Type: typeSel.Value(), DisplayName: v.name.Value(), Description: desc.Value(), Count: n})
 		})
 		forms.Append(create)
 	}
 
-	if a.hasForm(FormTrack) {
+	if a.hasForm(formTrack) {
 		v.trackInput = el(d, "input", "id", "flro-track", "data-role", "track-input", "autocomplete", "off", "spellcheck", "false", "placeholder", "Operation id or Location URL")
 		track := appendAll(el(d, "form", "data-role", "track-form", "aria-label", "Track an existing operation", "novalidate", ""),
 			appendAll(el(d, "div", "class", "flro-row"),
-				v.field(FieldTrack, "Operation id, Location URL or resume token", v.trackInput, "flro-grow"),
+				v.field(fieldTrack, "Operation id, Location URL or resume token", v.trackInput, "flro-grow"),
 				text(d, "button", "Track", "type", "submit", "data-role", "track")))
-		track.On("submit", func() { a.Track(v.trackInput.Value()) })
+		track.On("submit", func() { a.track(v.trackInput.Value()) })
 		// Folded: tracking an operation started elsewhere is the rarer task.
 		forms.Append(appendAll(el(d, "details", "class", "flro-panel flro-track"),
 			appendAll(el(d, "summary", "data-role", "track-summary"), text(d, "span", "Track an existing operation", "class", "flro-summary-title")),
@@ -259,24 +259,24 @@ func (v *view) build(a *App, root Node) {
 
 	// The list: a bar with the summary, the filters and Clear finished, then the rows.
 	stateSel := el(d, "select", "data-role", "filter-state", "aria-label", "Show operations in state")
-	for _, o := range [][2]string{{"", "All states"}, {StateRunning, "Running"}, {StateSucceeded, "Succeeded"}, {StateFailed, "Failed"}, {StateCancelled, "Cancelled or stopped"}} {
+	for _, o := range [][2]string{{"", "All states"}, {stateRunning, "Running"}, {stateSucceeded, "Succeeded"}, {stateFailed, "Failed"}, {stateCancelled, "Cancelled or stopped"}} {
 		stateSel.Append(text(d, "option", o[1], "value", o[0]))
 	}
 	kindSel := el(d, "select", "data-role", "filter-kind", "aria-label", "Show operations of kind")
-	for _, o := range [][2]string{{"", "All kinds"}, {string(KindOperation), "Operations"}, {string(KindJob), "Jobs"}} {
+	for _, o := range [][2]string{{"", "All kinds"}, {string(KindOperation), "Operations"}, {string(kindJob), "Jobs"}} {
 		kindSel.Append(text(d, "option", o[1], "value", o[0]))
 	}
-	filter := func() { a.Filter(stateSel.Value(), Kind(kindSel.Value())) }
+	filter := func() { a.filter(stateSel.Value(), Kind(kindSel.Value())) }
 	stateSel.On("change", filter)
 	kindSel.On("change", filter)
 	clearBtn := text(d, "button", "Clear finished", "type", "button", "class", "flro-secondary", "data-role", "clear-finished")
-	clearBtn.On("click", a.ClearFinished)
+	clearBtn.On("click", a.clearFinished)
 	v.clear = &flag{n: clearBtn, name: "disabled"}
 	filters := appendAll(el(d, "div", "class", "flro-filters"), stateSel, kindSel, clearBtn)
 	if a.cfg.Notices != nil {
 		// Asked only from this click, never on load.
 		notify := text(d, "button", "Notify me when operations end", "type", "button", "class", "flro-secondary", "data-role", "notify")
-		notify.On("click", a.AskToNotify)
+		notify.On("click", a.askToNotify)
 		v.notify = hiddenFlag(notify)
 		filters.Append(notify)
 	}
@@ -336,7 +336,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 	}
 	if err := a.eng.StorageError(); err != nil {
 		e := ErrorOf(err)
-		if e.ErrorCode == string(CodeStorageFull) {
+		if e.ErrorCode == codeStorageFull {
 			v.storeErr.text(e.Message) // the running ones are saved: it says what is not
 		} else {
 			v.storeErr.text("Operations could not be saved in this browser, so they will not resume after a reload: " +
@@ -368,7 +368,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 	defer func() { a.busy = nil }()
 	all := a.allDirty
 	a.allDirty = false
-	var sum Summary
+	var sum summary
 	var newer Node // the row above the next one (the list is newest first)
 	placed := 0
 	for i := len(a.order) - 1; i >= 0; i-- {
@@ -376,11 +376,11 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 		r := a.rows[id]
 		st, kind := a.rowState(id, now)
 		switch st {
-		case StateRunning:
+		case stateRunning:
 			sum.Running++
-		case StateSucceeded:
+		case stateSucceeded:
 			sum.Succeeded++
-		case StateFailed:
+		case stateFailed:
 			sum.Failed++
 		default:
 			sum.Cancelled++
@@ -436,10 +436,10 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 			}
 		}
 	}
-	v.summary.text(sum.Words())
+	v.summary.text(sum.words())
 	v.clear.put(sum.Succeeded+sum.Failed+sum.Cancelled == 0)
 	switch {
-	case sum.Total == 0 && (a.hasForm(FormCreate) || a.hasForm(FormTrack)):
+	case sum.Total == 0 && (a.hasForm(formCreate) || a.hasForm(formTrack)):
 		v.emptyText.text("No operations yet. Create an item or track an operation: each one gets a row here, newest first.")
 	case sum.Total == 0:
 		v.emptyText.text("No operations yet.")
@@ -551,7 +551,7 @@ func newRowView(d DOM, a *App, id string) *rowView {
 		el(d, "span", "class", "flro-dot", "aria-hidden", "true"), label, words,
 		appendAll(el(d, "span", "class", "flro-progress"), bar, pct), when)
 	rv.expanded = slot{n: rv.toggle}
-	rv.toggle.On("click", func() { a.Toggle(rv.id) })
+	rv.toggle.On("click", func() { a.toggle(rv.id) })
 	rv.root.Append(rv.toggle)
 	rv.unwatch = d.OnScreen(rv.root, func(on bool) {
 		a.mu.Lock()
@@ -687,12 +687,12 @@ func newBodyView(rv *rowView) *bodyView {
 	yes.On("click", func() {
 		switch rv.card.Confirm {
 		case "cancel":
-			a.ConfirmCancel(rv.id)
+			a.confirmCancel(rv.id)
 		case "dismiss":
-			a.ConfirmDismiss(rv.id)
+			a.confirmDismiss(rv.id)
 		}
 	})
-	no.On("click", func() { a.KeepIt(rv.id) })
+	no.On("click", func() { a.keepIt(rv.id) })
 	confirm := appendAll(el(d, "div", "class", "flro-confirm", "data-role", "confirm", "role", "alertdialog", "aria-label", "Confirm"),
 		question, appendAll(el(d, "div", "class", "flro-buttons"), yes, no))
 	b.confirm, b.question, b.yes, b.no = hiddenFlag(confirm), slot{n: question}, slot{n: yes}, slot{n: no}
@@ -700,16 +700,16 @@ func newBodyView(rv *rowView) *bodyView {
 	runJob := el(d, "button", "type", "button", "class", "flro-secondary", "data-role", "run-job")
 	runJob.On("click", func() {
 		if r := rv.card.Result; r != nil {
-			a.RunJob(rv.card.workspaceID(), r.ID, r.Type, r.Name)
+			a.runJob(rv.card.workspaceID(), r.ID, r.Type, r.Name)
 		}
 	})
 	b.runJob, b.runText, b.runDisabled = hiddenFlag(runJob), slot{n: runJob}, &flag{n: runJob, name: "disabled"}
 	cancel := text(d, "button", "Cancel run", "type", "button", "class", "flro-secondary", "data-role", "cancel")
-	cancel.On("click", func() { a.Cancel(rv.id) })
+	cancel.On("click", func() { a.cancel(rv.id) })
 	retry := text(d, "button", "Retry", "type", "button", "data-role", "retry")
-	retry.On("click", func() { a.Retry(rv.id) })
+	retry.On("click", func() { a.retry(rv.id) })
 	dismiss := text(d, "button", "Dismiss", "type", "button", "class", "flro-secondary", "data-role", "dismiss", "aria-label", "Dismiss from this list")
-	dismiss.On("click", func() { a.Dismiss(rv.id) })
+	dismiss.On("click", func() { a.dismiss(rv.id) })
 	b.cancel, b.retry, b.dis = hiddenFlag(cancel), hiddenFlag(retry), hiddenFlag(dismiss)
 
 	appendAll(b.root,
@@ -730,19 +730,19 @@ func (b *bodyView) update(c Card) {
 		b.idText.text("… (sending)")
 	case c.CanRetry:
 		b.idText.text("none: the call did not start")
-	case !HasOperationID(c.ID) && c.Kind == KindJob && c.Result != nil && c.Result.ID != "":
+	case !hasOperationID(c.ID) && c.Kind == kindJob && c.Result != nil && c.Result.ID != "":
 		// A list-form Location: the result, the job instance itself, names it.
 		b.idText.text(c.Result.ID)
-	case !HasOperationID(c.ID) && c.Kind == KindJob:
+	case !hasOperationID(c.ID) && c.Kind == kindJob:
 		b.idText.text("unknown here: Fabric's answer named the job list, not the run")
-	case !HasOperationID(c.ID):
+	case !hasOperationID(c.ID):
 		// Fabric answered 200/201: there is no operation, only the engine's own name for the call.
 		b.idText.text("none: Fabric answered at once")
 	default:
 		b.idText.text(c.ID)
 	}
-	b.copyID.put(c.Sending || c.CanRetry || !HasOperationID(c.ID))
-	if c.Kind == KindJob {
+	b.copyID.put(c.Sending || c.CanRetry || !hasOperationID(c.ID))
+	if c.Kind == kindJob {
 		b.idName.text("Job instance id")
 	} else {
 		b.idName.text("Operation id")
@@ -751,7 +751,7 @@ func (b *bodyView) update(c Card) {
 	b.result.put(c.Result == nil)
 	if r := c.Result; r != nil {
 		b.resName.text(orDash(r.Name))
-		b.resType.text(orDash(TypeName(r.Type)))
+		b.resType.text(orDash(typeName(r.Type)))
 		b.resID.text(orDash(r.ID))
 	}
 	b.itemLink.attr("href", c.ItemURL)

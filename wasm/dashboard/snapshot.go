@@ -15,7 +15,7 @@ type Kind = lro.Kind
 // Kinds of snapshot: package lro's, here so that dashboard callers need not import lro.
 const (
 	KindOperation = lro.KindOperation // a Fabric long running operation (/v1/operations/{id})
-	KindJob       = lro.KindJob       // an item job instance
+	kindJob       = lro.KindJob       // an item job instance
 )
 
 // Snapshot is one operation as the dashboard and the JS API show it (the engine's snapshot;

@@ -1,6 +1,6 @@
 //go:build !js
 
-package dashboard_test
+package dashboard
 
 import (
 	"context"
@@ -18,13 +18,12 @@ import (
 	"github.com/fabric-lro/fabric-lro/emulator"
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/nethttp"
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
 
 // quotaStorage is a localStorage with a quota: a value longer than limit is refused with the
 // error a browser throws (QuotaExceededError). It counts the writes.
 type quotaStorage struct {
-	dashboard.MemoryStorage
+	MemoryStorage
 	mu     sync.Mutex
 	limit  int
 	writes int
@@ -65,7 +64,7 @@ func asyncCreates(t *testing.T, env *emulatorEnv) {
 	resp.Body.Close()
 }
 
-func savedIDs(t *testing.T, store dashboard.Storage, key string) []string {
+func savedIDs(t *testing.T, store Storage, key string) []string {
 	t.Helper()
 	raw, _ := store.Get(key)
 	var ids []string
@@ -81,7 +80,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		env := newEmulatorEnv(t)
 		asyncCreates(t, env)
 		apiBase := env.url + "/v1"
-		key := dashboard.StorageKey(apiBase)
+		key := StorageKey(apiBase)
 		store := &quotaStorage{}
 		var old []string
 		for i := range 12 {
@@ -96,7 +95,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 
 		var running []string
 		for i := range 4 {
-			s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: fmt.Sprintf("Running %d", i)})
+			s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: fmt.Sprintf("Running %d", i)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,9 +113,9 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		if strings.Contains(strings.Join(ids, " "), "old-00") || !strings.Contains(strings.Join(ids, " "), "old-11") {
 			t.Errorf("saved %v: want the finished operations that ended first left out first", ids)
 		}
-		e := dashboard.ErrorOf(tr.StorageError())
-		if e.ErrorCode != dashboard.CodeStorageFull || !strings.Contains(e.Message, "every running operation is saved") {
-			t.Errorf("StorageError %+v: want %s saying what was left out", e, dashboard.CodeStorageFull)
+		e := ErrorOf(tr.StorageError())
+		if e.ErrorCode != codeStorageFull || !strings.Contains(e.Message, "every running operation is saved") {
+			t.Errorf("StorageError %+v: want %s saying what was left out", e, codeStorageFull)
 		}
 		if n := len(tr.Operations()); n != 12+4 {
 			t.Errorf("%d operations listed: the ones left out of storage stay listed until a reload", n)
@@ -126,8 +125,8 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 	t.Run("finished operations older than KeepFinished are dropped on load", func(t *testing.T) {
 		env := newEmulatorEnv(t)
 		apiBase := env.url + "/v1"
-		key := dashboard.StorageKey(apiBase)
-		store := &dashboard.MemoryStorage{}
+		key := StorageKey(apiBase)
+		store := &MemoryStorage{}
 		now := env.clock.Now()
 		noEnd := fmt.Sprintf(`{"id":"no-end","label":"Before end was saved","token":%q}`,
 			`{"v":"fabric-lro/1","kind":"operation","id":"no-end","url":"`+apiBase+`/operations/no-end","status":"Failed","done":true,"lastUpdatedTimeUtc":"`+now.Add(-30*24*time.Hour).Format(time.RFC3339)+`"}`)
@@ -137,16 +136,16 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			noEnd,
 		}, ",")+"]")
 		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
-		tr := dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: apiBase, Storage: store})
-		defer tr.Close()
+		tr := NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), TrackerOptions{APIBase: apiBase, Storage: store})
+		defer tr.close()
 		if ids := savedIDs(t, store, key); strings.Join(ids, " ") != "yesterday" {
-			t.Errorf("saved %v after a load: want only the one that ended within %v", ids, dashboard.DefaultKeepFinished)
+			t.Errorf("saved %v after a load: want only the one that ended within %v", ids, defaultKeepFinished)
 		}
 		if ops := tr.Operations(); len(ops) != 1 || ops[0].ID != "yesterday" {
 			t.Errorf("listed %d operations: want the one kept", len(ops))
 		}
-		week := dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: apiBase, Storage: store, KeepFinished: time.Hour})
-		defer week.Close()
+		week := NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), TrackerOptions{APIBase: apiBase, Storage: store, KeepFinished: time.Hour})
+		defer week.close()
 		if ids := savedIDs(t, store, key); len(ids) != 0 {
 			t.Errorf("saved %v: KeepFinished of an hour keeps nothing a day old", ids)
 		}
@@ -155,8 +154,8 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 	t.Run("a large result is saved as its names, and the row says where to see it", func(t *testing.T) {
 		env := newEmulatorEnv(t)
 		apiBase := env.url + "/v1"
-		key := dashboard.StorageKey(apiBase)
-		store := &dashboard.MemoryStorage{}
+		key := StorageKey(apiBase)
+		store := &MemoryStorage{}
 		part := strings.Repeat("QUJD", 20000) // an 80 KB definition part
 		token := `{"v":"fabric-lro/1","kind":"operation","id":"big","url":"` + apiBase + `/operations/big","status":"Succeeded","done":true,` +
 			`"result":{"id":"item-1","type":"Notebook","displayName":"Big","workspaceId":"` + emulator.DefaultWorkspaceID + `","definition":{"parts":[{"path":"notebook-content.py","payload":"` + part + `","payloadType":"InlineBase64"}]}}}`
@@ -168,7 +167,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			t.Errorf("saved %d bytes for one operation: want a large result left out", len(raw))
 		}
 		saved := gjson.Get(gjson.Get(raw, "0.token").String(), "result")
-		if saved.Get("id").String() != "item-1" || saved.Get("displayName").String() != "Big" || saved.Get(dashboard.OmittedResultField).Int() < 80000 {
+		if saved.Get("id").String() != "item-1" || saved.Get("displayName").String() != "Big" || saved.Get(omittedResultField).Int() < 80000 {
 			t.Errorf("saved result %.300s: want the item's names and the size left out", saved.Raw)
 		}
 		stop()
@@ -177,7 +176,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		if !ok {
 			t.Fatal("the operation is not resumed after a reload")
 		}
-		c := dashboard.NewCard(s, env.clock.Now())
+		c := NewCard(s, env.clock.Now())
 		if c.Result == nil || c.Result.Name != "Big" || !strings.Contains(c.Note, "not kept in this browser") {
 			t.Errorf("card after a reload: result %+v, note %q: want the names and where to see the rest", c.Result, c.Note)
 		}
@@ -187,15 +186,15 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		env := newEmulatorEnv(t)
 		asyncCreates(t, env)
 		apiBase := env.url + "/v1"
-		key := dashboard.StorageKey(apiBase)
+		key := StorageKey(apiBase)
 		store := &quotaStorage{}
 		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
 		sched := lro.NewScheduler(client, lro.SchedulerOptions{RequestsPerSecond: 1000, Burst: 100})
-		tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, SaveDelay: time.Second})
-		defer tr.Close()
+		tr := NewTracker(sched, TrackerOptions{APIBase: apiBase, Storage: store, SaveDelay: time.Second})
+		defer tr.close()
 		before := store.count()
 		for i := range 10 {
-			if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: fmt.Sprintf("Batch %d", i)}); err != nil {
+			if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: fmt.Sprintf("Batch %d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -217,7 +216,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 		if ids := savedIDs(t, store, key); len(ids) != 10 {
 			t.Errorf("saved %d operations, want 10", len(ids))
 		}
-		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Last"}); err != nil {
+		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Last"}); err != nil {
 			t.Fatal(err)
 		}
 		tr.Flush() // the page is hidden or goes away

@@ -67,7 +67,7 @@ func StorageKey(apiBase string) string { return "fabric-lro/operations " + apiBa
 // [Storage], so that a new Tracker on the same storage resumes them after a page reload.
 //
 // Nothing saved is dropped silently: a saved operation that cannot be resumed stays in storage
-// and is listed with an error (errorCode [CodeCannotResume]) until [Tracker.Forget]. Several
+// and is listed with an error (errorCode codeCannotResume) until [Tracker.Forget]. Several
 // Trackers on one storage and API base (two tabs, or two load() calls in one page) share its
 // key: each save reads the stored list and merges into it (read-merge-write), so none
 // overwrites the operations of another. A failed save is reported to
@@ -102,7 +102,7 @@ type Tracker struct {
 }
 
 // record is what is persisted per operation: never the bearer token, and never a result over
-// [MaxSavedResultBytes] (see [trimToken]).
+// maxSavedResultBytes (see [trimToken]).
 type record struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
@@ -112,8 +112,8 @@ type record struct {
 	End string `json:"end,omitempty"`
 }
 
-// CodeCannotResume is the errorCode of a saved operation that could not be resumed.
-const CodeCannotResume = "CannotResumeSavedOperation"
+// codeCannotResume is the errorCode of a saved operation that could not be resumed.
+const codeCannotResume = "CannotResumeSavedOperation"
 
 // TrackerOptions configures a [Tracker].
 type TrackerOptions struct {
@@ -129,28 +129,28 @@ type TrackerOptions struct {
 	// call [Tracker.Flush] when the page goes away). Zero writes every change at once.
 	SaveDelay time.Duration
 	// KeepFinished is how long a finished operation stays saved after it ended: older ones
-	// are dropped when a Tracker loads the saved list. Zero means [DefaultKeepFinished];
+	// are dropped when a Tracker loads the saved list. Zero means defaultKeepFinished;
 	// negative keeps them until they are removed.
 	KeepFinished time.Duration
 }
 
-// DefaultKeepFinished is how long a finished operation stays in storage by default.
-const DefaultKeepFinished = 7 * 24 * time.Hour
+// defaultKeepFinished is how long a finished operation stays in storage by default.
+const defaultKeepFinished = 7 * 24 * time.Hour
 
-// MaxSavedResultBytes bounds the result kept in storage per operation. A larger result (an
+// maxSavedResultBytes bounds the result kept in storage per operation. A larger result (an
 // item definition, say) is saved as its id, type, displayName and workspaceId alone, with
-// [OmittedResultField] saying how many bytes were left out: after a reload the row offers
+// omittedResultField saying how many bytes were left out: after a reload the row offers
 // "Open in Fabric" instead. Running operations have no result, so what is saved per
 // operation stays a few hundred bytes.
-const MaxSavedResultBytes = 2048
+const maxSavedResultBytes = 2048
 
-// OmittedResultField is the field of a saved result that was cut down to its names (see
-// [MaxSavedResultBytes]): the size in bytes of the result that was not kept.
-const OmittedResultField = "fabricLroOmittedBytes"
+// omittedResultField is the field of a saved result that was cut down to its names (see
+// maxSavedResultBytes): the size in bytes of the result that was not kept.
+const omittedResultField = "fabricLroOmittedBytes"
 
-// CodeStorageFull is the errorCode of [Tracker.StorageError] when the storage is full and
+// codeStorageFull is the errorCode of [Tracker.StorageError] when the storage is full and
 // finished operations were left out so that every running one is saved.
-const CodeStorageFull = "StorageFull"
+const codeStorageFull = "StorageFull"
 
 // BaseURL returns the lro.Client base URL for a /v1 API base: apiBase without "/v1".
 func BaseURL(apiBase string) string {
@@ -182,7 +182,7 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		t.onError = func(error) {}
 	}
 	if t.keepFinished == 0 {
-		t.keepFinished = DefaultKeepFinished
+		t.keepFinished = defaultKeepFinished
 	}
 	t.unsub = sched.Subscribe(t.save)
 	if t.store != nil {
@@ -260,7 +260,7 @@ func (t *Tracker) keepBroken(r record, err error) {
 		label = "Saved operation " + r.ID
 	}
 	s := Snapshot{ID: r.ID, Kind: KindOperation, Label: label, Done: true, Error: &ErrorInfo{
-		ErrorCode: CodeCannotResume,
+		ErrorCode: codeCannotResume,
 		Message: "This saved operation could not be resumed (" + e.ErrorCode + ": " + e.Message +
 			"). It is kept until you remove it; track it again by its id to watch it.",
 		RequestID:   e.RequestID,
@@ -275,8 +275,8 @@ func (t *Tracker) keepBroken(r record, err error) {
 	t.mu.Unlock()
 }
 
-// Close stops saving snapshots.
-func (t *Tracker) Close() { t.unsub() }
+// close stops saving snapshots.
+func (t *Tracker) close() { t.unsub() }
 
 // save records s's resume token.
 func (t *Tracker) save(s Snapshot) {
@@ -458,7 +458,7 @@ func (t *Tracker) write() {
 	case err != nil:
 		t.report(err)
 	case len(t.leftOut()) > 0:
-		t.report(&lro.Error{ErrorCode: CodeStorageFull, Message: fmt.Sprintf("This browser's storage for the page is full: %d finished operations are not kept for the next visit "+
+		t.report(&lro.Error{ErrorCode: codeStorageFull, Message: fmt.Sprintf("This browser's storage for the page is full: %d finished operations are not kept for the next visit "+
 			"(they stay listed here until you reload); every running operation is saved. Clear finished operations, or free some site storage.", len(t.leftOut()))})
 	default:
 		t.mu.Lock()
@@ -492,18 +492,18 @@ func (t *Tracker) encode(id string) string {
 	return string(b)
 }
 
-// trimToken returns a resume token whose result is at most MaxSavedResultBytes: a larger one
-// keeps only the item's id, type, displayName and workspaceId, and OmittedResultField.
+// trimToken returns a resume token whose result is at most maxSavedResultBytes: a larger one
+// keeps only the item's id, type, displayName and workspaceId, and omittedResultField.
 func trimToken(token string) string {
 	res, bin := gjson.Get(token, "result"), gjson.Get(token, "resultBin")
-	if len(res.Raw) <= MaxSavedResultBytes && len(bin.Raw) <= MaxSavedResultBytes {
+	if len(res.Raw) <= maxSavedResultBytes && len(bin.Raw) <= maxSavedResultBytes {
 		return token
 	}
 	var st map[string]json.RawMessage
 	if json.Unmarshal([]byte(token), &st) != nil {
 		return token
 	}
-	small := map[string]any{OmittedResultField: len(res.Raw) + len(bin.Raw)}
+	small := map[string]any{omittedResultField: len(res.Raw) + len(bin.Raw)}
 	for _, f := range []string{"id", "type", "displayName", "workspaceId"} {
 		if v := res.Get(f); v.Type == gjson.String {
 			small[f] = v.String()
@@ -549,7 +549,7 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 		Header: lro.Header{"Content-Type": {"application/json"}},
 		Body:   body,
 	}
-	sn, err := t.start(ctx, req, CreateLabel(item.Type, item.DisplayName))
+	sn, err := t.start(ctx, req, createLabel(item.Type, item.DisplayName))
 	return sn, workspaceHint(err, workspaceID)
 }
 
@@ -603,10 +603,10 @@ func (t *Tracker) RunJob(ctx context.Context, workspaceID, itemID, jobType, labe
 }
 
 // Track watches an existing operation by id, Location URL or resume token. A Location URL
-// of Fabric is called through the API base (see [RebaseLocation]); other hosts are refused.
+// of Fabric is called through the API base (see rebaseLocation); other hosts are refused.
 func (t *Tracker) Track(ctx context.Context, idOrLocation string) (Snapshot, error) {
 	idOrLocation = strings.TrimSpace(idOrLocation)
-	ref, err := RebaseLocation(t.apiBase, idOrLocation)
+	ref, err := rebaseLocation(t.apiBase, idOrLocation)
 	if err != nil {
 		return Snapshot{}, err
 	}

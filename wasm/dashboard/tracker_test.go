@@ -1,6 +1,6 @@
 //go:build !js
 
-package dashboard_test
+package dashboard
 
 import (
 	"context"
@@ -19,7 +19,6 @@ import (
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 	"github.com/fabric-lro/fabric-lro/lro/nethttp"
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 )
 
 // emulatorEnv is the Fabric emulator on the fake clock, reached over real HTTP.
@@ -40,7 +39,7 @@ func newEmulatorEnv(t *testing.T) *emulatorEnv {
 
 // tracker starts a scheduler and a Tracker (a "page load") on store; it stops with the test
 // or when the returned function is called (a "page unload").
-func (env *emulatorEnv) tracker(t *testing.T, store dashboard.Storage) (*dashboard.Tracker, func()) {
+func (env *emulatorEnv) tracker(t *testing.T, store Storage) (*Tracker, func()) {
 	t.Helper()
 	client := lro.NewClient(lro.Options{
 		Transport: nethttp.New(nil),
@@ -55,21 +54,21 @@ func (env *emulatorEnv) tracker(t *testing.T, store dashboard.Storage) (*dashboa
 		defer close(stopped)
 		sched.Run(ctx)
 	}()
-	tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: env.url + "/v1", Storage: store})
+	tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: store})
 	stop := func() {
 		cancel()
 		<-stopped
-		tr.Close()
+		tr.close()
 	}
 	t.Cleanup(stop)
 	return tr, stop
 }
 
 // waitFinal advances the fake clock a second at a time until id ends (bounded).
-func (env *emulatorEnv) waitFinal(t *testing.T, tr *dashboard.Tracker, id string) dashboard.Snapshot {
+func (env *emulatorEnv) waitFinal(t *testing.T, tr *Tracker, id string) Snapshot {
 	t.Helper()
 	type outcome struct {
-		s   dashboard.Snapshot
+		s   Snapshot
 		err error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -99,7 +98,7 @@ func (env *emulatorEnv) waitFinal(t *testing.T, tr *dashboard.Tracker, id string
 		}
 	}
 	t.Fatalf("%s did not end within 60 fake seconds", id)
-	return dashboard.Snapshot{}
+	return Snapshot{}
 }
 
 func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
@@ -111,15 +110,15 @@ func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
 	if err != nil || len(page.Workspaces) == 0 || page.Workspaces[0].ID != emulator.DefaultWorkspaceID {
 		t.Fatalf("Workspaces: %+v, %v; want the emulator's default workspace", page, err)
 	}
-	first, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Sales 1"})
+	first, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Sales 1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Sales 2"})
+	second, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Sales 2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Status != dashboard.StatusSucceeded && !first.Done {
+	if first.Status != StatusSucceeded && !first.Done {
 		t.Errorf("first notebook (201): %+v, want done at once", first)
 	}
 	if got := gjson.GetBytes(first.Result, "displayName").String(); got != "Sales 1" {
@@ -132,10 +131,10 @@ func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
 		t.Errorf("label %q", first.Label)
 	}
 	final := env.waitFinal(t, tr, second.ID)
-	if final.Status != dashboard.StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Sales 2" {
+	if final.Status != StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Sales 2" {
 		t.Fatalf("second notebook final: status %s result %s", final.Status, final.Result)
 	}
-	card := dashboard.NewCard(final, env.clock.Now())
+	card := NewCard(final, env.clock.Now())
 	if card.Result == nil || card.Result.Name != "Sales 2" || card.Result.Type != "Notebook" || card.Result.ID == "" {
 		t.Errorf("card result %+v", card.Result)
 	}
@@ -145,7 +144,7 @@ func TestTrackerCreateInAWorkspaceNotSeen(t *testing.T) {
 	env := newEmulatorEnv(t)
 	tr, _ := env.tracker(t, nil)
 	const hidden = "0f0e0d0c-0b0a-4909-8807-060504030201"
-	_, err := tr.CreateItem(context.Background(), hidden, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Hidden"})
+	_, err := tr.CreateItem(context.Background(), hidden, ItemRequest{Type: "Notebook", DisplayName: "Hidden"})
 	var e *lro.Error
 	if !errors.As(err, &e) || e.ErrorCode != "WorkspaceNotFound" || e.RequestID == "" {
 		t.Fatalf("CreateItem in an unknown workspace: %v; want Fabric's WorkspaceNotFound with its requestId", err)
@@ -162,15 +161,15 @@ func TestTrackerFailedOperationCarriesTheError(t *testing.T) {
 	tr, _ := env.tracker(t, nil)
 	ctx := context.Background()
 	// The emulator alternates 201/202: use up the 201 first.
-	if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "ok"}); err != nil {
+	if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Please fail"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Please fail"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	final := env.waitFinal(t, tr, s.ID)
-	if final.Status != dashboard.StatusFailed || final.Error == nil || final.Error.ErrorCode == "" || final.Error.Message == "" {
+	if final.Status != statusFailed || final.Error == nil || final.Error.ErrorCode == "" || final.Error.Message == "" {
 		t.Fatalf("final %+v error %+v, want Failed with Fabric's error", final, final.Error)
 	}
 	js, _ := json.Marshal(final)
@@ -188,20 +187,20 @@ func TestTrackerFailedOperationCarriesTheError(t *testing.T) {
 
 func TestTrackerResumesAfterReload(t *testing.T) {
 	env := newEmulatorEnv(t)
-	store := &dashboard.MemoryStorage{}
+	store := &MemoryStorage{}
 	tr, unload := env.tracker(t, store)
 	ctx := context.Background()
-	done, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Kept 1"})
+	done, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Kept 1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Kept 2"})
+	running, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Kept 2"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	unload()
 
-	saved, ok := store.Get(dashboard.StorageKey(env.url + "/v1"))
+	saved, ok := store.Get(StorageKey(env.url + "/v1"))
 	if !ok || strings.Contains(saved, "dev-token") {
 		t.Fatalf("saved operations %q: want them saved, without the bearer token", saved)
 	}
@@ -218,12 +217,12 @@ func TestTrackerResumesAfterReload(t *testing.T) {
 		t.Errorf("restored running operation %+v, want id %s", ops[1], running.ID)
 	}
 	final := env.waitFinal(t, tr2, running.ID)
-	if final.Status != dashboard.StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Kept 2" {
+	if final.Status != StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Kept 2" {
 		t.Errorf("resumed operation ended %s with %s", final.Status, final.Result)
 	}
 
 	tr2.Forget(running.ID)
-	saved, _ = store.Get(dashboard.StorageKey(env.url + "/v1"))
+	saved, _ = store.Get(StorageKey(env.url + "/v1"))
 	if strings.Contains(saved, running.ID) {
 		t.Errorf("forgotten operation still saved: %s", saved)
 	}
@@ -233,8 +232,8 @@ func TestTrackerTrackByLocationAndID(t *testing.T) {
 	env := newEmulatorEnv(t)
 	tr, _ := env.tracker(t, nil)
 	ctx := context.Background()
-	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "a"})
-	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "a"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,12 +249,12 @@ func TestTrackerTrackByLocationAndID(t *testing.T) {
 		}
 	}
 	final := env.waitFinal(t, other, s.ID)
-	if final.Status != dashboard.StatusSucceeded {
+	if final.Status != StatusSucceeded {
 		t.Errorf("tracked operation ended %s", final.Status)
 	}
 	if _, err := other.Track(ctx, "not a url or id!"); err == nil {
 		t.Error("Track of garbage succeeded")
-	} else if e := dashboard.ErrorOf(err); e.ErrorCode != string(lro.CodeInvalidResumeToken) {
+	} else if e := ErrorOf(err); e.ErrorCode != string(string(lro.CodeInvalidResumeToken)) {
 		t.Errorf("Track of garbage: %+v", e)
 	}
 }
@@ -266,8 +265,8 @@ func TestTrackerTrackRebasesFabricLocation(t *testing.T) {
 	env := newEmulatorEnv(t)
 	tr, _ := env.tracker(t, nil)
 	ctx := context.Background()
-	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "a"})
-	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "a"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,18 +278,18 @@ func TestTrackerTrackRebasesFabricLocation(t *testing.T) {
 	if got.ID != s.ID {
 		t.Errorf("tracked id %q, want %q", got.ID, s.ID)
 	}
-	if final := env.waitFinal(t, other, s.ID); final.Status != dashboard.StatusSucceeded {
+	if final := env.waitFinal(t, other, s.ID); final.Status != StatusSucceeded {
 		t.Errorf("tracked operation ended %s %+v", final.Status, final.Error)
 	}
 	if _, err := other.Track(ctx, "https://evil.example/v1/operations/"+s.ID); err == nil {
 		t.Error("Track of another host succeeded")
-	} else if e := dashboard.ErrorOf(err); e.ErrorCode != dashboard.CodeUntrustedLocation {
+	} else if e := ErrorOf(err); e.ErrorCode != codeUntrustedLocation {
 		t.Errorf("Track of another host: %+v", e)
 	}
 }
 
 // failingStorage refuses every write, as a full localStorage does.
-type failingStorage struct{ dashboard.MemoryStorage }
+type failingStorage struct{ MemoryStorage }
 
 func (*failingStorage) Set(string, string) error {
 	return errors.New("QuotaExceededError: the quota has been exceeded")
@@ -299,17 +298,17 @@ func (*failingStorage) Set(string, string) error {
 func TestTrackerStorage(t *testing.T) {
 	t.Run("a saved operation that cannot be resumed is kept and listed with its reason", func(t *testing.T) {
 		env := newEmulatorEnv(t)
-		store := &dashboard.MemoryStorage{}
-		key := dashboard.StorageKey(env.url + "/v1")
+		store := &MemoryStorage{}
+		key := StorageKey(env.url + "/v1")
 		store.Set(key, `[{"id":"op-broken","label":"Create Notebook “Old”","token":"garbage!"}]`)
 		tr, _ := env.tracker(t, store)
 		ops := tr.Operations()
-		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != dashboard.CodeCannotResume ||
+		if len(ops) != 1 || ops[0].ID != "op-broken" || ops[0].Error == nil || ops[0].Error.ErrorCode != codeCannotResume ||
 			!strings.Contains(ops[0].Error.Message, string(lro.CodeInvalidResumeToken)) || ops[0].Label != "Create Notebook “Old”" {
 			t.Fatalf("operations %+v: want the unresumable one listed with CannotResume and the reason", ops)
 		}
 		// A new operation is saved next to it, not instead of it.
-		s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "New"})
+		s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "New"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,23 +326,23 @@ func TestTrackerStorage(t *testing.T) {
 	t.Run("two trackers on one API base keep each other's operations", func(t *testing.T) {
 		env := newEmulatorEnv(t)
 		env.emu.SetFaults()
-		store := &dashboard.MemoryStorage{}
+		store := &MemoryStorage{}
 		first, _ := env.tracker(t, store)
 		second, _ := env.tracker(t, store)
 		ctx := context.Background()
-		a, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From one"})
+		a, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "From one"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := second.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From two"})
+		b, err := second.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "From two"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "From one again"})
+		c, err := first.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "From one again"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		saved, _ := store.Get(dashboard.StorageKey(env.url + "/v1"))
+		saved, _ := store.Get(StorageKey(env.url + "/v1"))
 		for _, id := range []string{a.ID, b.ID, c.ID} {
 			if !strings.Contains(saved, id) {
 				t.Errorf("saved %s lacks %s: one tracker overwrote the other", saved, id)
@@ -359,10 +358,10 @@ func TestTrackerStorage(t *testing.T) {
 		var reported []error
 		client := lro.NewClient(lro.Options{Transport: nethttp.New(nil), BaseURL: env.url, Token: lro.StaticToken("dev-token"), Clock: env.clock})
 		sched := lro.NewScheduler(client, lro.SchedulerOptions{})
-		tr := dashboard.NewTracker(sched, dashboard.TrackerOptions{APIBase: env.url + "/v1", Storage: &failingStorage{},
+		tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: &failingStorage{},
 			OnStorageError: func(err error) { reported = append(reported, err) }})
-		defer tr.Close()
-		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "Unsaved"}); err != nil {
+		defer tr.close()
+		if _, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Unsaved"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := tr.StorageError(); err == nil || !strings.Contains(err.Error(), "quota") {
@@ -381,18 +380,18 @@ func TestTrackerTokenExpiredWaitsForRetry(t *testing.T) {
 	tr, _ := env.tracker(t, nil)
 	ctx := context.Background()
 	env.emu.SetFaults(emulator.FaultRule{Kind: emulator.FaultTokenExpired, Method: "GET", PathPrefix: "/v1/operations", Count: 2})
-	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "b"})
+	s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Done {
 		// The first create answers 201 by default: make a second one, the 202.
-		if s, err = tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: "c"}); err != nil {
+		if s, err = tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "c"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Advance until the operation waits for a token.
-	var waiting dashboard.Snapshot
+	var waiting Snapshot
 	for step := 0; step < 30; step++ {
 		if cur, _ := tr.Snapshot(s.ID); cur.Error != nil && !cur.Done {
 			waiting = cur
@@ -410,14 +409,14 @@ func TestTrackerTokenExpiredWaitsForRetry(t *testing.T) {
 	if waiting.Error == nil || waiting.Error.ErrorCode != "TokenExpired" {
 		t.Fatalf("snapshot %+v: want it waiting for a token after TokenExpired", waiting)
 	}
-	card := dashboard.NewCard(waiting, env.clock.Now())
+	card := NewCard(waiting, env.clock.Now())
 	if card.StatusWords != "Token expired: paste a new token in Settings and Apply" || card.Done {
 		t.Errorf("card says %q (done %v)", card.StatusWords, card.Done)
 	}
 	if n := tr.RetryAll(); n != 1 {
 		t.Errorf("RetryAll() = %d, want 1", n)
 	}
-	if final := env.waitFinal(t, tr, s.ID); final.Status != dashboard.StatusSucceeded || final.Error != nil {
+	if final := env.waitFinal(t, tr, s.ID); final.Status != StatusSucceeded || final.Error != nil {
 		t.Errorf("after a new token the operation ended %s %+v, want Succeeded", final.Status, final.Error)
 	}
 }
@@ -458,16 +457,16 @@ func TestTrackerNewOperationWithAKnownID(t *testing.T) {
 			ts := httptest.NewServer(sw)
 			t.Cleanup(ts.Close)
 			env := &emulatorEnv{clock: clock, url: ts.URL}
-			store := &dashboard.MemoryStorage{}
+			store := &MemoryStorage{}
 			tr, _ := env.tracker(t, store)
 			ctx := context.Background()
-			create := func(name string) dashboard.Snapshot {
+			create := func(name string) Snapshot {
 				t.Helper()
 				// Same seed, same sequence: a second item in each emulator gets a 202.
-				if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: name + " (201)"}); err != nil {
+				if _, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: name + " (201)"}); err != nil {
 					t.Fatal(err)
 				}
-				s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, dashboard.ItemRequest{Type: "Notebook", DisplayName: name})
+				s, err := tr.CreateItem(ctx, emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: name})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -500,7 +499,7 @@ func TestTrackerNewOperationWithAKnownID(t *testing.T) {
 			if got := gjson.GetBytes(final.Result, "displayName").String(); (tt.wantFinalName != "" && got != tt.wantFinalName) || final.Label != tt.wantLabel {
 				t.Errorf("final: label %q result %q; want %q and %q", final.Label, got, tt.wantLabel, tt.wantFinalName)
 			}
-			raw, _ := store.Get(dashboard.StorageKey(ts.URL + "/v1"))
+			raw, _ := store.Get(StorageKey(ts.URL + "/v1"))
 			if !strings.Contains(raw, tt.wantLabel) || strings.Count(raw, first.ID+`","label"`) != 1 {
 				t.Errorf("saved operations %s: want one entry for %s labelled %q", raw, first.ID, tt.wantLabel)
 			}

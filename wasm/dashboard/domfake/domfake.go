@@ -1,11 +1,12 @@
-// Package domfake is an in-memory page implementing dashboard.DOM, so that what the
-// dashboard renders, and how it reacts to clicks and form submits, is tested without a browser.
+// Package domfake is an in-memory page implementing page.DOM (the dashboard's DOM), so that
+// what the dashboard renders, and how it reacts to clicks and form submits, is tested
+// without a browser.
 package domfake
 
 import (
 	"strings"
 
-	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
+	"github.com/fabric-lro/fabric-lro/wasm/dashboard/page"
 )
 
 // Document is a fake page. The zero value is ready to use.
@@ -19,7 +20,7 @@ type Document struct {
 }
 
 // Create makes a detached element.
-func (d *Document) Create(tag string) dashboard.Node {
+func (d *Document) Create(tag string) page.Node {
 	return &Node{Tag: tag, Attrs: map[string]string{}, doc: d}
 }
 
@@ -39,7 +40,7 @@ func (d *Document) TypingInField() bool {
 }
 
 // OnScreen says nothing: every row of the fake page counts as on screen.
-func (d *Document) OnScreen(n dashboard.Node, fn func(on bool)) (stop func()) { return func() {} }
+func (d *Document) OnScreen(n page.Node, fn func(on bool)) (stop func()) { return func() {} }
 
 // Root makes a detached element to mount a dashboard into.
 func (d *Document) Root() *Node { return d.Create("div").(*Node) }
@@ -58,7 +59,7 @@ type Node struct {
 }
 
 // Append adds child as n's last child.
-func (n *Node) Append(child dashboard.Node) {
+func (n *Node) Append(child page.Node) {
 	c := child.(*Node)
 	c.Remove()
 	c.Parent = n
@@ -66,7 +67,7 @@ func (n *Node) Append(child dashboard.Node) {
 }
 
 // Prepend adds child as n's first child.
-func (n *Node) Prepend(child dashboard.Node) {
+func (n *Node) Prepend(child page.Node) {
 	c := child.(*Node)
 	c.Remove()
 	c.Parent = n
@@ -74,7 +75,7 @@ func (n *Node) Prepend(child dashboard.Node) {
 }
 
 // After inserts sibling right after n, under n's parent.
-func (n *Node) After(sibling dashboard.Node) {
+func (n *Node) After(sibling page.Node) {
 	c := sibling.(*Node)
 	c.Remove()
 	p := n.Parent
