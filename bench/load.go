@@ -304,13 +304,13 @@ func coldLoad(browser context.Context, pg loadPage, link linkProfile) (loadTimes
 	return loadTimes{instantiated: ms(at["instantiated"]), mounted: ms(at["mounted"]), ready: ms(at["ready"]), wasmBytes: int64(at["wasm"])}, nil
 }
 
-// startBrowser starts one headless Chromium with a throwaway profile.
-func startBrowser(chromium string) (context.Context, func(), error) {
+// startBrowser starts one headless Chromium with a throwaway profile, plus any extra options.
+func startBrowser(chromium string, extra ...chromedp.ExecAllocatorOption) (context.Context, func(), error) {
 	home, err := os.MkdirTemp("", "fabric-lro-bench-chromium")
 	if err != nil {
 		return nil, nil, err
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -320,9 +320,9 @@ func startBrowser(chromium string) (context.Context, func(), error) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(filepath.Join(home, "profile")),
-		chromedp.Env("HOME="+home),
+		chromedp.Env("HOME=" + home),
 		chromedp.WindowSize(1280, 900),
-	)
+	}, extra...)...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	stop := func() {
 		cancel()

@@ -99,19 +99,11 @@ func benchScale() error {
 	requests = nil
 	mu.Unlock()
 
-	home, err := os.MkdirTemp("", "fabric-lro-bench-")
+	ctx, stop, err := startBrowser(chromium, chromedp.Flag("enable-precise-memory-info", true))
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(home)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("enable-precise-memory-info", true),
-		chromedp.UserDataDir(filepath.Join(home, "profile")), chromedp.Env("HOME="+home), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	defer stop()
 	ctx, cancelTimeout := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancelTimeout()
 	if err := chromedp.Do(ctx, chromedp.Navigate(web.URL+"/scale.html"),

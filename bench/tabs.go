@@ -51,21 +51,11 @@ func benchTabs() error {
 	defer px.Close()
 	proxyV1 = px.URL + "/v1"
 
-	home, err := os.MkdirTemp("", "bench-tabs")
+	browser, stop, err := startBrowser(chromium)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(home)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(home+"/profile"), chromedp.Env("HOME="+home))
-	defer cancelAlloc()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(browser); err != nil {
-		return fmt.Errorf("start Chromium: %w", err)
-	}
+	defer stop()
 
 	polls := map[int][]float64{}
 	creates := map[int][]int{}
