@@ -288,6 +288,12 @@ func (env *browserEnv) tab(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
+	env.keepConsole(t, ctx, "browser")
+	return ctx
+}
+
+// keepConsole collects the tab's console and shows it, with a screenshot, if the test fails.
+func (env *browserEnv) keepConsole(t *testing.T, ctx context.Context, name string) {
 	var mu sync.Mutex
 	var console []string
 	go func() {
@@ -303,12 +309,11 @@ func (env *browserEnv) tab(t *testing.T) context.Context {
 	t.Cleanup(func() {
 		if t.Failed() {
 			mu.Lock()
-			t.Logf("browser console:\n%s", strings.Join(console, "\n"))
+			t.Logf("%s console:\n%s", name, strings.Join(console, "\n"))
 			mu.Unlock()
-			env.screenshot(t, ctx, "FAILED")
+			env.screenshot(t, ctx, name+" FAILED")
 		}
 	})
-	return ctx
 }
 
 // run runs browser steps with a bound on the whole sequence.

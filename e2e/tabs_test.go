@@ -134,30 +134,6 @@ func (env *tabsEnv) openTabs(t *testing.T, n int) (tabs []context.Context, close
 	return tabs, func(i int) { cancels[i]() }
 }
 
-// keepConsole collects the tab's console and shows it, with a screenshot, if the test fails.
-func (env *tabsEnv) keepConsole(t *testing.T, ctx context.Context, name string) {
-	var mu sync.Mutex
-	var console []string
-	go func() {
-		for m, err := range chromedp.Console(ctx) {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			console = append(console, m.String())
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		if t.Failed() {
-			mu.Lock()
-			t.Logf("%s console:\n%s", name, strings.Join(console, "\n"))
-			mu.Unlock()
-			env.screenshot(t, ctx, name+" FAILED")
-		}
-	})
-}
-
 const (
 	cardsSucceeded = `$qa('[data-role=card][data-state=succeeded]').length`
 	cardsRunning   = `$qa('[data-role=card][data-state=running]').length`
