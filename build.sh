@@ -228,6 +228,26 @@ run_logged() {
   return "$st"
 }
 
+# failing_output LOG: for each test go test -v marked FAIL in LOG, the lines it logged (the
+# last 120 of a long test), found by following the === RUN/CONT/NAME lines that say whose
+# output comes next; other tests' logs are left out.
+failing_output() {
+  awk '
+    /^=== (RUN|CONT|NAME|PAUSE) / { cur = $3; next }
+    /^ *--- (PASS|SKIP): / { next }
+    /^ *--- FAIL: / { failed[++nf] = $3; next }
+    /^(ok|FAIL|PASS)([ \t]|$)/ { cur = ""; next }
+    cur != "" { out[cur, ++n[cur]] = $0 }
+    END {
+      for (i = 1; i <= nf; i++) {
+        t = failed[i]; c = n[t]; s = (c > 120) ? c - 120 : 0
+        print "--- FAIL: " t
+        if (s > 0) print "    [" s " earlier lines in artifacts/test.log]"
+        for (j = s + 1; j <= c; j++) print out[t, j]
+      }
+    }' "$1"
+}
+
 cmd_test() {
   need_node_modules
   need_chromium
@@ -259,8 +279,9 @@ cmd_test() {
   skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
   step "summary (tests and subtests; full log in artifacts/test.log)"
   if [ "$failed" != 0 ]; then
-    echo "failing tests, with their output (the whole log is artifacts/test.log):"
-    grep -E '^\s*--- FAIL|^\s+\S+_test\.go:[0-9]+:|^panic:' "$log" | head -200
+    echo "failing tests, each with its own output (the whole log is artifacts/test.log):"
+    failing_output "$log"
+    grep -E '^panic:' "$log" | head -5 || true
   fi
   if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
     echo "a package failed without a failing test (build error, panic or timeout); the end of the log:"
