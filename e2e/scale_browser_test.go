@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
+	"github.com/fabric-lro/fabric-lro/internal/scalepage"
 )
 
 // scaleEnv is an emulator that counts the requests it receives, the native proxy, and a
@@ -33,9 +34,6 @@ const (
 	scaleBudget = 40
 	scaleBurst  = 20
 )
-
-// scaleMarker marks, in Chromium's trace, when the page starts its calls.
-const scaleMarker = "fabric-lro scale start"
 
 func newScaleEnv(t *testing.T, root string) *scaleEnv {
 	t.Helper()
@@ -58,63 +56,11 @@ func newScaleEnv(t *testing.T, root string) *scaleEnv {
 		if name != "scale.html" {
 			return "", false
 		}
-		return scalePage(env.pageURL, proxyV1), true
+		return scalepage.Page(env.pageURL+"/web/fabric-lro.js", proxyV1, scaleBudget), true
 	})
 	proxyV1 = startNativeProxy(t, env.emuURL, env.pageURL) + "/v1"
 	env.proxyURL = proxyV1
 	return env
-}
-
-// scalePage embeds the dashboard (the list alone) and a text field, records long tasks, and
-// defines startAll(workspace, n, ids): n createItem calls and a track call per id, then a wait
-// for each; window.scale holds what happened.
-func scalePage(pageURL, proxyV1 string) string {
-	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scale</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
-<label>Notes <input id="typing" autocomplete="off"></label>
-<div id="fabric-ops"></div>
-<script>
-window.longTasks = [];
-new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({type: "longtask", buffered: true});
-window.keyLag = [];
-window.typedWhileRunning = 0;
-document.getElementById("typing").addEventListener("keydown", (e) => {
-	window.keyLag.push(performance.now() - e.timeStamp);
-	if (window.scale && window.scale.finals === null) window.typedWhileRunning++;
-});
-</script>
-<script type="module">
-import { load } from "` + pageURL + `/web/fabric-lro.js";
-const lro = await load({ apiBase: "` + proxyV1 + `", getToken: async () => "dev-token", requestsPerSecond: ` + strconv.Itoa(scaleBudget) + ` });
-await lro.mount(document.getElementById("fabric-ops"), { forms: [] });
-window.lro = lro;
-window.scale = { started: 0, finals: null, failed: null };
-window.startAll = (ws, n, ids) => {
-	console.time("` + scaleMarker + `");
-	console.timeEnd("` + scaleMarker + `");
-	const t0 = performance.now();
-	const calls = [];
-	for (let i = 0; i < n; i++) {
-		const name = (i % 10 === 9 ? "Scale fail " : "Scale ") + i;
-		calls.push(lro.createItem(ws, { type: "Notebook", displayName: name }));
-	}
-	for (const id of ids) calls.push(lro.track(id));
-	window.scale.callMs = performance.now() - t0;
-	(async () => {
-		try {
-			const first = await Promise.all(calls);
-			window.scale.started = first.length;
-			const finals = await Promise.all(first.map((s) => lro.wait(s.id)));
-			window.scale.finals = finals.map((s) => s.status);
-			window.scale.ms = performance.now() - t0;
-		} catch (err) {
-			window.scale.failed = String(err?.message ?? err);
-		}
-	})();
-	return true;
-};
-window.ready = true;
-</script></body></html>`
 }
 
 // createElsewhere starts n creates directly at the emulator (another program's calls) and
@@ -143,23 +89,12 @@ func (env *scaleEnv) createElsewhere(t *testing.T, n int) []string {
 	return ids
 }
 
-// busiestSecond is the most requests the emulator received in any one-second window.
+// busiestSecond is the most requests the emulator received in any one-second window, and
+// the mean rate.
 func (env *scaleEnv) busiestSecond() (most int, rate float64) {
 	env.mu.Lock()
-	r := append([]time.Time(nil), env.requests...)
-	env.mu.Unlock()
-	sort.Slice(r, func(i, j int) bool { return r[i].Before(r[j]) })
-	j := 0
-	for i := range r {
-		for r[i].Sub(r[j]) >= time.Second {
-			j++
-		}
-		most = max(most, i-j+1)
-	}
-	if len(r) > 1 {
-		rate = float64(len(r)-1) / r[len(r)-1].Sub(r[0]).Seconds()
-	}
-	return most, rate
+	defer env.mu.Unlock()
+	return scalepage.Busiest(env.requests)
 }
 
 // TestBrowserScale: 200 operations watched at once in one tab, half created through the JS
@@ -208,7 +143,7 @@ func TestBrowserScale(t *testing.T) {
 	run(t, ctx, 60*time.Second, chromedp.Navigate(env.pageURL+"/pages/scale.html"), waitJS(`window.ready === true`, 50*time.Second))
 
 	t.Log("page ready; tracing")
-	stop := mainThreadTasks(t, ctx, scaleMarker)
+	stop := mainThreadTasks(t, ctx, scalepage.Marker)
 	idList := `["` + strings.Join(ids, `","`) + `"]`
 	run(t, ctx, 60*time.Second, do(fmt.Sprintf(`window.startAll(%q, %d, %s)`, emulator.DefaultWorkspaceID, n-len(ids), idList)))
 	t.Log("calls issued")
