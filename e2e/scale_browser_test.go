@@ -142,8 +142,13 @@ func TestBrowserScale(t *testing.T) {
 	})
 	run(t, ctx, 60*time.Second, chromedp.Navigate(env.pageURL+"/pages/scale.html"), waitJS(`window.ready === true`, 50*time.Second))
 
+	// chromedp enables DevTools' Network, DOM and CSS domains in every tab; they record a stack
+	// for each fetch and report DOM changes, work a user's browser never does. Turn them off
+	// so the page's tasks are measured as a user runs them.
+	devToolsQuiet(t, ctx)
 	t.Log("page ready; tracing")
 	stop := mainThreadTasks(t, ctx, scalepage.Marker)
+	stopProfile := cpuProfile(t, ctx)
 	idList := `["` + strings.Join(ids, `","`) + `"]`
 	run(t, ctx, 60*time.Second, do(fmt.Sprintf(`window.startAll(%q, %d, %s)`, emulator.DefaultWorkspaceID, n-len(ids), idList)))
 	t.Log("calls issued")
@@ -163,6 +168,7 @@ func TestBrowserScale(t *testing.T) {
 	run(t, ctx, 300*time.Second, waitJS(`window.scale.finals !== null || window.scale.failed !== null`, 290*time.Second))
 	t.Log("all final")
 	stats := stop()
+	stopProfile()
 	if f := eval[any](t, ctx, `window.scale.failed`); f != nil {
 		t.Fatalf("a call failed: %v", f)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func mainThreadTasks(t *testing.T, ctx context.Context, marker string) (stop fun
 		t.Fatalf("listen for trace events: %v", err)
 	}
 	_, err = chromedp.CallBrowser(ctx, tracing.Start, tracing.StartParams{
-		TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{"toplevel", "__metadata", "blink.console"}, ExcludedCategories: []string{"*"}},
+		TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{"toplevel", "__metadata", "blink.console", "devtools.timeline"}, ExcludedCategories: []string{"*"}},
 	})
 	if err != nil {
 		cancel()
@@ -159,7 +160,18 @@ func summarizeTasks(raw []json.RawMessage, marker string) taskStats {
 	}
 	slices.SortFunc(tasks, func(a, b traceEvent) int { return int(b.Tdur - a.Tdur) })
 	for _, task := range tasks[:min(5, len(tasks))] {
-		s.Longest = append(s.Longest, fmt.Sprintf("%.0f ms CPU (%.0f ms wall) at %.1f s", task.Tdur/1000, task.Dur/1000, (task.Ts-from)/1e6))
+		inside := map[string]float64{}
+		for _, e := range evs {
+			if e.Ph == "X" && e.Pid == task.Pid && e.Tid == task.Tid && e.Ts >= task.Ts && e.Ts+e.Dur <= task.Ts+task.Dur && e.Name != task.Name && e.Tdur > 1000 {
+				inside[e.Name] += e.Tdur / 1000
+			}
+		}
+		var parts []string
+		for n, ms := range inside {
+			parts = append(parts, fmt.Sprintf("%s %.0f", n, ms))
+		}
+		slices.Sort(parts)
+		s.Longest = append(s.Longest, fmt.Sprintf("%.0f ms CPU (%.0f ms wall) at %.1f s [%s]", task.Tdur/1000, task.Dur/1000, (task.Ts-from)/1e6, strings.Join(parts, ", ")))
 	}
 	return s
 }
