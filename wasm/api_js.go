@@ -12,7 +12,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
@@ -47,21 +46,49 @@ type instance struct {
 	apps []*dashboard.App // the mounted dashboards, for tokenChanged
 }
 
-// readyWait bounds how long load() waits for the leading tab's list before it resolves
-// (the list then fills in as it arrives).
-const readyWait = 3 * time.Second
-
-// open validates options and joins (or starts) the engine: {apiBase, getToken, persist}.
+// open reads the options of load() ({apiBase, getToken, persist, requestsPerSecond,
+// keepFinishedDays, notify}) and joins (or starts) the engine of this origin's tabs on
+// that API base; tabs.Open checks them.
 func open(opts js.Value) (*instance, error) {
 	apiBase := strings.TrimRight(str(opts, "apiBase"), "/")
-	if _, _, ok := hostpolicy.ParseURL(apiBase); !ok {
-		return nil, &lro.Error{ErrorCode: "InvalidApiBase", Message: "apiBase must be an absolute http(s) URL ending in /v1, such as http://127.0.0.1:8787/v1; got " + quote(apiBase)}
+	var token lro.TokenFunc
+	if getToken := opts.Get("getToken"); getToken.Type() == js.TypeFunction {
+		token = tokenOf(getToken)
 	}
-	getToken := opts.Get("getToken")
-	if getToken.Type() != js.TypeFunction {
-		return nil, &lro.Error{ErrorCode: "InvalidTokenSource", Message: "getToken must be an async function returning a bearer token"}
+	var store dashboard.Storage
+	if p := opts.Get("persist"); p.IsUndefined() || p.Truthy() {
+		if ls, ok := localStorage(); ok {
+			store = ls
+		}
 	}
-	token := lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
+	m, err := tabs.Open(context.Background(), tabs.Config{ // the engine runs for the life of the page
+		APIBase:           apiBase,
+		Transport:         jsfetch.New(),
+		Token:             token,
+		RequestsPerSecond: positive(opts, "requestsPerSecond"),
+		Tracker: dashboard.TrackerOptions{Storage: store, OnStorageError: logStorageError, SaveDelay: saveDelay(),
+			KeepFinished: time.Duration(positive(opts, "keepFinishedDays") * float64(24*time.Hour))},
+		OnLead: flushWhenHidden,
+		Group:  func(receive func([]byte)) (tabs.Channel, tabs.Lock) { return groupOf(apiBase, receive) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &instance{apiBase: apiBase, tracker: m, token: token, notify: opts.Get("notify").Truthy()}, nil
+}
+
+// positive reads a number property, 0 when it is absent, not a number or not above 0.
+func positive(v js.Value, name string) float64 {
+	if p := v.Get(name); p.Type() == js.TypeNumber && p.Float() > 0 {
+		return p.Float()
+	}
+	return 0
+}
+
+// tokenOf is the page's getToken({refresh}) as a token source: a string it resolves to, or
+// the error it rejects (or throws) with.
+func tokenOf(getToken js.Value) lro.TokenFunc {
+	return func(ctx context.Context, refresh bool) (string, error) {
 		arg := js.Global().Get("Object").New()
 		arg.Set("refresh", refresh)
 		p, err := invokeGetToken(getToken, arg)
@@ -76,57 +103,7 @@ func open(opts js.Value) (*instance, error) {
 			return "", errors.New("getToken returned no token")
 		}
 		return v.String(), nil
-	})
-	var store dashboard.Storage
-	if p := opts.Get("persist"); p.IsUndefined() || p.Truthy() {
-		if ls, ok := localStorage(); ok {
-			store = ls
-		}
 	}
-	rps := 0.0
-	if v := opts.Get("requestsPerSecond"); v.Type() == js.TypeNumber && v.Float() > 0 {
-		rps = v.Float()
-	}
-	keep := time.Duration(0)
-	if v := opts.Get("keepFinishedDays"); v.Type() == js.TypeNumber && v.Float() > 0 {
-		keep = time.Duration(v.Float() * float64(24*time.Hour))
-	}
-	var m *tabs.Member
-	var client *lro.Client
-	var follower *dashboard.Tracker // lists workspaces while another tab leads
-	channel, lock := groupOf(apiBase, func(b []byte) { m.Receive(b) })
-	id := ""
-	if lock != nil {
-		id = memberID()
-	}
-	m = tabs.New(tabs.Options{
-		ID: id, Channel: channel, Lock: lock, Token: token,
-		Workspaces: func(ctx context.Context, next string) (dashboard.WorkspacePage, error) {
-			return follower.Workspaces(ctx, next)
-		},
-		Lead: func(resume []dashboard.Snapshot) tabs.Leader {
-			// One Create click sends up to dashboard.MaxCount creates at once (a burst); over time
-			// every request, creates and polls alike, stays within requestsPerSecond (default 5).
-			sched := lro.NewScheduler(client, lro.SchedulerOptions{Burst: dashboard.MaxCount, RequestsPerSecond: rps})
-			go sched.Run(context.Background()) // for the life of the page
-			tr := tabs.Resume(sched, dashboard.TrackerOptions{APIBase: apiBase, Storage: store, OnStorageError: func(err error) {
-				e := dashboard.ErrorOf(err)
-				js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
-			}, SaveDelay: saveDelay(), KeepFinished: keep}, resume)
-			flushWhenHidden(tr)
-			return tr
-		},
-	})
-	// A tab without a token of its own (its user signed in elsewhere) borrows one from
-	// another tab of the group, on demand and through the BroadcastChannel only.
-	client = lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: dashboard.BaseURL(apiBase), Token: m.TokenSource(token)})
-	follower = dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: apiBase})
-	m.Start()
-	select {
-	case <-m.Ready():
-	case <-time.After(readyWait):
-	}
-	return &instance{apiBase: apiBase, tracker: m, token: token, notify: opts.Get("notify").Truthy()}, nil
 }
 
 // invokeGetToken calls getToken, turning a synchronous throw into an error.
@@ -138,8 +115,6 @@ func invokeGetToken(getToken js.Value, arg js.Value) (v js.Value, err error) {
 	}()
 	return getToken.Invoke(arg), nil
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // method adds a JS method to obj.
 func method(obj js.Value, name string, fn func(args []js.Value) any) {

@@ -1,321 +1,17 @@
-package tabs_test
+package tabs
 
 import (
 	"context"
-	"errors"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/lro/nethttp"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
-	"github.com/fabric-lro/fabric-lro/wasm/tabs"
 )
-
-// bus is a fake BroadcastChannel: a post reaches every other open member, in order.
-type bus struct {
-	mu      sync.Mutex
-	members map[string]*tabs.Member
-	closed  map[string]bool
-	posts   []string        // every message posted, for tests that look at the protocol
-	noSnaps map[string]bool // members that never get a snap message (as if it were still in flight)
-}
-
-type port struct {
-	b  *bus
-	id string
-}
-
-func (p port) Post(msg []byte) {
-	p.b.mu.Lock()
-	if p.b.closed[p.id] {
-		p.b.mu.Unlock()
-		return
-	}
-	p.b.posts = append(p.b.posts, string(msg))
-	var to []*tabs.Member
-	snap := strings.HasPrefix(string(msg), `{"k":"snap"`)
-	for id, m := range p.b.members {
-		if id != p.id && !p.b.closed[id] && !(snap && p.b.noSnaps[id]) {
-			to = append(to, m)
-		}
-	}
-	p.b.mu.Unlock()
-	for _, m := range to {
-		m.Receive(msg) // never blocks: the member queues it
-	}
-}
-
-// locks is a fake Web Locks API for one lock name: granted in request order, released when
-// the holder's tab closes.
-type locks struct {
-	mu     sync.Mutex
-	holder string
-	queue  []waiter
-}
-
-type waiter struct {
-	id      string
-	granted func()
-}
-
-type lockFor struct {
-	l  *locks
-	id string
-}
-
-func (f lockFor) Request(granted func()) {
-	f.l.mu.Lock()
-	if f.l.holder == "" {
-		f.l.holder = f.id
-		f.l.mu.Unlock()
-		granted()
-		return
-	}
-	f.l.queue = append(f.l.queue, waiter{id: f.id, granted: granted})
-	f.l.mu.Unlock()
-}
-
-// release is what the browser does when id's tab closes or crashes.
-func (l *locks) release(id string) {
-	l.mu.Lock()
-	l.queue = slices.DeleteFunc(l.queue, func(w waiter) bool { return w.id == id })
-	if l.holder != id {
-		l.mu.Unlock()
-		return
-	}
-	l.holder = ""
-	if len(l.queue) == 0 {
-		l.mu.Unlock()
-		return
-	}
-	next := l.queue[0]
-	l.queue = l.queue[1:]
-	l.holder = next.id
-	l.mu.Unlock()
-	next.granted()
-}
-
-// group is the emulator, a shared localStorage stand-in, and the bus and lock of the
-// members ("tabs") that join. Tests run it in a synctest bubble: time is fake, and moves on
-// only when every member, engine and the test itself waits.
-type group struct {
-	t     *testing.T
-	store dashboard.Storage
-	bus   *bus
-	locks *locks
-
-	emu     *emulator.Server
-	mu      sync.Mutex
-	seen    []string    // "token METHOD path" of every request that reached the emulator
-	at      []time.Time // when each was seen, on the bubble's clock
-	stop    map[string]func()
-	leaders []string // members whose engine started, in order
-}
-
-// fabricURL is where the engines send their requests: the emulator, served in-process.
-const fabricURL = "http://fabric.test"
-
-// inProcess is an http.RoundTripper that serves each request with a handler in the calling
-// goroutine: no network, which a synctest bubble could not wait for.
-type inProcess struct{ h http.Handler }
-
-func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	in := r.Clone(r.Context())
-	in.Host, in.RequestURI = r.URL.Host, r.URL.RequestURI()
-	rec := httptest.NewRecorder()
-	p.h.ServeHTTP(rec, in)
-	return rec.Result(), nil
-}
-
-// transport is an engine's transport to the emulator, through the native adapter.
-func (g *group) transport() lro.Transport {
-	return nethttp.New(&http.Client{Transport: inProcess{http.HandlerFunc(g.serve)}})
-}
-
-// serve notes who asked for what, and when, and lets the emulator answer.
-func (g *group) serve(w http.ResponseWriter, r *http.Request) {
-	g.mu.Lock()
-	g.seen = append(g.seen, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+" "+r.Method+" "+r.URL.Path)
-	g.at = append(g.at, time.Now())
-	g.mu.Unlock()
-	g.emu.ServeHTTP(w, r)
-}
-
-// newGroup makes a group; call it inside the test's bubble.
-func newGroup(t *testing.T, persist bool) *group {
-	t.Helper()
-	g := &group{t: t, bus: &bus{members: map[string]*tabs.Member{}, closed: map[string]bool{}},
-		locks: &locks{}, stop: map[string]func(){}}
-	if persist {
-		g.store = &dashboard.MemoryStorage{}
-	}
-	g.emu = emulator.New(emulator.Config{RetryAfter: time.Second, OperationDuration: 3 * time.Second,
-		CreateMode: emulator.CreateAsync, StrictRetryAfter: true, Seed: 1})
-	t.Cleanup(func() {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		for _, stop := range g.stop {
-			stop()
-		}
-	})
-	return g
-}
-
-// join opens a member (a tab) whose own getToken returns token ("" for none).
-func (g *group) join(id, token string) *tabs.Member {
-	g.t.Helper()
-	own := lro.TokenFunc(func(context.Context, bool) (string, error) {
-		if token == "" {
-			return "", errors.New("no token in this tab")
-		}
-		return token, nil
-	})
-	var m *tabs.Member
-	m = tabs.New(tabs.Options{
-		ID:        id,
-		Channel:   port{b: g.bus, id: id},
-		Lock:      lockFor{l: g.locks, id: id},
-		Token:     own,
-		TokenWait: 5 * time.Second,
-		Lead: func(resume []dashboard.Snapshot) tabs.Leader {
-			client := lro.NewClient(lro.Options{Transport: g.transport(), BaseURL: fabricURL, Token: m.TokenSource(own)})
-			sched := lro.NewScheduler(client, lro.SchedulerOptions{RequestsPerSecond: 1000, Burst: 100})
-			ctx, cancel := context.WithCancel(context.Background())
-			stopped := make(chan struct{})
-			go func() { defer close(stopped); sched.Run(ctx) }()
-			g.mu.Lock()
-			g.leaders = append(g.leaders, id)
-			g.stop[id] = func() { cancel(); <-stopped }
-			g.mu.Unlock()
-			return tabs.Resume(sched, dashboard.TrackerOptions{APIBase: fabricURL + "/v1", Storage: g.store}, resume)
-		},
-	})
-	g.bus.mu.Lock()
-	g.bus.members[id] = m
-	g.bus.mu.Unlock()
-	m.Start()
-	select {
-	case <-m.Ready():
-	case <-time.After(10 * time.Second):
-		g.t.Fatalf("%s: never learned the list", id)
-	}
-	return m
-}
-
-// close is the tab closing (or crashing): no more messages, its engine stops, and the
-// browser hands the lock to the next member.
-func (g *group) close(id string) {
-	g.bus.mu.Lock()
-	g.bus.closed[id] = true
-	g.bus.mu.Unlock()
-	g.mu.Lock()
-	stop := g.stop[id]
-	delete(g.stop, id)
-	g.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-	g.locks.release(id)
-}
-
-// requests returns the requests seen whose "token METHOD path" has prefix.
-func (g *group) requests(prefix string) []string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	var out []string
-	for _, s := range g.seen {
-		if strings.HasPrefix(s, prefix) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// waitAll waits for every id to end in m, within 60 seconds of the bubble's clock (which
-// moves on while the leader's scheduler waits).
-func (g *group) waitAll(m *tabs.Member, ids ...string) map[string]dashboard.Snapshot {
-	g.t.Helper()
-	type res struct {
-		s   dashboard.Snapshot
-		err error
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	results := make(chan res, len(ids))
-	for _, id := range ids {
-		go func() {
-			s, err := m.Wait(ctx, id)
-			results <- res{s, err}
-		}()
-	}
-	out := map[string]dashboard.Snapshot{}
-	var failed error
-	for range ids {
-		r := <-results
-		if r.err != nil {
-			failed = r.err
-			continue
-		}
-		out[r.s.ID] = r.s
-	}
-	if failed != nil {
-		g.t.Fatalf("not all of %v ended within 60 fake seconds (%d did): %v", ids, len(out), failed)
-	}
-	return out
-}
-
-// eventually waits (bounded, woken by m's own notifications) until cond holds for m's list.
-func eventually(t *testing.T, m *tabs.Member, what string, cond func([]dashboard.Snapshot) bool) {
-	t.Helper()
-	changed := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	defer m.Subscribe(func(dashboard.Snapshot) { poke() })()
-	defer m.OnRemove(func(...string) { poke() })()
-	deadline := time.After(10 * time.Second)
-	for !cond(m.Operations()) {
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("%s: never; the list is %v", what, labels(m.Operations()))
-		}
-	}
-}
-
-func labels(ops []dashboard.Snapshot) []string {
-	out := make([]string, len(ops))
-	for i, s := range ops {
-		out[i] = s.Label + " " + s.Status
-	}
-	return out
-}
-
-func has(ids ...string) func([]dashboard.Snapshot) bool {
-	return func(ops []dashboard.Snapshot) bool {
-		for _, id := range ids {
-			if !slices.ContainsFunc(ops, func(s dashboard.Snapshot) bool { return s.ID == id }) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func notebook(name string) dashboard.ItemRequest {
-	return dashboard.ItemRequest{Type: "Notebook", DisplayName: name}
-}
 
 // TestTwoTabsOneEngine: the first tab leads and polls; the second follows. Operations created
 // in either show in both, wait() resolves in both for all of them (a second load() used to
@@ -390,7 +86,7 @@ func TestLeaderClosesMidOperation(t *testing.T) {
 				b := g.join("B", "tok-B")
 				c := g.join("C", "tok-C")
 				var ids []string
-				for i, m := range []*tabs.Member{a, b, c, b} {
+				for i, m := range []*Member{a, b, c, b} {
 					s, err := m.CreateItem(ctx, emulator.DefaultWorkspaceID, notebook("Op "+string(rune('1'+i))))
 					if err != nil {
 						t.Fatal(err)
@@ -423,9 +119,9 @@ func TestLeaderClosesMidOperation(t *testing.T) {
 	}
 }
 
-// gate is a Leader whose calls wait until released: a leader that has a call in hand.
+// gate is an engine whose calls wait until released: a leader that has a call in hand.
 type gate struct {
-	tabs.Leader
+	engine
 	entered chan string
 	release chan struct{}
 }
@@ -433,13 +129,13 @@ type gate struct {
 func (g *gate) CreateItem(ctx context.Context, ws string, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
 	g.entered <- "create"
 	<-g.release
-	return g.Leader.CreateItem(ctx, ws, item)
+	return g.engine.CreateItem(ctx, ws, item)
 }
 
 func (g *gate) Track(ctx context.Context, ref string) (dashboard.Snapshot, error) {
 	g.entered <- "track"
 	<-g.release
-	return g.Leader.Track(ctx, ref)
+	return g.engine.Track(ctx, ref)
 }
 
 // TestCallsToAClosedLeader: a create the closed leader had in hand fails with LeaderClosed
@@ -449,17 +145,14 @@ func TestCallsToAClosedLeader(t *testing.T) {
 		g := newGroup(t, true)
 		ctx := context.Background()
 		held := &gate{entered: make(chan string, 2), release: make(chan struct{})}
-		var a *tabs.Member
-		a = tabs.New(tabs.Options{ID: "A", Channel: port{b: g.bus, id: "A"}, Lock: lockFor{l: g.locks, id: "A"},
-			Lead: func([]dashboard.Snapshot) tabs.Leader {
+		a := newMember(options{id: "A", channel: port{b: g.bus, id: "A"}, lock: lockFor{l: g.locks, id: "A"},
+			lead: func([]dashboard.Snapshot) engine {
 				client := lro.NewClient(lro.Options{Transport: g.transport(), BaseURL: fabricURL, Token: lro.StaticToken("tok-A")})
-				held.Leader = dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: fabricURL + "/v1"})
+				held.engine = dashboard.NewTracker(lro.NewScheduler(client, lro.SchedulerOptions{}), dashboard.TrackerOptions{APIBase: fabricURL + "/v1"})
 				return held
 			}})
-		g.bus.mu.Lock()
-		g.bus.members["A"] = a
-		g.bus.mu.Unlock()
-		a.Start()
+		g.bus.add("A", a.receive)
+		a.start()
 		defer close(held.release)
 		b := g.join("B", "tok-B")
 
@@ -480,8 +173,8 @@ func TestCallsToAClosedLeader(t *testing.T) {
 		<-held.entered
 		g.close("A")
 		c := <-created
-		if c.err == nil || !strings.Contains(c.err.Error(), tabs.CodeLeaderClosed) {
-			t.Errorf("create in the closed leader's hands: %+v, %v; want %s", c.s, c.err, tabs.CodeLeaderClosed)
+		if c.err == nil || !strings.Contains(c.err.Error(), "LeaderClosed") {
+			t.Errorf("create in the closed leader's hands: %+v, %v; want LeaderClosed", c.s, c.err)
 		}
 		tr := <-tracked
 		if tr.err != nil || tr.s.ID != "00000000-0000-0000-0000-0000000000aa" {
@@ -556,8 +249,8 @@ func TestForgetInOneTabRemovesEverywhere(t *testing.T) {
 // still in flight from the old one changes nothing; a snapshot seen twice is told once.
 func TestFollowerIgnoresAClosedLeadersStragglers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := tabs.New(tabs.Options{ID: "F", Channel: port{b: &bus{members: map[string]*tabs.Member{}, closed: map[string]bool{}}, id: "F"}, Lock: lockFor{l: &locks{holder: "X"}, id: "F"}})
-		f.Start()
+		f := newMember(options{id: "F", channel: port{b: &bus{members: map[string]func([]byte){}, closed: map[string]bool{}}, id: "F"}, lock: lockFor{l: &locks{holder: "X"}, id: "F"}})
+		f.start()
 		told := make(chan string, 10)
 		defer f.Subscribe(func(s dashboard.Snapshot) { told <- s.ID + " " + s.Status })()
 		snap := func(id, status string) string {
@@ -571,7 +264,7 @@ func TestFollowerIgnoresAClosedLeadersStragglers(t *testing.T) {
 			`{"k":"gone","f":"old","ids":["op-2"]}`,                       // ignored too
 			`{"k":"snap","f":"new","s":[` + snap("op-1", "Succeeded") + `]}`,
 		} {
-			f.Receive([]byte(msg))
+			f.receive([]byte(msg))
 		}
 		var got []string
 		for len(got) < 3 {
