@@ -187,6 +187,25 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("wait: %v", err)
 	}
+	checkFinalSnapshot(t, final)
+	if got := api.Call("operations").Length(); got != 1 {
+		t.Errorf("operations() has %d entries, want 1", got)
+	}
+	checkCreateSent(t, fab)
+
+	mu.Lock()
+	got := strings.Join(seen, ",")
+	mu.Unlock()
+	if !strings.HasSuffix(got, "Succeeded") || !strings.Contains(got, "Running") {
+		t.Errorf("subscriber saw %q, want Running then Succeeded", got)
+	}
+	unsubscribe.Invoke()
+}
+
+// checkFinalSnapshot checks the JS API's snapshot JSON of the created notebook, Succeeded:
+// exactly its 12 fields.
+func checkFinalSnapshot(t *testing.T, final js.Value) {
+	t.Helper()
 	var snap map[string]any
 	if err := json.Unmarshal([]byte(jsonText(final)), &snap); err != nil {
 		t.Fatal(err)
@@ -205,11 +224,14 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if got := final.Get("result").Get("displayName").String(); got != "Sales" {
 		t.Errorf("result displayName %q", got)
 	}
-	if got := api.Call("operations").Length(); got != 1 {
-		t.Errorf("operations() has %d entries, want 1", got)
-	}
+}
 
+// checkCreateSent checks what reached Fabric: every request with getToken's token, and one
+// create with the item's name and description.
+func checkCreateSent(t *testing.T, fab *fakeFabric) {
+	t.Helper()
 	fab.mu.Lock()
+	defer fab.mu.Unlock()
 	for _, a := range fab.auth {
 		if a != "Bearer tok-1" {
 			t.Errorf("Authorization %q, want the token from getToken", a)
@@ -218,15 +240,6 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if len(fab.bodies) != 1 || !strings.Contains(fab.bodies[0], `"displayName":"Sales"`) || !strings.Contains(fab.bodies[0], `"description":"from the test"`) {
 		t.Errorf("create body %q", fab.bodies)
 	}
-	fab.mu.Unlock()
-
-	mu.Lock()
-	got := strings.Join(seen, ",")
-	mu.Unlock()
-	if !strings.HasSuffix(got, "Succeeded") || !strings.Contains(got, "Running") {
-		t.Errorf("subscriber saw %q, want Running then Succeeded", got)
-	}
-	unsubscribe.Invoke()
 }
 
 func TestTrackUnknownAndBadInput(t *testing.T) {
