@@ -55,10 +55,9 @@ func Open(ctx context.Context, cfg Config) (*Member, error) {
 	if cfg.Token == nil {
 		return nil, &lro.Error{ErrorCode: "InvalidTokenSource", Message: "getToken must be an async function returning a bearer token"}
 	}
-	var m *Member
 	var client *lro.Client
 	var follower *dashboard.Tracker // lists workspaces while another member leads
-	opts := options{id: rand.Text(), token: cfg.Token,
+	m := newMember(options{id: rand.Text(), token: cfg.Token,
 		workspaces: func(ctx context.Context, next string) (dashboard.WorkspacePage, error) {
 			return follower.Workspaces(ctx, next)
 		},
@@ -73,8 +72,7 @@ func Open(ctx context.Context, cfg Config) (*Member, error) {
 			}
 			return tr
 		},
-	}
-	m = newMember(opts)
+	})
 	if cfg.Group != nil {
 		channel, lock := cfg.Group(m.receive)
 		m.mu.Lock() // post reads them with m.mu held, and messages may arrive already
