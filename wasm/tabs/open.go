@@ -2,7 +2,8 @@ package tabs
 
 import (
 	"context"
-	"crypto/rand"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/internal/hostpolicy"
@@ -57,7 +58,7 @@ func Open(ctx context.Context, cfg Config) (*Member, error) {
 	}
 	var client *lro.Client
 	var follower *dashboard.Tracker // lists workspaces while another member leads
-	m := newMember(options{id: rand.Text(), token: cfg.Token,
+	m := newMember(options{id: newID(), token: cfg.Token,
 		workspaces: func(ctx context.Context, next string) (dashboard.WorkspacePage, error) {
 			return follower.Workspaces(ctx, next)
 		},
@@ -87,4 +88,11 @@ func Open(ctx context.Context, cfg Config) (*Member, error) {
 	case <-time.After(readyWait):
 	}
 	return m, nil
+}
+
+// newID names a member in its group: random, so unique in the group, but no secret (every
+// member of the origin reads every message). math/rand/v2 is seeded by the runtime from the
+// browser's crypto.getRandomValues; crypto/rand would add about 50 KB (gzip) to app.wasm.
+func newID() string {
+	return strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
 }
