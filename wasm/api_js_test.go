@@ -79,6 +79,14 @@ func (f *fakeFabric) answer(method, url string) (int, map[string]string, string)
 	return 404, map[string]string{"x-ms-public-api-error-code": "EntityNotFound"}, `{"errorCode":"EntityNotFound","message":"not scripted","requestId":"rq-404"}`
 }
 
+// salesNotebook is createItem's item: the notebook "Sales", which the fake Fabric creates.
+func salesNotebook() js.Value {
+	item := js.Global().Get("Object").New()
+	item.Set("type", "Notebook")
+	item.Set("displayName", "Sales")
+	return item
+}
+
 // call invokes a method of a JS object and waits for the promise it returns.
 func call(t *testing.T, obj js.Value, name string, args ...any) (js.Value, error) {
 	t.Helper()
@@ -155,23 +163,13 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	fab := installFakeFabric(t)
 	api := openAPI(t, map[string]any{"persist": false})
 
-	var mu sync.Mutex
-	var seen []string
-	sub := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		mu.Lock()
-		seen = append(seen, args[0].Get("status").String())
-		mu.Unlock()
-		return nil
-	})
-	defer sub.Release()
+	sub, seen := statusRecorder(t)
 	unsubscribe := api.Call("subscribe", sub)
 	if unsubscribe.Type() != js.TypeFunction {
 		t.Fatalf("subscribe returned %v, want a function", unsubscribe.Type())
 	}
 
-	item := js.Global().Get("Object").New()
-	item.Set("type", "Notebook")
-	item.Set("displayName", "Sales")
+	item := salesNotebook()
 	item.Set("description", "from the test")
 	first, err := call(t, api, "createItem", "ws-1", item)
 	if err != nil {
@@ -187,6 +185,22 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("wait: %v", err)
 	}
+	checkFinalSnapshot(t, final)
+	if got := api.Call("operations").Length(); got != 1 {
+		t.Errorf("operations() has %d entries, want 1", got)
+	}
+	checkCreateSent(t, fab)
+
+	if got := seen(); !strings.HasSuffix(got, "Succeeded") || !strings.Contains(got, "Running") {
+		t.Errorf("subscriber saw %q, want Running then Succeeded", got)
+	}
+	unsubscribe.Invoke()
+}
+
+// checkFinalSnapshot checks the JS API's snapshot JSON of the created notebook, Succeeded:
+// exactly its 12 fields.
+func checkFinalSnapshot(t *testing.T, final js.Value) {
+	t.Helper()
 	var snap map[string]any
 	if err := json.Unmarshal([]byte(jsonText(final)), &snap); err != nil {
 		t.Fatal(err)
@@ -205,11 +219,14 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if got := final.Get("result").Get("displayName").String(); got != "Sales" {
 		t.Errorf("result displayName %q", got)
 	}
-	if got := api.Call("operations").Length(); got != 1 {
-		t.Errorf("operations() has %d entries, want 1", got)
-	}
+}
 
+// checkCreateSent checks what reached Fabric: every request with getToken's token, and one
+// create with the item's name and description.
+func checkCreateSent(t *testing.T, fab *fakeFabric) {
+	t.Helper()
 	fab.mu.Lock()
+	defer fab.mu.Unlock()
 	for _, a := range fab.auth {
 		if a != "Bearer tok-1" {
 			t.Errorf("Authorization %q, want the token from getToken", a)
@@ -218,15 +235,6 @@ func TestCreateItemWaitAndSubscribe(t *testing.T) {
 	if len(fab.bodies) != 1 || !strings.Contains(fab.bodies[0], `"displayName":"Sales"`) || !strings.Contains(fab.bodies[0], `"description":"from the test"`) {
 		t.Errorf("create body %q", fab.bodies)
 	}
-	fab.mu.Unlock()
-
-	mu.Lock()
-	got := strings.Join(seen, ",")
-	mu.Unlock()
-	if !strings.HasSuffix(got, "Succeeded") || !strings.Contains(got, "Running") {
-		t.Errorf("subscriber saw %q, want Running then Succeeded", got)
-	}
-	unsubscribe.Invoke()
 }
 
 func TestTrackUnknownAndBadInput(t *testing.T) {
@@ -267,10 +275,7 @@ func TestOperationsPersistAcrossInstances(t *testing.T) {
 	defer js.Global().Delete("localStorage")
 
 	api := openAPI(t, nil)
-	item := js.Global().Get("Object").New()
-	item.Set("type", "Notebook")
-	item.Set("displayName", "Sales")
-	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+	if _, err := call(t, api, "createItem", "ws-1", salesNotebook()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := call(t, api, "wait", "op-1"); err != nil {
@@ -286,6 +291,26 @@ func TestOperationsPersistAcrossInstances(t *testing.T) {
 	if ops.Length() != 1 || ops.Index(0).Get("status").String() != "Succeeded" ||
 		ops.Index(0).Get("result").Get("displayName").String() != "Sales" {
 		t.Errorf("after reload operations() = %s", jsonText(ops))
+	}
+}
+
+// statusRecorder is a JS subscriber that records the status of each snapshot it gets, and
+// what it recorded, joined by commas.
+func statusRecorder(t *testing.T) (js.Func, func() string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		mu.Lock()
+		seen = append(seen, args[0].Get("status").String())
+		mu.Unlock()
+		return nil
+	})
+	t.Cleanup(fn.Release)
+	return fn, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(seen, ",")
 	}
 }
 
@@ -324,21 +349,10 @@ func TestThrowingSubscriberIsReportedAndOthersCarryOn(t *testing.T) {
 	api := openAPI(t, map[string]any{"persist": false})
 
 	api.Call("subscribe", js.Global().Get("Function").New("s", `throw new Error("subscriber boom " + s.status)`))
-	var mu sync.Mutex
-	var seen []string
-	good := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		mu.Lock()
-		seen = append(seen, args[0].Get("status").String())
-		mu.Unlock()
-		return nil
-	})
-	defer good.Release()
+	good, seen := statusRecorder(t)
 	api.Call("subscribe", good)
 
-	item := js.Global().Get("Object").New()
-	item.Set("type", "Notebook")
-	item.Set("displayName", "Sales")
-	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+	if _, err := call(t, api, "createItem", "ws-1", salesNotebook()); err != nil {
 		t.Fatal(err)
 	}
 	final, err := call(t, api, "wait", "op-1")
@@ -348,11 +362,9 @@ func TestThrowingSubscriberIsReportedAndOthersCarryOn(t *testing.T) {
 	if got := final.Get("status").String(); got != "Succeeded" {
 		t.Errorf("final status %q, want Succeeded", got)
 	}
-	mu.Lock()
-	if got := strings.Join(seen, ","); !strings.HasSuffix(got, "Succeeded") {
+	if got := seen(); !strings.HasSuffix(got, "Succeeded") {
 		t.Errorf("the well-behaved subscriber saw %q, want it to reach Succeeded", got)
 	}
-	mu.Unlock()
 	logged := strings.Join(errors(), "\n")
 	if !strings.Contains(logged, "a subscribe callback threw") || !strings.Contains(logged, "subscriber boom Succeeded") {
 		t.Errorf("console.error got %q, want the subscriber's exception reported", logged)
@@ -406,10 +418,7 @@ func TestStorageQuotaErrorIsReported(t *testing.T) {
 	defer js.Global().Delete("localStorage")
 
 	api := openAPI(t, nil)
-	item := js.Global().Get("Object").New()
-	item.Set("type", "Notebook")
-	item.Set("displayName", "Sales")
-	if _, err := call(t, api, "createItem", "ws-1", item); err != nil {
+	if _, err := call(t, api, "createItem", "ws-1", salesNotebook()); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(logged(), "\n"); !strings.Contains(got, "could not be saved") {

@@ -71,3 +71,10 @@ func flushWhenHidden(tr *dashboard.Tracker) {
 		return nil
 	}))
 }
+
+// logStorageError says on the console that operations could not be saved in localStorage
+// (TrackerOptions.OnStorageError).
+func logStorageError(err error) {
+	e := dashboard.ErrorOf(err)
+	js.Global().Get("console").Call("error", "fabric-lro: operations could not be saved in localStorage (they will not resume after a reload): "+e.ErrorCode+": "+e.Message)
+}

@@ -9,9 +9,9 @@ import (
 )
 
 // groupOf connects a tabs.Member to the other tabs (and load() calls) of this origin on the
-// same API base: a BroadcastChannel and a Web Lock, both named after the API base. It returns
-// nil, nil where the browser has either missing (an insecure origin has no navigator.locks;
-// Node has neither): the member then leads alone.
+// same API base (tabs.Config.Group): a BroadcastChannel and a Web Lock, both named after the
+// API base. It returns nil, nil where the browser has either missing (an insecure origin has
+// no navigator.locks; Node has neither): the member then leads alone.
 func groupOf(apiBase string, receive func([]byte)) (tabs.Channel, tabs.Lock) {
 	g := js.Global()
 	locks := js.Undefined()
@@ -50,7 +50,3 @@ func (l webLock) Request(granted func()) {
 		return js.Global().Get("Promise").New(js.FuncOf(func(js.Value, []js.Value) any { return nil })) // never settles
 	}))
 }
-
-// memberID names this load() in its group (Web Locks, hence a group, need a secure context,
-// which has crypto.randomUUID).
-func memberID() string { return js.Global().Get("crypto").Call("randomUUID").String() }
