@@ -25,11 +25,6 @@ const defaultPortalURL = "https://app.fabric.microsoft.com"
 
 // Config sets up an [App].
 type Config struct {
-	// Now is the clock (default time.Now). Tests inject a fake clock.
-	Now func() time.Time
-	// Go runs an action that calls Fabric (default: in a new goroutine, which the browser
-	// needs because event handlers must not block). Tests run actions inline.
-	Go func(func())
 	// Settings shows the settings panel (API base and token). The JS API's mount leaves it
 	// off: the embedding page supplies the token.
 	Settings bool
@@ -144,12 +139,6 @@ const (
 
 // NewApp makes a dashboard over eng. Operations eng already watches are shown at once.
 func NewApp(eng Engine, cfg Config) *App {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Go == nil {
-		cfg.Go = func(f func()) { go f() }
-	}
 	if cfg.HasToken == nil {
 		cfg.HasToken = func() bool { return true }
 	}
@@ -164,7 +153,7 @@ func NewApp(eng Engine, cfg Config) *App {
 		cfg.Forms = []string{formCreate, formTrack}
 	}
 	a := &App{eng: eng, cfg: cfg, rows: map[string]*row{}, rekey: map[string]string{}, fieldErrs: map[string]string{}}
-	a.suggested = suggestName(cfg.Now())
+	a.suggested = suggestName(time.Now())
 	for _, s := range eng.Operations() {
 		if a.put(s) {
 			a.place(s.ID)
@@ -209,7 +198,7 @@ func (a *App) put(s Snapshot) bool {
 		old = Snapshot{}
 		r.cancelling, r.confirm, r.cancelErr = false, "", ""
 	}
-	now := a.cfg.Now().UTC().Format(time.RFC3339Nano)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
 	if s.CreatedTimeUtc == "" {
 		s.CreatedTimeUtc = now
 		if old.CreatedTimeUtc != "" {
@@ -318,10 +307,10 @@ func (a *App) placeholders(labels ...string) []string {
 // send runs call for the placeholder key, and settles it with the outcome. A call that fails
 // to start leaves a failed row whose Retry sends it again.
 func (a *App) send(key string, call func() (Snapshot, error)) {
-	a.cfg.Go(func() {
+	go func() {
 		s, err := call()
 		a.settle(key, s, err, func() { a.resend(key, call) })
-	})
+	}()
 }
 
 // resend is Retry on a row whose call could not start.
@@ -396,7 +385,7 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 	a.render()
 	a.mu.Unlock()
 	if explain != nil {
-		a.cfg.Go(func() { a.explain(key, explain) })
+		go a.explain(key, explain)
 	}
 }
 
@@ -430,13 +419,13 @@ func (a *App) testConnection(apiBase, token string) {
 	a.testing, a.verdict = true, nil
 	a.render()
 	a.mu.Unlock()
-	a.cfg.Go(func() {
+	go func() {
 		v := judge(a.cfg.Probe(context.Background(), strings.TrimSpace(apiBase), strings.TrimSpace(token)))
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.testing, a.verdict = false, &v
 		a.render()
-	})
+	}()
 }
 
 func firstNonEmpty(s ...string) string {
@@ -467,7 +456,7 @@ func (a *App) onSnapshot(s Snapshot) {
 func (a *App) cards() []Card {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := a.cfg.Now()
+	now := time.Now()
 	cards := make([]Card, 0, len(a.order))
 	for i := len(a.order) - 1; i >= 0; i-- {
 		cards = append(cards, a.card(a.order[i], now))
@@ -609,7 +598,7 @@ func (a *App) LoadWorkspaces(more bool) {
 	a.render()
 	a.mu.Unlock()
 
-	a.cfg.Go(func() {
+	go func() {
 		page, err := a.eng.Workspaces(context.Background(), next)
 		var e ErrorInfo
 		if err != nil {
@@ -636,7 +625,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		}
 		delete(a.fieldErrs, fieldWorkspace)
 		a.render()
-	})
+	}()
 }
 
 // selectWorkspace makes id the workspace new items are created in.
@@ -687,7 +676,7 @@ func (a *App) create(form createForm) {
 		return
 	}
 	if name == a.suggested {
-		a.suggested = suggestName(a.cfg.Now()) // the next Create does not collide
+		a.suggested = suggestName(time.Now()) // the next Create does not collide
 		if a.suggested == name {
 			a.suggested = name + "b"
 		}
@@ -789,7 +778,7 @@ func (a *App) confirmCancel(id string) {
 	r.confirm, r.cancelling, r.cancelErr, r.dirty = "", true, "", true
 	a.render()
 	a.mu.Unlock()
-	a.cfg.Go(func() {
+	go func() {
 		err := a.eng.Cancel(context.Background(), id)
 		if err == nil {
 			return
@@ -801,7 +790,7 @@ func (a *App) confirmCancel(id string) {
 			r.cancelErr = "Could not cancel: " + describe(ErrorOf(err))
 		}
 		a.render()
-	})
+	}()
 }
 
 // keepIt withdraws the question a row asks (cancel or dismiss).
@@ -928,7 +917,7 @@ type summary struct {
 func (a *App) summary() summary {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	sum, _ := a.summarize(a.cfg.Now())
+	sum, _ := a.summarize(time.Now())
 	return sum
 }
 

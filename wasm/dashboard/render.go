@@ -33,7 +33,7 @@ func (a *App) render() {
 	switch {
 	case a.view == nil:
 	case a.cfg.Frame == nil:
-		for a.view.update(a, a.cfg.Now(), time.Time{}) {
+		for a.view.update(a, time.Now(), time.Time{}) {
 		}
 	case !a.framePending:
 		a.framePending = true
@@ -53,7 +53,7 @@ func (a *App) frame() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.framePending = false
-	if a.view.update(a, a.cfg.Now(), time.Now().Add(frameBudget)) {
+	if a.view.update(a, time.Now(), time.Now().Add(frameBudget)) {
 		a.render() // more next frame
 	}
 }

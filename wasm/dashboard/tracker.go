@@ -89,7 +89,6 @@ type Tracker struct {
 	loading   bool                // resuming the saved list: saves are written once at the end
 	unsub     func()
 
-	clock        lro.Clock
 	saveDelay    time.Duration
 	keepFinished time.Duration
 	ends         map[string]string // End of saved records being resumed, by id
@@ -171,7 +170,6 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		broken:    map[string]Snapshot{},
 		forgotten: map[string]bool{},
 
-		clock:        sched.Client().Options().Clock,
 		saveDelay:    opts.SaveDelay,
 		keepFinished: opts.KeepFinished,
 		ends:         map[string]string{},
@@ -189,7 +187,7 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		// What was saved is written back once, not once per operation: a long saved list
 		// would otherwise cost a read-merge-write of the whole list for each of its entries.
 		t.loading = true
-		now := t.clock.Now()
+		now := time.Now()
 		for _, r := range t.load() {
 			if t.expired(&r, now) {
 				t.forgotten[r.ID] = true // dropped from storage by the write below
@@ -292,7 +290,7 @@ func (t *Tracker) save(s Snapshot) {
 	if !s.Done {
 		r.End = ""
 	} else if r.End == "" {
-		r.End = t.clock.Now().UTC().Format(time.RFC3339)
+		r.End = time.Now().UTC().Format(time.RFC3339)
 	}
 	t.records[s.ID] = r
 	if !known {
@@ -335,11 +333,7 @@ func (t *Tracker) persist() {
 	}
 	t.flushing = true
 	t.mu.Unlock()
-	timer := t.clock.NewTimer(t.saveDelay)
-	go func() {
-		<-timer.C()
-		t.Flush()
-	}()
+	time.AfterFunc(t.saveDelay, t.Flush)
 }
 
 // Flush writes what changed since the last write now (the page calls it when it is hidden
@@ -698,18 +692,17 @@ func (t *Tracker) Workspaces(ctx context.Context, continuationToken string) (Wor
 	if continuationToken != "" {
 		u += "?continuationToken=" + continuationToken
 	}
-	clock := t.client.Options().Clock
 	for waits := 0; ; waits++ {
 		resp, err := t.client.Do(ctx, &lro.Request{Method: "GET", URL: u})
 		var e *lro.Error
 		if err != nil && errors.As(err, &e) && e.StatusCode == 429 && waits < maxThrottleWaits {
 			d := max(e.RetryAfter, time.Second)
-			timer := clock.NewTimer(d)
+			timer := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
 				timer.Stop()
 				return WorkspacePage{}, ctx.Err()
-			case <-timer.C():
+			case <-timer.C:
 			}
 			continue
 		}
