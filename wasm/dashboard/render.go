@@ -527,6 +527,20 @@ type rowView struct {
 	unwatch   func() // stops following whether it is on screen
 }
 
+// shown is the row's key and the card it shows, for its event handlers: a render changes them
+// under a.mu, from whichever goroutine changed the state.
+func (rv *rowView) shown() (key string, c Card) {
+	rv.a.mu.Lock()
+	defer rv.a.mu.Unlock()
+	return rv.id, rv.card
+}
+
+// key is the row's key, for its event handlers (see rowView.shown).
+func (rv *rowView) key() string {
+	key, _ := rv.shown()
+	return key
+}
+
 // remove takes the row off the page.
 func (rv *rowView) remove() {
 	rv.unwatch()
@@ -551,7 +565,7 @@ func newRowView(d DOM, a *App, id string) *rowView {
 		el(d, "span", "class", "flro-dot", "aria-hidden", "true"), label, words,
 		appendAll(el(d, "span", "class", "flro-progress"), bar, pct), when)
 	rv.expanded = slot{n: rv.toggle}
-	rv.toggle.On("click", func() { a.toggle(rv.id) })
+	rv.toggle.On("click", func() { a.toggle(rv.key()) })
 	rv.root.Append(rv.toggle)
 	rv.unwatch = d.OnScreen(rv.root, func(on bool) {
 		a.mu.Lock()
@@ -647,7 +661,7 @@ func newBodyView(rv *rowView) *bodyView {
 	b.next, b.started, b.ended, b.attempts = span("next-check"), span("started"), span("ended"), span("attempts")
 
 	copyID := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-id", "aria-label", "Copy the id")
-	copyID.On("click", func() { d.CopyText(rv.id) })
+	copyID.On("click", func() { d.CopyText(rv.key()) })
 	b.copyID = hiddenFlag(copyID)
 	b.idName, b.idText = span("id-name"), slot{n: el(d, "code", "data-role", "id")}
 
@@ -666,8 +680,8 @@ func newBodyView(rv *rowView) *bodyView {
 	b.errReq = slot{n: el(d, "code", "data-role", "error-request-id")}
 	copyReq := text(d, "button", "Copy", "type", "button", "class", "flro-copy", "data-role", "copy-request-id", "aria-label", "Copy the request id")
 	copyReq.On("click", func() {
-		if rv.card.Error != nil {
-			d.CopyText(rv.card.Error.RequestID)
+		if _, c := rv.shown(); c.Error != nil {
+			d.CopyText(c.Error.RequestID)
 		}
 	})
 	b.copyReq = hiddenFlag(copyReq)
@@ -685,31 +699,31 @@ func newBodyView(rv *rowView) *bodyView {
 	no := el(d, "button", "type", "button", "data-role", "confirm-no", "class", "flro-secondary")
 	question := el(d, "p", "data-role", "question")
 	yes.On("click", func() {
-		switch rv.card.Confirm {
+		switch id, c := rv.shown(); c.Confirm {
 		case "cancel":
-			a.confirmCancel(rv.id)
+			a.confirmCancel(id)
 		case "dismiss":
-			a.confirmDismiss(rv.id)
+			a.confirmDismiss(id)
 		}
 	})
-	no.On("click", func() { a.keepIt(rv.id) })
+	no.On("click", func() { a.keepIt(rv.key()) })
 	confirm := appendAll(el(d, "div", "class", "flro-confirm", "data-role", "confirm", "role", "alertdialog", "aria-label", "Confirm"),
 		question, appendAll(el(d, "div", "class", "flro-buttons"), yes, no))
 	b.confirm, b.question, b.yes, b.no = hiddenFlag(confirm), slot{n: question}, slot{n: yes}, slot{n: no}
 
 	runJob := el(d, "button", "type", "button", "class", "flro-secondary", "data-role", "run-job")
 	runJob.On("click", func() {
-		if r := rv.card.Result; r != nil {
-			a.runJob(rv.card.workspaceID(), r.ID, r.Type, r.Name)
+		if _, c := rv.shown(); c.Result != nil {
+			a.runJob(c.workspaceID(), c.Result.ID, c.Result.Type, c.Result.Name)
 		}
 	})
 	b.runJob, b.runText, b.runDisabled = hiddenFlag(runJob), slot{n: runJob}, &flag{n: runJob, name: "disabled"}
 	cancel := text(d, "button", "Cancel run", "type", "button", "class", "flro-secondary", "data-role", "cancel")
-	cancel.On("click", func() { a.cancel(rv.id) })
+	cancel.On("click", func() { a.cancel(rv.key()) })
 	retry := text(d, "button", "Retry", "type", "button", "data-role", "retry")
-	retry.On("click", func() { a.retry(rv.id) })
+	retry.On("click", func() { a.retry(rv.key()) })
 	dismiss := text(d, "button", "Dismiss", "type", "button", "class", "flro-secondary", "data-role", "dismiss", "aria-label", "Dismiss from this list")
-	dismiss.On("click", func() { a.dismiss(rv.id) })
+	dismiss.On("click", func() { a.dismiss(rv.key()) })
 	b.cancel, b.retry, b.dis = hiddenFlag(cancel), hiddenFlag(retry), hiddenFlag(dismiss)
 
 	appendAll(b.root,
