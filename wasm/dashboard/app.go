@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
-
-	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Forms a dashboard can show above its list of operations (see [Config.Forms]).
@@ -174,6 +172,22 @@ type remover interface {
 	OnRemove(fn func(ids ...string)) func()
 }
 
+// tokenHow is how this page's user gets a new token, in words that follow "Token expired: ":
+// Config.TokenAdvice on a page with sign-in, pasteTokenAdvice on one with Settings, "" when the
+// embedding page supplies the tokens.
+func (a *App) tokenHow() string {
+	switch {
+	case !a.cfg.Settings:
+		return ""
+	case a.cfg.TokenAdvice != "":
+		return a.cfg.TokenAdvice
+	}
+	return pasteTokenAdvice
+}
+
+// worded is err as the user of this page reads it (see worded).
+func (a *App) worded(err error) ErrorInfo { return worded(err, a.tokenHow()) }
+
 // close stops following the engine.
 func (a *App) close() { a.unsub() }
 
@@ -232,9 +246,6 @@ func (a *App) touch(key string) {
 	}
 }
 
-// pasteTokenAdvice is the advice of tokenWaitWords that Config.TokenAdvice replaces.
-const pasteTokenAdvice = "paste a new token in Settings and Apply"
-
 // snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
 // list of finished operations costs nothing per tick); a.mu is held.
 func (a *App) snapCard(r *row, now time.Time) Card {
@@ -242,12 +253,8 @@ func (a *App) snapCard(r *row, now time.Time) Card {
 		return *r.done
 	}
 	c := NewCard(r.snap, now)
-	if c.WaitingForToken && a.cfg.TokenAdvice != "" {
-		c.StatusWords = strings.Replace(c.StatusWords, pasteTokenAdvice, a.cfg.TokenAdvice, 1)
-		if r.snap.Error != nil && r.snap.Error.ErrorCode == string(lro.CodeTokenUnavailable) {
-			// The page's token source (sign-in) had no token to give.
-			c.StatusWords = "Waiting for sign-in: " + a.cfg.TokenAdvice
-		}
+	if c.WaitingForToken {
+		c.StatusWords = tokenWaitWords(r.snap.Error.ErrorCode, a.tokenHow())
 	}
 	if finished(r.snap) {
 		r.done = &c
@@ -348,9 +355,9 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 			}
 		}
 	case err != nil || s.ID == "":
-		e := ErrorOf(err)
-		if err == nil {
-			e = ErrorInfo{ErrorCode: "NoOperation", Message: "Fabric accepted the call but named no operation to watch."}
+		e := ErrorInfo{ErrorCode: "NoOperation", Message: "Fabric accepted the call but named no operation to watch."}
+		if err != nil {
+			e = a.worded(err)
 		}
 		ph.sending, ph.retry, ph.expanded, ph.dirty = false, retry, true, true
 		ph.snap.Error, ph.snap.Done, ph.done = &e, true, nil
@@ -579,13 +586,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		return
 	}
 	if !a.cfg.HasToken() {
-		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: "No token yet: paste a bearer token in Settings, then Apply."}
-		if a.cfg.TokenAdvice != "" {
-			a.wsErr.Message = "No token yet: sign in (above), or paste a bearer token in Settings and Apply."
-		}
-		if !a.cfg.Settings {
-			a.wsErr.Message = "No token yet: this page has not given the dashboard a token."
-		}
+		a.wsErr = &ErrorInfo{ErrorCode: "NoToken", Message: noTokenWords(a.tokenHow())}
 		a.render()
 		a.mu.Unlock()
 		return
@@ -602,7 +603,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		page, err := a.eng.Workspaces(context.Background(), next)
 		var e ErrorInfo
 		if err != nil {
-			e = ErrorOf(err)
+			e = a.worded(err)
 			if unanswered(e) && a.cfg.Probe != nil {
 				e.Message += " Likely cause: " + judge(a.cfg.Probe(context.Background(), "", "")).Words
 			}
@@ -787,7 +788,7 @@ func (a *App) confirmCancel(id string) {
 		defer a.mu.Unlock()
 		if r := a.rows[id]; r != nil {
 			r.cancelling, r.dirty = false, true
-			r.cancelErr = "Could not cancel: " + describe(ErrorOf(err))
+			r.cancelErr = "Could not cancel: " + describe(a.worded(err))
 		}
 		a.render()
 	}()
@@ -977,13 +978,4 @@ func (s summary) words() string {
 		w += fmt.Sprintf(" (showing %d of %d)", s.Shown, s.Total)
 	}
 	return w
-}
-
-// describe writes an ErrorResponse on one line: "errorCode: message (requestId …)".
-func describe(e ErrorInfo) string {
-	s := e.ErrorCode + ": " + e.Message
-	if e.RequestID != "" {
-		s += " (requestId " + e.RequestID + ")"
-	}
-	return s
 }

@@ -1249,50 +1249,138 @@ func TestCardOfAReusedID(t *testing.T) {
 
 // Test connection probes what is typed in Settings and says what answers; a create that got
 // no answer names the likely cause, and does not claim it may have taken effect when it
-// could not have reached Fabric.
+// could not have reached Fabric: whether lro's message states the facts alone or still
+// carries the advice it used to.
 func TestConnectionCauses(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var probed []string
-		probe := Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
-		eng := &fakeEngine{pages: []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}}, created: func(int, ItemRequest) (Snapshot, error) {
-			return Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}
-		}}
-		app := NewApp(eng, Config{
-			Settings: true,
-			APIBase:  "http://127.0.0.1:8787/v1", Token: "tok",
-			Probe: func(_ context.Context, apiBase, token string) Probe {
-				probed = append(probed, apiBase+" "+token)
-				p := probe
-				p.APIBase = apiBase
-				if apiBase == "" {
-					p.APIBase = "http://127.0.0.1:8787/v1"
+	for _, message := range []string{
+		"could not reach 127.0.0.1:8787",
+		"could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)",
+	} {
+		t.Run(message, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var probed []string
+				probe := Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
+				eng := &fakeEngine{pages: []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}}, created: func(int, ItemRequest) (Snapshot, error) {
+					return Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: message}
+				}}
+				app := NewApp(eng, Config{
+					Settings: true,
+					APIBase:  "http://127.0.0.1:8787/v1", Token: "tok",
+					Probe: func(_ context.Context, apiBase, token string) Probe {
+						probed = append(probed, apiBase+" "+token)
+						p := probe
+						p.APIBase = apiBase
+						if apiBase == "" {
+							p.APIBase = "http://127.0.0.1:8787/v1"
+						}
+						return p
+					},
+				})
+				doc := &domfake.Document{}
+				root := doc.Root()
+				app.Mount(doc, root)
+				synctest.Wait()
+				root.Role("api-base").SetValue("http://127.0.0.1:8787")
+				root.Role("test-connection").Click()
+				synctest.Wait()
+				conn := root.Role("connection")
+				if conn.Attrs["data-cause"] != causeNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
+					t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
 				}
-				return p
-			},
-		})
-		doc := &domfake.Document{}
-		root := doc.Root()
-		app.Mount(doc, root)
-		synctest.Wait()
-		root.Role("api-base").SetValue("http://127.0.0.1:8787")
-		root.Role("test-connection").Click()
-		synctest.Wait()
-		conn := root.Role("connection")
-		if conn.Attrs["data-cause"] != causeNotProxyPath || !strings.Contains(conn.TextContent(), "ending in /v1") {
-			t.Errorf("Test connection without /v1 says %q (%s)", conn.TextContent(), conn.Attrs["data-cause"])
-		}
-		if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {
-			t.Errorf("probed %q, want what is typed in Settings", probed)
-		}
+				if !slices.Equal(probed, []string{"http://127.0.0.1:8787 tok"}) {
+					t.Errorf("probed %q, want what is typed in Settings", probed)
+				}
 
-		root.Role("name").SetValue("Blocked")
+				root.Role("name").SetValue("Blocked")
+				root.Role("count").SetValue("1")
+				root.Role("create-form").Submit()
+				synctest.Wait()
+				row := root.Roles("card")[0]
+				msg := row.Role("error-message").TextContent()
+				if !strings.Contains(msg, "ALLOWED_ORIGINS") || strings.Contains(msg, "may have taken effect") || !strings.Contains(msg, "nothing was created") {
+					t.Errorf("a create the origin check stopped says %q", msg)
+				}
+			})
+		})
+	}
+}
+
+// A call that could not start, or a cancel that failed, says what to do in the page's words
+// when lro's message states the facts alone.
+func TestFailuresSayWhatToDo(t *testing.T) {
+	tests := []struct {
+		name   string
+		signIn bool       // the page signs in (Config.TokenAdvice); else it has Settings
+		err    *lro.Error // what the engine answers
+		cancel bool       // err answers a cancel, not a create
+		says   []string   // what the row says
+	}{
+		{name: "no answer to a create", err: &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787"},
+			says: []string{"could not reach 127.0.0.1:8787.", "Check the network and any proxy.", "may have taken effect: check the workspace before trying again."}},
+		{name: "a 5xx to a create", err: &lro.Error{StatusCode: 500, ErrorCode: "InternalServerError", Message: "Something went wrong."},
+			says: []string{"Something went wrong. It was not sent again", "check the workspace before trying again."}},
+		{name: "token refused, Settings", err: &lro.Error{StatusCode: 401, ErrorCode: string(lro.CodeTokenExpired), Message: "The token has expired."},
+			says: []string{"The token has expired. Paste a new token in Settings and Apply."}},
+		{name: "token refused, sign-in", signIn: true, err: &lro.Error{StatusCode: 401, ErrorCode: codeInvalidToken, Message: "The token is not valid."},
+			says: []string{"The token is not valid. Sign in again (Sign in, above)."}},
+		{name: "cancel before the run is known", cancel: true,
+			err:  &lro.Error{ErrorCode: string(lro.CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet", Retryable: true},
+			says: []string{"Could not cancel: JobInstanceNotKnownYet: the job's instance is not known yet. Cancel again once the first check has found the run."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				eng := &fakeEngine{pages: []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}}, created: func(int, ItemRequest) (Snapshot, error) {
+					return Snapshot{}, tt.err
+				}}
+				cfg := Config{Settings: true, APIBase: "http://proxy/v1", Token: "tok"}
+				if tt.signIn {
+					cfg.TokenAdvice = "sign in again (Sign in, above)"
+				}
+				if tt.cancel {
+					eng.cancelErr = tt.err
+					eng.existing = []Snapshot{{ID: "job-1", Kind: kindJob, Label: "Run notebook “A”", Status: statusNotStarted}}
+				}
+				app := NewApp(eng, cfg)
+				doc := &domfake.Document{}
+				root := doc.Root()
+				app.Mount(doc, root)
+				synctest.Wait()
+				var got string
+				if tt.cancel {
+					row := open(t, root, "job-1")
+					row.Role("cancel").Click()
+					row.Role("confirm-yes").Click()
+					synctest.Wait()
+					got = row.Role("note").TextContent()
+				} else {
+					root.Role("name").SetValue("A")
+					root.Role("count").SetValue("1")
+					root.Role("create-form").Submit()
+					synctest.Wait()
+					got = root.Roles("card")[0].Role("error-message").TextContent()
+				}
+				for _, s := range tt.says {
+					if !strings.Contains(got, s) {
+						t.Errorf("the row says %q; want it to say %q", got, s)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A call that Fabric accepted without naming an operation is a failed row that says so.
+func TestStartWithoutAnOperation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eng := &fakeEngine{created: func(int, ItemRequest) (Snapshot, error) { return Snapshot{}, nil }}
+		_, _, root := newPage(t, eng, false)
 		root.Role("count").SetValue("1")
 		root.Role("create-form").Submit()
 		synctest.Wait()
 		row := root.Roles("card")[0]
-		msg := row.Role("error-message").TextContent()
-		if !strings.Contains(msg, "ALLOWED_ORIGINS") || strings.Contains(msg, "may have taken effect") || !strings.Contains(msg, "nothing was created") {
-			t.Errorf("a create the origin check stopped says %q", msg)
+		if got := row.Role("error-code").TextContent(); row.Attrs["data-state"] != "failed" || got != "NoOperation" {
+			t.Errorf("row %q with error %q, want a failed row with NoOperation", row.Attrs["data-state"], got)
 		}
 	})
 }

@@ -161,7 +161,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 		// Still watched with an error: the engine does this only for a 401 that the token
 		// source could not fix (package lro's Scheduler); it polls again after a new token.
 		c.WaitingForToken = true
-		c.StatusWords, c.StatusClass = tokenWaitWords(s.Error.ErrorCode), "st-pending"
+		c.StatusWords, c.StatusClass = tokenWaitWords(s.Error.ErrorCode, pasteTokenAdvice), "st-pending"
 	case fetching:
 		// Fabric said Succeeded; the result (GET .../result) is still to come.
 		c.StatusWords, c.StatusClass = "Succeeded · fetching the result…", "st-fetching"
@@ -170,7 +170,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
 	case s.Error != nil && !terminal(s.Status) && s.Error.ErrorCode == string(lro.CodeWatchCancelled):
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
-		c.Note = "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended."
+		c.Note = "No longer watched here. The operation may still finish in Fabric. " + adviceByCode[string(lro.CodeWatchCancelled)].words
 	case s.Error != nil && !terminal(s.Status):
 		// The engine gave up (retries exhausted, a request Fabric refused, ...).
 		c.StatusWords, c.StatusClass = "Stopped: "+s.Error.ErrorCode, "st-failed"
@@ -250,11 +250,14 @@ func NewCard(s Snapshot, now time.Time) Card {
 	}
 	switch {
 	case s.Error != nil && (s.Status == statusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled)):
-		c.Note = "Cancelled in Fabric. Run it again if it is still needed."
+		c.Note = "Cancelled in Fabric. " + adviceByCode[string(lro.CodeJobCancelled)].words
 	case s.Error != nil && (s.Status == statusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped)):
-		c.Note = "Fabric skipped this run because the same job was already running: watch that run instead."
+		c.Note = "Fabric skipped this run because the same job was already running. " + adviceByCode[string(lro.CodeJobDeduped)].words
 	case s.Error != nil && c.Note == "":
 		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
+		if !c.WaitingForToken { // the status says what to do about the token
+			e.Message = withAdvice(e.Message, adviceByCode[e.ErrorCode])
+		}
 		for _, d := range s.Error.MoreDetails {
 			e.MoreDetails = append(e.MoreDetails, strings.TrimPrefix(d.ErrorCode+": "+d.Message, ": "))
 		}
@@ -328,16 +331,9 @@ func sendingCard(key, label string) Card {
 func startFailedCard(key, label string, e ErrorInfo) Card {
 	c := NewCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
 	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", stateFailed, true
+	c.Error.Message = e.Message // worded by the App already (see App.settle and explainStart)
 	c.ProgressText = "not started"
 	return c
-}
-
-// tokenWaitWords is a card's status while its operation waits for a new token.
-func tokenWaitWords(errorCode string) string {
-	if errorCode == "TokenExpired" {
-		return "Token expired: paste a new token in Settings and Apply"
-	}
-	return "Not authorized (" + errorCode + "): paste a new token in Settings and Apply"
 }
 
 // hasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)

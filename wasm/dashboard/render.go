@@ -335,7 +335,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 		v.notify.put(a.cfg.Notices.Permission() != "default")
 	}
 	if err := a.eng.StorageError(); err != nil {
-		e := ErrorOf(err)
+		e := errorFacts(err)
 		if e.ErrorCode == codeStorageFull {
 			v.storeErr.text(e.Message) // the running ones are saved: it says what is not
 		} else {
@@ -418,7 +418,7 @@ func (v *view) update(a *App, now time.Time, deadline time.Time) (more bool) {
 				more = more || r.dirty // a change is drawn in a later frame; a clock can wait
 				continue
 			}
-			rv.update(a.card(id, now), a.cfg.Settings)
+			rv.update(a.card(id, now))
 			drawn++
 			r.dirty = false
 		}
@@ -579,7 +579,7 @@ func newRowView(d DOM, a *App, id string) *rowView {
 	return rv
 }
 
-func (rv *rowView) update(c Card, settings bool) {
+func (rv *rowView) update(c Card) {
 	rv.card = c
 	rv.dataID.attr("data-id", rv.id)
 	rv.cls.attr("class", "flro-op "+c.StatusClass)
@@ -589,13 +589,6 @@ func (rv *rowView) update(c Card, settings bool) {
 	rv.expanded.attr("aria-expanded", strconv.FormatBool(c.Expanded))
 	rv.label.text(c.Label)
 	words := c.StatusWords
-	if c.WaitingForToken && !settings {
-		// Embedded: the portal supplies tokens (getToken), there is no Settings panel.
-		words = "Token expired: waiting for a new token from this page"
-		if c.Error != nil && c.Error.ErrorCode != "TokenExpired" {
-			words = "Not authorized (" + c.Error.ErrorCode + "): waiting for a new token from this page"
-		}
-	}
 	if c.Waiting != "" {
 		words += " · " + c.Waiting // why the next check is when it is, and how long until
 	}

@@ -252,7 +252,7 @@ func (t *Tracker) keepBroken(r record, err error) {
 	if r.ID == "" {
 		r.ID = "saved-" + strconv.Itoa(len(t.order)+1)
 	}
-	e := ErrorOf(err)
+	e := errorFacts(err)
 	label := r.Label
 	if label == "" {
 		label = "Saved operation " + r.ID
@@ -545,19 +545,6 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 	}
 	sn, err := t.start(ctx, req, createLabel(item.Type, item.DisplayName))
 	return sn, workspaceHint(err, workspaceID)
-}
-
-// workspaceHint adds what to do to Fabric's refusal of a workspace the caller cannot see or
-// use (404 WorkspaceNotFound, 403): Fabric's own message does not say.
-func workspaceHint(err error, workspaceID string) error {
-	var e *lro.Error
-	if !errors.As(err, &e) || e.ErrorCode != "WorkspaceNotFound" && e.StatusCode != 403 {
-		return err
-	}
-	c := *e
-	c.Message = strings.TrimSpace(c.Message) + " Check the workspace id " + workspaceID +
-		": pick a workspace from the dashboard's list (those this token can see), or ask the workspace's admin for a role in it."
-	return &c
 }
 
 // start sends req, charged to the scheduler's shared request budget, and watches the call it
