@@ -25,6 +25,7 @@ type advice struct {
 // (see tokenAdvice), nor the codes of errors the dashboard makes with their words in them.
 var adviceByCode = map[string]advice{
 	string(lro.CodeNetworkError): {words: "Check the network and any proxy.", said: "check the network"},
+	codeStartNotRetried:          notRetriedAdvice,
 	string(lro.CodeRetriesExhausted): {said: "try again later",
 		words: "Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
 	string(lro.CodeOperationDeadlineExceeded): {said: "track it again",
@@ -44,10 +45,13 @@ var adviceByCode = map[string]advice{
 	string(lro.CodeRequestBlocked): {words: "Fabric asked for fewer calls: try again in a minute."},
 }
 
-// notRetriedAdvice is what to do after a create or a job's start (a POST) that got no answer or
-// a 5xx: package lro does not send it again, since the first may have taken effect.
-var notRetriedAdvice = advice{said: "may have taken effect",
-	words: "It was not sent again, as the create or run may have taken effect: check the workspace before trying again."}
+// codeStartNotRetried is package lro's code for a create or a job's start (a POST) that got no
+// answer or a 5xx: lro does not send it again, since it may have taken effect, and says so in
+// the message of an error that wraps the failure. lro.CodeStartNotRetried once lro has it.
+const codeStartNotRetried = "StartNotRetried"
+
+// notRetriedAdvice is what to do about a start that was not sent again.
+var notRetriedAdvice = advice{words: "Check the workspace before trying again.", said: "check the workspace"}
 
 // codeInvalidToken is Fabric's errorCode for a bearer token it does not take (401).
 const codeInvalidToken = "InvalidToken"
@@ -112,27 +116,30 @@ func noTokenWords(how string) string {
 func ErrorOf(err error) ErrorInfo { return worded(err, signInAgain) }
 
 // worded is err as a person reads it: its facts (see errorFacts), then what to do about its
-// code, about a missing or refused token (how the user gets a new one: see tokenAdvice), and
-// about a start that was not sent again.
+// code and the code of the failure it wraps, and about a missing or refused token (how the
+// user gets a new one: see tokenAdvice).
 func worded(err error, how string) ErrorInfo {
 	e := errorFacts(err)
-	var fe *lro.Error
-	errors.As(err, &fe)
-	e.Message = withAdvice(e.Message, adviceByCode[e.ErrorCode])
-	if isTokenCode(e.ErrorCode) || fe != nil && fe.StatusCode == 401 {
-		e.Message = withAdvice(e.Message, tokenAdvice(how))
+	token := false
+	for _, fe := range chain(err) {
+		e.Message = withAdvice(e.Message, adviceByCode[fe.ErrorCode])
+		token = token || isTokenCode(fe.ErrorCode) || fe.StatusCode == 401
 	}
-	if fe != nil && notRetried(fe) {
-		e.Message = withAdvice(e.Message, notRetriedAdvice)
+	if token {
+		e.Message = withAdvice(e.Message, tokenAdvice(how))
 	}
 	return e
 }
 
-// notRetried reports whether fe is the failure of a start that package lro did not send again:
-// no answer, or a 5xx, which lro retries except for a POST (the one error of those kinds it
-// returns as not retryable, short of giving up with RetriesExhausted).
-func notRetried(fe *lro.Error) bool {
-	return !fe.Retryable && (fe.ErrorCode == string(lro.CodeNetworkError) || fe.StatusCode >= 500)
+// chain is the *lro.Error err is, and the ones it wraps, innermost first (what to do about a
+// failure comes before what to do about what came of it): package lro wraps a failure in the
+// error of a start it did not send again, or of retries it gave up.
+func chain(err error) []*lro.Error {
+	var out []*lro.Error
+	for fe := (*lro.Error)(nil); errors.As(err, &fe); err = fe.Err {
+		out = append([]*lro.Error{fe}, out...)
+	}
+	return out
 }
 
 // errorFacts returns err in Fabric's ErrorResponse shape, with the facts alone: the Fabric

@@ -14,7 +14,7 @@ import (
 func TestWorded(t *testing.T) {
 	const (
 		signIn       = "sign in again (Sign in, above)"
-		notSentAgain = " It was not sent again, as the create or run may have taken effect: check the workspace before trying again."
+		notSentAgain = " Check the workspace before trying again."
 	)
 	tests := []struct {
 		name string
@@ -46,23 +46,36 @@ func TestWorded(t *testing.T) {
 		{name: "401, lro's former message", how: signIn,
 			err:  &lro.Error{StatusCode: 401, ErrorCode: string(lro.CodeTokenExpired), Message: "Access token has expired (sign in again to get a new token)"},
 			want: "Access token has expired (sign in again to get a new token)"},
-		{name: "no answer to a create, not sent again",
-			err:  &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787"},
-			want: "could not reach 127.0.0.1:8787. Check the network and any proxy." + notSentAgain},
 		{name: "no answer to a create, lro's former message",
 			err: &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787; check the network and any proxy " +
 				"(the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"},
 			want: "could not reach 127.0.0.1:8787; check the network and any proxy " +
 				"(the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"},
-		{name: "no answer to a call lro may repeat",
+		{name: "no answer to a create, wrapped in lro's StartNotRetried",
+			err: &lro.Error{ErrorCode: codeStartNotRetried, Message: "the POST was not retried: it may have taken effect (fabric: NetworkError: could not reach 127.0.0.1:8787)",
+				Err: &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787", Retryable: true}},
+			want: "the POST was not retried: it may have taken effect (fabric: NetworkError: could not reach 127.0.0.1:8787). Check the network and any proxy." + notSentAgain},
+		{name: "a 5xx to a create, wrapped in lro's StartNotRetried",
+			err: &lro.Error{StatusCode: 503, ErrorCode: codeStartNotRetried, Message: "the POST was not retried: it may have taken effect (fabric: 503 ServiceUnavailable: busy)",
+				Err: &lro.Error{StatusCode: 503, ErrorCode: "ServiceUnavailable", Message: "busy", Retryable: true}},
+			want: "the POST was not retried: it may have taken effect (fabric: 503 ServiceUnavailable: busy)." + notSentAgain},
+		{name: "no answer",
 			err:  &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787", Retryable: true},
 			want: "could not reach 127.0.0.1:8787. Check the network and any proxy."},
-		{name: "a 5xx to a create, not sent again",
-			err:  &lro.Error{StatusCode: 503, ErrorCode: "ServiceUnavailable", Message: "The service is unavailable.", RequestID: "rq-1"},
-			want: "The service is unavailable." + notSentAgain},
+		{name: "a 5xx to a create, lro's former message",
+			err: &lro.Error{StatusCode: 503, ErrorCode: "ServiceUnavailable", RequestID: "rq-1",
+				Message: "The service is unavailable. (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"},
+			want: "The service is unavailable. (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"},
+		{name: "a 5xx: Fabric's message says it",
+			err:  &lro.Error{StatusCode: 503, ErrorCode: "ServiceUnavailable", Message: "The service is unavailable.", RequestID: "rq-1", Retryable: true},
+			want: "The service is unavailable."},
 		{name: "gave up after failures",
 			err:  &lro.Error{ErrorCode: string(lro.CodeRetriesExhausted), Message: "gave up after 4 consecutive failed attempts (last: fabric: 503 ServiceUnavailable)"},
 			want: "gave up after 4 consecutive failed attempts (last: fabric: 503 ServiceUnavailable). Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
+		{name: "gave up after 5xx, wrapping the last: not a start that was not sent again",
+			err: &lro.Error{StatusCode: 503, ErrorCode: string(lro.CodeRetriesExhausted), Message: "gave up after 4 consecutive failed attempts (the last: fabric: 503 ServiceUnavailable: busy)",
+				Err: &lro.Error{StatusCode: 503, ErrorCode: "ServiceUnavailable", Message: "busy", Retryable: true}},
+			want: "gave up after 4 consecutive failed attempts (the last: fabric: 503 ServiceUnavailable: busy). Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
 		{name: "gave up, lro's former message",
 			err:  &lro.Error{ErrorCode: string(lro.CodeRetriesExhausted), Message: "gave up after 4 consecutive failed attempts; Fabric or the network is unavailable, try again later (last: x)"},
 			want: "gave up after 4 consecutive failed attempts; Fabric or the network is unavailable, try again later (last: x)"},

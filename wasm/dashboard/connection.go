@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Probe is what the browser found out about an API base, for "Test connection" and to name
@@ -145,9 +148,10 @@ func originOf(u string) string {
 	return scheme + "://" + rest
 }
 
-// unanswered reports whether a start failed without any answer from the server (the
-// browser's fetch rejected): only then does a probe say more than the error does.
-func unanswered(e ErrorInfo) bool { return e.ErrorCode == "NetworkError" }
+// unanswered reports whether a call failed without any answer from the server (the browser's
+// fetch rejected), also when package lro wraps that failure: only then does a probe say more
+// than the error does.
+func unanswered(err error) bool { return errors.Is(err, lro.CodeNetworkError) }
 
 // explainStart rewrites the error of a start that got no answer once a probe has named the
 // likely cause. A request that could have reached Fabric keeps what it says (it may have taken

@@ -43,7 +43,7 @@ func (a *App) LoadWorkspaces(more bool) {
 		var e ErrorInfo
 		if err != nil {
 			e = a.worded(err)
-			if unanswered(e) && a.cfg.Probe != nil {
+			if unanswered(err) && a.cfg.Probe != nil {
 				e.Message += " Likely cause: " + judge(a.cfg.Probe(context.Background(), "", "")).Words
 			}
 		}

@@ -368,16 +368,23 @@ func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 // could not have reached Fabric: whether lro's message states the facts alone or still
 // carries the advice it used to.
 func TestConnectionCauses(t *testing.T) {
-	for _, message := range []string{
-		"could not reach 127.0.0.1:8787",
-		"could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)",
+	for _, tt := range []struct {
+		name string
+		err  *lro.Error // how lro says that the create got no answer
+	}{
+		{name: "facts alone", err: &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787"}},
+		{name: "with lro's former advice", err: &lro.Error{ErrorCode: "NetworkError",
+			Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}},
+		{name: "wrapped in StartNotRetried", err: &lro.Error{ErrorCode: codeStartNotRetried,
+			Message: "the POST was not retried: it may have taken effect (fabric: NetworkError: could not reach 127.0.0.1:8787)",
+			Err:     &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787", Retryable: true}}},
 	} {
-		t.Run(message, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var probed []string
 				probe := Probe{PageOrigin: "http://127.0.0.1:8080", Listening: true}
 				eng := &fakeEngine{pages: []WorkspacePage{{Workspaces: []Workspace{{ID: "ws-1"}}}}, created: func(int, ItemRequest) (Snapshot, error) {
-					return Snapshot{}, &lro.Error{ErrorCode: "NetworkError", Message: message}
+					return Snapshot{}, tt.err
 				}}
 				app := NewApp(eng, Config{
 					Settings: true,

@@ -73,7 +73,7 @@ func (a *App) settle(key string, s Snapshot, err error, retry func()) {
 		ph.sending, ph.retry, ph.expanded, ph.dirty = false, retry, true, true
 		ph.snap.Error, ph.snap.Done, ph.done = &e, true, nil
 		ph.snap.LastUpdatedTimeUtc = ""
-		if unanswered(e) && a.cfg.Probe != nil {
+		if unanswered(err) && a.cfg.Probe != nil {
 			explain = ph
 		}
 	case a.placed(s.ID):
