@@ -148,6 +148,28 @@ func NewCard(s Snapshot, now time.Time) Card {
 	if c.Label == "" {
 		c.Label = string(c.Kind) + " " + s.ID
 	}
+	c.setStatus(s, fetching)
+	c.setProgress(s, fetching)
+	c.setTiming(s, now)
+	c.CanCancel = c.Kind == kindJob && !c.Done
+	c.setResult(s)
+	c.setOutcome(s)
+	switch {
+	case !c.Done:
+		c.State = stateRunning
+	case c.StatusClass == "st-ok" || c.StatusClass == "st-warning":
+		c.State = stateSucceeded
+	case c.StatusClass == "st-cancelled":
+		c.State = stateCancelled
+	default:
+		c.State = stateFailed
+	}
+	return c
+}
+
+// setStatus decides the status words and colour: Fabric's status, or what the engine's error
+// says about it (waiting for a token, the result not fetched, stopped).
+func (c *Card) setStatus(s Snapshot, fetching bool) {
 	look, known := statusLooks[s.Status]
 	if !known {
 		look = statusLook{words: s.Status, class: "st-unknown"}
@@ -161,7 +183,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 		// Still watched with an error: the engine does this only for a 401 that the token
 		// source could not fix (package lro's Scheduler); it polls again after a new token.
 		c.WaitingForToken = true
-		c.StatusWords, c.StatusClass = tokenWaitWords(s.Error.ErrorCode), "st-pending"
+		c.StatusWords, c.StatusClass = tokenWaitWords(s.Error.ErrorCode, pasteTokenAdvice), "st-pending"
 	case fetching:
 		// Fabric said Succeeded; the result (GET .../result) is still to come.
 		c.StatusWords, c.StatusClass = "Succeeded · fetching the result…", "st-fetching"
@@ -170,12 +192,15 @@ func NewCard(s Snapshot, now time.Time) Card {
 		c.StatusWords, c.StatusClass = "Succeeded, but the result could not be fetched", "st-warning"
 	case s.Error != nil && !terminal(s.Status) && s.Error.ErrorCode == string(lro.CodeWatchCancelled):
 		c.StatusWords, c.StatusClass = "Stopped watching (it may still finish in Fabric)", "st-cancelled"
-		c.Note = "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended."
+		c.Note = "No longer watched here. The operation may still finish in Fabric. " + adviceByCode[string(lro.CodeWatchCancelled)].words
 	case s.Error != nil && !terminal(s.Status):
 		// The engine gave up (retries exhausted, a request Fabric refused, ...).
 		c.StatusWords, c.StatusClass = "Stopped: "+s.Error.ErrorCode, "st-failed"
 	}
+}
 
+// setProgress decides the progress bar and its words.
+func (c *Card) setProgress(s Snapshot, fetching bool) {
 	switch {
 	case s.Status == statusFailed || c.StatusClass == "st-failed":
 		// A failed bar shows how far it got, never a full bar at 100%.
@@ -197,7 +222,11 @@ func NewCard(s Snapshot, now time.Time) Card {
 	default:
 		c.ProgressIndeterminate, c.ProgressText = true, "working…"
 	}
+}
 
+// setTiming decides when the next check is and why, how long it took (or has taken so far),
+// and how many checks it had.
+func (c *Card) setTiming(s Snapshot, now time.Time) {
 	if !c.Done && s.NextPollAt != nil {
 		why, next := waitWords(s, now)
 		c.NextCheck = strings.TrimPrefix(why+" · "+next, " · ")
@@ -208,7 +237,6 @@ func NewCard(s Snapshot, now time.Time) Card {
 			c.Waiting = c.NextCheck
 		}
 	}
-
 	if created := parseTime(s.CreatedTimeUtc); !created.IsZero() {
 		if c.Done {
 			if end := parseTime(s.LastUpdatedTimeUtc); !end.Before(created) {
@@ -227,8 +255,11 @@ func NewCard(s Snapshot, now time.Time) Card {
 	default:
 		c.Attempts = fmt.Sprintf("%d checks", s.Attempts)
 	}
-	c.CanCancel = c.Kind == kindJob && !c.Done
+}
 
+// setResult reads what a user looks for in the result; a tracked operation is named after the
+// item once the result names it.
+func (c *Card) setResult(s Snapshot) {
 	if len(s.Result) > 0 && string(s.Result) != "null" {
 		r := gjson.ParseBytes(s.Result)
 		c.Result = &CardResult{
@@ -245,32 +276,29 @@ func NewCard(s Snapshot, now time.Time) Card {
 		}
 	}
 	if c.Kind == KindOperation && strings.HasPrefix(c.Label, trackedPrefix) && c.Result != nil && c.Result.Name != "" {
-		// Tracked by its id: once the result names the item, the title does too.
 		c.Label = typeName(c.Result.Type) + " “" + c.Result.Name + "”"
 	}
+}
+
+// setOutcome shows the snapshot's error: a job cancelled or skipped as a neutral note, any
+// other in full, with what to do (see advice.go).
+func (c *Card) setOutcome(s Snapshot) {
 	switch {
-	case s.Error != nil && (s.Status == statusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled)):
-		c.Note = "Cancelled in Fabric. Run it again if it is still needed."
-	case s.Error != nil && (s.Status == statusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped)):
-		c.Note = "Fabric skipped this run because the same job was already running: watch that run instead."
-	case s.Error != nil && c.Note == "":
+	case s.Error == nil:
+	case s.Status == statusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled):
+		c.Note = "Cancelled in Fabric. " + adviceByCode[string(lro.CodeJobCancelled)].words
+	case s.Status == statusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped):
+		c.Note = "Fabric skipped this run because the same job was already running. " + adviceByCode[string(lro.CodeJobDeduped)].words
+	case c.Note == "":
 		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
+		if !c.WaitingForToken { // the status says what to do about the token
+			e.Message = withAdvice(e.Message, adviceByCode[e.ErrorCode])
+		}
 		for _, d := range s.Error.MoreDetails {
 			e.MoreDetails = append(e.MoreDetails, strings.TrimPrefix(d.ErrorCode+": "+d.Message, ": "))
 		}
 		c.Error = e
 	}
-	switch {
-	case !c.Done:
-		c.State = stateRunning
-	case c.StatusClass == "st-ok" || c.StatusClass == "st-warning":
-		c.State = stateSucceeded
-	case c.StatusClass == "st-cancelled":
-		c.State = stateCancelled
-	default:
-		c.State = stateFailed
-	}
-	return c
 }
 
 // waitWords says when the next check of a watched call is (next: "next check in 40 s",
@@ -328,16 +356,9 @@ func sendingCard(key, label string) Card {
 func startFailedCard(key, label string, e ErrorInfo) Card {
 	c := NewCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
 	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", stateFailed, true
+	c.Error.Message = e.Message // worded by the App already (see App.settle and explainStart)
 	c.ProgressText = "not started"
 	return c
-}
-
-// tokenWaitWords is a card's status while its operation waits for a new token.
-func tokenWaitWords(errorCode string) string {
-	if errorCode == "TokenExpired" {
-		return "Token expired: paste a new token in Settings and Apply"
-	}
-	return "Not authorized (" + errorCode + "): paste a new token in Settings and Apply"
 }
 
 // hasOperationID reports whether a snapshot id is Fabric's (an operation or job instance id)

@@ -211,7 +211,8 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op9", Kind: KindOperation, Label: "operation op9", Status: StatusRunning,
 				StatusWords: "Stopped: RetriesExhausted", StatusClass: "st-failed", ProgressText: "failed", Done: true,
-				Error: &CardError{ErrorCode: "RetriesExhausted", Message: "gave up"}, State: stateFailed},
+				Error: &CardError{ErrorCode: "RetriesExhausted", Message: "gave up. Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
+				State: stateFailed},
 		},
 		{
 			name: "watching stopped",
@@ -219,7 +220,7 @@ func TestNewCard(t *testing.T) {
 			now:  t0,
 			want: Card{ID: "op10", Kind: KindOperation, Label: "operation op10", Status: StatusRunning,
 				StatusWords: "Stopped watching (it may still finish in Fabric)", StatusClass: "st-cancelled", ProgressText: "ended", Done: true,
-				Note: "No longer watched here. The operation may still finish in Fabric: track it again by its id to see how it ended.", State: stateCancelled},
+				Note: "No longer watched here. The operation may still finish in Fabric. Track it again by its id to see how it ended.", State: stateCancelled},
 		},
 		{
 			name: "Fabric time without a zone is UTC",

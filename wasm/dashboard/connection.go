@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/fabric-lro/fabric-lro/lro"
 )
 
 // Probe is what the browser found out about an API base, for "Test connection" and to name
@@ -145,22 +148,21 @@ func originOf(u string) string {
 	return scheme + "://" + rest
 }
 
-// unanswered reports whether a start failed without any answer from the server (the
-// browser's fetch rejected): only then does a probe say more than the error does.
-func unanswered(e ErrorInfo) bool { return e.ErrorCode == "NetworkError" }
+// unanswered reports whether a call failed without any answer from the server (the browser's
+// fetch rejected), also when package lro wraps that failure: only then does a probe say more
+// than the error does.
+func unanswered(err error) bool { return errors.Is(err, lro.CodeNetworkError) }
 
 // explainStart rewrites the error of a start that got no answer once a probe has named the
-// likely cause: a request that could not have reached Fabric did not take effect, so the
-// warning that it may have is dropped.
+// likely cause. A request that could have reached Fabric keeps what it says (it may have taken
+// effect) and gains the cause. One that could not have did not take effect: its message is
+// built anew from that fact and the cause, without the warning that it may have.
 func explainStart(e ErrorInfo, v verdict) ErrorInfo {
 	if v.Reached {
 		e.Message += " Likely cause: " + v.Words
 		return e
 	}
-	if i := strings.Index(e.Message, " (the POST was not retried"); i >= 0 {
-		e.Message = e.Message[:i]
-	}
-	e.Message += ". It did not reach Fabric, so nothing was created or started. Likely cause: " + v.Words
+	e.Message = "No answer: the request did not reach Fabric, so nothing was created or started. Likely cause: " + v.Words
 	return e
 }
 

@@ -30,28 +30,27 @@ func ExampleNewCard() {
 	// next check in 20 s / elapsed 5s
 }
 
-// An App renders into any dashboard.DOM: the browser's, or domfake's in tests.
+// An App renders into any dashboard.DOM: the browser's, or domfake's in tests. Without forms
+// (Config.Forms empty), it is the list of operations alone, as a portal embeds it.
 func ExampleApp_Mount() {
 	eng := &listEngine{
-		workspaces: dashboard.WorkspacePage{Workspaces: []dashboard.Workspace{{ID: "ws-1", DisplayName: "Sales"}}},
 		operations: []dashboard.Snapshot{{ID: "op-1", Kind: dashboard.KindOperation, Label: "Create Notebook “Q3”", Status: dashboard.StatusSucceeded, Done: true}},
 	}
-	app := dashboard.NewApp(eng, dashboard.Config{Go: func(f func()) { f() }})
+	app := dashboard.NewApp(eng, dashboard.Config{Forms: []string{}})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
-	fmt.Println(root.Role("workspaces-status").TextContent())
+	fmt.Println(root.Role("summary").TextContent())
 	card := root.Role("card")
 	fmt.Println(card.Role("label").TextContent(), "-", card.Role("status").TextContent())
 	// Output:
-	// 1 workspaces
+	// 0 running · 1 succeeded · 0 failed
 	// Create Notebook “Q3” - Succeeded
 }
 
-// listEngine is an Engine that knows one page of workspaces and some operations, and starts
-// nothing: enough for the dashboard to draw itself.
+// listEngine is an Engine that knows some operations and starts nothing: enough for the
+// dashboard to draw its list.
 type listEngine struct {
-	workspaces dashboard.WorkspacePage
 	operations []dashboard.Snapshot
 }
 
@@ -75,5 +74,5 @@ func (e *listEngine) RetryAll() int                                           { 
 func (e *listEngine) StorageError() error                                     { return nil }
 
 func (e *listEngine) Workspaces(context.Context, string) (dashboard.WorkspacePage, error) {
-	return e.workspaces, nil
+	return dashboard.WorkspacePage{}, nil
 }

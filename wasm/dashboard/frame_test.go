@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard/domfake"
 )
@@ -52,10 +51,9 @@ func (n *notices) Notify(title, body, tag string, onClick func()) {
 func (n *notices) OnVisible(fn func()) { n.visible = fn }
 
 func TestRenderOncePerFrame(t *testing.T) {
-	now := start
 	eng := &fakeEngine{}
 	var f frames
-	app := NewApp(eng, Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Frame: f.request, Forms: []string{}})
+	app := NewApp(eng, Config{Frame: f.request, Forms: []string{}})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)
@@ -105,10 +103,9 @@ func TestRenderOncePerFrame(t *testing.T) {
 }
 
 func TestNoticesWhileHidden(t *testing.T) {
-	now := start
 	eng := &fakeEngine{}
 	n := &notices{permission: "default"}
-	app := NewApp(eng, Config{Now: func() time.Time { return now }, Go: func(fn func()) { fn() }, Notices: n, Forms: []string{}})
+	app := NewApp(eng, Config{Notices: n, Forms: []string{}})
 	doc := &domfake.Document{}
 	root := doc.Root()
 	app.Mount(doc, root)

@@ -1,6 +1,9 @@
 package dashboard
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Notices is how the dashboard tells a user who is looking at another tab that operations
 // ended: the page implements it over document.visibilityState, document.title and the
@@ -59,7 +62,7 @@ func (a *App) noteEnd(key string) {
 	e := &a.ended
 	e.finished++
 	e.last = key
-	c := a.snapCard(r, a.cfg.Now())
+	c := a.snapCard(r, time.Now())
 	if c.State == stateFailed {
 		e.failed++
 		e.lastFailed = key

@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -24,23 +22,6 @@ type Snapshot = lro.Snapshot
 
 // ErrorInfo is Fabric's ErrorResponse as a snapshot carries it.
 type ErrorInfo = lro.SnapshotError
-
-// ErrorOf returns err in Fabric's ErrorResponse shape: the Fabric error it wraps, or one with
-// errorCode "ClientError" and err's text as its message.
-func ErrorOf(err error) ErrorInfo {
-	var fe *lro.Error
-	switch {
-	case errors.As(err, &fe):
-		md := fe.MoreDetails
-		if md == nil {
-			md = []lro.ErrorDetail{}
-		}
-		return ErrorInfo{ErrorCode: fe.ErrorCode, Message: fe.Message, RequestID: fe.RequestID, MoreDetails: md}
-	case errors.Is(err, context.Canceled):
-		return ErrorInfo{ErrorCode: "Cancelled", Message: "The request was cancelled.", MoreDetails: []lro.ErrorDetail{}}
-	}
-	return ErrorInfo{ErrorCode: "ClientError", Message: err.Error(), MoreDetails: []lro.ErrorDetail{}}
-}
 
 // parseTime reads a Fabric timestamp: RFC 3339, or without a zone (as the seed article's
 // "2023-11-13T22:25:06.1193103"), which Fabric means as UTC. The zero time when empty or bad.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,51 +14,6 @@ import (
 	"github.com/fabric-lro/fabric-lro/internal/urlpath"
 	"github.com/fabric-lro/fabric-lro/lro"
 )
-
-// Storage keeps small strings across page loads: localStorage in the browser.
-type Storage interface {
-	// Get returns the value stored under key, and false if there is none.
-	Get(key string) (string, bool)
-	// Set stores value under key.
-	Set(key, value string) error
-	// Remove deletes key.
-	Remove(key string)
-}
-
-// MemoryStorage is a [Storage] in memory, for tests and for pages without localStorage.
-type MemoryStorage struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-// Get returns the value stored under key.
-func (s *MemoryStorage) Get(key string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[key]
-	return v, ok
-}
-
-// Set stores value under key.
-func (s *MemoryStorage) Set(key, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]string{}
-	}
-	s.m[key] = value
-	return nil
-}
-
-// Remove deletes key.
-func (s *MemoryStorage) Remove(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, key)
-}
-
-// StorageKey is where a [Tracker] keeps the operations of one API base.
-func StorageKey(apiBase string) string { return "fabric-lro/operations " + apiBase }
 
 // Tracker is the [Engine] over package lro: it starts calls through an lro.Scheduler, and keeps
 // every watched operation (its label and resume token; never the bearer token) in a
@@ -89,7 +42,6 @@ type Tracker struct {
 	loading   bool                // resuming the saved list: saves are written once at the end
 	unsub     func()
 
-	clock        lro.Clock
 	saveDelay    time.Duration
 	keepFinished time.Duration
 	ends         map[string]string // End of saved records being resumed, by id
@@ -100,20 +52,6 @@ type Tracker struct {
 	dirty        bool              // changes not written yet
 	flushing     bool              // a delayed write is scheduled
 }
-
-// record is what is persisted per operation: never the bearer token, and never a result over
-// maxSavedResultBytes (see [trimToken]).
-type record struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
-	Token string `json:"token"`
-	// End is when this browser first saw the operation finished (RFC 3339), for
-	// TrackerOptions.KeepFinished; "" while it runs.
-	End string `json:"end,omitempty"`
-}
-
-// codeCannotResume is the errorCode of a saved operation that could not be resumed.
-const codeCannotResume = "CannotResumeSavedOperation"
 
 // TrackerOptions configures a [Tracker].
 type TrackerOptions struct {
@@ -137,21 +75,6 @@ type TrackerOptions struct {
 // defaultKeepFinished is how long a finished operation stays in storage by default.
 const defaultKeepFinished = 7 * 24 * time.Hour
 
-// maxSavedResultBytes bounds the result kept in storage per operation. A larger result (an
-// item definition, say) is saved as its id, type, displayName and workspaceId alone, with
-// omittedResultField saying how many bytes were left out: after a reload the row offers
-// "Open in Fabric" instead. Running operations have no result, so what is saved per
-// operation stays a few hundred bytes.
-const maxSavedResultBytes = 2048
-
-// omittedResultField is the field of a saved result that was cut down to its names (see
-// maxSavedResultBytes): the size in bytes of the result that was not kept.
-const omittedResultField = "fabricLroOmittedBytes"
-
-// codeStorageFull is the errorCode of [Tracker.StorageError] when the storage is full and
-// finished operations were left out so that every running one is saved.
-const codeStorageFull = "StorageFull"
-
 // BaseURL returns the lro.Client base URL for a /v1 API base: apiBase without "/v1".
 func BaseURL(apiBase string) string {
 	return strings.TrimSuffix(strings.TrimRight(apiBase, "/"), "/v1")
@@ -171,7 +94,6 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 		broken:    map[string]Snapshot{},
 		forgotten: map[string]bool{},
 
-		clock:        sched.Client().Options().Clock,
 		saveDelay:    opts.SaveDelay,
 		keepFinished: opts.KeepFinished,
 		ends:         map[string]string{},
@@ -186,352 +108,13 @@ func NewTracker(sched *lro.Scheduler, opts TrackerOptions) *Tracker {
 	}
 	t.unsub = sched.Subscribe(t.save)
 	if t.store != nil {
-		// What was saved is written back once, not once per operation: a long saved list
-		// would otherwise cost a read-merge-write of the whole list for each of its entries.
-		t.loading = true
-		now := t.clock.Now()
-		for _, r := range t.load() {
-			if t.expired(&r, now) {
-				t.forgotten[r.ID] = true // dropped from storage by the write below
-				continue
-			}
-			t.ends[r.ID] = r.End
-			s, err := sched.Track(r.Token, r.Label)
-			if err != nil {
-				t.keepBroken(r, err)
-				continue
-			}
-			t.save(s)
-		}
-		t.mu.Lock()
-		t.loading = false
-		t.ends = map[string]string{}
-		t.mu.Unlock()
-		t.write()
+		t.resume()
 	}
 	return t
 }
 
-// expired reports whether r is a finished operation that ended more than KeepFinished before
-// now. A record saved before End existed ends at its lastUpdatedTimeUtc, else now.
-func (t *Tracker) expired(r *record, now time.Time) bool {
-	if !gjson.Get(r.Token, "done").Bool() {
-		return false
-	}
-	if r.End == "" {
-		end := parseTime(gjson.Get(r.Token, "lastUpdatedTimeUtc").String())
-		if end.IsZero() {
-			end = now
-		}
-		r.End = end.UTC().Format(time.RFC3339)
-	}
-	end := parseTime(r.End)
-	return t.keepFinished > 0 && !end.IsZero() && now.Sub(end) > t.keepFinished
-}
-
-// load reads the saved operations. What cannot be read is copied aside (key + " unreadable")
-// and reported, never overwritten unseen.
-func (t *Tracker) load() []record {
-	raw, ok := t.store.Get(t.key)
-	if !ok || raw == "" {
-		return nil
-	}
-	var saved []record
-	if err := json.Unmarshal([]byte(raw), &saved); err != nil {
-		backup := t.key + " unreadable"
-		t.store.Set(backup, raw)
-		t.report(&lro.Error{ErrorCode: "UnreadableSavedOperations", Message: "The operations saved in this browser could not be read (" +
-			err.Error() + "); they were copied to the storage key " + quoteText(backup) + " and the list starts empty."})
-		t.store.Remove(t.key)
-		return nil
-	}
-	return saved
-}
-
-// keepBroken lists a saved operation that could not be resumed, with the reason, and keeps it
-// saved until the user removes it.
-func (t *Tracker) keepBroken(r record, err error) {
-	if r.ID == "" {
-		r.ID = "saved-" + strconv.Itoa(len(t.order)+1)
-	}
-	e := ErrorOf(err)
-	label := r.Label
-	if label == "" {
-		label = "Saved operation " + r.ID
-	}
-	s := Snapshot{ID: r.ID, Kind: KindOperation, Label: label, Done: true, Error: &ErrorInfo{
-		ErrorCode: codeCannotResume,
-		Message: "This saved operation could not be resumed (" + e.ErrorCode + ": " + e.Message +
-			"). It is kept until you remove it; track it again by its id to watch it.",
-		RequestID:   e.RequestID,
-		MoreDetails: []lro.ErrorDetail{{ErrorCode: e.ErrorCode, Message: e.Message}},
-	}}
-	t.mu.Lock()
-	if _, known := t.records[r.ID]; !known {
-		t.order = append(t.order, r.ID)
-	}
-	t.records[r.ID] = r
-	t.broken[r.ID] = s
-	t.mu.Unlock()
-}
-
 // close stops saving snapshots.
 func (t *Tracker) close() { t.unsub() }
-
-// save records s's resume token.
-func (t *Tracker) save(s Snapshot) {
-	if s.ResumeToken == "" {
-		return
-	}
-	t.mu.Lock()
-	old, known := t.records[s.ID]
-	r := record{ID: s.ID, Label: s.Label, Token: s.ResumeToken, End: old.End}
-	if !known {
-		r.End = t.ends[s.ID]
-	}
-	if !s.Done {
-		r.End = ""
-	} else if r.End == "" {
-		r.End = t.clock.Now().UTC().Format(time.RFC3339)
-	}
-	t.records[s.ID] = r
-	if !known {
-		t.order = append(t.order, s.ID)
-	}
-	delete(t.broken, s.ID)
-	delete(t.forgotten, s.ID)
-	changed := !known || old != r
-	if changed {
-		delete(t.encoded, s.ID)
-		delete(t.left, s.ID)
-	}
-	t.mu.Unlock()
-	if changed && !t.isLoading() {
-		t.persist()
-	}
-}
-
-func (t *Tracker) isLoading() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.loading
-}
-
-// persist writes the records now, or, with a SaveDelay, once that delay has gathered more
-// changes.
-func (t *Tracker) persist() {
-	if t.store == nil {
-		return
-	}
-	if t.saveDelay <= 0 {
-		t.write()
-		return
-	}
-	t.mu.Lock()
-	t.dirty = true
-	if t.flushing {
-		t.mu.Unlock()
-		return
-	}
-	t.flushing = true
-	t.mu.Unlock()
-	timer := t.clock.NewTimer(t.saveDelay)
-	go func() {
-		<-timer.C()
-		t.Flush()
-	}()
-}
-
-// Flush writes what changed since the last write now (the page calls it when it is hidden
-// or unloaded, so a SaveDelay loses nothing).
-func (t *Tracker) Flush() {
-	t.mu.Lock()
-	dirty := t.dirty
-	t.flushing = false
-	t.mu.Unlock()
-	if dirty {
-		t.write()
-	}
-}
-
-// write merges this Tracker's records into the stored list and writes it back. Records of
-// other Trackers on the same key (another tab) are kept as they are read; what is unchanged
-// since this Tracker's last write is not parsed again, and each record is encoded once per
-// change. When storage is full, finished operations are left out, those that ended first
-// first, until the running ones fit: a full quota never loses a running operation.
-func (t *Tracker) write() {
-	if t.store == nil {
-		return
-	}
-	t.mu.Lock()
-	t.dirty = false
-	raw, _ := t.store.Get(t.key)
-	if raw != t.lastWritten {
-		t.others = t.others[:0]
-		seen := map[string]bool{}
-		gjson.Parse(raw).ForEach(func(_, v gjson.Result) bool {
-			id := v.Get("id").String()
-			if _, mine := t.records[id]; !mine && !t.forgotten[id] && !seen[id] && v.IsObject() {
-				seen[id] = true
-				t.others = append(t.others, v.Raw)
-			}
-			return true
-		})
-	}
-	others := slices.DeleteFunc(slices.Clone(t.others), func(o string) bool {
-		id := gjson.Get(o, "id").String()
-		_, mine := t.records[id]
-		return mine || t.forgotten[id]
-	})
-	var err error
-	var left int
-	for {
-		var b strings.Builder
-		b.WriteByte('[')
-		n := 0
-		add := func(rec string) {
-			if n > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(rec)
-			n++
-		}
-		for _, o := range others {
-			add(o)
-		}
-		for _, id := range t.order {
-			if !t.left[id] {
-				add(t.encode(id))
-			}
-		}
-		b.WriteByte(']')
-		out := b.String()
-		if err = t.store.Set(t.key, out); err == nil {
-			t.lastWritten = out
-			t.others = others
-			break
-		}
-		// Full: leave out the quarter of the finished operations that ended first, and try again.
-		var done []string
-		for _, o := range others {
-			if gjson.Get(o, "token").String() != "" && gjson.Get(gjson.Get(o, "token").String(), "done").Bool() {
-				done = append(done, o)
-			}
-		}
-		var mine []string
-		for _, id := range t.order {
-			if r := t.records[id]; !t.left[id] && r.End != "" {
-				mine = append(mine, id)
-			}
-		}
-		if len(done)+len(mine) == 0 {
-			break
-		}
-		type victim struct {
-			end   string
-			other string
-			id    string
-		}
-		var vs []victim
-		for _, o := range done {
-			vs = append(vs, victim{end: gjson.Get(o, "end").String(), other: o})
-		}
-		for _, id := range mine {
-			vs = append(vs, victim{end: t.records[id].End, id: id})
-		}
-		for i := 1; i < len(vs); i++ { // oldest end first (an insertion sort: the smallest code in app.wasm)
-			for j := i; j > 0 && vs[j].end < vs[j-1].end; j-- {
-				vs[j], vs[j-1] = vs[j-1], vs[j]
-			}
-		}
-		for _, v := range vs[:max(1, len(vs)/4)] {
-			left++
-			if v.id != "" {
-				t.left[v.id] = true
-			} else {
-				others = slices.DeleteFunc(others, func(o string) bool { return o == v.other })
-			}
-		}
-	}
-	t.mu.Unlock()
-	switch {
-	case err != nil:
-		t.report(err)
-	case len(t.leftOut()) > 0:
-		t.report(&lro.Error{ErrorCode: codeStorageFull, Message: fmt.Sprintf("This browser's storage for the page is full: %d finished operations are not kept for the next visit "+
-			"(they stay listed here until you reload); every running operation is saved. Clear finished operations, or free some site storage.", len(t.leftOut()))})
-	default:
-		t.mu.Lock()
-		t.storeErr = nil
-		t.mu.Unlock()
-	}
-}
-
-// leftOut lists the finished operations left out of a full storage.
-func (t *Tracker) leftOut() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var ids []string
-	for id, ok := range t.left {
-		if ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-// encode is record id as saved (its result cut down, see [trimToken]); t.mu is held.
-func (t *Tracker) encode(id string) string {
-	if e, ok := t.encoded[id]; ok {
-		return e
-	}
-	r := t.records[id]
-	r.Token = trimToken(r.Token)
-	b, _ := json.Marshal(r) // strings only: cannot fail
-	t.encoded[id] = string(b)
-	return string(b)
-}
-
-// trimToken returns a resume token whose result is at most maxSavedResultBytes: a larger one
-// keeps only the item's id, type, displayName and workspaceId, and omittedResultField.
-func trimToken(token string) string {
-	res, bin := gjson.Get(token, "result"), gjson.Get(token, "resultBin")
-	if len(res.Raw) <= maxSavedResultBytes && len(bin.Raw) <= maxSavedResultBytes {
-		return token
-	}
-	var st map[string]json.RawMessage
-	if json.Unmarshal([]byte(token), &st) != nil {
-		return token
-	}
-	small := map[string]any{omittedResultField: len(res.Raw) + len(bin.Raw)}
-	for _, f := range []string{"id", "type", "displayName", "workspaceId"} {
-		if v := res.Get(f); v.Type == gjson.String {
-			small[f] = v.String()
-		}
-	}
-	delete(st, "resultBin")
-	st["result"], _ = json.Marshal(small)
-	b, err := json.Marshal(st)
-	if err != nil {
-		return token
-	}
-	return string(b)
-}
-
-func (t *Tracker) report(err error) {
-	t.mu.Lock()
-	t.storeErr = err
-	t.mu.Unlock()
-	t.onError(err)
-}
-
-// StorageError returns why the operations could not be saved the last time, or nil: the
-// dashboard shows it, since those operations will not resume after a reload.
-func (t *Tracker) StorageError() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.storeErr
-}
 
 // RetryAll polls again at once every operation waiting for a token (its last check failed
 // with 401, e.g. TokenExpired); call it after the user supplied a new token.
@@ -551,19 +134,6 @@ func (t *Tracker) CreateItem(ctx context.Context, workspaceID string, item ItemR
 	}
 	sn, err := t.start(ctx, req, createLabel(item.Type, item.DisplayName))
 	return sn, workspaceHint(err, workspaceID)
-}
-
-// workspaceHint adds what to do to Fabric's refusal of a workspace the caller cannot see or
-// use (404 WorkspaceNotFound, 403): Fabric's own message does not say.
-func workspaceHint(err error, workspaceID string) error {
-	var e *lro.Error
-	if !errors.As(err, &e) || e.ErrorCode != "WorkspaceNotFound" && e.StatusCode != 403 {
-		return err
-	}
-	c := *e
-	c.Message = strings.TrimSpace(c.Message) + " Check the workspace id " + workspaceID +
-		": pick a workspace from the dashboard's list (those this token can see), or ask the workspace's admin for a role in it."
-	return &c
 }
 
 // start sends req, charged to the scheduler's shared request budget, and watches the call it
@@ -698,18 +268,17 @@ func (t *Tracker) Workspaces(ctx context.Context, continuationToken string) (Wor
 	if continuationToken != "" {
 		u += "?continuationToken=" + continuationToken
 	}
-	clock := t.client.Options().Clock
 	for waits := 0; ; waits++ {
 		resp, err := t.client.Do(ctx, &lro.Request{Method: "GET", URL: u})
 		var e *lro.Error
 		if err != nil && errors.As(err, &e) && e.StatusCode == 429 && waits < maxThrottleWaits {
 			d := max(e.RetryAfter, time.Second)
-			timer := clock.NewTimer(d)
+			timer := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
 				timer.Stop()
 				return WorkspacePage{}, ctx.Err()
-			case <-timer.C():
+			case <-timer.C:
 			}
 			continue
 		}
