@@ -52,8 +52,6 @@ type Options struct {
 	// trusts the BaseURL's host alone. Behind the fabric-lro proxy (BaseURL is the proxy's
 	// origin, which rewrites every Location to itself) nothing needs adding.
 	TrustedHosts []string
-	// Clock is the source of time. Default [RealClock].
-	Clock Clock
 	// DefaultRetryAfter is the wait before the next poll when a response has no (valid)
 	// Retry-After and no earlier answer for the same call had one (otherwise that one
 	// applies: a job instance GET has none, but the job's 202 had). Default [DefaultRetryAfter].
@@ -129,9 +127,6 @@ func NewClient(opts Options) *Client {
 		opts.BaseURL = DefaultBaseURL
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	if opts.Clock == nil {
-		opts.Clock = RealClock
-	}
 	if opts.DefaultRetryAfter <= 0 {
 		opts.DefaultRetryAfter = DefaultRetryAfter
 	}
@@ -187,7 +182,7 @@ func (c *Client) gateOf(h string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.gate[h]
-	if !t.After(c.opts.Clock.Now()) {
+	if !t.After(time.Now()) {
 		delete(c.gate, h)
 		return time.Time{}
 	}
@@ -224,7 +219,7 @@ func (c *Client) retryAfter(h Header) time.Duration {
 // positive (the call's previous Retry-After) or else the default, and false; either way
 // within [MinRetryAfter, MaxRetryAfter]. A past HTTP date counts as now, so it gets the floor.
 func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool) {
-	d, ok := parseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
+	d, ok := parseRetryAfter(h.Get("Retry-After"), time.Now())
 	if !ok {
 		d = c.opts.DefaultRetryAfter
 		if last > 0 {
@@ -279,7 +274,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 		if c.opts.Token != nil {
 			var err error
 			if refreshes > 0 {
-				tok, shared, err = c.refresher.refresh(ctx, c.opts.Clock, c.opts.Token, tok, refreshes == 1)
+				tok, shared, err = c.refresher.refresh(ctx, c.opts.Token, tok, refreshes == 1)
 			} else {
 				tok, err = c.opts.Token.Token(ctx, false)
 			}
@@ -317,12 +312,12 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	switch {
 	case resp.StatusCode == 429:
 		e.RetryAfter = c.retryAfter(resp.Header)
-		c.pause(hostOf(req.URL), c.opts.Clock.Now().Add(e.RetryAfter))
+		c.pause(hostOf(req.URL), time.Now().Add(e.RetryAfter))
 		if e.Message == "" {
 			e.Message = "Fabric is throttling this caller"
 		}
 	case resp.StatusCode >= 500:
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
 		}
 	case resp.StatusCode == 401:
@@ -343,9 +338,24 @@ func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 		if until.IsZero() {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, time.Until(until)); err != nil {
 			return err
 		}
+	}
+}
+
+// sleep waits for d, or until ctx is done, and returns ctx's error in that case.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -395,7 +405,7 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 		}
 		d := max(c.backoff(failures), e.RetryAfter)
 		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
-		if err := sleep(ctx, c.opts.Clock, d); err != nil {
+		if err := sleep(ctx, d); err != nil {
 			return nil, attempts, err
 		}
 	}

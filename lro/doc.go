@@ -23,8 +23,8 @@
 //     a [Snapshot] on every change; it is what the browser dashboard builds on.
 //
 // Response bodies are read with gjson, so fields and statuses Fabric adds later never break
-// decoding: an unknown status keeps the poller polling and is reported, never fatal. Time comes
-// from an injected [Clock], so tests never sleep (see lro/lrotest).
+// decoding: an unknown status keeps the poller polling and is reported, never fatal. Time is
+// package time's: tests run the engine in fake time with testing/synctest.
 //
 // The package imports neither net/http nor syscall/js, so it stays small in a WebAssembly build.
 package lro

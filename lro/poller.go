@@ -83,7 +83,7 @@ type Poller struct {
 }
 
 func (c *Client) newPoller(st pollState) *Poller {
-	now := c.opts.Clock.Now()
+	now := time.Now()
 	st.Version = tokenVersion
 	p := &Poller{c: c, st: st, v: variantOf(st.Kind), lastProgress: now, next: now}
 	if st.NextPollAt != nil {
@@ -199,7 +199,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if p.st.Done {
 		return nil
 	}
-	now := p.c.opts.Clock.Now()
+	now := time.Now()
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
 		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
 	}
@@ -209,7 +209,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	resp, sent, err := p.c.exchange(ctx, req)
 	p.attempts += sent
-	now = p.c.opts.Clock.Now()
+	now = time.Now()
 	if err != nil && p.noResult(req, err) {
 		st := p.st
 		st.Done = true
@@ -309,7 +309,7 @@ func (p *Poller) requestURL() string {
 // is not retryable, or ctx's error as soon as ctx is cancelled.
 func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 	for !p.st.Done {
-		if err := sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, time.Until(p.NextPollAt())); err != nil {
 			return nil, err
 		}
 		if err := p.Poll(ctx); err != nil && !IsRetryable(err) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
@@ -70,8 +71,8 @@ func fabricErr(status int, code string, kv ...string) lrotest.Reply {
 // script is one scripted conversation: the replies per "METHOD url".
 type script map[string][]lrotest.Reply
 
-func (s script) transport(clock lro.Clock) *lrotest.Transport {
-	t := lrotest.NewTransport(clock)
+func (s script) transport() *lrotest.Transport {
+	t := lrotest.NewTransport()
 	for k, rs := range s {
 		method, u, _ := strings.Cut(k, " ")
 		t.On(method, u, rs...)
@@ -79,13 +80,24 @@ func (s script) transport(clock lro.Clock) *lrotest.Transport {
 	return t
 }
 
-// log renders recorded requests as "METHOD url @offset".
-func log(t *lrotest.Transport) []string {
+// log renders recorded requests as "METHOD url @offset", the offset from t0.
+func log(t *lrotest.Transport, t0 time.Time) []string {
 	var out []string
 	for _, r := range t.Requests() {
-		out = append(out, fmt.Sprintf("%s %s @%s", r.Method, r.URL, r.At.Sub(lrotest.Epoch)))
+		out = append(out, fmt.Sprintf("%s %s @%s", r.Method, r.URL, r.At.Sub(t0)))
 	}
 	return out
+}
+
+// bubbleStart is when time starts in every testing/synctest bubble: midnight UTC, 2000-01-01,
+// as the package documents. Tests compare durations from their own start (time.Now() first
+// thing in the bubble); only a Retry-After written as an HTTP date needs the absolute time,
+// and the tests that write one check that they start at bubbleStart.
+var bubbleStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// httpDate is the HTTP date d after bubbleStart.
+func httpDate(d time.Duration) string {
+	return bubbleStart.Add(d).Format("Mon, 02 Jan 2006 15:04:05 GMT")
 }
 
 // tokens is a TokenSource that hands out tok-0, tok-1, ... on refresh and records calls.
@@ -105,20 +117,23 @@ func (s *tokens) Token(_ context.Context, refresh bool) (string, error) {
 	return fmt.Sprintf("tok-%d", s.n), nil
 }
 
+// pollCase is one case of TestPollUntilDone: a call started and polled to its end against a
+// script, in a synctest bubble.
+type pollCase struct {
+	name       string
+	start      *lro.Request // default: a POST of a notebook to itemsURL
+	opts       lro.Options
+	script     script
+	wantLog    []string
+	wantResult string
+	wantCode   string // errorCode of the *Error, "" for success
+	wantIs     error
+	wantErr    func(t *testing.T, e *lro.Error)
+	wantWarn   []string
+}
+
 func TestPollUntilDone(t *testing.T) {
-	start := &lro.Request{Method: "POST", URL: "/v1/workspaces/ws1/items", Body: []byte(`{"displayName":"N1","type":"Notebook"}`)}
-	tests := []struct {
-		name       string
-		start      *lro.Request // default: start
-		opts       lro.Options
-		script     script
-		wantLog    []string
-		wantResult string
-		wantCode   string // errorCode of the *Error, "" for success
-		wantIs     error
-		wantErr    func(t *testing.T, e *lro.Error)
-		wantWarn   []string
-	}{
+	tests := []pollCase{
 		{
 			name:       "201 is done, body is the result",
 			script:     script{"POST " + itemsURL: {{Status: 201, Body: `{"id":"i1","displayName":"N1"}`}}},
@@ -176,7 +191,7 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "Retry-After as an HTTP date",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(45*time.Second).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(45*time.Second))},
 				"GET " + opURL:     {state("Succeeded", "", "")},
 			},
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @45s"},
@@ -201,9 +216,9 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "a past HTTP date (client clock ahead of Fabric's) counts as now, then floored",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(-time.Hour))},
 				"GET " + opURL: {
-					state("Running", opURL, lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					state("Running", opURL, httpDate(-time.Hour)),
 					state("Succeeded", "", ""),
 				},
 			},
@@ -212,7 +227,7 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "a future HTTP date is honoured",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(90*time.Second).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(90*time.Second))},
 				"GET " + opURL:     {state("Succeeded", "", "")},
 			},
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1m30s"},
@@ -257,7 +272,7 @@ func TestPollUntilDone(t *testing.T) {
 			script: script{
 				"POST " + itemsURL: {fabricErr(429, "RequestBlocked", "Retry-After", "0"), accepted(opURL, "op1", "20")},
 				"GET " + opURL: {
-					fabricErr(429, "RequestBlocked", "Retry-After", lrotest.Epoch.Add(-time.Minute).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					fabricErr(429, "RequestBlocked", "Retry-After", httpDate(-time.Minute)),
 					state("Succeeded", "", ""),
 				},
 			},
@@ -543,54 +558,62 @@ func TestPollUntilDone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := tt.script.transport(clock)
-			var warns []string
-			opts := tt.opts
-			opts.Transport, opts.Clock = tr, clock
-			opts.OnWarning = func(w lro.Warning) { warns = append(warns, w.Code) }
-			c := lro.NewClient(opts)
-			req := tt.start
-			if req == nil {
-				req = start
-			}
-			ctx := context.Background()
-			res, err := func() ([]byte, error) {
-				p, err := c.Start(ctx, req)
-				if err != nil {
-					return nil, err
-				}
-				return p.PollUntilDone(ctx)
-			}()
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
-			}
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatalf("err = %v", err)
-				}
-				if string(res) != tt.wantResult {
-					t.Errorf("result = %q, want %q", res, tt.wantResult)
-				}
-			} else {
-				var e *lro.Error
-				if !errors.As(err, &e) {
-					t.Fatalf("err = %v (%T), want *lro.Error %s", err, err, tt.wantCode)
-				}
-				if e.ErrorCode != tt.wantCode {
-					t.Errorf("errorCode = %q, want %q (%v)", e.ErrorCode, tt.wantCode, e)
-				}
-				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-					t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
-				}
-				if tt.wantErr != nil {
-					tt.wantErr(t, e)
-				}
-			}
-			if !reflect.DeepEqual(warns, tt.wantWarn) {
-				t.Errorf("warnings = %q, want %q", warns, tt.wantWarn)
-			}
+			synctest.Test(t, tt.run)
 		})
+	}
+}
+
+// run starts the case's call and polls it to its end; it runs in a synctest bubble.
+func (tt pollCase) run(t *testing.T) {
+	t0 := time.Now()
+	if !t0.Equal(bubbleStart) {
+		t.Fatalf("the bubble starts at %v, not %v: the HTTP-date cases are off", t0, bubbleStart)
+	}
+	tr := tt.script.transport()
+	var warns []string
+	opts := tt.opts
+	opts.Transport = tr
+	opts.OnWarning = func(w lro.Warning) { warns = append(warns, w.Code) }
+	c := lro.NewClient(opts)
+	req := tt.start
+	if req == nil {
+		req = &lro.Request{Method: "POST", URL: "/v1/workspaces/ws1/items", Body: []byte(`{"displayName":"N1","type":"Notebook"}`)}
+	}
+	ctx := context.Background()
+	res, err := func() ([]byte, error) {
+		p, err := c.Start(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return p.PollUntilDone(ctx)
+	}()
+	if got := log(tr, t0); !reflect.DeepEqual(got, tt.wantLog) {
+		t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
+	}
+	if tt.wantCode == "" {
+		if err != nil {
+			t.Fatalf("err = %v", err)
+		}
+		if string(res) != tt.wantResult {
+			t.Errorf("result = %q, want %q", res, tt.wantResult)
+		}
+	} else {
+		var e *lro.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("err = %v (%T), want *lro.Error %s", err, err, tt.wantCode)
+		}
+		if e.ErrorCode != tt.wantCode {
+			t.Errorf("errorCode = %q, want %q (%v)", e.ErrorCode, tt.wantCode, e)
+		}
+		if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+			t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
+		}
+		if tt.wantErr != nil {
+			tt.wantErr(t, e)
+		}
+	}
+	if !reflect.DeepEqual(warns, tt.wantWarn) {
+		t.Errorf("warnings = %q, want %q", warns, tt.wantWarn)
 	}
 }
 
@@ -649,32 +672,33 @@ func TestTokenExpiredRefreshesOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}, "GET " + opURL: tt.polls}.transport(clock)
-			src := &tokens{}
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Token: src})
-			p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = p.PollUntilDone(context.Background())
-			var auth []string
-			for _, r := range tr.Requests() {
-				auth = append(auth, r.Header.Get("authorization"))
-			}
-			if !reflect.DeepEqual(auth, tt.wantAuth) {
-				t.Errorf("Authorization = %q, want %q", auth, tt.wantAuth)
-			}
-			if src.refreshs != tt.wantRefr {
-				t.Errorf("refreshes = %d, want %d", src.refreshs, tt.wantRefr)
-			}
-			var e *lro.Error
-			switch {
-			case tt.wantCode == "" && err != nil:
-				t.Errorf("err = %v", err)
-			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || e.StatusCode != 401):
-				t.Errorf("err = %v, want 401 %s", err, tt.wantCode)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}, "GET " + opURL: tt.polls}.transport()
+				src := &tokens{}
+				c := lro.NewClient(lro.Options{Transport: tr, Token: src})
+				p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = p.PollUntilDone(context.Background())
+				var auth []string
+				for _, r := range tr.Requests() {
+					auth = append(auth, r.Header.Get("authorization"))
+				}
+				if !reflect.DeepEqual(auth, tt.wantAuth) {
+					t.Errorf("Authorization = %q, want %q", auth, tt.wantAuth)
+				}
+				if src.refreshs != tt.wantRefr {
+					t.Errorf("refreshes = %d, want %d", src.refreshs, tt.wantRefr)
+				}
+				var e *lro.Error
+				switch {
+				case tt.wantCode == "" && err != nil:
+					t.Errorf("err = %v", err)
+				case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || e.StatusCode != 401):
+					t.Errorf("err = %v, want 401 %s", err, tt.wantCode)
+				}
+			})
 		})
 	}
 }
@@ -696,140 +720,145 @@ func TestRequestCountIsMinimal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := lrotest.NewTransport(clock)
-			ra := fmt.Sprint(tt.retry)
-			tr.On("POST", itemsURL, accepted(opURL, "op1", ra))
-			var early []time.Duration
-			tr.Handle("GET", opURL, func(*lro.Request) (*lro.Response, error) {
-				el := clock.Now().Sub(lrotest.Epoch)
-				r := state("Running", opURL, ra)
-				if el >= tt.duration {
-					loc := ""
-					if tt.hasResult {
-						loc = resURL
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := lrotest.NewTransport()
+				ra := fmt.Sprint(tt.retry)
+				tr.On("POST", itemsURL, accepted(opURL, "op1", ra))
+				var early []time.Duration
+				tr.Handle("GET", opURL, func(*lro.Request) (*lro.Response, error) {
+					el := time.Since(t0)
+					r := state("Running", opURL, ra)
+					if el >= tt.duration {
+						loc := ""
+						if tt.hasResult {
+							loc = resURL
+						}
+						r = state("Succeeded", loc, "")
 					}
-					r = state("Succeeded", loc, "")
+					return &lro.Response{StatusCode: r.Status, Header: r.Header, Body: []byte(r.Body)}, nil
+				})
+				tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"x"}`})
+				c := lro.NewClient(lro.Options{Transport: tr})
+				p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
+				if err != nil {
+					t.Fatal(err)
 				}
-				return &lro.Response{StatusCode: r.Status, Header: r.Header, Body: []byte(r.Body)}, nil
+				if _, err := p.PollUntilDone(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				reqs := tr.Requests()
+				if len(reqs) != tt.want || p.Attempts() != tt.want {
+					t.Errorf("requests = %d (Attempts %d), want %d:\n%s", len(reqs), p.Attempts(), tt.want, strings.Join(log(tr, t0), "\n"))
+				}
+				var last time.Time
+				for i, r := range reqs {
+					if r.URL == opURL && i > 0 && r.At.Sub(last) < time.Duration(tt.retry)*time.Second {
+						early = append(early, r.At.Sub(last))
+					}
+					if r.URL != resURL {
+						last = r.At
+					}
+				}
+				if len(early) > 0 {
+					t.Errorf("polled sooner than Retry-After: %v", early)
+				}
 			})
-			tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"x"}`})
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-			p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.PollUntilDone(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			reqs := tr.Requests()
-			if len(reqs) != tt.want || p.Attempts() != tt.want {
-				t.Errorf("requests = %d (Attempts %d), want %d:\n%s", len(reqs), p.Attempts(), tt.want, strings.Join(log(tr), "\n"))
-			}
-			var last time.Time
-			for i, r := range reqs {
-				if r.URL == opURL && i > 0 && r.At.Sub(last) < time.Duration(tt.retry)*time.Second {
-					early = append(early, r.At.Sub(last))
-				}
-				if r.URL != resURL {
-					last = r.At
-				}
-			}
-			if len(early) > 0 {
-				t.Errorf("polled sooner than Retry-After: %v", early)
-			}
 		})
 	}
 }
 
 func TestFailedPollLeavesStateUnchanged(t *testing.T) {
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{
-		"POST " + itemsURL: {accepted(opURL, "op1", "20")},
-		"GET " + opURL:     {state("Running", opURL, "20"), fabricErr(503, "ServiceUnavailable"), fabricErr(429, "RequestBlocked", "Retry-After", "30"), fabricErr(404, "NotFound")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Rand: func() float64 { return 0 }})
-	ctx := context.Background()
-	p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stateOf := func() map[string]any {
-		tok, err := p.ResumeToken()
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{
+			"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+			"GET " + opURL:     {state("Running", opURL, "20"), fabricErr(503, "ServiceUnavailable"), fabricErr(429, "RequestBlocked", "Retry-After", "30"), fabricErr(404, "NotFound")},
+		}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr, Rand: func() float64 { return 0 }})
+		ctx := context.Background()
+		p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(tok), &m); err != nil {
+		if err := p.Poll(ctx); err != nil {
 			t.Fatal(err)
 		}
-		delete(m, "nextPollAt") // bookkeeping: when and how often, not what
-		delete(m, "attempts")
-		return m
-	}
-	before := stateOf()
-	wantNext := []time.Duration{500 * time.Millisecond, 30 * time.Second, 0}
-	for i, wantRetryable := range []bool{true, true, false} {
-		clock.Set(p.NextPollAt())
-		err := p.Poll(ctx)
-		if err == nil || lro.IsRetryable(err) != wantRetryable {
-			t.Fatalf("poll %d: err = %v, retryable want %v", i, err, wantRetryable)
+		stateOf := func() map[string]any {
+			tok, err := p.ResumeToken()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(tok), &m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, "nextPollAt") // bookkeeping: when and how often, not what
+			delete(m, "attempts")
+			return m
 		}
-		if after := stateOf(); !reflect.DeepEqual(before, after) {
-			t.Errorf("poll %d changed the state:\n%v\n%v", i, before, after)
-		}
-		if wantNext[i] > 0 {
-			if got := p.NextPollAt().Sub(clock.Now()); got != wantNext[i] {
-				t.Errorf("poll %d: next poll in %v, want %v", i, got, wantNext[i])
+		before := stateOf()
+		wantNext := []time.Duration{500 * time.Millisecond, 30 * time.Second, 0}
+		for i, wantRetryable := range []bool{true, true, false} {
+			time.Sleep(time.Until(p.NextPollAt()))
+			err := p.Poll(ctx)
+			if err == nil || lro.IsRetryable(err) != wantRetryable {
+				t.Fatalf("poll %d: err = %v, retryable want %v", i, err, wantRetryable)
+			}
+			if after := stateOf(); !reflect.DeepEqual(before, after) {
+				t.Errorf("poll %d changed the state:\n%v\n%v", i, before, after)
+			}
+			if wantNext[i] > 0 {
+				if got := time.Until(p.NextPollAt()); got != wantNext[i] {
+					t.Errorf("poll %d: next poll in %v, want %v", i, got, wantNext[i])
+				}
+			}
+			if p.Done() || p.Status() != "Running" {
+				t.Errorf("poll %d: Done %v Status %q", i, p.Done(), p.Status())
 			}
 		}
-		if p.Done() || p.Status() != "Running" {
-			t.Errorf("poll %d: Done %v Status %q", i, p.Done(), p.Status())
+		if _, err := p.Result(); !errors.Is(err, lro.CodeOperationNotDone) {
+			t.Errorf("Result before done: %v, want CodeOperationNotDone", err)
 		}
-	}
-	if _, err := p.Result(); !errors.Is(err, lro.CodeOperationNotDone) {
-		t.Errorf("Result before done: %v, want CodeOperationNotDone", err)
-	}
+	})
 }
 
 // TestHostGate: a 429 on one operation pauses every other operation to that host (and no
 // other host) for its Retry-After.
 func TestHostGate(t *testing.T) {
-	const other = "https://wabi-north-europe-redirect.analysis.windows.net/v1/operations/op3"
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{
-		"GET " + opURL:                       {fabricErr(429, "RequestBlocked", "Retry-After", "55")},
-		"GET " + base + "/v1/operations/op2": {state("Running", "", "20")},
-		"GET " + other:                       {state("Running", "", "20")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	ctx := context.Background()
-	a, _ := c.Resume("op1")
-	b, _ := c.Resume("op2")
-	o, _ := c.Resume(other)
-	if err := a.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) {
-		t.Fatalf("a: %v", err)
-	}
-	clock.Advance(10 * time.Second)
-	if err := b.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) || !lro.IsRetryable(err) {
-		t.Fatalf("b during the pause: %v, want CodeRequestBlocked", err)
-	}
-	if got := b.NextPollAt().Sub(lrotest.Epoch); got != 55*time.Second {
-		t.Errorf("b next poll at +%v, want +55s", got)
-	}
-	if err := o.Poll(ctx); err != nil {
-		t.Errorf("other host: %v", err)
-	}
-	if n := tr.Count("GET", base+"/v1/operations/op2"); n != 0 {
-		t.Errorf("b sent %d requests during the pause", n)
-	}
-	clock.Advance(45 * time.Second)
-	if err := b.Poll(ctx); err != nil {
-		t.Errorf("b after the pause: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const other = "https://wabi-north-europe-redirect.analysis.windows.net/v1/operations/op3"
+		t0 := time.Now()
+		tr := script{
+			"GET " + opURL:                       {fabricErr(429, "RequestBlocked", "Retry-After", "55")},
+			"GET " + base + "/v1/operations/op2": {state("Running", "", "20")},
+			"GET " + other:                       {state("Running", "", "20")},
+		}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		ctx := context.Background()
+		a, _ := c.Resume("op1")
+		b, _ := c.Resume("op2")
+		o, _ := c.Resume(other)
+		if err := a.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) {
+			t.Fatalf("a: %v", err)
+		}
+		time.Sleep(10 * time.Second)
+		if err := b.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) || !lro.IsRetryable(err) {
+			t.Fatalf("b during the pause: %v, want CodeRequestBlocked", err)
+		}
+		if got := b.NextPollAt().Sub(t0); got != 55*time.Second {
+			t.Errorf("b next poll at +%v, want +55s", got)
+		}
+		if err := o.Poll(ctx); err != nil {
+			t.Errorf("other host: %v", err)
+		}
+		if n := tr.Count("GET", base+"/v1/operations/op2"); n != 0 {
+			t.Errorf("b sent %d requests during the pause", n)
+		}
+		time.Sleep(45 * time.Second)
+		if err := b.Poll(ctx); err != nil {
+			t.Errorf("b after the pause: %v", err)
+		}
+	})
 }
 
 func TestResume(t *testing.T) {
@@ -884,33 +913,35 @@ func TestResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := tt.script.transport(clock)
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-			p, err := c.Resume(tt.token)
-			if tt.wantCode != "" {
-				var e *lro.Error
-				if !errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeInvalidResumeToken) {
-					t.Fatalf("err = %v, want %s", err, tt.wantCode)
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := tt.script.transport()
+				c := lro.NewClient(lro.Options{Transport: tr})
+				p, err := c.Resume(tt.token)
+				if tt.wantCode != "" {
+					var e *lro.Error
+					if !errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeInvalidResumeToken) {
+						t.Fatalf("err = %v, want %s", err, tt.wantCode)
+					}
+					return
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Kind() != tt.wantKind || p.ID() != tt.wantID {
-				t.Errorf("kind %q id %q, want %q %q", p.Kind(), p.ID(), tt.wantKind, tt.wantID)
-			}
-			res, err := p.PollUntilDone(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(res) != tt.wantRes {
-				t.Errorf("result %q, want %q", res, tt.wantRes)
-			}
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests %q, want %q", got, tt.wantLog)
-			}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Kind() != tt.wantKind || p.ID() != tt.wantID {
+					t.Errorf("kind %q id %q, want %q %q", p.Kind(), p.ID(), tt.wantKind, tt.wantID)
+				}
+				res, err := p.PollUntilDone(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(res) != tt.wantRes {
+					t.Errorf("result %q, want %q", res, tt.wantRes)
+				}
+				if got := log(tr, t0); !reflect.DeepEqual(got, tt.wantLog) {
+					t.Errorf("requests %q, want %q", got, tt.wantLog)
+				}
+			})
 		})
 	}
 }
@@ -926,100 +957,100 @@ func TestResumeTokenLosesNothing(t *testing.T) {
 	want := []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @50s", "GET " + opURL + " @1m10s", "GET " + resURL + " @1m10s"}
 	for stopAfter := 0; stopAfter <= 4; stopAfter++ {
 		t.Run(fmt.Sprint("after ", stopAfter, " polls"), func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := sc.transport(clock)
-			ctx := context.Background()
-			p, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range stopAfter {
-				if p.Done() {
-					break
-				}
-				if err := lro.Sleep(ctx, clock, p.NextPollAt().Sub(clock.Now())); err != nil {
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := sc.transport()
+				ctx := context.Background()
+				p, err := lro.NewClient(lro.Options{Transport: tr}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+				if err != nil {
 					t.Fatal(err)
 				}
-				if err := p.Poll(ctx); err != nil {
+				for range stopAfter {
+					if p.Done() {
+						break
+					}
+					time.Sleep(time.Until(p.NextPollAt()))
+					if err := p.Poll(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				tok, err := p.ResumeToken()
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			tok, err := p.ResumeToken()
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock}).Resume(tok)
-			if err != nil {
-				t.Fatalf("Resume(%s): %v", tok, err)
-			}
-			res, err := q.PollUntilDone(ctx)
-			if err != nil || string(res) != `{"id":"i9"}` {
-				t.Fatalf("result %q, %v", res, err)
-			}
-			if got := log(tr); !reflect.DeepEqual(got, want) {
-				t.Errorf("requests:\n%s\nwant\n%s\ntoken %s", strings.Join(got, "\n"), strings.Join(want, "\n"), tok)
-			}
-			if len(tok) > 400 && stopAfter < 4 {
-				t.Errorf("token is %d bytes, want it small: %s", len(tok), tok)
-			}
+				q, err := lro.NewClient(lro.Options{Transport: tr}).Resume(tok)
+				if err != nil {
+					t.Fatalf("Resume(%s): %v", tok, err)
+				}
+				res, err := q.PollUntilDone(ctx)
+				if err != nil || string(res) != `{"id":"i9"}` {
+					t.Fatalf("result %q, %v", res, err)
+				}
+				if got := log(tr, t0); !reflect.DeepEqual(got, want) {
+					t.Errorf("requests:\n%s\nwant\n%s\ntoken %s", strings.Join(got, "\n"), strings.Join(want, "\n"), tok)
+				}
+				if len(tok) > 400 && stopAfter < 4 {
+					t.Errorf("token is %d bytes, want it small: %s", len(tok), tok)
+				}
+			})
 		})
 	}
 }
 
 func TestCancelJob(t *testing.T) {
-	clock := lrotest.NewAutoClock(lrotest.Epoch)
-	tr := script{
-		"POST " + jobsURL:            {accepted(jobURL, "", "60")},
-		"POST " + jobURL + "/cancel": {accepted(jobURL, "", "60"), fabricErr(400, "JobAlreadyCompleted")},
-		"GET " + jobURL:              {job("Cancelled")},
-		"POST " + itemsURL:           {accepted(opURL, "op1", "20")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	ctx := context.Background()
-	p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Cancel(ctx); err != nil {
-		t.Fatalf("Cancel: %v", err)
-	}
-	if err := p.Cancel(ctx); !errors.As(err, new(*lro.Error)) || !strings.Contains(err.Error(), "JobAlreadyCompleted") {
-		t.Errorf("second Cancel: %v", err)
-	}
-	if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
-		t.Errorf("PollUntilDone: %v, want CodeJobCancelled", err)
-	}
-	if p.Attempts() != 4 {
-		t.Errorf("attempts %d, want 4", p.Attempts())
-	}
-	op, _ := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-	var e *lro.Error
-	if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotCancellable) {
-		t.Errorf("Cancel of an operation: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{
+			"POST " + jobsURL:            {accepted(jobURL, "", "60")},
+			"POST " + jobURL + "/cancel": {accepted(jobURL, "", "60"), fabricErr(400, "JobAlreadyCompleted")},
+			"GET " + jobURL:              {job("Cancelled")},
+			"POST " + itemsURL:           {accepted(opURL, "op1", "20")},
+		}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		ctx := context.Background()
+		p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Cancel(ctx); err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		if err := p.Cancel(ctx); !errors.As(err, new(*lro.Error)) || !strings.Contains(err.Error(), "JobAlreadyCompleted") {
+			t.Errorf("second Cancel: %v", err)
+		}
+		if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
+			t.Errorf("PollUntilDone: %v, want CodeJobCancelled", err)
+		}
+		if p.Attempts() != 4 {
+			t.Errorf("attempts %d, want 4", p.Attempts())
+		}
+		op, _ := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+		var e *lro.Error
+		if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotCancellable) {
+			t.Errorf("Cancel of an operation: %v", err)
+		}
+	})
 }
 
 func TestContextCancellation(t *testing.T) {
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, err := p.PollUntilDone(ctx); errc <- err }()
-	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if n := len(tr.Requests()); n != 1 {
-		t.Errorf("%d requests, want only the start", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { _, err := p.PollUntilDone(ctx); errc <- err }()
+		synctest.Wait() // PollUntilDone waits for the first poll's time
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if n := len(tr.Requests()); n != 1 {
+			t.Errorf("%d requests, want only the start", n)
+		}
+	})
 }
 
 // TestTimeoutSurvivesResume: Options.Timeout is an absolute deadline carried in the resume
@@ -1063,44 +1094,44 @@ func TestTimeoutSurvivesResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := script{
-				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
-				"GET " + opURL:     {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"), state("Succeeded", "", "")},
-			}.transport(clock)
-			ctx := context.Background()
-			p, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.timeout}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := lro.Sleep(ctx, clock, p.NextPollAt().Sub(clock.Now())); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Poll(ctx); err != nil {
-				t.Fatal(err)
-			}
-			tok, err := p.ResumeToken()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.resumeFromID {
-				tok = p.ID()
-			}
-			q, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.resumeWith}).Resume(tok)
-			if err != nil {
-				t.Fatalf("Resume(%s): %v", tok, err)
-			}
-			_, err = q.PollUntilDone(ctx)
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
-			}
-			var e *lro.Error
-			switch {
-			case tt.wantCode == "" && err != nil:
-				t.Errorf("err = %v, want success", err)
-			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeOperationDeadlineExceeded)):
-				t.Errorf("err = %v, want %s", err, tt.wantCode)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := script{
+					"POST " + itemsURL: {accepted(opURL, "op1", "20")},
+					"GET " + opURL:     {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"), state("Succeeded", "", "")},
+				}.transport()
+				ctx := context.Background()
+				p, err := lro.NewClient(lro.Options{Transport: tr, Timeout: tt.timeout}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+				if err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Until(p.NextPollAt()))
+				if err := p.Poll(ctx); err != nil {
+					t.Fatal(err)
+				}
+				tok, err := p.ResumeToken()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.resumeFromID {
+					tok = p.ID()
+				}
+				q, err := lro.NewClient(lro.Options{Transport: tr, Timeout: tt.resumeWith}).Resume(tok)
+				if err != nil {
+					t.Fatalf("Resume(%s): %v", tok, err)
+				}
+				_, err = q.PollUntilDone(ctx)
+				if got := log(tr, t0); !reflect.DeepEqual(got, tt.wantLog) {
+					t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
+				}
+				var e *lro.Error
+				switch {
+				case tt.wantCode == "" && err != nil:
+					t.Errorf("err = %v, want success", err)
+				case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeOperationDeadlineExceeded)):
+					t.Errorf("err = %v, want %s", err, tt.wantCode)
+				}
+			})
 		})
 	}
 }

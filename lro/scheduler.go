@@ -18,7 +18,7 @@ const (
 // SchedulerOptions configures a [Scheduler]. Zero values mean the documented defaults.
 type SchedulerOptions struct {
 	// RequestsPerSecond is the one request budget shared by every watched call (starts, polls,
-	// result fetches and job cancels), enforced as a token bucket on the client's clock.
+	// result fetches and job cancels), enforced as a token bucket.
 	// Default [DefaultRequestsPerSecond].
 	RequestsPerSecond float64
 	// Burst is how many requests may be sent back to back after a quiet period. Default 1.
@@ -40,7 +40,6 @@ type SchedulerOptions struct {
 // [Scheduler.Retry] or [Scheduler.RetryAll], which a UI calls when the user supplies a token.
 type Scheduler struct {
 	c      *Client
-	clock  Clock
 	opts   SchedulerOptions
 	bucket gcra
 	wake   chan struct{}
@@ -96,7 +95,6 @@ func NewScheduler(c *Client, opts SchedulerOptions) *Scheduler {
 	}
 	return &Scheduler{
 		c:       c,
-		clock:   c.opts.Clock,
 		opts:    opts,
 		bucket:  newGCRA(opts.RequestsPerSecond, opts.Burst),
 		wake:    make(chan struct{}, 1),
@@ -128,7 +126,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer wg.Wait()
 	for {
 		s.mu.Lock()
-		now := s.clock.Now()
+		now := time.Now()
 		var next time.Time
 		for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
 			e := s.queue[0]
@@ -159,11 +157,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.mu.Unlock()
 		s.deliver()
 
-		var timer Timer
+		var timer *time.Timer
 		var fire <-chan time.Time
 		if !next.IsZero() {
-			timer = s.clock.NewTimer(next.Sub(now))
-			fire = timer.C()
+			timer = time.NewTimer(next.Sub(now))
+			fire = timer.C
 		}
 		select {
 		case <-ctx.Done():
@@ -254,7 +252,7 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 			// token (Retry, RetryAll) or try again later; never end the call for it.
 			e.authErr = err
 			e.authFails++
-			e.p.next = s.clock.Now().Add(s.authBackoff(e.authFails))
+			e.p.next = time.Now().Add(s.authBackoff(e.authFails))
 			s.update(e)
 			s.schedule(e)
 		case err != nil && !IsRetryable(err):
@@ -334,7 +332,7 @@ func (s *Scheduler) retry(e *entry) bool {
 	if e.final || e.busy || e.authErr == nil {
 		return false
 	}
-	e.p.next = s.clock.Now()
+	e.p.next = time.Now()
 	s.update(e)
 	s.schedule(e)
 	return true
@@ -613,19 +611,19 @@ func (s *Scheduler) Forget(id string) {
 func (s *Scheduler) acquire(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		w := s.bucket.take(s.clock.Now())
+		w := s.bucket.take(time.Now())
 		s.mu.Unlock()
 		if w == 0 {
 			return nil
 		}
-		if err := sleep(ctx, s.clock, w); err != nil {
+		if err := sleep(ctx, w); err != nil {
 			return err
 		}
 	}
 }
 
 // gcra is a token bucket in its "generic cell rate algorithm" form: exact integer time
-// arithmetic, so a fake clock sees exactly rate requests per second.
+// arithmetic, so fake time (testing/synctest) sees exactly rate requests per second.
 type gcra struct {
 	interval time.Duration // one request's worth of time
 	slack    time.Duration // (burst-1) * interval

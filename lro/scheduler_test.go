@@ -368,7 +368,7 @@ func TestSchedulerEndings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				tr := tt.script.transport(lro.RealClock)
+				tr := tt.script.transport()
 				opts := tt.opts
 				opts.Transport, opts.BaseURL = tr, base
 				s := lro.NewScheduler(lro.NewClient(opts), lro.SchedulerOptions{})
@@ -412,7 +412,7 @@ func TestSchedulerEndings(t *testing.T) {
 
 func TestSchedulerAddErrorsAndUnknownIDs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tr := script{"POST " + itemsURL: {fabricErr(400, "InvalidItemType")}}.transport(lro.RealClock)
+		tr := script{"POST " + itemsURL: {fabricErr(400, "InvalidItemType")}}.transport()
 		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: tr, BaseURL: base}), lro.SchedulerOptions{})
 		ctx := context.Background()
 		var e *lro.Error
@@ -480,7 +480,7 @@ func TestSchedulerResumeAfterReload(t *testing.T) {
 func TestSchedulerStalled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tr := script{"GET " + opURL: {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"),
-			{Status: 200, Header: h("Retry-After", "20"), Body: `{"status":"Running","percentComplete":60}`}, state("Succeeded", "", "")}}.transport(lro.RealClock)
+			{Status: 200, Header: h("Retry-After", "20"), Body: `{"status":"Running","percentComplete":60}`}, state("Succeeded", "", "")}}.transport()
 		var mu sync.Mutex
 		var warns []string
 		c := lro.NewClient(lro.Options{Transport: tr, BaseURL: base, StallAfter: 30 * time.Second,
@@ -544,7 +544,7 @@ func TestSchedulerRunAgain(t *testing.T) {
 // a Wait on it ends.
 func TestSchedulerForget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tr := script{"GET " + opURL: {state("Running", opURL, "20")}}.transport(lro.RealClock)
+		tr := script{"GET " + opURL: {state("Running", opURL, "20")}}.transport()
 		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: tr, BaseURL: base}), lro.SchedulerOptions{})
 		stop := runScheduler(t, s)
 		defer stop()
@@ -595,7 +595,7 @@ func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
 				var mu sync.Mutex
 				current := "stale"
 				var at []time.Duration
-				tr := script{}.transport(lro.RealClock)
+				tr := script{}.transport()
 				tr.Handle("GET", opURL, func(req *lro.Request) (*lro.Response, error) {
 					mu.Lock()
 					defer mu.Unlock()

@@ -65,7 +65,7 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 					st.RetryAfterSeconds = int((wait + time.Second - 1) / time.Second)
 				}
 				p := c.newPoller(st)
-				p.next = c.opts.Clock.Now().Add(wait)
+				p.next = time.Now().Add(wait)
 				p.why = waitCause{d: wait}
 				return p, nil
 			}
@@ -90,7 +90,7 @@ func malformedState(c *Client, req *Request, resp *Response, result bool) error 
 	case json.Valid(body) && (result || gjson.ParseBytes(body).IsObject()):
 		return nil
 	}
-	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
+	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeMalformedResponse), Retryable: true, RetryAfter: ra,
 		RequestID: resp.Header.Get("requestId"),
 		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes, cut short?); asking again"}

@@ -39,7 +39,7 @@ func TestSnapshotWaiting(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				t0 := time.Now()
 				tt.replies["GET "+op2URL] = []lrotest.Reply{state("Running", op2URL, "20")}
-				c := lro.NewClient(lro.Options{Transport: tt.replies.transport(lro.RealClock), BaseURL: base, StallAfter: 30 * time.Second,
+				c := lro.NewClient(lro.Options{Transport: tt.replies.transport(), BaseURL: base, StallAfter: 30 * time.Second,
 					Rand: func() float64 { return 0 }})
 				s := lro.NewScheduler(c, lro.SchedulerOptions{})
 				stop := runScheduler(t, s)

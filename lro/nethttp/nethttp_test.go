@@ -15,11 +15,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 	"github.com/fabric-lro/fabric-lro/lro/nethttp"
 )
 
@@ -144,8 +144,28 @@ func (r *refreshing) Token(_ context.Context, refresh bool) (string, error) {
 	return fmt.Sprint("token-", r.n), nil
 }
 
-// TestEmulator runs the engine end to end against the Fabric emulator over real HTTP, on a
-// shared fake clock.
+// inProcess is an http.RoundTripper that serves each request with the handler of its URL's
+// host, in the calling goroutine: no sockets, so the engine, this adapter and the emulator
+// all run in one synctest bubble and the emulator reads the bubble's fake clock.
+type inProcess map[string]http.Handler
+
+func (m inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	h, ok := m[r.URL.Host]
+	if !ok {
+		return nil, fmt.Errorf("inProcess: no server at %s", r.URL.Host)
+	}
+	in := r.Clone(r.Context()) // as a server receives it
+	in.RequestURI = r.URL.RequestURI()
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, in)
+	return rec.Result(), nil
+}
+
+// TestEmulator runs the engine end to end against the Fabric emulator through net/http, in a
+// synctest bubble: the emulator's operations and jobs run in fake time.
 func TestEmulator(t *testing.T) {
 	ws := "/v1/workspaces/" + emulator.DefaultWorkspaceID
 	type call struct {
@@ -346,95 +366,92 @@ func TestEmulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
-			cfg := tt.cfg
-			cfg.Now = clock.Now
-			var handler http.Handler
-			regional := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-			defer regional.Close()
-			if tt.regional {
-				cfg.RegionalBaseURL = regional.URL
-			}
-			handler = emulator.New(cfg)
-			srv := httptest.NewServer(handler)
-			defer srv.Close()
-			tr := &counting{next: nethttp.New(srv.Client()), regional: regional.URL}
-			tok := tt.token
-			if tok == nil {
-				tok = lro.StaticToken("dev-token")
-			}
-			var trusted []string // nil: the default, Fabric's own hosts
-			if tt.regional && !tt.distrust {
-				trusted = append(lro.DefaultTrustedHosts(), regional.URL)
-			}
-			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: tok, Clock: clock, TrustedHosts: trusted})
-			ctx := context.Background()
-			itemID := ""
-			for _, s := range tt.setup {
-				p, err := c.Start(ctx, &lro.Request{Method: s.method, URL: s.path, Body: []byte(s.body)})
+			synctest.Test(t, func(t *testing.T) {
+				const regionalURL = "http://regional.test"
+				cfg := tt.cfg
+				if tt.regional {
+					cfg.RegionalBaseURL = regionalURL
+				}
+				handler := emulator.New(cfg)
+				client := &http.Client{Transport: inProcess{"emulator.test": handler, "regional.test": handler}}
+				tr := &counting{next: nethttp.New(client), regional: regionalURL}
+				tok := tt.token
+				if tok == nil {
+					tok = lro.StaticToken("dev-token")
+				}
+				var trusted []string // nil: the default, Fabric's own hosts
+				if tt.regional && !tt.distrust {
+					trusted = append(lro.DefaultTrustedHosts(), regionalURL)
+				}
+				c := lro.NewClient(lro.Options{Transport: tr, BaseURL: "http://emulator.test", Token: tok, TrustedHosts: trusted})
+				ctx := context.Background()
+				itemID := ""
+				for _, s := range tt.setup {
+					p, err := c.Start(ctx, &lro.Request{Method: s.method, URL: s.path, Body: []byte(s.body)})
+					if err != nil {
+						t.Fatalf("setup %s: %v", s.path, err)
+					}
+					res, err := p.PollUntilDone(ctx)
+					if err != nil {
+						t.Fatalf("setup %s: %v", s.path, err)
+					}
+					itemID = gjsonID(res)
+				}
+				before := len(tr.requests())
+				path := strings.ReplaceAll(tt.start.path, "{item}", itemID)
+				var body []byte
+				if tt.start.body != "" {
+					body = []byte(tt.start.body)
+				}
+				p, err := c.Start(ctx, &lro.Request{Method: tt.start.method, URL: path, Body: body})
 				if err != nil {
-					t.Fatalf("setup %s: %v", s.path, err)
+					t.Fatalf("start: %v", err)
+				}
+				if tt.cancel {
+					if err := p.Cancel(ctx); err != nil {
+						t.Fatalf("cancel: %v", err)
+					}
 				}
 				res, err := p.PollUntilDone(ctx)
-				if err != nil {
-					t.Fatalf("setup %s: %v", s.path, err)
+				reqs := tr.requests()[before:]
+				defer func() {
+					if t.Failed() || testing.Verbose() {
+						t.Logf("requests:\n%s", strings.Join(reqs, "\n"))
+					}
+				}()
+				if tt.wantCode != "" {
+					var e *lro.Error
+					if !errors.As(err, &e) || (tt.wantCode != "*" && e.ErrorCode != tt.wantCode) || e.Message == "" || e.RequestID == "" && tt.wantIs == nil {
+						t.Fatalf("err = %#v, want code %s with message and requestId", err, tt.wantCode)
+					}
+					if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+						t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
+					}
+				} else if err != nil {
+					t.Fatalf("err = %v", err)
 				}
-				itemID = gjsonID(res)
-			}
-			before := len(tr.requests())
-			path := strings.ReplaceAll(tt.start.path, "{item}", itemID)
-			var body []byte
-			if tt.start.body != "" {
-				body = []byte(tt.start.body)
-			}
-			p, err := c.Start(ctx, &lro.Request{Method: tt.start.method, URL: path, Body: body})
-			if err != nil {
-				t.Fatalf("start: %v", err)
-			}
-			if tt.cancel {
-				if err := p.Cancel(ctx); err != nil {
-					t.Fatalf("cancel: %v", err)
+				switch {
+				case tt.wantResult == "-" && res != nil:
+					t.Errorf("result = %s, want none", res)
+				case tt.wantResult != "-" && !strings.Contains(string(res), tt.wantResult):
+					t.Errorf("result = %s, want it to contain %s", res, tt.wantResult)
 				}
-			}
-			res, err := p.PollUntilDone(ctx)
-			reqs := tr.requests()[before:]
-			defer func() {
-				if t.Failed() || testing.Verbose() {
-					t.Logf("requests:\n%s", strings.Join(reqs, "\n"))
+				if tt.wantCount != 0 && (len(reqs) != tt.wantCount || p.Attempts() != tt.wantCount) {
+					t.Errorf("%d requests (attempts %d), want %d", len(reqs), p.Attempts(), tt.wantCount)
 				}
-			}()
-			if tt.wantCode != "" {
-				var e *lro.Error
-				if !errors.As(err, &e) || (tt.wantCode != "*" && e.ErrorCode != tt.wantCode) || e.Message == "" || e.RequestID == "" && tt.wantIs == nil {
-					t.Fatalf("err = %#v, want code %s with message and requestId", err, tt.wantCode)
+				i := 0
+				for _, r := range reqs {
+					if i < len(tt.wantPaths) && strings.Contains(r, tt.wantPaths[i]) {
+						i++
+					}
+					if tt.wantNot != "" && strings.Contains(r, tt.wantNot) {
+						t.Errorf("unexpected request %s", r)
+					}
 				}
-				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-					t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
+				if i < len(tt.wantPaths) {
+					t.Errorf("requests lack %q (in order %q)", tt.wantPaths[i], tt.wantPaths)
 				}
-			} else if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			switch {
-			case tt.wantResult == "-" && res != nil:
-				t.Errorf("result = %s, want none", res)
-			case tt.wantResult != "-" && !strings.Contains(string(res), tt.wantResult):
-				t.Errorf("result = %s, want it to contain %s", res, tt.wantResult)
-			}
-			if tt.wantCount != 0 && (len(reqs) != tt.wantCount || p.Attempts() != tt.wantCount) {
-				t.Errorf("%d requests (attempts %d), want %d", len(reqs), p.Attempts(), tt.wantCount)
-			}
-			i := 0
-			for _, r := range reqs {
-				if i < len(tt.wantPaths) && strings.Contains(r, tt.wantPaths[i]) {
-					i++
-				}
-				if tt.wantNot != "" && strings.Contains(r, tt.wantNot) {
-					t.Errorf("unexpected request %s", r)
-				}
-			}
-			if i < len(tt.wantPaths) {
-				t.Errorf("requests lack %q (in order %q)", tt.wantPaths[i], tt.wantPaths)
-			}
+			})
 		})
 	}
 }
@@ -454,20 +471,21 @@ func gjsonID(b []byte) string {
 // emulator decides (names matching "fail" fail).
 func TestSchedulerEmulator(t *testing.T) {
 	t.Run("throttling", func(t *testing.T) {
-		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAlternate, ThrottleLimit: 3, ThrottleWindow: 10 * time.Second}, true)
+		synctest.Test(t, func(t *testing.T) {
+			testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAlternate, ThrottleLimit: 3, ThrottleWindow: 10 * time.Second}, true)
+		})
 	})
 	t.Run("strict Retry-After: never polled early", func(t *testing.T) {
-		testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAsync, StrictRetryAfter: true}, false)
+		synctest.Test(t, func(t *testing.T) {
+			testSchedulerEmulator(t, emulator.Config{CreateMode: emulator.CreateAsync, StrictRetryAfter: true}, false)
+		})
 	})
 }
 
+// testSchedulerEmulator runs in a synctest bubble.
 func testSchedulerEmulator(t *testing.T, cfg emulator.Config, wantThrottled bool) {
-	clock := lrotest.NewAutoClock(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
-	cfg.Now = clock.Now
-	srv := httptest.NewServer(emulator.New(cfg))
-	defer srv.Close()
-	tr := &counting{next: nethttp.New(srv.Client())}
-	c := lro.NewClient(lro.Options{Transport: tr, BaseURL: srv.URL, Token: lro.StaticToken("dev-token"), Clock: clock})
+	tr := &counting{next: nethttp.New(&http.Client{Transport: inProcess{"emulator.test": emulator.New(cfg)}})}
+	c := lro.NewClient(lro.Options{Transport: tr, BaseURL: "http://emulator.test", Token: lro.StaticToken("dev-token")})
 	s := lro.NewScheduler(c, lro.SchedulerOptions{RequestsPerSecond: 20, Burst: 5})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
