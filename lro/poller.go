@@ -80,6 +80,48 @@ type Poller struct {
 	stalled      bool
 	deadline     time.Time
 	why          waitCause // why next is where it is (Snapshot.Waiting)
+	enc          encoded   // the JSON of the state, kept until it changes
+}
+
+// encoded is a poller's JSON: its resume token and, for a result that is not JSON, the JSON
+// string Snapshot shows. ok is false from any change of the state until encode runs again.
+type encoded struct {
+	ok     bool
+	token  string
+	err    error
+	result json.RawMessage
+}
+
+// encode makes p.enc unless it is up to date. ResumeToken and Snapshot call it; a Scheduler
+// calls it while it owns the poller, outside its lock, so that the Snapshot it takes under the
+// lock does no JSON work.
+func (p *Poller) encode() {
+	if p.enc.ok {
+		return
+	}
+	st := p.st
+	st.Attempts = p.attempts
+	if !st.Done && !p.next.IsZero() {
+		t := p.next.UTC()
+		st.NextPollAt = &t
+	}
+	if !st.Done && !p.deadline.IsZero() {
+		t := p.deadline.UTC()
+		st.Deadline = &t
+	}
+	b, err := json.Marshal(st)
+	p.enc = encoded{ok: true, token: string(b), err: err}
+	if p.st.Result == nil && p.st.ResultBytes != nil {
+		p.enc.result, _ = json.Marshal(string(p.st.ResultBytes)) // a string always marshals
+	}
+}
+
+// pollAt makes the next request due at t, whatever Retry-After or a backoff said: a
+// Scheduler's decision when a call waits for a new token (later) or is retried after one
+// (now). The host's 429 pause still applies (see NextPollAt).
+func (p *Poller) pollAt(t time.Time) {
+	p.next = t
+	p.enc.ok = false
 }
 
 func (c *Client) newPoller(st pollState) *Poller {
@@ -171,18 +213,8 @@ func (p *Poller) Result() ([]byte, error) {
 // poller stands, including the earliest next poll time and the overall deadline
 // (Options.Timeout), which a resumed poller keeps rather than restarting.
 func (p *Poller) ResumeToken() (string, error) {
-	st := p.st
-	st.Attempts = p.attempts
-	if !st.Done && !p.next.IsZero() {
-		t := p.next.UTC()
-		st.NextPollAt = &t
-	}
-	if !st.Done && !p.deadline.IsZero() {
-		t := p.deadline.UTC()
-		st.Deadline = &t
-	}
-	b, err := json.Marshal(st)
-	return string(b), err
+	p.encode()
+	return p.enc.token, p.enc.err
 }
 
 // Poll sends the one request the call needs next (a state or job-instance poll, or the result
@@ -209,6 +241,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	resp, sent, err := p.c.exchange(ctx, req)
 	p.attempts += sent
+	p.enc.ok = false
 	now = time.Now()
 	if err != nil && p.noResult(req, err) {
 		st := p.st
@@ -332,6 +365,7 @@ func (p *Poller) Cancel(ctx context.Context) error {
 	}
 	sent, err := p.c.cancelJob(ctx, p.st.URL)
 	p.attempts += sent
+	p.enc.ok = false
 	return err
 }
 

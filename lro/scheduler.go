@@ -149,9 +149,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			e.busy = true
 			s.inFlight++
 			wg.Add(1)
+			authFails := e.authFails
 			go func() {
 				defer wg.Done()
-				s.poll(ctx, e)
+				s.poll(ctx, e, authFails)
 			}()
 		}
 		s.mu.Unlock()
@@ -233,9 +234,19 @@ func (s *Scheduler) poke() {
 	}
 }
 
-// poll runs one Poll of e outside the lock and records the outcome.
-func (s *Scheduler) poll(ctx context.Context, e *entry) {
+// poll runs one Poll of e and records the outcome; authFails is e's count of polls refused
+// for want of a token so far. The poller is this goroutine's until e.busy is cleared under the
+// lock, so everything it does to the poller (the poll, a wait for a token, the JSON of its
+// state) happens before, outside the lock.
+func (s *Scheduler) poll(ctx context.Context, e *entry, authFails int) {
 	err := e.p.Poll(ctx)
+	// The token expired and the token source could not renew it: wait for a new token
+	// (Retry, RetryAll) or try again later; never end the call for it.
+	waitForToken := err != nil && ctx.Err() == nil && isAuthError(err)
+	if waitForToken {
+		e.p.pollAt(time.Now().Add(s.authBackoff(authFails + 1)))
+	}
+	e.p.encode()
 	s.mu.Lock()
 	e.busy = false
 	s.inFlight--
@@ -247,12 +258,9 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 		case err != nil && ctx.Err() != nil:
 			// Shutting down: the call stays as it was, queued for a later Run.
 			s.schedule(e)
-		case err != nil && isAuthError(err):
-			// The token expired and the token source could not renew it: wait for a new
-			// token (Retry, RetryAll) or try again later; never end the call for it.
+		case waitForToken:
 			e.authErr = err
-			e.authFails++
-			e.p.next = time.Now().Add(s.authBackoff(e.authFails))
+			e.authFails = authFails + 1
 			s.update(e)
 			s.schedule(e)
 		case err != nil && !IsRetryable(err):
@@ -300,14 +308,11 @@ func (s *Scheduler) authBackoff(n int) time.Duration {
 func (s *Scheduler) Retry(id string) error {
 	s.mu.Lock()
 	e, ok := s.entries[id]
+	s.mu.Unlock()
 	if !ok {
-		s.mu.Unlock()
 		return notTracked(id)
 	}
-	s.retry(e)
-	s.mu.Unlock()
-	s.deliver()
-	s.poke()
+	s.retry([]*entry{e})
 	return nil
 }
 
@@ -315,27 +320,43 @@ func (s *Scheduler) Retry(id string) error {
 // there were. Call it once after the user supplied a new token.
 func (s *Scheduler) RetryAll() int {
 	s.mu.Lock()
-	n := 0
-	for _, e := range s.order {
-		if s.retry(e) {
-			n++
+	es := slices.Clone(s.order)
+	s.mu.Unlock()
+	return s.retry(es)
+}
+
+// retry makes those of es that wait for a token due now and returns how many there were.
+// It claims them under the lock as a poll would (busy, out of the queue), moves their pollers
+// outside it, and then queues them again.
+func (s *Scheduler) retry(es []*entry) int {
+	s.mu.Lock()
+	var claimed []*entry
+	for _, e := range es {
+		if e.final || e.busy || e.authErr == nil {
+			continue
+		}
+		e.busy = true
+		s.unschedule(e)
+		claimed = append(claimed, e)
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	for _, e := range claimed {
+		e.p.pollAt(now)
+		e.p.encode()
+	}
+	s.mu.Lock()
+	for _, e := range claimed {
+		e.busy = false
+		if !e.final {
+			s.update(e)
+			s.schedule(e)
 		}
 	}
 	s.mu.Unlock()
 	s.deliver()
 	s.poke()
-	return n
-}
-
-// retry makes e due now if it is waiting for a token. s.mu is held.
-func (s *Scheduler) retry(e *entry) bool {
-	if e.final || e.busy || e.authErr == nil {
-		return false
-	}
-	e.p.next = time.Now()
-	s.update(e)
-	s.schedule(e)
-	return true
+	return len(claimed)
 }
 
 // update refreshes e's snapshot from its poller and queues it if it changed. s.mu is held.
@@ -361,7 +382,7 @@ func (s *Scheduler) update(e *entry) {
 			sn.Error = snapshotError(e.err)
 		}
 	}
-	if !equalSnapshot(sn, e.snap) || sn.ResumeToken != e.snap.ResumeToken {
+	if !equalSnapshot(sn, e.snap) {
 		e.snap = sn
 		s.pending = append(s.pending, sn)
 	}
@@ -479,6 +500,7 @@ func (s *Scheduler) Track(token, label string) (Snapshot, error) {
 func (s *Scheduler) Watch(p *Poller, label string) Snapshot { return s.watch(p, label) }
 
 func (s *Scheduler) watch(p *Poller, label string) Snapshot {
+	p.encode() // the poller is not the scheduler's yet: its JSON is made outside the lock
 	s.mu.Lock()
 	id := p.ID()
 	if old, ok := s.entries[id]; ok && id != "" {
