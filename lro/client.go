@@ -279,7 +279,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 				tok, err = c.opts.Token.Token(ctx, false)
 			}
 			if err != nil {
-				return nil, sent, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
+				return nil, sent, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "the token source gave no token: " + err.Error(), Err: err}
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -292,7 +292,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			if ctx.Err() != nil {
 				return nil, sent, ctx.Err()
 			}
-			return nil, sent, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy", Retryable: true, Err: err}
+			return nil, sent, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + ": " + err.Error(), Retryable: true, Err: err}
 		}
 		if resp.Header == nil {
 			resp.Header = Header{}
@@ -320,8 +320,6 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
 		}
-	case resp.StatusCode == 401:
-		e.Message = strings.TrimSpace(e.Message + " (sign in again to get a new token)")
 	}
 	return resp, sent, e
 }
@@ -366,7 +364,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // host for everyone meanwhile). It retries 5xx and network errors only for idempotent methods
 // (GET, HEAD, PUT, DELETE): a POST that failed that way may still have taken effect, so
 // repeating it could create an item twice or run a job twice; the error is returned instead,
-// not retryable ([IsRetryable] is false), with a message saying to check the workspace first.
+// not retryable ([IsRetryable] is false), with code [CodeStartNotRetried] (errors.Is also
+// matches the code of the failure itself).
 func (c *Client) Start(ctx context.Context, req *Request) (*Poller, error) {
 	p, _, err := c.start(ctx, req)
 	return p, err
@@ -412,19 +411,24 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 }
 
 // notRetried is the error of a non-idempotent start (a POST) that failed with a 5xx or a
-// network error: it was not retried, because it may have taken effect.
+// network error: it was not retried, because it may have taken effect. It wraps the failure.
 func notRetried(method string, last *Error) *Error {
-	e := *last
-	e.Retryable, e.RetryAfter = false, 0
-	e.Message = strings.TrimSpace(e.Message + " (the " + method + " was not retried: the create or job may have taken effect; check the workspace before trying again)")
-	return &e
+	return &Error{
+		StatusCode: last.StatusCode,
+		ErrorCode:  string(CodeStartNotRetried),
+		Message:    "the " + method + " was not retried: it may have taken effect, and sending it again could create the item or start the job twice (" + last.Error() + ")",
+		RequestID:  last.RequestID,
+		Err:        last,
+	}
 }
 
+// exhausted is the error of a call whose 5xx or network failures outlasted the retries. It
+// wraps the last failure.
 func exhausted(failures int, last *Error) *Error {
 	return &Error{
 		StatusCode: last.StatusCode,
 		ErrorCode:  string(CodeRetriesExhausted),
-		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts; Fabric or the network is unavailable, try again later (last: " + last.Error() + ")",
+		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts (the last: " + last.Error() + ")",
 		RequestID:  last.RequestID,
 		Err:        last,
 	}

@@ -144,7 +144,7 @@ func ExampleScheduler() {
 	}
 	fmt.Println(updates.Load() > 0)
 	// Output:
-	// j1 ended with fabric: 200 JobDeduped: the job was skipped because the same job was already running; watch that run instead
+	// j1 ended with fabric: 200 JobDeduped: the job was skipped: the same job was already running
 	// create Notebook 1: operation Succeeded, 4 requests
 	//   result {"id":"5b218778","type":"Notebook","displayName":"Notebook 1"}
 	// nightly job: job Deduped, 2 requests

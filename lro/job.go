@@ -169,15 +169,15 @@ func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time)
 		return st, 0, nil
 	case StatusFailed:
 		st.Done = true
-		st.Error = failure(body.Get("failureReason"), resp.StatusCode, StatusFailed, string(CodeJobFailed), "the job failed and Fabric gave no reason; open the item's run history in Fabric")
+		st.Error = failure(body.Get("failureReason"), resp.StatusCode, StatusFailed, string(CodeJobFailed), "the job failed and Fabric gave no failureReason")
 		return st, 0, nil
 	case StatusCancelled:
 		st.Done = true
-		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobCancelled), Message: "the job was cancelled; run it again if it is still needed", Status: StatusCancelled}
+		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobCancelled), Message: "the job was cancelled", Status: StatusCancelled}
 		return st, 0, nil
 	case StatusDeduped:
 		st.Done = true
-		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobDeduped), Message: "the job was skipped because the same job was already running; watch that run instead", Status: StatusDeduped}
+		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobDeduped), Message: "the job was skipped: the same job was already running", Status: StatusDeduped}
 		return st, 0, nil
 	case StatusNotStarted, StatusInProgress:
 	default:

@@ -193,7 +193,7 @@ func (p *Poller) Stalled() bool { return p.stalled }
 // calling Result again sends nothing.
 func (p *Poller) Result() ([]byte, error) {
 	if !p.st.Done {
-		return nil, &Error{ErrorCode: string(CodeOperationNotDone), Message: "the operation is still " + orUnknown(p.st.Status) + "; call Poll or PollUntilDone until Done reports true"}
+		return nil, &Error{ErrorCode: string(CodeOperationNotDone), Message: "the operation is not done: it is still " + orUnknown(p.st.Status)}
 	}
 	if p.st.Error != nil {
 		e := *p.st.Error
@@ -233,7 +233,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	now := time.Now()
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
-		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
+		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began); it may still be running in Fabric"}
 	}
 	req := &Request{Method: "GET", URL: p.requestURL()}
 	if until := p.c.gateOf(p.host()); !until.IsZero() {
@@ -252,7 +252,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		return nil
 	}
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		err = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "); Fabric does not redirect polls: check the base URL and any proxy"}
+		err = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "): Fabric does not redirect polls"}
 	}
 	if err != nil {
 		return p.failed(err, now)
@@ -358,7 +358,7 @@ func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 // code OperationNotCancellable.
 func (p *Poller) Cancel(ctx context.Context) error {
 	if p.st.Kind != KindJob {
-		return &Error{ErrorCode: string(CodeOperationNotCancellable), Message: "Fabric operations cannot be cancelled, only jobs; stop watching instead"}
+		return &Error{ErrorCode: string(CodeOperationNotCancellable), Message: "Fabric operations cannot be cancelled, only jobs"}
 	}
 	if p.st.Done {
 		return &Error{ErrorCode: string(CodeJobAlreadyCompleted), Message: "the job already ended as " + p.st.Status}

@@ -479,7 +479,8 @@ func TestPollUntilDone(t *testing.T) {
 				"POST " + itemsURL: {fabricErr(500, "InternalError"), {Status: 201}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: "InternalError",
+			wantCode: string(lro.CodeStartNotRetried),
+			wantIs:   lro.Code("InternalError"), // the failure it wraps
 			wantErr:  wantNotRetried,
 		},
 		{
@@ -488,7 +489,8 @@ func TestPollUntilDone(t *testing.T) {
 				"POST " + itemsURL: {{Err: errors.New("connection reset")}, {Status: 201}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: string(lro.CodeNetworkError),
+			wantCode: string(lro.CodeStartNotRetried),
+			wantIs:   lro.CodeNetworkError, // the failure it wraps
 			wantErr:  wantNotRetried,
 		},
 		{
@@ -618,12 +620,13 @@ func (tt pollCase) run(t *testing.T) {
 }
 
 // wantNotRetried checks the error of a POST start that failed with a 5xx or a network error:
-// it must not claim a retry, must say the call may have taken effect and what to do, and must
-// not invite an automatic retry.
+// it must not claim a retry, must say the call was not retried because it may have taken
+// effect, and must not invite an automatic retry; what a person should do about it is the
+// caller's to say, keyed by CodeStartNotRetried.
 func wantNotRetried(t *testing.T, e *lro.Error) {
 	t.Helper()
 	msg := e.Error()
-	for _, want := range []string{"not retried", "may have taken effect", "check the workspace before trying again"} {
+	for _, want := range []string{"POST was not retried", "may have taken effect"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}

@@ -568,7 +568,7 @@ func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
 }
 
 func notTracked(id string) *Error {
-	return &Error{ErrorCode: string(CodeOperationNotTracked), Message: "no operation with id " + quoteStatus(id) + " is being watched; track it first"}
+	return &Error{ErrorCode: string(CodeOperationNotTracked), Message: "no operation with id " + quoteStatus(id) + " is being watched"}
 }
 
 // Cancel ends a call. For a job that has not ended, it asks Fabric to cancel the job (POST
@@ -589,7 +589,7 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 		return nil
 	}
 	if e.jobURL == "" {
-		s.finish(e, &Error{ErrorCode: string(CodeWatchCancelled), Message: "stopped watching; the operation may still complete in Fabric, track it again with its resume token to see how it ended", Status: e.snap.Status})
+		s.finish(e, &Error{ErrorCode: string(CodeWatchCancelled), Message: "stopped watching; the operation may still complete in Fabric", Status: e.snap.Status})
 		s.mu.Unlock()
 		s.deliver()
 		return nil
@@ -676,7 +676,7 @@ func (g *gcra) take(now time.Time) time.Duration {
 // cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
 func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
 	if isJobListURL(jobURL) {
-		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered with the list of the item's job instances, not the instance; cancel again once the first check has found it", Retryable: true}
+		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered its start with the list of the item's job instances, and no poll has found the instance in it yet", Retryable: true}
 	}
 	u := jobURL
 	if i := indexByte(u, '?'); i >= 0 {
