@@ -166,18 +166,13 @@ func NewClient(opts Options) *Client {
 // Options returns the client's options after defaults were applied.
 func (c *Client) Options() Options { return c.opts }
 
-// ThrottledUntil reports until when requests to the host of rawURL are paused after a 429
-// (the zero time if they are not).
-func (c *Client) ThrottledUntil(rawURL string) time.Time {
-	return c.gateOf(hostOf(c.resolve(rawURL)))
-}
-
 // PauseUntil pauses requests to the host of rawURL until t, as a 429 with that Retry-After
 // would (never shortening a pause): an engine taking over calls from another that was
 // throttled keeps to the same pause.
 func (c *Client) PauseUntil(rawURL string, t time.Time) { c.pause(hostOf(c.resolve(rawURL)), t) }
 
-// gateOf is ThrottledUntil for a host.
+// gateOf reports until when requests to host are paused after a 429 (the zero time if they
+// are not).
 func (c *Client) gateOf(h string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -332,7 +327,7 @@ func isTokenExpired(resp *Response) bool {
 // waitGate waits until the host of rawURL is no longer paused after a 429.
 func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 	for {
-		until := c.ThrottledUntil(rawURL)
+		until := c.gateOf(hostOf(c.resolve(rawURL)))
 		if until.IsZero() {
 			return ctx.Err()
 		}

@@ -482,9 +482,10 @@ func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapsh
 }
 
 // Track watches a call started elsewhere or earlier, from a resume token, a Location URL or a
-// bare operation id (see [Client.Resume]). Tracking a call that is already watched (same
-// Fabric id) returns its current snapshot while it runs; a finished one is replaced by the new
-// call (see [Scheduler.Watch]). Track sends nothing itself.
+// bare operation id (see [Client.Resume]); to hand over a [Poller], track its
+// [Poller.ResumeToken]. Tracking a call that is already watched (same Fabric id) returns its
+// current snapshot while it runs; once it has finished, the new call replaces it (Fabric never
+// reuses an id, so the old entry is stale). Add behaves the same. Track sends nothing itself.
 func (s *Scheduler) Track(token, label string) (Snapshot, error) {
 	p, err := s.c.Resume(token)
 	if err != nil {
@@ -493,12 +494,8 @@ func (s *Scheduler) Track(token, label string) (Snapshot, error) {
 	return s.watch(p, label), nil
 }
 
-// Watch adds an existing poller, which the scheduler then owns: do not use p afterwards.
-// A call with the id of one already watched is not added twice: while the watched one runs,
-// its snapshot is returned; once it has finished, the new call replaces it (Fabric never
-// reuses an id, so the old entry is stale). Add and Track behave the same.
-func (s *Scheduler) Watch(p *Poller, label string) Snapshot { return s.watch(p, label) }
-
+// watch adds p, which the scheduler then owns, unless a call with its id is watched and
+// running (see Track).
 func (s *Scheduler) watch(p *Poller, label string) Snapshot {
 	p.encode() // the poller is not the scheduler's yet: its JSON is made outside the lock
 	s.mu.Lock()
