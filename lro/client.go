@@ -263,18 +263,24 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	if err := c.checkTrusted(req.URL); err != nil {
 		return nil, 0, err
 	}
+	resp, sent, err = c.send(ctx, &req)
+	if err != nil || resp.StatusCode < 400 {
+		return resp, sent, err
+	}
+	return resp, sent, c.refusal(hostOf(req.URL), resp)
+}
+
+// send sends req (resolved and trusted) with the bearer token, and again with a new token
+// when Fabric answers 401 TokenExpired: one refresh per request, one more when the first gave
+// another request's token, which may itself have expired meanwhile. It returns the last
+// answer, whatever its status, and how many requests were sent.
+func (c *Client) send(ctx context.Context, req *Request) (resp *Response, sent int, err error) {
 	refreshes, shared := 0, false
 	var tok string
 	for {
 		if c.opts.Token != nil {
-			var err error
-			if refreshes > 0 {
-				tok, shared, err = c.refresher.refresh(ctx, c.opts.Token, tok, refreshes == 1)
-			} else {
-				tok, err = c.opts.Token.Token(ctx, false)
-			}
-			if err != nil {
-				return nil, sent, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "the token source gave no token: " + err.Error(), Err: err}
+			if tok, shared, err = c.token(ctx, tok, refreshes); err != nil {
+				return nil, sent, err
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -282,32 +288,54 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			return nil, sent, err
 		}
 		sent++
-		resp, err = c.opts.Transport.Do(ctx, &req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, sent, ctx.Err()
-			}
-			return nil, sent, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + ": " + err.Error(), Retryable: true, Err: err}
+		if resp, err = c.transport(ctx, req); err != nil {
+			return nil, sent, err
 		}
-		if resp.Header == nil {
-			resp.Header = Header{}
+		if resp.StatusCode != 401 || c.opts.Token == nil || !(refreshes == 0 || refreshes == 1 && shared) || !isTokenExpired(resp) {
+			return resp, sent, nil
 		}
-		// One refresh per request; one more when the first gave another request's token, which
-		// may itself have expired meanwhile.
-		if resp.StatusCode == 401 && c.opts.Token != nil && (refreshes == 0 || refreshes == 1 && shared) && isTokenExpired(resp) {
-			refreshes++
-			continue
-		}
-		break
+		refreshes++
 	}
-	if resp.StatusCode < 400 {
-		return resp, sent, nil
+}
+
+// token returns the bearer token for a request: the TokenSource's, or, after refreshes
+// refusals of stale, a new one (see refresher; shared says it was another request's).
+func (c *Client) token(ctx context.Context, stale string, refreshes int) (tok string, shared bool, err error) {
+	if refreshes > 0 {
+		tok, shared, err = c.refresher.refresh(ctx, c.opts.Token, stale, refreshes == 1)
+	} else {
+		tok, err = c.opts.Token.Token(ctx, false)
 	}
+	if err != nil {
+		return "", shared, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "the token source gave no token: " + err.Error(), Err: err}
+	}
+	return tok, shared, nil
+}
+
+// transport sends req once through the Transport. No answer is a retryable NetworkError, or
+// ctx's error when ctx ended.
+func (c *Client) transport(ctx context.Context, req *Request) (*Response, error) {
+	resp, err := c.opts.Transport.Do(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + ": " + err.Error(), Retryable: true, Err: err}
+	}
+	if resp.Header == nil {
+		resp.Header = Header{}
+	}
+	return resp, nil
+}
+
+// refusal is the *Error of an answer of 400 or more from host. A 429 also pauses host for
+// its Retry-After; a 5xx keeps the Retry-After it gave, if any.
+func (c *Client) refusal(host string, resp *Response) *Error {
 	e := responseError(resp)
 	switch {
 	case resp.StatusCode == 429:
 		e.RetryAfter = c.retryAfter(resp.Header)
-		c.pause(hostOf(req.URL), time.Now().Add(e.RetryAfter))
+		c.pause(host, time.Now().Add(e.RetryAfter))
 		if e.Message == "" {
 			e.Message = "Fabric is throttling this caller"
 		}
@@ -316,7 +344,7 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
 		}
 	}
-	return resp, sent, e
+	return e
 }
 
 func isTokenExpired(resp *Response) bool {

@@ -125,58 +125,61 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		s.mu.Lock()
-		now := time.Now()
-		var next time.Time
-		for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
-			e := s.queue[0]
-			if e.due.After(now) {
-				next = e.due
-				break
-			}
-			// The host may have been paused by a 429 since e.due was computed.
-			if g := s.c.gateOf(e.p.host()); g.After(now) {
-				e.due = g
-				heap.Fix(&s.queue, 0)
-				s.update(e) // its snapshot now says it waits out the pause
-				continue
-			}
-			if w := s.bucket.take(now); w > 0 {
-				next = now.Add(w)
-				break
-			}
-			heap.Pop(&s.queue)
-			e.busy = true
-			s.inFlight++
-			wg.Add(1)
-			authFails := e.authFails
-			go func() {
-				defer wg.Done()
-				s.poll(ctx, e, authFails)
-			}()
-		}
-		s.mu.Unlock()
+		next := s.dispatch(ctx, &wg)
 		s.deliver()
-
-		var timer *time.Timer
-		var fire <-chan time.Time
-		if !next.IsZero() {
-			timer = time.NewTimer(next.Sub(now))
-			fire = timer.C
-		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			return ctx.Err()
-		case <-s.wake:
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
+		if err := s.idle(ctx, next); err != nil {
+			return err
 		}
 	}
+}
+
+// dispatch starts a poll, on a goroutine of wg, of every call that is due, as far as
+// MaxInFlight and the request budget allow, and returns when the next one will be (zero: no
+// call waits).
+func (s *Scheduler) dispatch(ctx context.Context, wg *sync.WaitGroup) (next time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
+		e := s.queue[0]
+		if e.due.After(now) {
+			return e.due
+		}
+		// The host may have been paused by a 429 since e.due was computed.
+		if g := s.c.gateOf(e.p.host()); g.After(now) {
+			e.due = g
+			heap.Fix(&s.queue, 0)
+			s.update(e) // its snapshot now says it waits out the pause
+			continue
+		}
+		if w := s.bucket.take(now); w > 0 {
+			return now.Add(w)
+		}
+		heap.Pop(&s.queue)
+		e.busy = true
+		s.inFlight++
+		authFails := e.authFails
+		wg.Go(func() { s.poll(ctx, e, authFails) })
+	}
+	return time.Time{}
+}
+
+// idle waits until next (if not zero), a call of poke, or the end of ctx, whose error it
+// returns.
+func (s *Scheduler) idle(ctx context.Context, next time.Time) error {
+	var fire <-chan time.Time
+	if !next.IsZero() {
+		timer := time.NewTimer(time.Until(next))
+		defer timer.Stop()
+		fire = timer.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.wake:
+	case <-fire:
+	}
+	return nil
 }
 
 // schedule puts e in the queue at its poller's next poll time. s.mu is held.
