@@ -1,6 +1,7 @@
 package lro
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -184,4 +185,20 @@ func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time)
 		p.c.warn(st.ID, WarnUnknownStatus, "unknown job status "+quoteStatus(st.Status)+"; still polling")
 	}
 	return st, nextWait(p.c, &st, resp), nil
+}
+
+// cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
+func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
+	if isJobListURL(jobURL) {
+		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered its start with the list of the item's job instances, and no poll has found the instance in it yet", Retryable: true}
+	}
+	u := jobURL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	if err := c.waitGate(ctx, u); err != nil {
+		return 0, err
+	}
+	_, sent, err := c.exchange(ctx, &Request{Method: "POST", URL: u + "/cancel"})
+	return sent, err
 }

@@ -377,12 +377,3 @@ func orUnknown(s string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-func indexByte(s string, b byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			return i
-		}
-	}
-	return -1
-}
