@@ -26,24 +26,6 @@ import (
 // pageOrigin is the origin of the (pretend) dashboard page in these tests.
 const pageOrigin = "http://127.0.0.1:8080"
 
-// testClock is the emulator's clock: operations advance only when the test says.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // proxyStarter starts one kind of proxy in front of upstream with the given variables.
 type proxyStarter struct {
 	name  string
@@ -57,9 +39,10 @@ var proxyKinds = []proxyStarter{
 
 // fabricEnv is one emulator on two origins: the main one (the proxy's
 // upstream) and a "regional" one that the regionalLocation fault points
-// Location at, as Fabric's *.analysis.windows.net redirect hosts.
+// Location at, as Fabric's *.analysis.windows.net redirect hosts. Its
+// operations run in real time for envOperationDuration, polled with a
+// Retry-After of envRetryAfter.
 type fabricEnv struct {
-	clock    *testClock
 	emu      *emulator.Server
 	upstream string
 	regional string // http://127.0.0.1:PORT
@@ -67,21 +50,56 @@ type fabricEnv struct {
 
 func newFabricEnv(t *testing.T, faults ...emulator.FaultRule) *fabricEnv {
 	t.Helper()
-	clock := &testClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
 	regional := httptest.NewUnstartedServer(nil)
 	regionalURL := "http://" + regional.Listener.Addr().String()
 	upstream, emu := startEmulator(t, emulator.Config{
-		Now:               clock.Now,
 		CreateMode:        emulator.CreateAsync,
-		OperationDuration: 30 * time.Second,
-		RetryAfter:        2 * time.Second,
+		OperationDuration: envOperationDuration,
+		RetryAfter:        envRetryAfter,
 		RegionalBaseURL:   regionalURL,
 		Faults:            faults,
 	})
 	regional.Config.Handler = emu
 	regional.Start()
 	t.Cleanup(regional.Close)
-	return &fabricEnv{clock: clock, emu: emu, upstream: upstream, regional: regionalURL}
+	return &fabricEnv{emu: emu, upstream: upstream, regional: regionalURL}
+}
+
+// The timings of a fabricEnv's operations: long enough that the poll right after a create
+// finds the operation running (the proxies answer in milliseconds), short enough that
+// waiting for its end keeps the test quick.
+const (
+	envOperationDuration = 3 * time.Second
+	envRetryAfter        = time.Second
+)
+
+// pollUntilEnded polls the operation state at loc through the proxy as the page would,
+// waiting each answer's Retry-After (the emulator's, in real time: the protocol's own
+// pacing) until the status is Succeeded or Failed, and returns that answer. It fails the
+// test on a non-200 answer, or when the operation has not ended ten times
+// envOperationDuration after the call.
+func pollUntilEnded(t *testing.T, loc string) (*http.Response, []byte) {
+	t.Helper()
+	deadline := time.Now().Add(10 * envOperationDuration)
+	for {
+		resp, body := call(t, http.MethodGet, loc, pageOrigin, "", authz)
+		status := ""
+		var state struct{ Status string }
+		if json.Unmarshal(body, &state) == nil {
+			status = state.Status
+		}
+		if resp.StatusCode != http.StatusOK || status == "Succeeded" || status == "Failed" {
+			return resp, body
+		}
+		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if err != nil || wait <= 0 {
+			t.Fatalf("poll of a running operation: Retry-After %q, want a positive number of seconds", resp.Header.Get("Retry-After"))
+		}
+		if time.Now().Add(time.Duration(wait) * time.Second).After(deadline) {
+			t.Fatalf("the operation at %s did not end within %v (status %q)", loc, 10*envOperationDuration, status)
+		}
+		time.Sleep(time.Duration(wait) * time.Second)
+	}
 }
 
 // call makes one request through the proxy as the page would.
@@ -220,8 +238,7 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				if resp.Header.Get("Retry-After") == "" || resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin {
 					t.Fatalf("running poll: Retry-After %q, ACAO %q", resp.Header.Get("Retry-After"), resp.Header.Get("Access-Control-Allow-Origin"))
 				}
-				env.clock.Advance(time.Minute)
-				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				resp, body = pollUntilEnded(t, loc)
 				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
 					t.Fatalf("poll after the operation ends: %d %s", resp.StatusCode, body)
 				}
@@ -246,8 +263,7 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				if !strings.HasPrefix(loc, wantPrefix) {
 					t.Fatalf("regional Location %q, want prefix %q", loc, wantPrefix)
 				}
-				env.clock.Advance(time.Minute)
-				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				resp, body = pollUntilEnded(t, loc)
 				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
 					t.Fatalf("regional poll: %d %s", resp.StatusCode, body)
 				}
@@ -270,8 +286,7 @@ func TestProxyLongRunningOperation(t *testing.T) {
 				if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != pageOrigin || !strings.Contains(string(body), `"status":"`) {
 					t.Fatalf("poll before the operation ends: %d ACAO %q %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), body)
 				}
-				env.clock.Advance(time.Minute)
-				resp, body = call(t, http.MethodGet, loc, pageOrigin, "", authz)
+				resp, body = pollUntilEnded(t, loc)
 				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"Succeeded"`) {
 					t.Fatalf("poll after the operation ends: %d %s", resp.StatusCode, body)
 				}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 	"github.com/tidwall/gjson"
 )
 
@@ -38,13 +37,12 @@ func BenchmarkReadStateEncodingJSON(b *testing.B) {
 	}
 }
 
-// BenchmarkPoll measures one Poll of a running operation (scripted transport, fake clock).
+// BenchmarkPoll measures one Poll of a running operation (a transport answering at once).
 func BenchmarkPoll(b *testing.B) {
 	b.ReportAllocs()
-	clock := lrotest.NewClock(lrotest.Epoch)
 	resp := &lro.Response{StatusCode: 200, Header: lro.Header{"Retry-After": {"20"}}, Body: stateBody}
 	tr := lro.TransportFunc(func(context.Context, *lro.Request) (*lro.Response, error) { return resp, nil })
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, StallAfter: -1})
+	c := lro.NewClient(lro.Options{Transport: tr, StallAfter: -1})
 	p, err := c.Resume("op1")
 	if err != nil {
 		b.Fatal(err)
@@ -60,9 +58,8 @@ func BenchmarkPoll(b *testing.B) {
 // BenchmarkSnapshot measures building and marshalling one Snapshot, as the scheduler does per change.
 func BenchmarkSnapshot(b *testing.B) {
 	b.ReportAllocs()
-	clock := lrotest.NewClock(lrotest.Epoch)
 	resp := &lro.Response{StatusCode: 200, Header: lro.Header{"Retry-After": {"20"}}, Body: stateBody}
-	c := lro.NewClient(lro.Options{Transport: lro.TransportFunc(func(context.Context, *lro.Request) (*lro.Response, error) { return resp, nil }), Clock: clock})
+	c := lro.NewClient(lro.Options{Transport: lro.TransportFunc(func(context.Context, *lro.Request) (*lro.Response, error) { return resp, nil })})
 	p, _ := c.Resume("op1")
 	_ = p.Poll(context.Background())
 	for b.Loop() {

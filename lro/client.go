@@ -52,8 +52,6 @@ type Options struct {
 	// trusts the BaseURL's host alone. Behind the fabric-lro proxy (BaseURL is the proxy's
 	// origin, which rewrites every Location to itself) nothing needs adding.
 	TrustedHosts []string
-	// Clock is the source of time. Default [RealClock].
-	Clock Clock
 	// DefaultRetryAfter is the wait before the next poll when a response has no (valid)
 	// Retry-After and no earlier answer for the same call had one (otherwise that one
 	// applies: a job instance GET has none, but the job's 202 had). Default [DefaultRetryAfter].
@@ -129,9 +127,6 @@ func NewClient(opts Options) *Client {
 		opts.BaseURL = DefaultBaseURL
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	if opts.Clock == nil {
-		opts.Clock = RealClock
-	}
 	if opts.DefaultRetryAfter <= 0 {
 		opts.DefaultRetryAfter = DefaultRetryAfter
 	}
@@ -171,23 +166,18 @@ func NewClient(opts Options) *Client {
 // Options returns the client's options after defaults were applied.
 func (c *Client) Options() Options { return c.opts }
 
-// ThrottledUntil reports until when requests to the host of rawURL are paused after a 429
-// (the zero time if they are not).
-func (c *Client) ThrottledUntil(rawURL string) time.Time {
-	return c.gateOf(hostOf(c.resolve(rawURL)))
-}
-
 // PauseUntil pauses requests to the host of rawURL until t, as a 429 with that Retry-After
 // would (never shortening a pause): an engine taking over calls from another that was
 // throttled keeps to the same pause.
 func (c *Client) PauseUntil(rawURL string, t time.Time) { c.pause(hostOf(c.resolve(rawURL)), t) }
 
-// gateOf is ThrottledUntil for a host.
+// gateOf reports until when requests to host are paused after a 429 (the zero time if they
+// are not).
 func (c *Client) gateOf(h string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.gate[h]
-	if !t.After(c.opts.Clock.Now()) {
+	if !t.After(time.Now()) {
 		delete(c.gate, h)
 		return time.Time{}
 	}
@@ -224,7 +214,7 @@ func (c *Client) retryAfter(h Header) time.Duration {
 // positive (the call's previous Retry-After) or else the default, and false; either way
 // within [MinRetryAfter, MaxRetryAfter]. A past HTTP date counts as now, so it gets the floor.
 func (c *Client) retryAfterOr(h Header, last time.Duration) (time.Duration, bool) {
-	d, ok := parseRetryAfter(h.Get("Retry-After"), c.opts.Clock.Now())
+	d, ok := parseRetryAfter(h.Get("Retry-After"), time.Now())
 	if !ok {
 		d = c.opts.DefaultRetryAfter
 		if last > 0 {
@@ -273,18 +263,24 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 	if err := c.checkTrusted(req.URL); err != nil {
 		return nil, 0, err
 	}
+	resp, sent, err = c.send(ctx, &req)
+	if err != nil || resp.StatusCode < 400 {
+		return resp, sent, err
+	}
+	return resp, sent, c.refusal(hostOf(req.URL), resp)
+}
+
+// send sends req (resolved and trusted) with the bearer token, and again with a new token
+// when Fabric answers 401 TokenExpired: one refresh per request, one more when the first gave
+// another request's token, which may itself have expired meanwhile. It returns the last
+// answer, whatever its status, and how many requests were sent.
+func (c *Client) send(ctx context.Context, req *Request) (resp *Response, sent int, err error) {
 	refreshes, shared := 0, false
 	var tok string
 	for {
 		if c.opts.Token != nil {
-			var err error
-			if refreshes > 0 {
-				tok, shared, err = c.refresher.refresh(ctx, c.opts.Clock, c.opts.Token, tok, refreshes == 1)
-			} else {
-				tok, err = c.opts.Token.Token(ctx, false)
-			}
-			if err != nil {
-				return nil, sent, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "could not get an access token; sign in again: " + err.Error(), Err: err}
+			if tok, shared, err = c.token(ctx, tok, refreshes); err != nil {
+				return nil, sent, err
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -292,43 +288,63 @@ func (c *Client) exchange(ctx context.Context, in *Request) (resp *Response, sen
 			return nil, sent, err
 		}
 		sent++
-		resp, err = c.opts.Transport.Do(ctx, &req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, sent, ctx.Err()
-			}
-			return nil, sent, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + "; check the network and any proxy", Retryable: true, Err: err}
+		if resp, err = c.transport(ctx, req); err != nil {
+			return nil, sent, err
 		}
-		if resp.Header == nil {
-			resp.Header = Header{}
+		if resp.StatusCode != 401 || c.opts.Token == nil || !(refreshes == 0 || refreshes == 1 && shared) || !isTokenExpired(resp) {
+			return resp, sent, nil
 		}
-		// One refresh per request; one more when the first gave another request's token, which
-		// may itself have expired meanwhile.
-		if resp.StatusCode == 401 && c.opts.Token != nil && (refreshes == 0 || refreshes == 1 && shared) && isTokenExpired(resp) {
-			refreshes++
-			continue
-		}
-		break
+		refreshes++
 	}
-	if resp.StatusCode < 400 {
-		return resp, sent, nil
+}
+
+// token returns the bearer token for a request: the TokenSource's, or, after refreshes
+// refusals of stale, a new one (see refresher; shared says it was another request's).
+func (c *Client) token(ctx context.Context, stale string, refreshes int) (tok string, shared bool, err error) {
+	if refreshes > 0 {
+		tok, shared, err = c.refresher.refresh(ctx, c.opts.Token, stale, refreshes == 1)
+	} else {
+		tok, err = c.opts.Token.Token(ctx, false)
 	}
+	if err != nil {
+		return "", shared, &Error{ErrorCode: string(CodeTokenUnavailable), Message: "the token source gave no token: " + err.Error(), Err: err}
+	}
+	return tok, shared, nil
+}
+
+// transport sends req once through the Transport. No answer is a retryable NetworkError, or
+// ctx's error when ctx ended.
+func (c *Client) transport(ctx context.Context, req *Request) (*Response, error) {
+	resp, err := c.opts.Transport.Do(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{ErrorCode: string(CodeNetworkError), Message: "could not reach " + hostOf(req.URL) + ": " + err.Error(), Retryable: true, Err: err}
+	}
+	if resp.Header == nil {
+		resp.Header = Header{}
+	}
+	return resp, nil
+}
+
+// refusal is the *Error of an answer of 400 or more from host. A 429 also pauses host for
+// its Retry-After; a 5xx keeps the Retry-After it gave, if any.
+func (c *Client) refusal(host string, resp *Response) *Error {
 	e := responseError(resp)
 	switch {
 	case resp.StatusCode == 429:
 		e.RetryAfter = c.retryAfter(resp.Header)
-		c.pause(hostOf(req.URL), c.opts.Clock.Now().Add(e.RetryAfter))
+		c.pause(host, time.Now().Add(e.RetryAfter))
 		if e.Message == "" {
 			e.Message = "Fabric is throttling this caller"
 		}
 	case resp.StatusCode >= 500:
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			e.RetryAfter = min(d, c.opts.MaxRetryAfter)
 		}
-	case resp.StatusCode == 401:
-		e.Message = strings.TrimSpace(e.Message + " (sign in again to get a new token)")
 	}
-	return resp, sent, e
+	return e
 }
 
 func isTokenExpired(resp *Response) bool {
@@ -339,13 +355,28 @@ func isTokenExpired(resp *Response) bool {
 // waitGate waits until the host of rawURL is no longer paused after a 429.
 func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 	for {
-		until := c.ThrottledUntil(rawURL)
+		until := c.gateOf(hostOf(c.resolve(rawURL)))
 		if until.IsZero() {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, c.opts.Clock, until.Sub(c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, time.Until(until)); err != nil {
 			return err
 		}
+	}
+}
+
+// sleep waits for d, or until ctx is done, and returns ctx's error in that case.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -356,7 +387,8 @@ func (c *Client) waitGate(ctx context.Context, rawURL string) error {
 // host for everyone meanwhile). It retries 5xx and network errors only for idempotent methods
 // (GET, HEAD, PUT, DELETE): a POST that failed that way may still have taken effect, so
 // repeating it could create an item twice or run a job twice; the error is returned instead,
-// not retryable ([IsRetryable] is false), with a message saying to check the workspace first.
+// not retryable ([IsRetryable] is false), with code [CodeStartNotRetried] (errors.Is also
+// matches the code of the failure itself).
 func (c *Client) Start(ctx context.Context, req *Request) (*Poller, error) {
 	p, _, err := c.start(ctx, req)
 	return p, err
@@ -395,26 +427,31 @@ func (c *Client) start(ctx context.Context, req *Request) (*Poller, int, error) 
 		}
 		d := max(c.backoff(failures), e.RetryAfter)
 		c.warn("", WarnRetrying, e.Error()+"; retrying in "+d.String())
-		if err := sleep(ctx, c.opts.Clock, d); err != nil {
+		if err := sleep(ctx, d); err != nil {
 			return nil, attempts, err
 		}
 	}
 }
 
 // notRetried is the error of a non-idempotent start (a POST) that failed with a 5xx or a
-// network error: it was not retried, because it may have taken effect.
+// network error: it was not retried, because it may have taken effect. It wraps the failure.
 func notRetried(method string, last *Error) *Error {
-	e := *last
-	e.Retryable, e.RetryAfter = false, 0
-	e.Message = strings.TrimSpace(e.Message + " (the " + method + " was not retried: the create or job may have taken effect; check the workspace before trying again)")
-	return &e
+	return &Error{
+		StatusCode: last.StatusCode,
+		ErrorCode:  string(CodeStartNotRetried),
+		Message:    "the " + method + " was not retried: it may have taken effect, and sending it again could create the item or start the job twice (" + last.Error() + ")",
+		RequestID:  last.RequestID,
+		Err:        last,
+	}
 }
 
+// exhausted is the error of a call whose 5xx or network failures outlasted the retries. It
+// wraps the last failure.
 func exhausted(failures int, last *Error) *Error {
 	return &Error{
 		StatusCode: last.StatusCode,
 		ErrorCode:  string(CodeRetriesExhausted),
-		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts; Fabric or the network is unavailable, try again later (last: " + last.Error() + ")",
+		Message:    "gave up after " + itoa(failures) + " consecutive failed attempts (the last: " + last.Error() + ")",
 		RequestID:  last.RequestID,
 		Err:        last,
 	}

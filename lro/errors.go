@@ -79,7 +79,12 @@ const (
 	// CodeNetworkError: no HTTP answer came (the connection failed or dropped).
 	CodeNetworkError Code = "NetworkError"
 	// CodeRetriesExhausted: 5xx or network errors persisted after the configured retries.
+	// The error wraps the last failure (errors.Is matches its code too).
 	CodeRetriesExhausted Code = "RetriesExhausted"
+	// CodeStartNotRetried: a start that is not idempotent (a POST) failed with a 5xx or a
+	// network error and was not retried, because it may have taken effect (the item may
+	// exist, the job may run). The error wraps the failure (errors.Is matches its code too).
+	CodeStartNotRetried Code = "StartNotRetried"
 	// CodeOperationDeadlineExceeded: the overall deadline of Options.Timeout passed.
 	CodeOperationDeadlineExceeded Code = "OperationDeadlineExceeded"
 	// CodeOperationNotDone: Result was called before the operation finished.
@@ -143,7 +148,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.RequestID)
 		b.WriteByte(')')
 	}
-	if e.Err != nil {
+	if e.Err != nil && !strings.Contains(e.Message, e.Err.Error()) { // the engine's messages often say it already
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}

@@ -4,5 +4,4 @@ package lro
 var (
 	ParseRetryAfter = parseRetryAfter
 	ResolveLocation = resolveLocation
-	Sleep           = sleep
 )

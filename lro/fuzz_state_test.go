@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/lrotest"
@@ -49,49 +51,50 @@ func FuzzStateBody(f *testing.F) {
 		if status < 100 || status > 599 {
 			return
 		}
-		clock := lrotest.NewClock(lrotest.Epoch)
-		tr := lrotest.NewTransport(clock)
-		pollURL, start := opURL, accepted(opURL, "op1", "1")
-		if job {
-			pollURL, start = jobURL, accepted(jobURL, "", "1")
-		}
-		tr.On("POST", itemsURL, start)
-		reply := lrotest.Reply{Status: status, Header: lro.Header{}, Body: body}
-		if retryAfter != "" {
-			reply.Header.Set("Retry-After", retryAfter)
-		}
-		tr.On("GET", pollURL, reply)
-		tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"it1"}`})
-		c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Token: lro.StaticToken("t")})
-		ctx := context.Background()
-		p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-		if err != nil {
-			t.Fatalf("start: %v", err)
-		}
-		clock.Set(p.NextPollAt())
-		now := clock.Now()
-		err = p.Poll(ctx)
-		var e *lro.Error
-		if err != nil && (!errors.As(err, &e) || e.ErrorCode == "") {
-			t.Fatalf("Poll: %v (%T), want an *lro.Error with a code", err, err)
-		}
-		if p.Done() {
-			if err == nil && !slices.Contains(final, p.Status()) {
-				t.Fatalf("done with status %q", p.Status())
+		synctest.Test(t, func(t *testing.T) {
+			tr := lrotest.NewTransport()
+			pollURL, start := opURL, accepted(opURL, "op1", "1")
+			if job {
+				pollURL, start = jobURL, accepted(jobURL, "", "1")
 			}
-		} else if d, ok := lro.ParseRetryAfter(retryAfter, now); ok && (err == nil || lro.IsRetryable(err)) {
-			want := min(d, lro.DefaultMaxRetryAfter)
-			if next := p.NextPollAt(); next.Sub(now) < want {
-				t.Fatalf("answered %d Retry-After %q, next poll after %v, want at least %v", status, retryAfter, next.Sub(now), want)
+			tr.On("POST", itemsURL, start)
+			reply := lrotest.Reply{Status: status, Header: lro.Header{}, Body: body}
+			if retryAfter != "" {
+				reply.Header.Set("Retry-After", retryAfter)
 			}
-		}
-		_ = p.Snapshot()
-		tok, err := p.ResumeToken()
-		if err != nil {
-			t.Fatalf("ResumeToken: %v", err)
-		}
-		if _, err := c.Resume(tok); err != nil {
-			t.Fatalf("Resume(%s): %v", tok, err)
-		}
+			tr.On("GET", pollURL, reply)
+			tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"it1"}`})
+			c := lro.NewClient(lro.Options{Transport: tr, Token: lro.StaticToken("t")})
+			ctx := context.Background()
+			p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+			if err != nil {
+				t.Fatalf("start: %v", err)
+			}
+			time.Sleep(time.Until(p.NextPollAt())) // the bubble's fake time
+			now := time.Now()
+			err = p.Poll(ctx)
+			var e *lro.Error
+			if err != nil && (!errors.As(err, &e) || e.ErrorCode == "") {
+				t.Fatalf("Poll: %v (%T), want an *lro.Error with a code", err, err)
+			}
+			if p.Done() {
+				if err == nil && !slices.Contains(final, p.Status()) {
+					t.Fatalf("done with status %q", p.Status())
+				}
+			} else if d, ok := lro.ParseRetryAfter(retryAfter, now); ok && (err == nil || lro.IsRetryable(err)) {
+				want := min(d, lro.DefaultMaxRetryAfter)
+				if next := p.NextPollAt(); next.Sub(now) < want {
+					t.Fatalf("answered %d Retry-After %q, next poll after %v, want at least %v", status, retryAfter, next.Sub(now), want)
+				}
+			}
+			_ = p.Snapshot()
+			tok, err := p.ResumeToken()
+			if err != nil {
+				t.Fatalf("ResumeToken: %v", err)
+			}
+			if _, err := c.Resume(tok); err != nil {
+				t.Fatalf("Resume(%s): %v", tok, err)
+			}
+		})
 	})
 }

@@ -81,42 +81,50 @@ func resolveLocation(requestURL, location string) (string, error) {
 	if err != nil || !cleanURLText(strings.TrimSpace(requestURL)) {
 		return "", &Error{ErrorCode: string(CodeUnexpectedResponse), Message: "cannot resolve relative Location " + strconv.Quote(loc) + " against " + strconv.Quote(requestURL)}
 	}
-	var out string
+	out, why := resolveReference(scheme, authority, rest, loc)
+	if why != "" {
+		return bad(why)
+	}
+	return out, nil
+}
+
+// resolveReference resolves loc, a relative reference (RFC 3986 section 5.2), against the
+// base URL scheme://authority+rest. why says what is wrong with loc when it cannot.
+func resolveReference(scheme, authority, rest, loc string) (out, why string) {
 	switch {
 	case strings.HasPrefix(loc, "//"): // network-path reference: another host, same scheme
 		_, auth, locRest, err := splitHTTPURL(scheme + ":" + loc)
 		if err != nil {
-			return bad(err.Error())
+			return "", err.Error()
 		}
 		path, tail := splitPath(locRest)
 		if path != "" {
 			path = removeDotSegments(path)
 		}
-		return scheme + "://" + auth + path + tail, nil
+		return scheme + "://" + auth + path + tail, ""
 	case loc[0] == '/':
 		path, tail := splitPath(loc)
-		out = scheme + "://" + authority + removeDotSegments(path) + tail
+		return scheme + "://" + authority + removeDotSegments(path) + tail, ""
 	case loc[0] == '?':
 		basePath, _ := splitPath(rest)
-		out = scheme + "://" + authority + basePath + loc
+		return scheme + "://" + authority + basePath + loc, ""
 	case loc[0] == '#':
 		if i := strings.IndexByte(rest, '#'); i >= 0 {
 			rest = rest[:i]
 		}
-		out = scheme + "://" + authority + rest + loc
-	default: // a relative path: merge with the base path's directory
-		if first, _, _ := strings.Cut(loc, "/"); strings.Contains(first, ":") {
-			return bad("is neither a URL nor a relative path")
-		}
-		basePath, _ := splitPath(rest)
-		dir := "/"
-		if i := strings.LastIndexByte(basePath, '/'); i >= 0 {
-			dir = basePath[:i+1]
-		}
-		path, tail := splitPath(loc)
-		out = scheme + "://" + authority + removeDotSegments(dir+path) + tail
+		return scheme + "://" + authority + rest + loc, ""
 	}
-	return out, nil
+	// A relative path: merged with the base path's directory.
+	if first, _, _ := strings.Cut(loc, "/"); strings.Contains(first, ":") {
+		return "", "is neither a URL nor a relative path"
+	}
+	basePath, _ := splitPath(rest)
+	dir := "/"
+	if i := strings.LastIndexByte(basePath, '/'); i >= 0 {
+		dir = basePath[:i+1]
+	}
+	path, tail := splitPath(loc)
+	return scheme + "://" + authority + removeDotSegments(dir+path) + tail, ""
 }
 
 // cutScheme splits "scheme:rest" when loc starts with a URI scheme (RFC 3986 section 3.1);

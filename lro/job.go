@@ -1,6 +1,7 @@
 package lro
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -169,19 +170,35 @@ func (jobVariant) update(p *Poller, req *Request, resp *Response, now time.Time)
 		return st, 0, nil
 	case StatusFailed:
 		st.Done = true
-		st.Error = failure(body.Get("failureReason"), resp.StatusCode, StatusFailed, string(CodeJobFailed), "the job failed and Fabric gave no reason; open the item's run history in Fabric")
+		st.Error = failure(body.Get("failureReason"), resp.StatusCode, StatusFailed, string(CodeJobFailed), "the job failed and Fabric gave no failureReason")
 		return st, 0, nil
 	case StatusCancelled:
 		st.Done = true
-		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobCancelled), Message: "the job was cancelled; run it again if it is still needed", Status: StatusCancelled}
+		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobCancelled), Message: "the job was cancelled", Status: StatusCancelled}
 		return st, 0, nil
 	case StatusDeduped:
 		st.Done = true
-		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobDeduped), Message: "the job was skipped because the same job was already running; watch that run instead", Status: StatusDeduped}
+		st.Error = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeJobDeduped), Message: "the job was skipped: the same job was already running", Status: StatusDeduped}
 		return st, 0, nil
 	case StatusNotStarted, StatusInProgress:
 	default:
 		p.c.warn(st.ID, WarnUnknownStatus, "unknown job status "+quoteStatus(st.Status)+"; still polling")
 	}
 	return st, nextWait(p.c, &st, resp), nil
+}
+
+// cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
+func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
+	if isJobListURL(jobURL) {
+		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered its start with the list of the item's job instances, and no poll has found the instance in it yet", Retryable: true}
+	}
+	u := jobURL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	if err := c.waitGate(ctx, u); err != nil {
+		return 0, err
+	}
+	_, sent, err := c.exchange(ctx, &Request{Method: "POST", URL: u + "/cancel"})
+	return sent, err
 }

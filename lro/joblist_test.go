@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/lrotest"
@@ -82,42 +84,44 @@ func TestJobListLocation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			loc := listURL
-			if tc.loc != "" {
-				loc = tc.loc
-			}
-			tr := script{
-				"POST " + jobsURL:        {accepted(loc, "", "60")},
-				"GET " + loc:             tc.list,
-				"GET " + inst(tc.wantID): {{Status: 200, Header: h("Retry-After", "60"), Body: listed(tc.wantID, "Execute", "Completed", "2024-06-22T06:36:00")}},
-			}.transport(clock)
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-			ctx := context.Background()
-			p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Kind() != lro.KindJob || p.ID() != "" {
-				t.Errorf("before the first poll: kind %s, id %q; want a job whose id is not known", p.Kind(), p.ID())
-			}
-			var e *lro.Error
-			if err := p.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeJobInstanceNotKnownYet) {
-				t.Errorf("Cancel before the instance is known: %v, want %s", err, lro.CodeJobInstanceNotKnownYet)
-			}
-			res, err := p.PollUntilDone(ctx)
-			if err != nil {
-				t.Fatalf("PollUntilDone: %v", err)
-			}
-			if p.ID() != tc.wantID || p.URL() != inst(tc.wantID) || p.Status() != lro.StatusCompleted {
-				t.Errorf("id %q url %q status %q, want the instance %s", p.ID(), p.URL(), p.Status(), tc.wantID)
-			}
-			if want := listed(tc.wantID, "Execute", "Completed", "2024-06-22T06:36:00"); string(res) != want {
-				t.Errorf("result %s, want the instance %s", res, want)
-			}
-			if got := log(tr); !slices.Equal(got, tc.wantLog) {
-				t.Errorf("requests\n got %q\nwant %q", got, tc.wantLog)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				loc := listURL
+				if tc.loc != "" {
+					loc = tc.loc
+				}
+				tr := script{
+					"POST " + jobsURL:        {accepted(loc, "", "60")},
+					"GET " + loc:             tc.list,
+					"GET " + inst(tc.wantID): {{Status: 200, Header: h("Retry-After", "60"), Body: listed(tc.wantID, "Execute", "Completed", "2024-06-22T06:36:00")}},
+				}.transport()
+				c := lro.NewClient(lro.Options{Transport: tr})
+				ctx := context.Background()
+				p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Kind() != lro.KindJob || p.ID() != "" {
+					t.Errorf("before the first poll: kind %s, id %q; want a job whose id is not known", p.Kind(), p.ID())
+				}
+				var e *lro.Error
+				if err := p.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeJobInstanceNotKnownYet) {
+					t.Errorf("Cancel before the instance is known: %v, want %s", err, lro.CodeJobInstanceNotKnownYet)
+				}
+				res, err := p.PollUntilDone(ctx)
+				if err != nil {
+					t.Fatalf("PollUntilDone: %v", err)
+				}
+				if p.ID() != tc.wantID || p.URL() != inst(tc.wantID) || p.Status() != lro.StatusCompleted {
+					t.Errorf("id %q url %q status %q, want the instance %s", p.ID(), p.URL(), p.Status(), tc.wantID)
+				}
+				if want := listed(tc.wantID, "Execute", "Completed", "2024-06-22T06:36:00"); string(res) != want {
+					t.Errorf("result %s, want the instance %s", res, want)
+				}
+				if got := log(tr, t0); !slices.Equal(got, tc.wantLog) {
+					t.Errorf("requests\n got %q\nwant %q", got, tc.wantLog)
+				}
+			})
 		})
 	}
 }
@@ -125,39 +129,40 @@ func TestJobListLocation(t *testing.T) {
 // TestJobListLocationResumes: a resume token taken before the instance was found resumes at
 // the list; one taken after, at the instance.
 func TestJobListLocationResumes(t *testing.T) {
-	clock := lrotest.NewAutoClock(lrotest.Epoch)
-	instURL := base + "/v1/workspaces/ws1/items/it1/jobs/instances/j1"
-	tr := script{
-		"POST " + jobsURL: {accepted(listURL, "", "60")},
-		"GET " + listURL:  {list(listed("j1", "Execute", "InProgress", "2024-06-22T06:36:00"))},
-		"GET " + instURL:  {{Status: 200, Body: listed("j1", "Execute", "Cancelled", "2024-06-22T06:36:00")}},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	ctx := context.Background()
-	p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, _ := p.ResumeToken()
-	if err := p.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	after, _ := p.ResumeToken()
-	for _, tc := range []struct {
-		name, token, wantURL string
-	}{
-		{name: "before", token: before, wantURL: listURL},
-		{name: "after", token: after, wantURL: instURL},
-	} {
-		r, err := c.Resume(tc.token)
+	synctest.Test(t, func(t *testing.T) {
+		instURL := base + "/v1/workspaces/ws1/items/it1/jobs/instances/j1"
+		tr := script{
+			"POST " + jobsURL: {accepted(listURL, "", "60")},
+			"GET " + listURL:  {list(listed("j1", "Execute", "InProgress", "2024-06-22T06:36:00"))},
+			"GET " + instURL:  {{Status: 200, Body: listed("j1", "Execute", "Cancelled", "2024-06-22T06:36:00")}},
+		}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		ctx := context.Background()
+		p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
 		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+			t.Fatal(err)
 		}
-		if r.URL() != tc.wantURL {
-			t.Errorf("resumed %s the instance was found: URL %q, want %q", tc.name, r.URL(), tc.wantURL)
+		before, _ := p.ResumeToken()
+		if err := p.Poll(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := r.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
-			t.Errorf("resumed %s: %v, want CodeJobCancelled", tc.name, err)
+		after, _ := p.ResumeToken()
+		for _, tc := range []struct {
+			name, token, wantURL string
+		}{
+			{name: "before", token: before, wantURL: listURL},
+			{name: "after", token: after, wantURL: instURL},
+		} {
+			r, err := c.Resume(tc.token)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if r.URL() != tc.wantURL {
+				t.Errorf("resumed %s the instance was found: URL %q, want %q", tc.name, r.URL(), tc.wantURL)
+			}
+			if _, err := r.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
+				t.Errorf("resumed %s: %v, want CodeJobCancelled", tc.name, err)
+			}
 		}
-	}
+	})
 }

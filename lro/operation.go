@@ -88,7 +88,7 @@ func (operationVariant) update(p *Poller, req *Request, resp *Response, now time
 		return st, 0, nil
 	case StatusFailed:
 		st.Done = true
-		st.Error = failure(body.Get("error"), resp.StatusCode, StatusFailed, string(CodeOperationFailed), "the operation failed and Fabric gave no reason; check the item in Fabric and try again")
+		st.Error = failure(body.Get("error"), resp.StatusCode, StatusFailed, string(CodeOperationFailed), "the operation failed and Fabric gave no error")
 		return st, 0, nil
 	case StatusNotStarted, StatusRunning, StatusUndefined:
 	default:

@@ -80,10 +80,52 @@ type Poller struct {
 	stalled      bool
 	deadline     time.Time
 	why          waitCause // why next is where it is (Snapshot.Waiting)
+	enc          encoded   // the JSON of the state, kept until it changes
+}
+
+// encoded is a poller's JSON: its resume token and, for a result that is not JSON, the JSON
+// string Snapshot shows. ok is false from any change of the state until encode runs again.
+type encoded struct {
+	ok     bool
+	token  string
+	err    error
+	result json.RawMessage
+}
+
+// encode makes p.enc unless it is up to date. ResumeToken and Snapshot call it; a Scheduler
+// calls it while it owns the poller, outside its lock, so that the Snapshot it takes under the
+// lock does no JSON work.
+func (p *Poller) encode() {
+	if p.enc.ok {
+		return
+	}
+	st := p.st
+	st.Attempts = p.attempts
+	if !st.Done && !p.next.IsZero() {
+		t := p.next.UTC()
+		st.NextPollAt = &t
+	}
+	if !st.Done && !p.deadline.IsZero() {
+		t := p.deadline.UTC()
+		st.Deadline = &t
+	}
+	b, err := json.Marshal(st)
+	p.enc = encoded{ok: true, token: string(b), err: err}
+	if p.st.Result == nil && p.st.ResultBytes != nil {
+		p.enc.result, _ = json.Marshal(string(p.st.ResultBytes)) // a string always marshals
+	}
+}
+
+// pollAt makes the next request due at t, whatever Retry-After or a backoff said: a
+// Scheduler's decision when a call waits for a new token (later) or is retried after one
+// (now). The host's 429 pause still applies (see NextPollAt).
+func (p *Poller) pollAt(t time.Time) {
+	p.next = t
+	p.enc.ok = false
 }
 
 func (c *Client) newPoller(st pollState) *Poller {
-	now := c.opts.Clock.Now()
+	now := time.Now()
 	st.Version = tokenVersion
 	p := &Poller{c: c, st: st, v: variantOf(st.Kind), lastProgress: now, next: now}
 	if st.NextPollAt != nil {
@@ -151,7 +193,7 @@ func (p *Poller) Stalled() bool { return p.stalled }
 // calling Result again sends nothing.
 func (p *Poller) Result() ([]byte, error) {
 	if !p.st.Done {
-		return nil, &Error{ErrorCode: string(CodeOperationNotDone), Message: "the operation is still " + orUnknown(p.st.Status) + "; call Poll or PollUntilDone until Done reports true"}
+		return nil, &Error{ErrorCode: string(CodeOperationNotDone), Message: "the operation is not done: it is still " + orUnknown(p.st.Status)}
 	}
 	if p.st.Error != nil {
 		e := *p.st.Error
@@ -171,18 +213,8 @@ func (p *Poller) Result() ([]byte, error) {
 // poller stands, including the earliest next poll time and the overall deadline
 // (Options.Timeout), which a resumed poller keeps rather than restarting.
 func (p *Poller) ResumeToken() (string, error) {
-	st := p.st
-	st.Attempts = p.attempts
-	if !st.Done && !p.next.IsZero() {
-		t := p.next.UTC()
-		st.NextPollAt = &t
-	}
-	if !st.Done && !p.deadline.IsZero() {
-		t := p.deadline.UTC()
-		st.Deadline = &t
-	}
-	b, err := json.Marshal(st)
-	return string(b), err
+	p.encode()
+	return p.enc.token, p.enc.err
 }
 
 // Poll sends the one request the call needs next (a state or job-instance poll, or the result
@@ -199,9 +231,9 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if p.st.Done {
 		return nil
 	}
-	now := p.c.opts.Clock.Now()
+	now := time.Now()
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
-		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began; resuming keeps it); it may still be running in Fabric: track it again from its operation id or Location URL, or raise Options.Timeout"}
+		return &Error{ErrorCode: string(CodeOperationDeadlineExceeded), Message: "the operation did not finish by its deadline " + p.deadline.UTC().Format(time.RFC3339) + " (Options.Timeout, counted from when watching began); it may still be running in Fabric"}
 	}
 	req := &Request{Method: "GET", URL: p.requestURL()}
 	if until := p.c.gateOf(p.host()); !until.IsZero() {
@@ -209,7 +241,8 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	resp, sent, err := p.c.exchange(ctx, req)
 	p.attempts += sent
-	now = p.c.opts.Clock.Now()
+	p.enc.ok = false
+	now = time.Now()
 	if err != nil && p.noResult(req, err) {
 		st := p.st
 		st.Done = true
@@ -219,7 +252,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		return nil
 	}
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		err = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "); Fabric does not redirect polls: check the base URL and any proxy"}
+		err = &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " from " + req.URL + " (Location " + resp.Header.Get("Location") + "): Fabric does not redirect polls"}
 	}
 	if err != nil {
 		return p.failed(err, now)
@@ -309,7 +342,7 @@ func (p *Poller) requestURL() string {
 // is not retryable, or ctx's error as soon as ctx is cancelled.
 func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 	for !p.st.Done {
-		if err := sleep(ctx, p.c.opts.Clock, p.NextPollAt().Sub(p.c.opts.Clock.Now())); err != nil {
+		if err := sleep(ctx, time.Until(p.NextPollAt())); err != nil {
 			return nil, err
 		}
 		if err := p.Poll(ctx); err != nil && !IsRetryable(err) {
@@ -325,13 +358,14 @@ func (p *Poller) PollUntilDone(ctx context.Context) ([]byte, error) {
 // code OperationNotCancellable.
 func (p *Poller) Cancel(ctx context.Context) error {
 	if p.st.Kind != KindJob {
-		return &Error{ErrorCode: string(CodeOperationNotCancellable), Message: "Fabric operations cannot be cancelled, only jobs; stop watching instead"}
+		return &Error{ErrorCode: string(CodeOperationNotCancellable), Message: "Fabric operations cannot be cancelled, only jobs"}
 	}
 	if p.st.Done {
 		return &Error{ErrorCode: string(CodeJobAlreadyCompleted), Message: "the job already ended as " + p.st.Status}
 	}
 	sent, err := p.c.cancelJob(ctx, p.st.URL)
 	p.attempts += sent
+	p.enc.ok = false
 	return err
 }
 
@@ -343,12 +377,3 @@ func orUnknown(s string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-func indexByte(s string, b byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			return i
-		}
-	}
-	return -1
-}

@@ -2,123 +2,35 @@ package lro_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 )
 
-const (
-	base     = "https://api.fabric.microsoft.com"
-	itemsURL = base + "/v1/workspaces/ws1/items"
-	opURL    = base + "/v1/operations/op1"
-	resURL   = base + "/v1/operations/op1/result"
-	jobsURL  = base + "/v1/workspaces/ws1/items/it1/jobs/DefaultJob/instances"
-	jobURL   = base + "/v1/workspaces/ws1/items/it1/jobs/instances/job1"
-)
-
-// h builds a Header from name, value pairs.
-func h(kv ...string) lro.Header {
-	out := lro.Header{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out.Add(kv[i], kv[i+1])
-	}
-	return out
-}
-
-func accepted(loc, opID, retryAfter string) lrotest.Reply {
-	hd := lro.Header{}
-	if loc != "" {
-		hd.Set("Location", loc)
-	}
-	if opID != "" {
-		hd.Set("x-ms-operation-id", opID)
-	}
-	if retryAfter != "" {
-		hd.Set("Retry-After", retryAfter)
-	}
-	return lrotest.Reply{Status: 202, Header: hd}
-}
-
-func state(status, loc, retryAfter string, extra ...string) lrotest.Reply {
-	hd := lro.Header{}
-	if loc != "" {
-		hd.Set("Location", loc)
-	}
-	if retryAfter != "" {
-		hd.Set("Retry-After", retryAfter)
-	}
-	body := `{"status":"` + status + `","createdTimeUtc":"2023-09-13T14:56:18.477Z","lastUpdatedTimeUtc":"2023-09-13T15:01:10.532Z","percentComplete":25` + strings.Join(extra, "") + `}`
-	return lrotest.Reply{Status: 200, Header: hd, Body: body}
-}
-
-func job(status string, extra ...string) lrotest.Reply {
-	return lrotest.Reply{Status: 200, Body: `{"id":"job1","itemId":"it1","jobType":"DefaultJob","invokeType":"Manual","status":"` + status + `","rootActivityId":"r1","startTimeUtc":"2023-04-22T06:35:00.78","endTimeUtc":null` + strings.Join(extra, "") + `,"newField":{"x":1}}`}
-}
-
-func fabricErr(status int, code string, kv ...string) lrotest.Reply {
-	return lrotest.Reply{Status: status, Header: h(kv...), Body: `{"errorCode":"` + code + `","message":"m ` + code + `","requestId":"req-` + code + `"}`}
-}
-
-// script is one scripted conversation: the replies per "METHOD url".
-type script map[string][]lrotest.Reply
-
-func (s script) transport(clock lro.Clock) *lrotest.Transport {
-	t := lrotest.NewTransport(clock)
-	for k, rs := range s {
-		method, u, _ := strings.Cut(k, " ")
-		t.On(method, u, rs...)
-	}
-	return t
-}
-
-// log renders recorded requests as "METHOD url @offset".
-func log(t *lrotest.Transport) []string {
-	var out []string
-	for _, r := range t.Requests() {
-		out = append(out, fmt.Sprintf("%s %s @%s", r.Method, r.URL, r.At.Sub(lrotest.Epoch)))
-	}
-	return out
-}
-
-// tokens is a TokenSource that hands out tok-0, tok-1, ... on refresh and records calls.
-type tokens struct {
-	mu       sync.Mutex
-	n        int
-	refreshs int
-}
-
-func (s *tokens) Token(_ context.Context, refresh bool) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if refresh {
-		s.n++
-		s.refreshs++
-	}
-	return fmt.Sprintf("tok-%d", s.n), nil
+// pollCase is one case of TestPollUntilDone: a call started and polled to its end against a
+// script, in a synctest bubble.
+type pollCase struct {
+	name       string
+	start      *lro.Request // default: a POST of a notebook to itemsURL
+	opts       lro.Options
+	script     script
+	wantLog    []string
+	wantResult string
+	wantCode   string // errorCode of the *Error, "" for success
+	wantIs     error
+	wantErr    func(t *testing.T, e *lro.Error)
+	wantWarn   []string
 }
 
 func TestPollUntilDone(t *testing.T) {
-	start := &lro.Request{Method: "POST", URL: "/v1/workspaces/ws1/items", Body: []byte(`{"displayName":"N1","type":"Notebook"}`)}
-	tests := []struct {
-		name       string
-		start      *lro.Request // default: start
-		opts       lro.Options
-		script     script
-		wantLog    []string
-		wantResult string
-		wantCode   string // errorCode of the *Error, "" for success
-		wantIs     error
-		wantErr    func(t *testing.T, e *lro.Error)
-		wantWarn   []string
-	}{
+	tests := []pollCase{
 		{
 			name:       "201 is done, body is the result",
 			script:     script{"POST " + itemsURL: {{Status: 201, Body: `{"id":"i1","displayName":"N1"}`}}},
@@ -176,7 +88,7 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "Retry-After as an HTTP date",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(45*time.Second).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(45*time.Second))},
 				"GET " + opURL:     {state("Succeeded", "", "")},
 			},
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @45s"},
@@ -201,9 +113,9 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "a past HTTP date (client clock ahead of Fabric's) counts as now, then floored",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(-time.Hour))},
 				"GET " + opURL: {
-					state("Running", opURL, lrotest.Epoch.Add(-time.Hour).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					state("Running", opURL, httpDate(-time.Hour)),
 					state("Succeeded", "", ""),
 				},
 			},
@@ -212,7 +124,7 @@ func TestPollUntilDone(t *testing.T) {
 		{
 			name: "a future HTTP date is honoured",
 			script: script{
-				"POST " + itemsURL: {accepted(opURL, "op1", lrotest.Epoch.Add(90*time.Second).Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+				"POST " + itemsURL: {accepted(opURL, "op1", httpDate(90*time.Second))},
 				"GET " + opURL:     {state("Succeeded", "", "")},
 			},
 			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @1m30s"},
@@ -257,7 +169,7 @@ func TestPollUntilDone(t *testing.T) {
 			script: script{
 				"POST " + itemsURL: {fabricErr(429, "RequestBlocked", "Retry-After", "0"), accepted(opURL, "op1", "20")},
 				"GET " + opURL: {
-					fabricErr(429, "RequestBlocked", "Retry-After", lrotest.Epoch.Add(-time.Minute).Format("Mon, 02 Jan 2006 15:04:05 GMT")),
+					fabricErr(429, "RequestBlocked", "Retry-After", httpDate(-time.Minute)),
 					state("Succeeded", "", ""),
 				},
 			},
@@ -464,7 +376,8 @@ func TestPollUntilDone(t *testing.T) {
 				"POST " + itemsURL: {fabricErr(500, "InternalError"), {Status: 201}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: "InternalError",
+			wantCode: string(lro.CodeStartNotRetried),
+			wantIs:   lro.Code("InternalError"), // the failure it wraps
 			wantErr:  wantNotRetried,
 		},
 		{
@@ -473,7 +386,8 @@ func TestPollUntilDone(t *testing.T) {
 				"POST " + itemsURL: {{Err: errors.New("connection reset")}, {Status: 201}},
 			},
 			wantLog:  []string{"POST " + itemsURL + " @0s"},
-			wantCode: string(lro.CodeNetworkError),
+			wantCode: string(lro.CodeStartNotRetried),
+			wantIs:   lro.CodeNetworkError, // the failure it wraps
 			wantErr:  wantNotRetried,
 		},
 		{
@@ -543,64 +457,73 @@ func TestPollUntilDone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := tt.script.transport(clock)
-			var warns []string
-			opts := tt.opts
-			opts.Transport, opts.Clock = tr, clock
-			opts.OnWarning = func(w lro.Warning) { warns = append(warns, w.Code) }
-			c := lro.NewClient(opts)
-			req := tt.start
-			if req == nil {
-				req = start
-			}
-			ctx := context.Background()
-			res, err := func() ([]byte, error) {
-				p, err := c.Start(ctx, req)
-				if err != nil {
-					return nil, err
-				}
-				return p.PollUntilDone(ctx)
-			}()
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
-			}
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatalf("err = %v", err)
-				}
-				if string(res) != tt.wantResult {
-					t.Errorf("result = %q, want %q", res, tt.wantResult)
-				}
-			} else {
-				var e *lro.Error
-				if !errors.As(err, &e) {
-					t.Fatalf("err = %v (%T), want *lro.Error %s", err, err, tt.wantCode)
-				}
-				if e.ErrorCode != tt.wantCode {
-					t.Errorf("errorCode = %q, want %q (%v)", e.ErrorCode, tt.wantCode, e)
-				}
-				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-					t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
-				}
-				if tt.wantErr != nil {
-					tt.wantErr(t, e)
-				}
-			}
-			if !reflect.DeepEqual(warns, tt.wantWarn) {
-				t.Errorf("warnings = %q, want %q", warns, tt.wantWarn)
-			}
+			synctest.Test(t, tt.run)
 		})
 	}
 }
 
+// run starts the case's call and polls it to its end; it runs in a synctest bubble.
+func (tt pollCase) run(t *testing.T) {
+	t0 := time.Now()
+	if !t0.Equal(bubbleStart) {
+		t.Fatalf("the bubble starts at %v, not %v: the HTTP-date cases are off", t0, bubbleStart)
+	}
+	tr := tt.script.transport()
+	var warns []string
+	opts := tt.opts
+	opts.Transport = tr
+	opts.OnWarning = func(w lro.Warning) { warns = append(warns, w.Code) }
+	c := lro.NewClient(opts)
+	req := tt.start
+	if req == nil {
+		req = &lro.Request{Method: "POST", URL: "/v1/workspaces/ws1/items", Body: []byte(`{"displayName":"N1","type":"Notebook"}`)}
+	}
+	ctx := context.Background()
+	res, err := func() ([]byte, error) {
+		p, err := c.Start(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return p.PollUntilDone(ctx)
+	}()
+	if got := log(tr, t0); !reflect.DeepEqual(got, tt.wantLog) {
+		t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
+	}
+	if tt.wantCode == "" {
+		if err != nil {
+			t.Fatalf("err = %v", err)
+		}
+		if string(res) != tt.wantResult {
+			t.Errorf("result = %q, want %q", res, tt.wantResult)
+		}
+	} else {
+		var e *lro.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("err = %v (%T), want *lro.Error %s", err, err, tt.wantCode)
+		}
+		if e.ErrorCode != tt.wantCode {
+			t.Errorf("errorCode = %q, want %q (%v)", e.ErrorCode, tt.wantCode, e)
+		}
+		if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+			t.Errorf("errors.Is(%v, %v) = false", err, tt.wantIs)
+		}
+		if tt.wantErr != nil {
+			tt.wantErr(t, e)
+		}
+	}
+	if !reflect.DeepEqual(warns, tt.wantWarn) {
+		t.Errorf("warnings = %q, want %q", warns, tt.wantWarn)
+	}
+}
+
 // wantNotRetried checks the error of a POST start that failed with a 5xx or a network error:
-// it must not claim a retry, must say the call may have taken effect and what to do, and must
-// not invite an automatic retry.
+// it must not claim a retry, must say the call was not retried because it may have taken
+// effect, and must not invite an automatic retry; what a person should do about it is the
+// caller's to say, keyed by CodeStartNotRetried.
 func wantNotRetried(t *testing.T, e *lro.Error) {
 	t.Helper()
 	msg := e.Error()
-	for _, want := range []string{"not retried", "may have taken effect", "check the workspace before trying again"} {
+	for _, want := range []string{"POST was not retried", "may have taken effect"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}
@@ -610,72 +533,6 @@ func wantNotRetried(t *testing.T, e *lro.Error) {
 	}
 	if lro.IsRetryable(e) {
 		t.Errorf("IsRetryable(%v) = true for a POST that must not be repeated blindly", e)
-	}
-}
-
-func TestTokenExpiredRefreshesOnce(t *testing.T) {
-	tests := []struct {
-		name     string
-		polls    []lrotest.Reply
-		wantAuth []string
-		wantCode string
-		wantRefr int
-	}{
-		{
-			name:     "refresh once, retry, go on polling",
-			polls:    []lrotest.Reply{fabricErr(401, "TokenExpired"), state("Running", opURL, "20"), state("Succeeded", "", "")},
-			wantAuth: []string{"Bearer tok-0", "Bearer tok-0", "Bearer tok-1", "Bearer tok-1"},
-			wantRefr: 1,
-		},
-		{
-			name:     "expired by header code too",
-			polls:    []lrotest.Reply{{Status: 401, Header: h("x-ms-public-api-error-code", "TokenExpired")}, state("Succeeded", "", "")},
-			wantAuth: []string{"Bearer tok-0", "Bearer tok-0", "Bearer tok-1"},
-			wantRefr: 1,
-		},
-		{
-			name:     "a second 401 in the same call is an error",
-			polls:    []lrotest.Reply{fabricErr(401, "TokenExpired"), fabricErr(401, "TokenExpired")},
-			wantAuth: []string{"Bearer tok-0", "Bearer tok-0", "Bearer tok-1"},
-			wantCode: "TokenExpired",
-			wantRefr: 1,
-		},
-		{
-			name:     "other 401s do not refresh",
-			polls:    []lrotest.Reply{fabricErr(401, "InvalidToken")},
-			wantAuth: []string{"Bearer tok-0", "Bearer tok-0"},
-			wantCode: "InvalidToken",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}, "GET " + opURL: tt.polls}.transport(clock)
-			src := &tokens{}
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Token: src})
-			p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = p.PollUntilDone(context.Background())
-			var auth []string
-			for _, r := range tr.Requests() {
-				auth = append(auth, r.Header.Get("authorization"))
-			}
-			if !reflect.DeepEqual(auth, tt.wantAuth) {
-				t.Errorf("Authorization = %q, want %q", auth, tt.wantAuth)
-			}
-			if src.refreshs != tt.wantRefr {
-				t.Errorf("refreshes = %d, want %d", src.refreshs, tt.wantRefr)
-			}
-			var e *lro.Error
-			switch {
-			case tt.wantCode == "" && err != nil:
-				t.Errorf("err = %v", err)
-			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || e.StatusCode != 401):
-				t.Errorf("err = %v, want 401 %s", err, tt.wantCode)
-			}
-		})
 	}
 }
 
@@ -696,411 +553,106 @@ func TestRequestCountIsMinimal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := lrotest.NewTransport(clock)
-			ra := fmt.Sprint(tt.retry)
-			tr.On("POST", itemsURL, accepted(opURL, "op1", ra))
-			var early []time.Duration
-			tr.Handle("GET", opURL, func(*lro.Request) (*lro.Response, error) {
-				el := clock.Now().Sub(lrotest.Epoch)
-				r := state("Running", opURL, ra)
-				if el >= tt.duration {
-					loc := ""
-					if tt.hasResult {
-						loc = resURL
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := lrotest.NewTransport()
+				ra := fmt.Sprint(tt.retry)
+				tr.On("POST", itemsURL, accepted(opURL, "op1", ra))
+				var early []time.Duration
+				tr.Handle("GET", opURL, func(*lro.Request) (*lro.Response, error) {
+					el := time.Since(t0)
+					r := state("Running", opURL, ra)
+					if el >= tt.duration {
+						loc := ""
+						if tt.hasResult {
+							loc = resURL
+						}
+						r = state("Succeeded", loc, "")
 					}
-					r = state("Succeeded", loc, "")
+					return &lro.Response{StatusCode: r.Status, Header: r.Header, Body: []byte(r.Body)}, nil
+				})
+				tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"x"}`})
+				c := lro.NewClient(lro.Options{Transport: tr})
+				p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
+				if err != nil {
+					t.Fatal(err)
 				}
-				return &lro.Response{StatusCode: r.Status, Header: r.Header, Body: []byte(r.Body)}, nil
+				if _, err := p.PollUntilDone(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				reqs := tr.Requests()
+				if len(reqs) != tt.want || p.Attempts() != tt.want {
+					t.Errorf("requests = %d (Attempts %d), want %d:\n%s", len(reqs), p.Attempts(), tt.want, strings.Join(log(tr, t0), "\n"))
+				}
+				var last time.Time
+				for i, r := range reqs {
+					if r.URL == opURL && i > 0 && r.At.Sub(last) < time.Duration(tt.retry)*time.Second {
+						early = append(early, r.At.Sub(last))
+					}
+					if r.URL != resURL {
+						last = r.At
+					}
+				}
+				if len(early) > 0 {
+					t.Errorf("polled sooner than Retry-After: %v", early)
+				}
 			})
-			tr.On("GET", resURL, lrotest.Reply{Status: 200, Body: `{"id":"x"}`})
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-			p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.PollUntilDone(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			reqs := tr.Requests()
-			if len(reqs) != tt.want || p.Attempts() != tt.want {
-				t.Errorf("requests = %d (Attempts %d), want %d:\n%s", len(reqs), p.Attempts(), tt.want, strings.Join(log(tr), "\n"))
-			}
-			var last time.Time
-			for i, r := range reqs {
-				if r.URL == opURL && i > 0 && r.At.Sub(last) < time.Duration(tt.retry)*time.Second {
-					early = append(early, r.At.Sub(last))
-				}
-				if r.URL != resURL {
-					last = r.At
-				}
-			}
-			if len(early) > 0 {
-				t.Errorf("polled sooner than Retry-After: %v", early)
-			}
-		})
-	}
-}
-
-func TestFailedPollLeavesStateUnchanged(t *testing.T) {
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{
-		"POST " + itemsURL: {accepted(opURL, "op1", "20")},
-		"GET " + opURL:     {state("Running", opURL, "20"), fabricErr(503, "ServiceUnavailable"), fabricErr(429, "RequestBlocked", "Retry-After", "30"), fabricErr(404, "NotFound")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Rand: func() float64 { return 0 }})
-	ctx := context.Background()
-	p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stateOf := func() map[string]any {
-		tok, err := p.ResumeToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(tok), &m); err != nil {
-			t.Fatal(err)
-		}
-		delete(m, "nextPollAt") // bookkeeping: when and how often, not what
-		delete(m, "attempts")
-		return m
-	}
-	before := stateOf()
-	wantNext := []time.Duration{500 * time.Millisecond, 30 * time.Second, 0}
-	for i, wantRetryable := range []bool{true, true, false} {
-		clock.Set(p.NextPollAt())
-		err := p.Poll(ctx)
-		if err == nil || lro.IsRetryable(err) != wantRetryable {
-			t.Fatalf("poll %d: err = %v, retryable want %v", i, err, wantRetryable)
-		}
-		if after := stateOf(); !reflect.DeepEqual(before, after) {
-			t.Errorf("poll %d changed the state:\n%v\n%v", i, before, after)
-		}
-		if wantNext[i] > 0 {
-			if got := p.NextPollAt().Sub(clock.Now()); got != wantNext[i] {
-				t.Errorf("poll %d: next poll in %v, want %v", i, got, wantNext[i])
-			}
-		}
-		if p.Done() || p.Status() != "Running" {
-			t.Errorf("poll %d: Done %v Status %q", i, p.Done(), p.Status())
-		}
-	}
-	if _, err := p.Result(); !errors.Is(err, lro.CodeOperationNotDone) {
-		t.Errorf("Result before done: %v, want CodeOperationNotDone", err)
-	}
-}
-
-// TestHostGate: a 429 on one operation pauses every other operation to that host (and no
-// other host) for its Retry-After.
-func TestHostGate(t *testing.T) {
-	const other = "https://wabi-north-europe-redirect.analysis.windows.net/v1/operations/op3"
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{
-		"GET " + opURL:                       {fabricErr(429, "RequestBlocked", "Retry-After", "55")},
-		"GET " + base + "/v1/operations/op2": {state("Running", "", "20")},
-		"GET " + other:                       {state("Running", "", "20")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	ctx := context.Background()
-	a, _ := c.Resume("op1")
-	b, _ := c.Resume("op2")
-	o, _ := c.Resume(other)
-	if err := a.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) {
-		t.Fatalf("a: %v", err)
-	}
-	clock.Advance(10 * time.Second)
-	if err := b.Poll(ctx); !errors.Is(err, lro.CodeRequestBlocked) || !lro.IsRetryable(err) {
-		t.Fatalf("b during the pause: %v, want CodeRequestBlocked", err)
-	}
-	if got := b.NextPollAt().Sub(lrotest.Epoch); got != 55*time.Second {
-		t.Errorf("b next poll at +%v, want +55s", got)
-	}
-	if err := o.Poll(ctx); err != nil {
-		t.Errorf("other host: %v", err)
-	}
-	if n := tr.Count("GET", base+"/v1/operations/op2"); n != 0 {
-		t.Errorf("b sent %d requests during the pause", n)
-	}
-	clock.Advance(45 * time.Second)
-	if err := b.Poll(ctx); err != nil {
-		t.Errorf("b after the pause: %v", err)
-	}
-}
-
-func TestResume(t *testing.T) {
-	tests := []struct {
-		name     string
-		token    string
-		script   script
-		wantKind lro.Kind
-		wantID   string
-		wantLog  []string
-		wantRes  string
-		wantCode string
-	}{
-		{
-			name:     "bare operation id",
-			token:    " op1 ",
-			script:   script{"GET " + opURL: {state("Succeeded", resURL, "")}, "GET " + resURL: {{Status: 200, Body: `{"a":1}`}}},
-			wantKind: lro.KindOperation, wantID: "op1",
-			wantLog: []string{"GET " + opURL + " @0s", "GET " + resURL + " @0s"},
-			wantRes: `{"a":1}`,
-		},
-		{
-			name:     "Location URL of an operation on another host, without /v1",
-			token:    "https://wabi-west-us-redirect.analysis.windows.net/operations/op7",
-			script:   script{"GET https://wabi-west-us-redirect.analysis.windows.net/operations/op7": {state("Succeeded", "", "")}},
-			wantKind: lro.KindOperation, wantID: "op7",
-			wantLog: []string{"GET https://wabi-west-us-redirect.analysis.windows.net/operations/op7 @0s"},
-		},
-		{
-			name:     "result URL fetches the result",
-			token:    resURL,
-			script:   script{"GET " + resURL: {{Status: 200, Body: `[1]`}}},
-			wantKind: lro.KindOperation, wantID: "op1",
-			wantLog: []string{"GET " + resURL + " @0s"},
-			wantRes: `[1]`,
-		},
-		{
-			name:     "job instance URL",
-			token:    jobURL,
-			script:   script{"GET " + jobURL: {job("InProgress"), job("Completed")}},
-			wantKind: lro.KindJob, wantID: "job1",
-			wantLog: []string{"GET " + jobURL + " @0s", "GET " + jobURL + " @20s"},
-			wantRes: job("Completed").Body,
-		},
-		{name: "empty", token: "  ", wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "garbage", token: "not a token!", wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "bad JSON", token: `{"v":`, wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "wrong version", token: `{"v":"other","kind":"operation","url":"https://x/"}`, wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "unknown kind", token: `{"v":"fabric-lro/1","kind":"saga","url":"https://x/"}`, wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "token without URL", token: `{"v":"fabric-lro/1","kind":"operation"}`, wantCode: string(lro.CodeInvalidResumeToken)},
-		{name: "javascript URL", token: `javascript:alert(1)`, wantCode: string(lro.CodeInvalidResumeToken)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := tt.script.transport(clock)
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-			p, err := c.Resume(tt.token)
-			if tt.wantCode != "" {
-				var e *lro.Error
-				if !errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeInvalidResumeToken) {
-					t.Fatalf("err = %v, want %s", err, tt.wantCode)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Kind() != tt.wantKind || p.ID() != tt.wantID {
-				t.Errorf("kind %q id %q, want %q %q", p.Kind(), p.ID(), tt.wantKind, tt.wantID)
-			}
-			res, err := p.PollUntilDone(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(res) != tt.wantRes {
-				t.Errorf("result %q, want %q", res, tt.wantRes)
-			}
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests %q, want %q", got, tt.wantLog)
-			}
-		})
-	}
-}
-
-// TestResumeTokenLosesNothing: stopping after any number of polls and resuming from the token
-// in a new client gives the same requests at the same times as never stopping.
-func TestResumeTokenLosesNothing(t *testing.T) {
-	sc := script{
-		"POST " + itemsURL: {accepted(opURL, "op1", "20")},
-		"GET " + opURL:     {state("NotStarted", opURL, "30"), state("Running", opURL, "20"), state("Succeeded", resURL, "")},
-		"GET " + resURL:    {{Status: 200, Body: `{"id":"i9"}`}},
-	}
-	want := []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @50s", "GET " + opURL + " @1m10s", "GET " + resURL + " @1m10s"}
-	for stopAfter := 0; stopAfter <= 4; stopAfter++ {
-		t.Run(fmt.Sprint("after ", stopAfter, " polls"), func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := sc.transport(clock)
-			ctx := context.Background()
-			p, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range stopAfter {
-				if p.Done() {
-					break
-				}
-				if err := lro.Sleep(ctx, clock, p.NextPollAt().Sub(clock.Now())); err != nil {
-					t.Fatal(err)
-				}
-				if err := p.Poll(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			tok, err := p.ResumeToken()
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock}).Resume(tok)
-			if err != nil {
-				t.Fatalf("Resume(%s): %v", tok, err)
-			}
-			res, err := q.PollUntilDone(ctx)
-			if err != nil || string(res) != `{"id":"i9"}` {
-				t.Fatalf("result %q, %v", res, err)
-			}
-			if got := log(tr); !reflect.DeepEqual(got, want) {
-				t.Errorf("requests:\n%s\nwant\n%s\ntoken %s", strings.Join(got, "\n"), strings.Join(want, "\n"), tok)
-			}
-			if len(tok) > 400 && stopAfter < 4 {
-				t.Errorf("token is %d bytes, want it small: %s", len(tok), tok)
-			}
 		})
 	}
 }
 
 func TestCancelJob(t *testing.T) {
-	clock := lrotest.NewAutoClock(lrotest.Epoch)
-	tr := script{
-		"POST " + jobsURL:            {accepted(jobURL, "", "60")},
-		"POST " + jobURL + "/cancel": {accepted(jobURL, "", "60"), fabricErr(400, "JobAlreadyCompleted")},
-		"GET " + jobURL:              {job("Cancelled")},
-		"POST " + itemsURL:           {accepted(opURL, "op1", "20")},
-	}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	ctx := context.Background()
-	p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Cancel(ctx); err != nil {
-		t.Fatalf("Cancel: %v", err)
-	}
-	if err := p.Cancel(ctx); !errors.As(err, new(*lro.Error)) || !strings.Contains(err.Error(), "JobAlreadyCompleted") {
-		t.Errorf("second Cancel: %v", err)
-	}
-	if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
-		t.Errorf("PollUntilDone: %v, want CodeJobCancelled", err)
-	}
-	if p.Attempts() != 4 {
-		t.Errorf("attempts %d, want 4", p.Attempts())
-	}
-	op, _ := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-	var e *lro.Error
-	if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotCancellable) {
-		t.Errorf("Cancel of an operation: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{
+			"POST " + jobsURL:            {accepted(jobURL, "", "60")},
+			"POST " + jobURL + "/cancel": {accepted(jobURL, "", "60"), fabricErr(400, "JobAlreadyCompleted")},
+			"GET " + jobURL:              {job("Cancelled")},
+			"POST " + itemsURL:           {accepted(opURL, "op1", "20")},
+		}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		ctx := context.Background()
+		p, err := c.Start(ctx, &lro.Request{Method: "POST", URL: jobsURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Cancel(ctx); err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		if err := p.Cancel(ctx); !errors.As(err, new(*lro.Error)) || !strings.Contains(err.Error(), "JobAlreadyCompleted") {
+			t.Errorf("second Cancel: %v", err)
+		}
+		if _, err := p.PollUntilDone(ctx); !errors.Is(err, lro.CodeJobCancelled) {
+			t.Errorf("PollUntilDone: %v, want CodeJobCancelled", err)
+		}
+		if p.Attempts() != 4 {
+			t.Errorf("attempts %d, want 4", p.Attempts())
+		}
+		op, _ := c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
+		var e *lro.Error
+		if err := op.Cancel(ctx); !errors.As(err, &e) || e.ErrorCode != string(lro.CodeOperationNotCancellable) {
+			t.Errorf("Cancel of an operation: %v", err)
+		}
+	})
 }
 
 func TestContextCancellation(t *testing.T) {
-	clock := lrotest.NewClock(lrotest.Epoch)
-	tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}}.transport(clock)
-	c := lro.NewClient(lro.Options{Transport: tr, Clock: clock})
-	p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, err := p.PollUntilDone(ctx); errc <- err }()
-	if err := clock.WaitForTimers(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if n := len(tr.Requests()); n != 1 {
-		t.Errorf("%d requests, want only the start", n)
-	}
-}
-
-// TestTimeoutSurvivesResume: Options.Timeout is an absolute deadline carried in the resume
-// token, so resuming (after a reload, in another process) does not restart it.
-func TestTimeoutSurvivesResume(t *testing.T) {
-	tests := []struct {
-		name         string
-		timeout      time.Duration // of the client that starts the call
-		resumeWith   time.Duration // Timeout of the client that resumes it
-		resumeFromID bool          // resume from the bare operation id instead of the token
-		wantLog      []string
-		wantCode     string
-	}{
-		{
-			name:    "a token keeps the original deadline",
-			timeout: 30 * time.Second, resumeWith: 30 * time.Second,
-			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: string(lro.CodeOperationDeadlineExceeded),
-		},
-		{
-			name:     "a token's deadline holds even for a client without Timeout",
-			timeout:  30 * time.Second,
-			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s"},
-			wantCode: string(lro.CodeOperationDeadlineExceeded),
-		},
-		{
-			name:    "a token's deadline is not shortened by the resuming client's Timeout",
-			timeout: 5 * time.Minute, resumeWith: 10 * time.Second,
-			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + opURL + " @1m0s", "GET " + opURL + " @1m20s"},
-		},
-		{
-			name:    "without Timeout there is no deadline",
-			wantLog: []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @40s", "GET " + opURL + " @1m0s", "GET " + opURL + " @1m20s"},
-		},
-		{
-			name:    "a bare id carries no deadline: the resuming client's Timeout starts anew",
-			timeout: 30 * time.Second, resumeWith: 30 * time.Second, resumeFromID: true,
-			wantLog:  []string{"POST " + itemsURL + " @0s", "GET " + opURL + " @20s", "GET " + opURL + " @20s", "GET " + opURL + " @40s"},
-			wantCode: string(lro.CodeOperationDeadlineExceeded),
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := script{
-				"POST " + itemsURL: {accepted(opURL, "op1", "20")},
-				"GET " + opURL:     {state("Running", opURL, "20"), state("Running", opURL, "20"), state("Running", opURL, "20"), state("Succeeded", "", "")},
-			}.transport(clock)
-			ctx := context.Background()
-			p, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.timeout}).Start(ctx, &lro.Request{Method: "POST", URL: itemsURL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := lro.Sleep(ctx, clock, p.NextPollAt().Sub(clock.Now())); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Poll(ctx); err != nil {
-				t.Fatal(err)
-			}
-			tok, err := p.ResumeToken()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.resumeFromID {
-				tok = p.ID()
-			}
-			q, err := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Timeout: tt.resumeWith}).Resume(tok)
-			if err != nil {
-				t.Fatalf("Resume(%s): %v", tok, err)
-			}
-			_, err = q.PollUntilDone(ctx)
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
-			}
-			var e *lro.Error
-			switch {
-			case tt.wantCode == "" && err != nil:
-				t.Errorf("err = %v, want success", err)
-			case tt.wantCode != "" && (!errors.As(err, &e) || e.ErrorCode != tt.wantCode || !errors.Is(err, lro.CodeOperationDeadlineExceeded)):
-				t.Errorf("err = %v, want %s", err, tt.wantCode)
-			}
-		})
-	}
+	synctest.Test(t, func(t *testing.T) {
+		tr := script{"POST " + itemsURL: {accepted(opURL, "op1", "20")}}.transport()
+		c := lro.NewClient(lro.Options{Transport: tr})
+		p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: itemsURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { _, err := p.PollUntilDone(ctx); errc <- err }()
+		synctest.Wait() // PollUntilDone waits for the first poll's time
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if n := len(tr.Requests()); n != 1 {
+			t.Errorf("%d requests, want only the start", n)
+		}
+	})
 }

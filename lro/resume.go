@@ -49,7 +49,7 @@ func (c *Client) checkResumeHosts(st pollState) error {
 }
 
 func invalidResume(why string) *Error {
-	return &Error{ErrorCode: string(CodeInvalidResumeToken), Message: "cannot resume: " + why + "; pass a resume token, an operation id or a Location URL"}
+	return &Error{ErrorCode: string(CodeInvalidResumeToken), Message: "cannot resume from it: " + why + " (a resume token, an operation id or a Location URL is expected)"}
 }
 
 func (c *Client) parseResume(token string) (pollState, error) {

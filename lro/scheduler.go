@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"time"
 )
@@ -18,7 +17,7 @@ const (
 // SchedulerOptions configures a [Scheduler]. Zero values mean the documented defaults.
 type SchedulerOptions struct {
 	// RequestsPerSecond is the one request budget shared by every watched call (starts, polls,
-	// result fetches and job cancels), enforced as a token bucket on the client's clock.
+	// result fetches and job cancels), enforced as a token bucket.
 	// Default [DefaultRequestsPerSecond].
 	RequestsPerSecond float64
 	// Burst is how many requests may be sent back to back after a quiet period. Default 1.
@@ -40,7 +39,6 @@ type SchedulerOptions struct {
 // [Scheduler.Retry] or [Scheduler.RetryAll], which a UI calls when the user supplies a token.
 type Scheduler struct {
 	c      *Client
-	clock  Clock
 	opts   SchedulerOptions
 	bucket gcra
 	wake   chan struct{}
@@ -58,11 +56,6 @@ type Scheduler struct {
 	pending  []Snapshot      // published but not yet delivered
 	closing  []chan struct{} // done channels to close once pending is delivered
 	sending  bool
-}
-
-type subscriber struct {
-	id int
-	fn func(Snapshot)
 }
 
 // entry is one watched call.
@@ -96,7 +89,6 @@ func NewScheduler(c *Client, opts SchedulerOptions) *Scheduler {
 	}
 	return &Scheduler{
 		c:       c,
-		clock:   c.opts.Clock,
 		opts:    opts,
 		bucket:  newGCRA(opts.RequestsPerSecond, opts.Burst),
 		wake:    make(chan struct{}, 1),
@@ -127,57 +119,61 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		s.mu.Lock()
-		now := s.clock.Now()
-		var next time.Time
-		for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
-			e := s.queue[0]
-			if e.due.After(now) {
-				next = e.due
-				break
-			}
-			// The host may have been paused by a 429 since e.due was computed.
-			if g := s.c.gateOf(e.p.host()); g.After(now) {
-				e.due = g
-				heap.Fix(&s.queue, 0)
-				s.update(e) // its snapshot now says it waits out the pause
-				continue
-			}
-			if w := s.bucket.take(now); w > 0 {
-				next = now.Add(w)
-				break
-			}
-			heap.Pop(&s.queue)
-			e.busy = true
-			s.inFlight++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s.poll(ctx, e)
-			}()
-		}
-		s.mu.Unlock()
+		next := s.dispatch(ctx, &wg)
 		s.deliver()
-
-		var timer Timer
-		var fire <-chan time.Time
-		if !next.IsZero() {
-			timer = s.clock.NewTimer(next.Sub(now))
-			fire = timer.C()
-		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			return ctx.Err()
-		case <-s.wake:
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
+		if err := s.idle(ctx, next); err != nil {
+			return err
 		}
 	}
+}
+
+// dispatch starts a poll, on a goroutine of wg, of every call that is due, as far as
+// MaxInFlight and the request budget allow, and returns when the next one will be (zero: no
+// call waits).
+func (s *Scheduler) dispatch(ctx context.Context, wg *sync.WaitGroup) (next time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for s.queue.Len() > 0 && s.inFlight < s.opts.MaxInFlight {
+		e := s.queue[0]
+		if e.due.After(now) {
+			return e.due
+		}
+		// The host may have been paused by a 429 since e.due was computed.
+		if g := s.c.gateOf(e.p.host()); g.After(now) {
+			e.due = g
+			heap.Fix(&s.queue, 0)
+			s.update(e) // its snapshot now says it waits out the pause
+			continue
+		}
+		if w := s.bucket.take(now); w > 0 {
+			return now.Add(w)
+		}
+		heap.Pop(&s.queue)
+		e.busy = true
+		s.inFlight++
+		authFails := e.authFails
+		wg.Go(func() { s.poll(ctx, e, authFails) })
+	}
+	return time.Time{}
+}
+
+// idle waits until next (if not zero), a call of poke, or the end of ctx, whose error it
+// returns.
+func (s *Scheduler) idle(ctx context.Context, next time.Time) error {
+	var fire <-chan time.Time
+	if !next.IsZero() {
+		timer := time.NewTimer(time.Until(next))
+		defer timer.Stop()
+		fire = timer.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.wake:
+	case <-fire:
+	}
+	return nil
 }
 
 // schedule puts e in the queue at its poller's next poll time. s.mu is held.
@@ -235,9 +231,19 @@ func (s *Scheduler) poke() {
 	}
 }
 
-// poll runs one Poll of e outside the lock and records the outcome.
-func (s *Scheduler) poll(ctx context.Context, e *entry) {
+// poll runs one Poll of e and records the outcome; authFails is e's count of polls refused
+// for want of a token so far. The poller is this goroutine's until e.busy is cleared under the
+// lock, so everything it does to the poller (the poll, a wait for a token, the JSON of its
+// state) happens before, outside the lock.
+func (s *Scheduler) poll(ctx context.Context, e *entry, authFails int) {
 	err := e.p.Poll(ctx)
+	// The token expired and the token source could not renew it: wait for a new token
+	// (Retry, RetryAll) or try again later; never end the call for it.
+	waitForToken := err != nil && ctx.Err() == nil && isAuthError(err)
+	if waitForToken {
+		e.p.pollAt(time.Now().Add(s.authBackoff(authFails + 1)))
+	}
+	e.p.encode()
 	s.mu.Lock()
 	e.busy = false
 	s.inFlight--
@@ -249,12 +255,9 @@ func (s *Scheduler) poll(ctx context.Context, e *entry) {
 		case err != nil && ctx.Err() != nil:
 			// Shutting down: the call stays as it was, queued for a later Run.
 			s.schedule(e)
-		case err != nil && isAuthError(err):
-			// The token expired and the token source could not renew it: wait for a new
-			// token (Retry, RetryAll) or try again later; never end the call for it.
+		case waitForToken:
 			e.authErr = err
-			e.authFails++
-			e.p.next = s.clock.Now().Add(s.authBackoff(e.authFails))
+			e.authFails = authFails + 1
 			s.update(e)
 			s.schedule(e)
 		case err != nil && !IsRetryable(err):
@@ -292,340 +295,23 @@ func (s *Scheduler) authBackoff(n int) time.Duration {
 	return min(d, limit)
 }
 
-// Retry polls the call with this id as soon as the shared budget and any 429 pause allow, if
-// it is waiting for a token: its last poll failed with 401 (for example TokenExpired) that the
-// token source could not fix, so its snapshot shows that error (error.errorCode
-// "TokenExpired") with Done false and a NextPollAt. Call it after the user supplied a new
-// token; on success the error clears and polling goes on as before. For a call that is not
-// waiting for a token Retry does nothing (Retry-After is still honoured); for an unknown id it
-// returns an error with code OperationNotTracked.
-func (s *Scheduler) Retry(id string) error {
-	s.mu.Lock()
-	e, ok := s.entries[id]
-	if !ok {
-		s.mu.Unlock()
-		return notTracked(id)
-	}
-	s.retry(e)
-	s.mu.Unlock()
-	s.deliver()
-	s.poke()
-	return nil
-}
-
-// RetryAll does [Scheduler.Retry] for every call waiting for a token and returns how many
-// there were. Call it once after the user supplied a new token.
-func (s *Scheduler) RetryAll() int {
-	s.mu.Lock()
-	n := 0
-	for _, e := range s.order {
-		if s.retry(e) {
-			n++
-		}
-	}
-	s.mu.Unlock()
-	s.deliver()
-	s.poke()
-	return n
-}
-
-// retry makes e due now if it is waiting for a token. s.mu is held.
-func (s *Scheduler) retry(e *entry) bool {
-	if e.final || e.busy || e.authErr == nil {
-		return false
-	}
-	e.p.next = s.clock.Now()
-	s.update(e)
-	s.schedule(e)
-	return true
-}
-
-// update refreshes e's snapshot from its poller and queues it if it changed. s.mu is held.
-func (s *Scheduler) update(e *entry) {
-	sn := e.snap // while a Poll is in flight the poller belongs to it: keep the last view
-	if !e.busy {
-		sn = e.p.Snapshot()
-		sn.Attempts += e.extra
-	}
-	sn.ID, sn.Label = e.id, e.label
-	if e.authErr != nil && !e.final {
-		if sn.Error == nil {
-			sn.Error = snapshotError(e.authErr)
-		}
-		if sn.Waiting != nil && sn.Waiting.Reason != WaitThrottled {
-			sn.Waiting = &Waiting{Reason: WaitToken, Until: sn.Waiting.Until, Seconds: s.authBackoff(e.authFails).Seconds(), Error: snapshotError(e.authErr), Attempt: e.authFails}
-		}
-	}
-	if e.final {
-		sn.Done = true
-		sn.NextPollAt, sn.Waiting = nil, nil
-		if e.err != nil {
-			sn.Error = snapshotError(e.err)
-		}
-	}
-	if !equalSnapshot(sn, e.snap) || sn.ResumeToken != e.snap.ResumeToken {
-		e.snap = sn
-		s.pending = append(s.pending, sn)
-	}
-}
-
-// finish marks e final with err (nil for success). s.mu is held.
-func (s *Scheduler) finish(e *entry, err error) {
-	s.unschedule(e)
-	e.final = true
-	e.err = err
-	s.update(e)
-	// Wait returns only once subscribers have seen the final snapshot.
-	s.closing = append(s.closing, e.done)
-}
-
-// deliver hands queued snapshots to subscribers, in order, outside the lock. Only one
-// goroutine delivers at a time; a call made from a subscriber queues and returns.
-func (s *Scheduler) deliver() {
-	s.mu.Lock()
-	if s.sending {
-		s.mu.Unlock()
-		return
-	}
-	s.sending = true
-	for len(s.pending) > 0 || len(s.closing) > 0 {
-		q, closing := s.pending, s.closing
-		s.pending, s.closing = nil, nil
-		subs := slices.Clone(s.subs)
-		s.mu.Unlock()
-		for _, sn := range q {
-			for _, sub := range subs {
-				sub.fn(sn)
-			}
-		}
-		for _, c := range closing {
-			close(c)
-		}
-		s.mu.Lock()
-	}
-	s.sending = false
-	s.mu.Unlock()
-}
-
-// Subscribe registers fn to receive every published [Snapshot], in order, until the returned
-// function is called. fn runs on a scheduler goroutine and must not block for long; it may call
-// the scheduler's methods (except blocking ones such as Wait). Subscribe does not replay the
-// past: call [Scheduler.Snapshots] after subscribing to get the current view (a snapshot
-// always replaces the previous one with the same ID, so overlap is harmless).
-func (s *Scheduler) Subscribe(fn func(Snapshot)) (unsubscribe func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.subSeq++
-	id := s.subSeq
-	s.subs = append(s.subs, subscriber{id: id, fn: fn})
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.subs = slices.DeleteFunc(s.subs, func(x subscriber) bool { return x.id == id })
-	}
-}
-
-// Snapshots returns the current snapshot of every watched call, in the order they were added.
-func (s *Scheduler) Snapshots() []Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Snapshot, len(s.order))
-	for i, e := range s.order {
-		out[i] = e.snap
-	}
-	return out
-}
-
-// Snapshot returns the current snapshot of the call with this id.
-func (s *Scheduler) Snapshot(id string) (Snapshot, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[id]
-	if !ok {
-		return Snapshot{}, false
-	}
-	return e.snap, true
-}
-
-// Add sends the request that starts a long-running call (see [Client.Start]), charged to the
-// shared budget, and watches the result under label. A call that answered 200 or 201 is
-// watched as already done. If the start itself fails (for example 400 or 403), Add returns the
-// *Error and watches nothing.
-func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapshot, error) {
-	if err := s.acquire(ctx); err != nil {
-		return Snapshot{}, err
-	}
-	p, _, err := s.c.start(ctx, req)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return s.watch(p, label), nil
-}
-
-// Track watches a call started elsewhere or earlier, from a resume token, a Location URL or a
-// bare operation id (see [Client.Resume]). Tracking a call that is already watched (same
-// Fabric id) returns its current snapshot while it runs; a finished one is replaced by the new
-// call (see [Scheduler.Watch]). Track sends nothing itself.
-func (s *Scheduler) Track(token, label string) (Snapshot, error) {
-	p, err := s.c.Resume(token)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return s.watch(p, label), nil
-}
-
-// Watch adds an existing poller, which the scheduler then owns: do not use p afterwards.
-// A call with the id of one already watched is not added twice: while the watched one runs,
-// its snapshot is returned; once it has finished, the new call replaces it (Fabric never
-// reuses an id, so the old entry is stale). Add and Track behave the same.
-func (s *Scheduler) Watch(p *Poller, label string) Snapshot { return s.watch(p, label) }
-
-func (s *Scheduler) watch(p *Poller, label string) Snapshot {
-	s.mu.Lock()
-	id := p.ID()
-	if old, ok := s.entries[id]; ok && id != "" {
-		if !old.final {
-			sn := old.snap
-			s.mu.Unlock()
-			return sn
-		}
-		// Fabric never reuses an id, so a finished entry with the new call's id is stale
-		// (a restarted emulator, a list saved long ago): the new call replaces it.
-		delete(s.entries, id)
-		s.unschedule(old)
-		s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == old })
-	}
-	if id == "" {
-		for {
-			s.seq++
-			id = "call-" + itoa(s.seq)
-			if _, taken := s.entries[id]; !taken {
-				break
-			}
-		}
-	}
-	s.added++
-	e := &entry{id: id, label: label, p: p, done: make(chan struct{}), index: -1, seq: s.added}
-	if p.Kind() == KindJob {
-		e.jobURL = p.URL()
-	}
-	s.entries[id] = e
-	s.order = append(s.order, e)
-	if p.Done() {
-		_, err := p.Result()
-		s.finish(e, err)
-	} else {
-		s.update(e)
-		s.schedule(e)
-	}
-	sn := e.snap
-	s.mu.Unlock()
-	s.deliver()
-	s.poke()
-	return sn
-}
-
-// Wait blocks until the call with this id ends (or ctx is done; a call waiting for a new
-// token has not ended) and returns its final snapshot,
-// which subscribers have received by then, and its error: nil on success, otherwise the
-// *Error of the failed operation or job ([CodeJobCancelled], [CodeJobDeduped], ...), of the
-// request that could not be retried, or of cancelled watching.
-func (s *Scheduler) Wait(ctx context.Context, id string) (Snapshot, error) {
-	s.mu.Lock()
-	e, ok := s.entries[id]
-	s.mu.Unlock()
-	if !ok {
-		return Snapshot{}, notTracked(id)
-	}
-	select {
-	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
-	case <-e.done:
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return e.snap, e.err
-}
-
-func notTracked(id string) *Error {
-	return &Error{ErrorCode: string(CodeOperationNotTracked), Message: "no operation with id " + quoteStatus(id) + " is being watched; track it first"}
-}
-
-// Cancel ends a call. For a job that has not ended, it asks Fabric to cancel the job (POST
-// .../cancel, charged to the budget) and keeps watching until Fabric reports the job's final
-// status (normally Cancelled), so what is shown is what happened; an error such as
-// JobAlreadyCompleted is returned and watching goes on. For an operation, which Fabric cannot
-// cancel, it stops watching: the call ends with error code WatchCancelled (the operation may
-// still complete in Fabric; its resume token can track it again).
-func (s *Scheduler) Cancel(ctx context.Context, id string) error {
-	s.mu.Lock()
-	e, ok := s.entries[id]
-	if !ok {
-		s.mu.Unlock()
-		return notTracked(id)
-	}
-	if e.final {
-		s.mu.Unlock()
-		return nil
-	}
-	if e.jobURL == "" {
-		s.finish(e, &Error{ErrorCode: string(CodeWatchCancelled), Message: "stopped watching; the operation may still complete in Fabric, track it again with its resume token to see how it ended", Status: e.snap.Status})
-		s.mu.Unlock()
-		s.deliver()
-		return nil
-	}
-	jobURL := e.jobURL
-	s.mu.Unlock()
-	if err := s.acquire(ctx); err != nil {
-		return err
-	}
-	sent, err := s.c.cancelJob(ctx, jobURL)
-	s.mu.Lock()
-	e.extra += sent
-	if !e.busy && !e.final { // otherwise the next snapshot shows it
-		s.update(e)
-	}
-	s.mu.Unlock()
-	s.deliver()
-	return err
-}
-
-// Forget stops watching the call with this id and removes it, publishing nothing: the caller
-// removes it from its own view. It does not cancel anything in Fabric.
-func (s *Scheduler) Forget(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[id]
-	if !ok {
-		return
-	}
-	delete(s.entries, id)
-	s.unschedule(e)
-	s.order = slices.DeleteFunc(s.order, func(x *entry) bool { return x == e })
-	if !e.final {
-		e.final = true
-		e.err = &Error{ErrorCode: string(CodeWatchCancelled), Message: "the operation was removed from the scheduler"}
-		close(e.done)
-	}
-}
-
 // acquire waits for one request from the shared budget.
 func (s *Scheduler) acquire(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		w := s.bucket.take(s.clock.Now())
+		w := s.bucket.take(time.Now())
 		s.mu.Unlock()
 		if w == 0 {
 			return nil
 		}
-		if err := sleep(ctx, s.clock, w); err != nil {
+		if err := sleep(ctx, w); err != nil {
 			return err
 		}
 	}
 }
 
 // gcra is a token bucket in its "generic cell rate algorithm" form: exact integer time
-// arithmetic, so a fake clock sees exactly rate requests per second.
+// arithmetic, so fake time (testing/synctest) sees exactly rate requests per second.
 type gcra struct {
 	interval time.Duration // one request's worth of time
 	slack    time.Duration // (burst-1) * interval
@@ -651,20 +337,4 @@ func (g *gcra) take(now time.Time) time.Duration {
 	}
 	g.tat = g.tat.Add(g.interval)
 	return 0
-}
-
-// cancelJob sends POST {jobURL}/cancel and returns how many requests were sent.
-func (c *Client) cancelJob(ctx context.Context, jobURL string) (int, error) {
-	if isJobListURL(jobURL) {
-		return 0, &Error{ErrorCode: string(CodeJobInstanceNotKnownYet), Message: "the job's instance is not known yet: Fabric answered with the list of the item's job instances, not the instance; cancel again once the first check has found it", Retryable: true}
-	}
-	u := jobURL
-	if i := indexByte(u, '?'); i >= 0 {
-		u = u[:i]
-	}
-	if err := c.waitGate(ctx, u); err != nil {
-		return 0, err
-	}
-	_, sent, err := c.exchange(ctx, &Request{Method: "POST", URL: u + "/cancel"})
-	return sent, err
 }

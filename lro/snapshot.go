@@ -1,7 +1,9 @@
 package lro
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -172,7 +174,8 @@ func (p *Poller) Snapshot() Snapshot {
 	case p.st.Result != nil:
 		sn.Result = append(json.RawMessage(nil), p.st.Result...)
 	case p.st.ResultBytes != nil:
-		sn.Result, _ = json.Marshal(string(p.st.ResultBytes))
+		p.encode()
+		sn.Result = append(json.RawMessage(nil), p.enc.result...)
 	}
 	if p.st.Error != nil {
 		sn.Error = snapshotError(p.st.Error)
@@ -181,9 +184,39 @@ func (p *Poller) Snapshot() Snapshot {
 	return sn
 }
 
-// equalSnapshot reports whether two snapshots show the same thing.
+// equalSnapshot reports whether two snapshots show the same thing, resume token included,
+// field by field (a Scheduler compares under its lock, where it does no JSON work).
 func equalSnapshot(a, b Snapshot) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb) && a.Done == b.Done && a.Stalled == b.Stalled
+	return a.ID == b.ID && a.Kind == b.Kind && a.Label == b.Label && a.Status == b.Status &&
+		equalPercent(a.PercentComplete, b.PercentComplete) &&
+		a.CreatedTimeUtc == b.CreatedTimeUtc && a.LastUpdatedTimeUtc == b.LastUpdatedTimeUtc &&
+		equalTime(a.NextPollAt, b.NextPollAt) && equalWaiting(a.Waiting, b.Waiting) &&
+		a.Attempts == b.Attempts && bytes.Equal(a.Result, b.Result) && equalSnapshotError(a.Error, b.Error) &&
+		a.Done == b.Done && a.Stalled == b.Stalled && a.ResumeToken == b.ResumeToken
+}
+
+func equalWaiting(a, b *Waiting) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Reason == b.Reason && a.Until.Equal(b.Until) && a.Seconds == b.Seconds && equalTime(a.Since, b.Since) &&
+		equalSnapshotError(a.Error, b.Error) && a.Attempt == b.Attempt && a.Of == b.Of
+}
+
+func equalSnapshotError(a, b *SnapshotError) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ErrorCode == b.ErrorCode && a.Message == b.Message && a.RequestID == b.RequestID &&
+		slices.EqualFunc(a.MoreDetails, b.MoreDetails, func(x, y ErrorDetail) bool {
+			return x.ErrorCode == y.ErrorCode && x.Message == y.Message && equalRelated(x.RelatedResource, y.RelatedResource)
+		})
+}
+
+func equalRelated(a, b *RelatedResource) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+func equalTime(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }

@@ -43,9 +43,9 @@ const maxReplaced = 8
 // the token came from another request's refresh: it may have expired since (a request that
 // waited long, a short token lifetime), so a request refused again with it may refresh once
 // more, with memo false.
-func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, stale string, memo bool) (tok string, shared bool, err error) {
+func (r *refresher) refresh(ctx context.Context, src TokenSource, stale string, memo bool) (tok string, shared bool, err error) {
 	r.mu.Lock()
-	if f := r.failed; f.err != nil && f.stale == stale && clock.Now().Sub(f.at) < failedRefreshShared {
+	if f := r.failed; f.err != nil && f.stale == stale && time.Now().Sub(f.at) < failedRefreshShared {
 		r.mu.Unlock()
 		return "", true, f.err
 	}
@@ -75,7 +75,7 @@ func (r *refresher) refresh(ctx context.Context, clock Clock, src TokenSource, s
 		r.mu.Lock()
 		r.inflight = nil
 		if call.err != nil {
-			r.failed = failedRefresh{stale: stale, at: clock.Now(), err: call.err}
+			r.failed = failedRefresh{stale: stale, at: time.Now(), err: call.err}
 		} else {
 			if r.replaced == nil || len(r.replaced) >= maxReplaced {
 				r.replaced = map[string]string{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 )
 
 // A token another request's refresh gave is shared (memo); a request refused again with it
@@ -17,7 +16,6 @@ func TestRefresherSharesThenRefreshesAgain(t *testing.T) {
 		}
 		return fmt.Sprintf("t%d", n), nil
 	})
-	clock := fixedClock{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	var r refresher
 	steps := []struct {
 		stale      string
@@ -31,15 +29,9 @@ func TestRefresherSharesThenRefreshesAgain(t *testing.T) {
 		{stale: "t0", memo: true, wantTok: "t2", wantShared: true},   // the newest replacement is handed out
 	}
 	for i, st := range steps {
-		tok, shared, err := r.refresh(context.Background(), clock, src, st.stale, st.memo)
+		tok, shared, err := r.refresh(context.Background(), src, st.stale, st.memo)
 		if err != nil || tok != st.wantTok || shared != st.wantShared {
 			t.Errorf("step %d: %q shared %v err %v, want %q shared %v", i, tok, shared, err, st.wantTok, st.wantShared)
 		}
 	}
 }
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
-func (c fixedClock) NewTimer(d time.Duration) Timer { return RealClock.NewTimer(d) }

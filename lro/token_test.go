@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
-	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 )
 
 // tokenFabric answers 200 to the current token and 401 TokenExpired to any other; expire
@@ -83,42 +83,43 @@ func TestConcurrentTokenExpiredShareOneRefresh(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fabric := &tokenFabric{current: "token-0"}
-			src := &tokenSource{fabric: fabric, fail: tc.fail}
-			clock := lrotest.NewClock(lrotest.Epoch)
-			client := lro.NewClient(lro.Options{Transport: fabric, BaseURL: "https://api.fabric.microsoft.com", Token: src, Clock: clock})
-			for wave := range tc.waves {
-				clock.Advance(time.Minute) // waves are apart: a failed refresh is tried again
-				// The token expires; every request of this wave is refused before any refresh ends.
-				gate := make(chan struct{})
-				fabric.mu.Lock()
-				fabric.current = "a token no one has"
-				fabric.refused, fabric.want, fabric.refusedN = 0, tc.requests, gate
-				fabric.mu.Unlock()
-				src.mu.Lock()
-				src.gate = gate
-				src.mu.Unlock()
-				errs := make(chan error, tc.requests)
-				for range tc.requests {
-					go func() {
-						_, err := client.Do(context.Background(), &lro.Request{Method: "GET", URL: "/v1/workspaces"})
-						errs <- err
-					}()
-				}
-				for range tc.requests {
-					err := <-errs
-					if tc.fail == nil && err != nil {
-						t.Errorf("wave %d: %v", wave, err)
+			synctest.Test(t, func(t *testing.T) {
+				fabric := &tokenFabric{current: "token-0"}
+				src := &tokenSource{fabric: fabric, fail: tc.fail}
+				client := lro.NewClient(lro.Options{Transport: fabric, BaseURL: "https://api.fabric.microsoft.com", Token: src})
+				for wave := range tc.waves {
+					time.Sleep(time.Minute) // waves are apart: a failed refresh is tried again
+					// The token expires; every request of this wave is refused before any refresh ends.
+					gate := make(chan struct{})
+					fabric.mu.Lock()
+					fabric.current = "a token no one has"
+					fabric.refused, fabric.want, fabric.refusedN = 0, tc.requests, gate
+					fabric.mu.Unlock()
+					src.mu.Lock()
+					src.gate = gate
+					src.mu.Unlock()
+					errs := make(chan error, tc.requests)
+					for range tc.requests {
+						go func() {
+							_, err := client.Do(context.Background(), &lro.Request{Method: "GET", URL: "/v1/workspaces"})
+							errs <- err
+						}()
 					}
-					var e *lro.Error
-					if tc.fail != nil && (!errors.As(err, &e) || e.ErrorCode != string(lro.CodeTokenUnavailable)) {
-						t.Errorf("wave %d: %v, want %s", wave, err, lro.CodeTokenUnavailable)
+					for range tc.requests {
+						err := <-errs
+						if tc.fail == nil && err != nil {
+							t.Errorf("wave %d: %v", wave, err)
+						}
+						var e *lro.Error
+						if tc.fail != nil && (!errors.As(err, &e) || e.ErrorCode != string(lro.CodeTokenUnavailable)) {
+							t.Errorf("wave %d: %v, want %s", wave, err, lro.CodeTokenUnavailable)
+						}
 					}
 				}
-			}
-			if src.refreshes != tc.wantRefreshes {
-				t.Errorf("%d refreshes for %d waves of %d requests, want %d", src.refreshes, tc.waves, tc.requests, tc.wantRefreshes)
-			}
+				if src.refreshes != tc.wantRefreshes {
+					t.Errorf("%d refreshes for %d waves of %d requests, want %d", src.refreshes, tc.waves, tc.requests, tc.wantRefreshes)
+				}
+			})
 		})
 	}
 }

@@ -29,7 +29,7 @@ func trustedHosts(baseURL string, patterns []string) hostpolicy.Policy {
 }
 
 // checkTrusted returns nil if requests (and so the bearer token) may go to rawURL, an absolute
-// URL, and otherwise an *Error with code [CodeUntrustedHost] naming the host and the fix.
+// URL, and otherwise an *Error with code [CodeUntrustedHost] naming the host.
 func (c *Client) checkTrusted(rawURL string) error {
 	if c.trust.AllowsURL(rawURL) {
 		return nil
@@ -40,16 +40,7 @@ func (c *Client) checkTrusted(rawURL string) error {
 	}
 	return &Error{
 		ErrorCode: string(CodeUntrustedHost),
-		Message: "refusing to send a request (and the access token) to " + origin + ", which is neither the base URL's host (" +
-			c.opts.BaseURL + ") nor in Options.TrustedHosts; if it is a Fabric host you trust, add it to Options.TrustedHosts " +
-			"(for example \"" + trustHint(origin) + "\"), otherwise do not follow or track this URL",
+		Message: "refused to send a request (and the access token) to " + origin + ", which is neither the base URL's host (" +
+			c.opts.BaseURL + ") nor in Options.TrustedHosts",
 	}
-}
-
-// trustHint suggests the TrustedHosts entry that would allow origin.
-func trustHint(origin string) string {
-	if h, ok := strings.CutPrefix(origin, "https://"); ok {
-		return strings.TrimSuffix(h, ":443")
-	}
-	return origin
 }

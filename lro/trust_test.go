@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/fabric-lro/fabric-lro/internal/hostpolicy/hostpolicytest"
 	"github.com/fabric-lro/fabric-lro/lro"
@@ -37,7 +39,7 @@ func TestTrustedHosts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := lrotest.NewTransport(nil)
+			tr := lrotest.NewTransport()
 			tok := &tokens{}
 			var asked int
 			c := lro.NewClient(lro.Options{Transport: tr, BaseURL: tt.baseURL, TrustedHosts: tt.trusted,
@@ -79,7 +81,7 @@ func TestTrustedHostsSharedPolicy(t *testing.T) {
 	}
 	for _, tt := range rows {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := lrotest.NewTransport(nil)
+			tr := lrotest.NewTransport()
 			var asked int
 			c := lro.NewClient(lro.Options{Transport: tr, TrustedHosts: tt.trusted,
 				Token: lro.TokenFunc(func(ctx context.Context, refresh bool) (string, error) {
@@ -152,27 +154,29 @@ func TestUntrustedLocations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := lrotest.NewAutoClock(lrotest.Epoch)
-			tr := tt.script.transport(clock)
-			tr.On("GET", evil, state("Succeeded", "", ""))
-			tr.On("GET", evil+"/result", lrotest.Reply{Status: 200, Body: `{}`})
-			c := lro.NewClient(lro.Options{Transport: tr, Clock: clock, Token: lro.StaticToken("secret")})
-			ctx := context.Background()
-			var err error
-			if tt.resume != "" {
-				_, err = lro.NewScheduler(c, lro.SchedulerOptions{}).Track(tt.resume, "")
-				wantUntrusted(t, err, evil)
-				_, err = c.Resume(tt.resume)
-			} else {
-				var p *lro.Poller
-				if p, err = c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL}); err == nil {
-					_, err = p.PollUntilDone(ctx)
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				tr := tt.script.transport()
+				tr.On("GET", evil, state("Succeeded", "", ""))
+				tr.On("GET", evil+"/result", lrotest.Reply{Status: 200, Body: `{}`})
+				c := lro.NewClient(lro.Options{Transport: tr, Token: lro.StaticToken("secret")})
+				ctx := context.Background()
+				var err error
+				if tt.resume != "" {
+					_, err = lro.NewScheduler(c, lro.SchedulerOptions{}).Track(tt.resume, "")
+					wantUntrusted(t, err, evil)
+					_, err = c.Resume(tt.resume)
+				} else {
+					var p *lro.Poller
+					if p, err = c.Start(ctx, &lro.Request{Method: "POST", URL: itemsURL}); err == nil {
+						_, err = p.PollUntilDone(ctx)
+					}
 				}
-			}
-			if got := log(tr); !reflect.DeepEqual(got, tt.wantLog) {
-				t.Errorf("requests = %q, want %q", got, tt.wantLog)
-			}
-			wantUntrusted(t, err, evil)
+				if got := log(tr, t0); !reflect.DeepEqual(got, tt.wantLog) {
+					t.Errorf("requests = %q, want %q", got, tt.wantLog)
+				}
+				wantUntrusted(t, err, evil)
+			})
 		})
 	}
 }

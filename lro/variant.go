@@ -65,16 +65,16 @@ func (c *Client) fromStartResponse(reqURL string, resp *Response) (*Poller, erro
 					st.RetryAfterSeconds = int((wait + time.Second - 1) / time.Second)
 				}
 				p := c.newPoller(st)
-				p.next = c.opts.Clock.Now().Add(wait)
+				p.next = time.Now().Add(wait)
 				p.why = waitCause{d: wait}
 				return p, nil
 			}
 		}
-		return nil, &Error{StatusCode: 202, ErrorCode: string(CodeUnexpectedResponse), Message: "Fabric answered 202 Accepted without a Location or x-ms-operation-id header, so there is nothing to poll; if a proxy is in between, it must expose these headers (Access-Control-Expose-Headers)"}
+		return nil, &Error{StatusCode: 202, ErrorCode: string(CodeUnexpectedResponse), Message: "Fabric answered 202 Accepted without a Location or an x-ms-operation-id header: there is nothing to poll"}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return c.newPoller(pollState{Kind: KindOperation, Status: StatusSucceeded, Done: true}), nil
 	default:
-		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call; the transport must not follow redirects (Location " + resp.Header.Get("Location") + ")"}
+		return nil, &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeUnexpectedResponse), Message: "unexpected HTTP " + itoa(resp.StatusCode) + " to the starting call (Location " + resp.Header.Get("Location") + "): Fabric does not redirect it"}
 	}
 }
 
@@ -90,10 +90,10 @@ func malformedState(c *Client, req *Request, resp *Response, result bool) error 
 	case json.Valid(body) && (result || gjson.ParseBytes(body).IsObject()):
 		return nil
 	}
-	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now())
+	ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return &Error{StatusCode: resp.StatusCode, ErrorCode: string(CodeMalformedResponse), Retryable: true, RetryAfter: ra,
 		RequestID: resp.Header.Get("requestId"),
-		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes, cut short?); asking again"}
+		Message:   "the answer to GET " + req.URL + " is not valid JSON (" + itoa(len(body)) + " bytes)"}
 }
 
 // setResult stores a result body: JSON as is, anything else as bytes; empty means no result.

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"syscall/js"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/lro/jsfetch"
-	"github.com/fabric-lro/fabric-lro/lro/lrotest"
 )
 
 // seen is what the stub fetch received.
@@ -164,7 +165,11 @@ func TestCancelAborts(t *testing.T) {
 	}
 }
 
-// TestEngineOverFetch runs a whole operation through lro with the fetch transport.
+// TestEngineOverFetch runs a whole operation through lro with the fetch transport, in a
+// synctest bubble so that its Retry-After waits take no real time. A fetch promise settles
+// through a JavaScript callback, which Go runs outside the bubble, so the engine hands its
+// requests to a goroutine started before the bubble, which calls fetch (a goroutine of the
+// bubble waiting for it is not durably blocked: fake time stands still meanwhile).
 func TestEngineOverFetch(t *testing.T) {
 	var got []seen
 	polls := 0
@@ -182,16 +187,35 @@ func TestEngineOverFetch(t *testing.T) {
 			return response(200, `{"status":"Succeeded"}`, map[string]any{"Location": url + "/result"}), nil
 		}
 	})
-	clock := lrotest.NewAutoClock(lrotest.Epoch)
-	c := lro.NewClient(lro.Options{Transport: jsfetch.New(), BaseURL: "https://api.example", Clock: clock, Token: lro.StaticToken("dev-token")})
-	p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: "/v1/items", Body: []byte(`{}`)})
-	if err != nil {
-		t.Fatal(err)
+	type answer struct {
+		resp *lro.Response
+		err  error
 	}
-	res, err := p.PollUntilDone(context.Background())
-	if err != nil || string(res) != `{"id":"nb1"}` || len(got) != 4 || clock.Now().Sub(lrotest.Epoch).Seconds() != 40 {
-		t.Errorf("result %s, %v after %d requests at +%v", res, err, len(got), clock.Now().Sub(lrotest.Epoch))
-	}
+	requests, answers := make(chan *lro.Request), make(chan answer)
+	go func() {
+		for req := range requests {
+			resp, err := jsfetch.New().Do(context.Background(), req)
+			answers <- answer{resp: resp, err: err}
+		}
+	}()
+	defer close(requests)
+	fetch := lro.TransportFunc(func(_ context.Context, req *lro.Request) (*lro.Response, error) {
+		requests <- req
+		a := <-answers
+		return a.resp, a.err
+	})
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		c := lro.NewClient(lro.Options{Transport: fetch, BaseURL: "https://api.example", Token: lro.StaticToken("dev-token")})
+		p, err := c.Start(context.Background(), &lro.Request{Method: "POST", URL: "/v1/items", Body: []byte(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.PollUntilDone(context.Background())
+		if err != nil || string(res) != `{"id":"nb1"}` || len(got) != 4 || time.Since(t0) != 40*time.Second {
+			t.Errorf("result %s, %v after %d requests at +%v", res, err, len(got), time.Since(t0))
+		}
+	})
 }
 
 // TestNodeFetch uses Node's real fetch against a Node http server started from Go, when the
