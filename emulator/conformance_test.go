@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // The conformance tests replay examples of Microsoft's Fabric REST API specification
@@ -217,7 +219,7 @@ type conformanceCase struct {
 }
 
 // mustItem creates an item of any type through the generic route, waiting out its
-// operation on the fake clock when it answers 202.
+// operation when it answers 202 (in a synctest bubble, time.Sleep moves the fake clock at once).
 func (e *env) mustItem(itemType, name string) string {
 	e.t.Helper()
 	a := e.do("POST", "/v1/workspaces/"+ws+"/items", fmt.Sprintf(`{"displayName":%q,"type":%q}`, name, itemType))
@@ -226,7 +228,7 @@ func (e *env) mustItem(itemType, name string) string {
 		return a.json(e.t)["id"].(string)
 	case http.StatusAccepted:
 		op := a.header.Get("x-ms-operation-id")
-		e.clock.Advance(e.srv.set.OperationDuration)
+		time.Sleep(e.srv.set.OperationDuration)
 		res := e.do("GET", "/v1/operations/"+op+"/result", "")
 		if res.status != http.StatusOK {
 			e.t.Fatalf("result of creating %s: %d %s", name, res.status, res.body)
@@ -244,7 +246,7 @@ func (e *env) mustJob(itemID, jobType string) string {
 	if a.status != http.StatusAccepted {
 		e.t.Fatalf("run job: %d %s", a.status, a.body)
 	}
-	e.clock.Advance(e.srv.set.JobDuration)
+	time.Sleep(e.srv.set.JobDuration)
 	loc := a.header.Get("Location")
 	return loc[strings.LastIndex(loc, "/")+1:]
 }
@@ -275,19 +277,19 @@ func TestConformanceWithSpecExamples(t *testing.T) {
 		{example: "platform/examples/platform/GetLongRunningOperationStateRunning.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration / 2)
+				time.Sleep(DefaultOperationDuration / 2)
 				return "GET", "/v1/operations/" + op, ""
 			}},
 		{example: "platform/examples/platform/GetLongRunningOperationStateCompleted.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration)
+				time.Sleep(DefaultOperationDuration)
 				return "GET", "/v1/operations/" + op, ""
 			}},
 		{example: "platform/examples/platform/GetLongRunningOperationResult.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration)
+				time.Sleep(DefaultOperationDuration)
 				return "GET", "/v1/operations/" + op + "/result", ""
 			}},
 		// Items, generic routes.
@@ -551,54 +553,56 @@ func TestConformanceWithSpecExamples(t *testing.T) {
 	for _, tc := range cases {
 		name := strings.TrimSuffix(filepath.Base(tc.example), ".json") + "/" + tc.status
 		t.Run(name, func(t *testing.T) {
-			ex := loadExample(t, tc.example)
-			want, ok := ex.Responses[tc.status]
-			if !ok {
-				t.Fatalf("example has no %s response", tc.status)
-			}
-			e := newEnv(t, tc.cfg)
-			method, path, body := tc.setup(e, ex)
-			got := e.do(method, path, body)
+			synctest.Test(t, func(t *testing.T) {
+				ex := loadExample(t, tc.example)
+				want, ok := ex.Responses[tc.status]
+				if !ok {
+					t.Fatalf("example has no %s response", tc.status)
+				}
+				e := newEnv(t, tc.cfg)
+				method, path, body := tc.setup(e, ex)
+				got := e.do(method, path, body)
 
-			if strconv.Itoa(got.status) != tc.status {
-				t.Fatalf("status = %d, example %s; body %s", got.status, tc.status, got.body)
-			}
-			for _, h := range lroHeaders {
-				wv, inExample := want.Headers[h]
-				gv := got.header.Get(h)
-				switch {
-				case inExample && gv == "":
-					t.Errorf("header %s: in the example, missing from the emulator", h)
-				case !inExample && gv != "":
-					t.Errorf("header %s: sent by the emulator (%q), not in the example", h, gv)
-				case inExample && h == "Retry-After":
-					if _, err := strconv.Atoi(gv); err != nil {
-						t.Errorf("Retry-After = %q, want whole seconds", gv)
-					}
-				case inExample && h == "Location":
-					if w, g := locationShape(t, fmt.Sprint(wv)), locationShape(t, gv); w != g {
-						t.Errorf("Location path %s, example %s", g, w)
+				if strconv.Itoa(got.status) != tc.status {
+					t.Fatalf("status = %d, example %s; body %s", got.status, tc.status, got.body)
+				}
+				for _, h := range lroHeaders {
+					wv, inExample := want.Headers[h]
+					gv := got.header.Get(h)
+					switch {
+					case inExample && gv == "":
+						t.Errorf("header %s: in the example, missing from the emulator", h)
+					case !inExample && gv != "":
+						t.Errorf("header %s: sent by the emulator (%q), not in the example", h, gv)
+					case inExample && h == "Retry-After":
+						if _, err := strconv.Atoi(gv); err != nil {
+							t.Errorf("Retry-After = %q, want whole seconds", gv)
+						}
+					case inExample && h == "Location":
+						if w, g := locationShape(t, fmt.Sprint(wv)), locationShape(t, gv); w != g {
+							t.Errorf("Location path %s, example %s", g, w)
+						}
 					}
 				}
-			}
-			wantEmpty := len(want.Body) == 0 || string(want.Body) == "null"
-			if wantEmpty {
-				if len(got.body) != 0 {
-					t.Errorf("body = %s, example has none", got.body)
+				wantEmpty := len(want.Body) == 0 || string(want.Body) == "null"
+				if wantEmpty {
+					if len(got.body) != 0 {
+						t.Errorf("body = %s, example has none", got.body)
+					}
+					return
 				}
-				return
-			}
-			var wb, gb any
-			if err := json.Unmarshal(want.Body, &wb); err != nil {
-				t.Fatalf("example body: %v", err)
-			}
-			if err := json.Unmarshal(got.body, &gb); err != nil {
-				t.Fatalf("emulator body is not JSON: %v: %s", err, got.body)
-			}
-			if diffs := compareShape("body", wb, gb); len(diffs) > 0 {
-				slices.Sort(diffs)
-				t.Errorf("body shape differs from the example:\n  %s\nemulator body: %s", strings.Join(diffs, "\n  "), got.body)
-			}
+				var wb, gb any
+				if err := json.Unmarshal(want.Body, &wb); err != nil {
+					t.Fatalf("example body: %v", err)
+				}
+				if err := json.Unmarshal(got.body, &gb); err != nil {
+					t.Fatalf("emulator body is not JSON: %v: %s", err, got.body)
+				}
+				if diffs := compareShape("body", wb, gb); len(diffs) > 0 {
+					slices.Sort(diffs)
+					t.Errorf("body shape differs from the example:\n  %s\nemulator body: %s", strings.Join(diffs, "\n  "), got.body)
+				}
+			})
 		})
 	}
 }

@@ -6,47 +6,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
-// fakeClock is the injected clock: tests move it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2024, 6, 22, 6, 35, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// env is a Server on a fake clock, called in-process.
+// env is a Server called in-process. A test that moves time builds it inside a synctest
+// bubble: the server reads the bubble's clock, and time.Sleep there moves that clock at once.
 type env struct {
-	t     *testing.T
-	srv   *Server
-	clock *fakeClock
+	t   *testing.T
+	srv *Server
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	clock := newFakeClock()
-	if cfg.Now == nil {
-		cfg.Now = clock.Now
-	}
-	return &env{t: t, srv: New(cfg), clock: clock}
+	return &env{t: t, srv: New(cfg)}
 }
 
 // answer is a decoded response.
