@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -72,10 +71,6 @@ const DefaultWorkspaceName = "Emulator workspace"
 // operations and jobs that take 6 s, alternating 201/202 creates, no throttling, no token
 // expiry, no faults.
 type Config struct {
-	// Now is the clock; operation and job states are derived from it. Nil means time.Now.
-	Now func() time.Time
-	// Sleep waits d or until ctx ends; the "slow" fault uses it. Nil means a real timer.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Logf, when set, receives one line per request (method, path, status, fault). Tokens
 	// are never logged.
 	Logf func(format string, args ...any)

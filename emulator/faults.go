@@ -27,7 +27,7 @@ const (
 	// FaultDropAfter does what the request asks (an item may be created) and then closes the
 	// connection without an answer.
 	FaultDropAfter FaultKind = "dropAfter"
-	// FaultSlow waits Delay (default 5 s) through Config.Sleep before answering.
+	// FaultSlow waits Delay (default 5 s) before answering, or until the client leaves.
 	FaultSlow FaultKind = "slow"
 	// FaultMalformedJSON cuts the answer's body in half (or sends a broken one when empty),
 	// keeping its status and headers.
@@ -237,7 +237,7 @@ func (s *Server) faultError(f *FaultRule) *apiError {
 	}
 	switch f.Kind {
 	case FaultThrottle:
-		until := s.now().Add(time.Duration(ra) * time.Second)
+		until := time.Now().Add(time.Duration(ra) * time.Second)
 		return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
 			fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). Wait the Retry-After seconds before calling again.",
 				until.UTC().Format("1/2/2006 3:04:05 PM"))).withRetryAfter(ra)
@@ -303,7 +303,7 @@ func (s *Server) applyFault(f *FaultRule, rec *capture) {
 			if err != nil {
 				secs = 0
 			}
-			rec.header.Set("Retry-After", s.now().Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
+			rec.header.Set("Retry-After", time.Now().Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
 		}
 	case FaultRegionalLocation:
 		s.mu.Lock()

@@ -262,7 +262,7 @@ func nameInUseError(it *item) *apiError {
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request, itemType string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance(s.now())
+	s.advance(time.Now())
 	wsID := r.PathValue("ws")
 	if s.findWorkspace(wsID) == nil {
 		fail(w, r, workspaceNotFound(wsID))
@@ -289,7 +289,7 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, itemType stri
 func (s *Server) getItem(w http.ResponseWriter, r *http.Request, itemType string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	it, e := s.currentItem(r, itemType, s.now())
+	it, e := s.currentItem(r, itemType, time.Now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -356,7 +356,7 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, itemType str
 		}
 	}
 	c := callOf(r)
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
@@ -424,7 +424,7 @@ func (s *Server) updateItem(w http.ResponseWriter, r *http.Request, itemType str
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	it, e := s.currentItem(r, itemType, s.now())
+	it, e := s.currentItem(r, itemType, time.Now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -449,7 +449,7 @@ func (s *Server) updateItem(w http.ResponseWriter, r *http.Request, itemType str
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, itemType string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	it, e := s.currentItem(r, itemType, s.now())
+	it, e := s.currentItem(r, itemType, time.Now())
 	if e != nil {
 		fail(w, r, e)
 		return
@@ -488,7 +488,7 @@ func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType 
 			format = f
 		}
 	}
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, e := s.currentItem(r, itemType, now)
@@ -539,7 +539,7 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 	}
 	updateMetadata := strings.EqualFold(r.URL.Query().Get("updateMetadata"), "true")
 	c := callOf(r)
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, e := s.currentItem(r, itemType, now)
@@ -611,7 +611,7 @@ func (s *Server) lookupOperation(r *http.Request) (*operation, *apiError) {
 }
 
 func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
@@ -643,7 +643,7 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getOperationResult(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
@@ -724,7 +724,7 @@ func (s *Server) runJob(w http.ResponseWriter, r *http.Request, itemType, jobTyp
 			"The job type is missing: use POST .../items/{itemId}/jobs/{jobType}/instances (or the older .../jobs/instances?jobType=X), for example jobType DefaultJob or RunNotebook."))
 		return
 	}
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, e := s.currentItem(r, itemType, now)
@@ -791,7 +791,7 @@ func (s *Server) lookupJob(r *http.Request, itemType string) (*jobInstance, *api
 // getJob answers Get Item Job Instance; while the job has not ended the answer carries
 // Retry-After, as the spec documents for its 200.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, itemType string) {
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, e := s.lookupJob(r, itemType)
@@ -813,7 +813,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, itemType string)
 // for CancelDuration, then is Cancelled. A second cancel while the first is pending is
 // accepted again and changes nothing.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, itemType string) {
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, e := s.lookupJob(r, itemType)
@@ -839,7 +839,7 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, itemType stri
 // listJobs answers List Item Job Instances, oldest first; ?jobType=X keeps the instances of
 // that job type (case-insensitive): the list-form Location of a job's 202 asks for it.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, itemType string) {
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, e := s.lookupItem(r, itemType)

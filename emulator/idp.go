@@ -242,7 +242,7 @@ func randomGUID() string {
 func (s *Server) aad(code string, n int, message string) aadError {
 	trace := randomGUID()
 	return aadError{Error: code, ErrorDescription: fmt.Sprintf("AADSTS%d: %s Trace ID: %s", n, message, trace),
-		ErrorCodes: []int{n}, Timestamp: s.now().UTC().Format("2006-01-02 15:04:05Z"), TraceID: trace, CorrelationID: randomGUID(),
+		ErrorCodes: []int{n}, Timestamp: time.Now().UTC().Format("2006-01-02 15:04:05Z"), TraceID: trace, CorrelationID: randomGUID(),
 		ErrorURI: fmt.Sprintf("https://login.microsoftonline.com/error?code=%d", n)}
 }
 
@@ -374,7 +374,7 @@ func (s *Server) idpAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		code := randomToken()
 		p.codes[code] = &authCode{clientID: clientID, redirectURI: redirectURI, challenge: q.Get("code_challenge"),
-			nonce: q.Get("nonce"), scope: q.Get("scope"), expires: s.now().Add(codeLifetime)}
+			nonce: q.Get("nonce"), scope: q.Get("scope"), expires: time.Now().Add(codeLifetime)}
 		back(url.Values{"code": {code}, "client_info": {p.clientInfo()}, "session_state": {s.newID()}})
 	}
 }
@@ -440,7 +440,7 @@ func (s *Server) idpToken(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, s.aad("invalid_request", 9002327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."))
 		return
 	}
-	now := s.now()
+	now := time.Now()
 	var scope, nonce string
 	switch f.Get("grant_type") {
 	case "authorization_code":

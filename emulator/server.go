@@ -19,8 +19,6 @@ import (
 // for concurrent use.
 type Server struct {
 	cfg    Config
-	now    func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
 	logf   func(format string, args ...any)
 	scheme string
 	mux    *http.ServeMux
@@ -59,13 +57,7 @@ type budget struct {
 // New returns a Server configured by cfg. Fields of cfg that are zero or invalid get their
 // documented defaults (see Config.Validate to detect invalid ones).
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, now: cfg.Now, sleep: cfg.Sleep, logf: cfg.Logf, scheme: cfg.Scheme}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.sleep == nil {
-		s.sleep = timerSleep
-	}
+	s := &Server{cfg: cfg, logf: cfg.Logf, scheme: cfg.Scheme}
 	if s.scheme == "" {
 		s.scheme = "http"
 	}
@@ -205,7 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if d <= 0 {
 				d = DefaultSlowDelay
 			}
-			if err := s.sleep(r.Context(), d); err != nil {
+			if err := timerSleep(r.Context(), d); err != nil {
 				s.logRequest(r, 0, note+" client gone")
 				return
 			}
@@ -292,7 +284,7 @@ func (s *Server) admit(r *http.Request) *apiError {
 		e.headers = http.Header{"Www-Authenticate": {"Bearer"}}
 		return e
 	}
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.idp != nil {
