@@ -273,18 +273,8 @@ func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType 
 // description apply to the item. The lakehouse route's 200 carries the item
 // (UpdateLakehouseDefinition.json); the others' carry no body.
 func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemType string) {
-	var req struct {
-		Definition *definition `json:"definition"`
-	}
-	if e := decodeBody(r, &req, true); e != nil {
-		fail(w, r, e)
-		return
-	}
-	if req.Definition == nil {
-		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidDefinition", "updateDefinition needs a body {\"definition\": {\"parts\": [...]}} with at least one part."))
-		return
-	}
-	if e := checkDefinition(req.Definition); e != nil {
+	d, e := decodeDefinitionUpdate(r)
+	if e != nil {
 		fail(w, r, e)
 		return
 	}
@@ -298,25 +288,8 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 		fail(w, r, e)
 		return
 	}
-	d := req.Definition
-	apply := func() *apiError {
-		if updateMetadata {
-			name, desc := platformMetadata(d)
-			if name != nil && strings.TrimSpace(*name) != "" {
-				if other := s.nameInUse(it.WorkspaceID, it.Type, *name, it.ID); other != nil {
-					return nameInUseError(other)
-				}
-				it.DisplayName = *name
-			}
-			if desc != nil {
-				it.Description = *desc
-			}
-		}
-		it.Definition = d
-		return nil
-	}
 	if !s.definitionIsLong() {
-		if e := apply(); e != nil {
+		if e := s.applyDefinition(it, d, updateMetadata); e != nil {
 			fail(w, r, e)
 			return
 		}
@@ -328,11 +301,48 @@ func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemTy
 		return
 	}
 	op := s.startOperation(now, false, func() (any, *ErrorResponse) {
-		if e := apply(); e != nil {
+		if e := s.applyDefinition(it, d, updateMetadata); e != nil {
 			e.body.RequestID = c.requestID
 			return nil, &e.body
 		}
 		return nil, nil
 	})
 	s.writeAccepted(w, r, op)
+}
+
+// decodeDefinitionUpdate reads and checks an updateDefinition body.
+func decodeDefinitionUpdate(r *http.Request) (*definition, *apiError) {
+	var req struct {
+		Definition *definition `json:"definition"`
+	}
+	if e := decodeBody(r, &req, true); e != nil {
+		return nil, e
+	}
+	if req.Definition == nil {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidDefinition", "updateDefinition needs a body {\"definition\": {\"parts\": [...]}} with at least one part.")
+	}
+	if e := checkDefinition(req.Definition); e != nil {
+		return nil, e
+	}
+	return req.Definition, nil
+}
+
+// applyDefinition gives it the definition d and, with updateMetadata, the displayName and
+// description of d's .platform part (a name taken by another item refuses it all). Call with
+// s.mu held.
+func (s *Server) applyDefinition(it *item, d *definition, updateMetadata bool) *apiError {
+	if updateMetadata {
+		name, desc := platformMetadata(d)
+		if name != nil && strings.TrimSpace(*name) != "" {
+			if other := s.nameInUse(it.WorkspaceID, it.Type, *name, it.ID); other != nil {
+				return nameInUseError(other)
+			}
+			it.DisplayName = *name
+		}
+		if desc != nil {
+			it.Description = *desc
+		}
+	}
+	it.Definition = d
+	return nil
 }

@@ -120,37 +120,13 @@ func (s *Server) creationFailure(it *item, requestID string) *ErrorResponse {
 	}
 }
 
+// createItem answers Create Item: 201 with the item, or 202 and an operation that creates
+// it (Config.CreateMode); a display name matching the fail pattern fails either way.
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request, itemType string) {
-	var req createItemRequest
-	if e := decodeBody(r, &req, true); e != nil {
+	req, e := decodeCreateItem(r, itemType)
+	if e != nil {
 		fail(w, r, e)
 		return
-	}
-	if itemType != "" {
-		if req.Type != "" && req.Type != itemType {
-			fail(w, r, newAPIError(http.StatusBadRequest, "InvalidItemType",
-				fmt.Sprintf("This route creates %s items; the body asks for type %q. Drop the type or use POST /v1/workspaces/{workspaceId}/items.", itemType, req.Type)))
-			return
-		}
-		req.Type = itemType
-	}
-	switch {
-	case strings.TrimSpace(req.DisplayName) == "":
-		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", "displayName is required to create an item."))
-		return
-	case req.Type == "":
-		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidItemType", "type is required to create an item, for example \"Notebook\" or \"Lakehouse\"."))
-		return
-	case !itemTypes[req.Type]:
-		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidItemType",
-			fmt.Sprintf("Item type %q is invalid; use one of Fabric's item types, for example Notebook or Lakehouse.", req.Type)))
-		return
-	}
-	if req.Definition != nil {
-		if e := checkDefinition(req.Definition); e != nil {
-			fail(w, r, e)
-			return
-		}
 	}
 	c := callOf(r)
 	now := time.Now()
@@ -170,19 +146,7 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, itemType str
 	it := &item{ID: s.newID(), Type: req.Type, DisplayName: req.DisplayName, Description: req.Description,
 		WorkspaceID: ws.ID, FolderID: req.FolderID, Definition: req.Definition}
 	doomed := s.set.FailPattern.MatchString(req.DisplayName)
-	s.createCount++
-	var async bool
-	switch s.set.CreateMode {
-	case CreateSync:
-		async = false
-	case CreateAsync:
-		async = true
-	case CreateDefinition:
-		async = req.Definition != nil || doomed
-	default:
-		async = s.createCount%2 == 0 || doomed
-	}
-	if !async {
+	if !s.createIsLong(req, doomed) {
 		if doomed {
 			er := s.creationFailure(it, c.requestID)
 			fail(w, r, &apiError{status: http.StatusBadRequest, body: *er})
@@ -192,22 +156,73 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, itemType str
 		writeJSON(w, http.StatusCreated, it.view(false))
 		return
 	}
-	op := s.startOperation(now, true, func() (any, *ErrorResponse) {
-		if doomed {
-			return nil, s.creationFailure(it, c.requestID)
-		}
-		if s.findWorkspace(it.WorkspaceID) == nil {
-			return nil, &workspaceNotFound(it.WorkspaceID).body
-		}
-		if other := s.nameInUse(it.WorkspaceID, it.Type, it.DisplayName, ""); other != nil {
-			e := nameInUseError(other).body
-			e.RequestID = c.requestID
-			return nil, &e
-		}
-		s.items = append(s.items, it)
-		return it.view(false), nil
-	})
+	op := s.startOperation(now, true, func() (any, *ErrorResponse) { return s.completeCreate(it, doomed, c.requestID) })
 	s.writeAccepted(w, r, op)
+}
+
+// decodeCreateItem reads and checks a create body: a display name, a known item type that
+// matches the route's (itemType "" is the generic route) and a well-formed definition if any.
+func decodeCreateItem(r *http.Request, itemType string) (createItemRequest, *apiError) {
+	var req createItemRequest
+	if e := decodeBody(r, &req, true); e != nil {
+		return req, e
+	}
+	if itemType != "" {
+		if req.Type != "" && req.Type != itemType {
+			return req, newAPIError(http.StatusBadRequest, "InvalidItemType",
+				fmt.Sprintf("This route creates %s items; the body asks for type %q. Drop the type or use POST /v1/workspaces/{workspaceId}/items.", itemType, req.Type))
+		}
+		req.Type = itemType
+	}
+	switch {
+	case strings.TrimSpace(req.DisplayName) == "":
+		return req, newAPIError(http.StatusBadRequest, "InvalidInput", "displayName is required to create an item.")
+	case req.Type == "":
+		return req, newAPIError(http.StatusBadRequest, "InvalidItemType", "type is required to create an item, for example \"Notebook\" or \"Lakehouse\".")
+	case !itemTypes[req.Type]:
+		return req, newAPIError(http.StatusBadRequest, "InvalidItemType",
+			fmt.Sprintf("Item type %q is invalid; use one of Fabric's item types, for example Notebook or Lakehouse.", req.Type))
+	}
+	if req.Definition != nil {
+		if e := checkDefinition(req.Definition); e != nil {
+			return req, e
+		}
+	}
+	return req, nil
+}
+
+// createIsLong says whether a create answers 202 (else 201 at once), by Config.CreateMode:
+// CreateAlternate makes the 2nd, 4th... create long; a doomed create is long unless the mode
+// is CreateSync. Call with s.mu held.
+func (s *Server) createIsLong(req createItemRequest, doomed bool) bool {
+	s.createCount++
+	switch s.set.CreateMode {
+	case CreateSync:
+		return false
+	case CreateAsync:
+		return true
+	case CreateDefinition:
+		return req.Definition != nil || doomed
+	}
+	return s.createCount%2 == 0 || doomed
+}
+
+// completeCreate ends a create operation: it fails for a doomed name, a workspace deleted or a
+// name taken meanwhile; else the item exists from now on and is the result. Call with s.mu held.
+func (s *Server) completeCreate(it *item, doomed bool, requestID string) (any, *ErrorResponse) {
+	if doomed {
+		return nil, s.creationFailure(it, requestID)
+	}
+	if s.findWorkspace(it.WorkspaceID) == nil {
+		return nil, &workspaceNotFound(it.WorkspaceID).body
+	}
+	if other := s.nameInUse(it.WorkspaceID, it.Type, it.DisplayName, ""); other != nil {
+		e := nameInUseError(other).body
+		e.RequestID = requestID
+		return nil, &e
+	}
+	s.items = append(s.items, it)
+	return it.view(false), nil
 }
 
 func (s *Server) updateItem(w http.ResponseWriter, r *http.Request, itemType string) {
