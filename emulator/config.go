@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -72,10 +71,6 @@ const DefaultWorkspaceName = "Emulator workspace"
 // operations and jobs that take 6 s, alternating 201/202 creates, no throttling, no token
 // expiry, no faults.
 type Config struct {
-	// Now is the clock; operation and job states are derived from it. Nil means time.Now.
-	Now func() time.Time
-	// Sleep waits d or until ctx ends; the "slow" fault uses it. Nil means a real timer.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Logf, when set, receives one line per request (method, path, status, fault). Tokens
 	// are never logged.
 	Logf func(format string, args ...any)
@@ -159,17 +154,19 @@ type settings struct {
 	StrictRetryAfter  bool
 }
 
+// normalise turns c into settings: zero fields get their defaults, negative durations and
+// counts mean zero, and an invalid choice falls back to its default and is reported.
 func normalise(c Config) (settings, error) {
 	s := settings{
 		RetryAfter:        c.RetryAfter,
-		JobRetryAfter:     c.JobRetryAfter,
-		CancelDuration:    c.CancelDuration,
+		JobRetryAfter:     max(c.JobRetryAfter, 0),
+		CancelDuration:    durationOr(c.CancelDuration, DefaultCancelDuration),
 		JobLocation:       c.JobLocation,
-		OperationDuration: c.OperationDuration,
-		JobDuration:       c.JobDuration,
+		OperationDuration: durationOr(c.OperationDuration, DefaultOperationDuration),
+		JobDuration:       durationOr(c.JobDuration, DefaultJobDuration),
 		CreateMode:        c.CreateMode,
-		TokenTTL:          c.TokenTTL,
-		ThrottleLimit:     c.ThrottleLimit,
+		TokenTTL:          max(c.TokenTTL, 0),
+		ThrottleLimit:     max(c.ThrottleLimit, 0),
 		ThrottleWindow:    c.ThrottleWindow,
 		PageSize:          c.PageSize,
 		RegionalBaseURL:   c.RegionalBaseURL,
@@ -178,19 +175,32 @@ func normalise(c Config) (settings, error) {
 	if s.RetryAfter <= 0 {
 		s.RetryAfter = DefaultRetryAfter
 	}
-	if s.JobRetryAfter < 0 {
-		s.JobRetryAfter = 0
+	if s.ThrottleWindow <= 0 {
+		s.ThrottleWindow = DefaultThrottleWindow
 	}
-	s.CancelDuration = durationOr(s.CancelDuration, DefaultCancelDuration)
-	s.OperationDuration = durationOr(s.OperationDuration, DefaultOperationDuration)
-	s.JobDuration = durationOr(s.JobDuration, DefaultJobDuration)
+	if s.PageSize <= 0 {
+		s.PageSize = DefaultPageSize
+	}
+	errs := s.normaliseChoices(c.FailPattern)
+	for i, f := range c.Faults {
+		if err := f.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("fault %d: %w", i, err))
+		}
+	}
+	if len(errs) > 0 {
+		return s, fmt.Errorf("emulator: invalid config: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// normaliseChoices defaults and checks the create mode, the job location and the fail
+// pattern: an invalid one falls back to its default and is in the errors.
+func (s *settings) normaliseChoices(failPattern string) []error {
+	var errs []error
 	if s.CreateMode == "" {
 		s.CreateMode = CreateAlternate
 	}
-	var errs []error
-	switch s.CreateMode {
-	case CreateAlternate, CreateSync, CreateAsync, CreateDefinition:
-	default:
+	if !validCreateMode(s.CreateMode) {
 		errs = append(errs, fmt.Errorf("unknown create mode %q (want alternate, sync, async or definition)", s.CreateMode))
 		s.CreateMode = CreateAlternate
 	}
@@ -201,37 +211,16 @@ func normalise(c Config) (settings, error) {
 		errs = append(errs, fmt.Errorf("unknown job location %q (want instance, list or alternate)", s.JobLocation))
 		s.JobLocation = JobLocationInstance
 	}
-	pattern := c.FailPattern
-	if pattern == "" {
-		pattern = DefaultFailPattern
+	if failPattern == "" {
+		failPattern = DefaultFailPattern
 	}
-	re, err := regexp.Compile(pattern)
+	re, err := regexp.Compile(failPattern)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("fail pattern: %w", err))
 		re = regexp.MustCompile(DefaultFailPattern)
 	}
 	s.FailPattern = re
-	for i, f := range c.Faults {
-		if err := f.validate(); err != nil {
-			errs = append(errs, fmt.Errorf("fault %d: %w", i, err))
-		}
-	}
-	if s.TokenTTL < 0 {
-		s.TokenTTL = 0
-	}
-	if s.ThrottleLimit < 0 {
-		s.ThrottleLimit = 0
-	}
-	if s.ThrottleWindow <= 0 {
-		s.ThrottleWindow = DefaultThrottleWindow
-	}
-	if s.PageSize <= 0 {
-		s.PageSize = DefaultPageSize
-	}
-	if len(errs) > 0 {
-		return s, fmt.Errorf("emulator: invalid config: %w", errors.Join(errs...))
-	}
-	return s, nil
+	return errs
 }
 
 // durationOr is d, def when d is zero, and zero (at once) when d is negative.
@@ -255,6 +244,10 @@ func (s settings) jobRetryAfter() time.Duration {
 
 func validJobLocation(l JobLocation) bool {
 	return l == JobLocationInstance || l == JobLocationList || l == JobLocationAlternate
+}
+
+func validCreateMode(m CreateMode) bool {
+	return m == CreateAlternate || m == CreateSync || m == CreateAsync || m == CreateDefinition
 }
 
 // FabricTimings returns c with the timings of Fabric's examples and article where c leaves

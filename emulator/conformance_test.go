@@ -1,19 +1,16 @@
 package emulator
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // The conformance tests replay examples of Microsoft's Fabric REST API specification
@@ -22,187 +19,6 @@ import (
 // (Location, x-ms-operation-id, Retry-After: present or absent alike, Location with the same
 // path shape, Retry-After an integer), and the same body fields with the same JSON types.
 // IDs, names and times differ.
-
-// specExample is one example file.
-type specExample struct {
-	Parameters map[string]json.RawMessage `json:"parameters"`
-	Responses  map[string]struct {
-		Headers map[string]any  `json:"headers"`
-		Body    json.RawMessage `json:"body"`
-	} `json:"responses"`
-}
-
-func loadExample(t *testing.T, rel string) specExample {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "fabric-api-spec", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatalf("read example: %v", err)
-	}
-	var ex specExample
-	if err := json.Unmarshal(b, &ex); err != nil {
-		t.Fatalf("parse example %s: %v", rel, err)
-	}
-	return ex
-}
-
-// requestBody is the example's body parameter (the object-valued parameter), or "", with
-// its definition payloads made whole (see wholePayloads).
-func (ex specExample) requestBody() string { return wholePayloads(ex.rawRequestBody()) }
-
-// wholePayloads replaces the definition payloads the spec's examples cut short
-// ("eyJuYmZvcm1hdCI6N..5ndWUi", not base64, which Fabric would refuse with CorruptedPayload)
-// by the base64 of a small file of the kind the part's path names; whole payloads stay.
-func wholePayloads(body string) string {
-	var v any
-	if body == "" || json.Unmarshal([]byte(body), &v) != nil {
-		return body
-	}
-	py := "# Fabric notebook source\n\n# CELL ********************\n\nprint(\"from the spec example\")\n"
-	var walk func(any)
-	walk = func(x any) {
-		switch x := x.(type) {
-		case map[string]any:
-			if p, ok := x["payload"].(string); ok {
-				if _, err := decodePayload(p); err != nil {
-					content := []byte(py)
-					if path, _ := x["path"].(string); strings.HasSuffix(path, ".ipynb") {
-						content = pyToIpynb(py)
-					}
-					x["payload"] = base64.StdEncoding.EncodeToString(content)
-				}
-			}
-			for _, c := range x {
-				walk(c)
-			}
-		case []any:
-			for _, c := range x {
-				walk(c)
-			}
-		}
-	}
-	walk(v)
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// rawRequestBody is the example's body parameter as the example writes it.
-func (ex specExample) rawRequestBody() string {
-	keys := make([]string, 0, len(ex.Parameters))
-	for k := range ex.Parameters {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if v := ex.Parameters[k]; len(v) > 0 && v[0] == '{' {
-			return string(v)
-		}
-	}
-	return ""
-}
-
-// notEmulated are fields of Fabric's answers the emulator does not produce: tenant
-// settings, labels and tags it has no model of. They may be absent from its answers.
-var notEmulated = map[string]bool{
-	"sensitivityLabel": true, "tags": true, "domainId": true, "capacityAssignmentProgress": true,
-	"workspaceIdentity": true, "capacityRegion": true, "oneLakeEndpoints": true, "apiEndpoint": true,
-}
-
-// optionalInSchema are fields the schema defines that an example may not show.
-var optionalInSchema = map[string]bool{
-	"capacityId": true, "folderId": true, "percentComplete": true, "error": true,
-	"continuationToken": true, "continuationUri": true, "properties": true, "format": true,
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// compareShape reports how got differs in shape from want (the example).
-func compareShape(path string, want, got any) []string {
-	var diffs []string
-	wk, gk := jsonKind(want), jsonKind(got)
-	switch {
-	case wk == "null" && (gk == "null" || gk == "object"):
-		return nil // e.g. failureReason: null, or an ErrorResponse once failed
-	case wk != gk:
-		return []string{fmt.Sprintf("%s: example has %s, emulator %s", path, wk, gk)}
-	}
-	switch w := want.(type) {
-	case map[string]any:
-		g := got.(map[string]any)
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok {
-				if !notEmulated[k] {
-					diffs = append(diffs, fmt.Sprintf("%s.%s: in the example, missing from the emulator", path, k))
-				}
-				continue
-			}
-			diffs = append(diffs, compareShape(path+"."+k, wv, gv)...)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok && !optionalInSchema[k] {
-				diffs = append(diffs, fmt.Sprintf("%s.%s: sent by the emulator, not in the example", path, k))
-			}
-		}
-	case []any:
-		g := got.([]any)
-		if len(w) > 0 && len(g) == 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: example lists entries, emulator none", path))
-		}
-		if len(w) == 0 {
-			return diffs
-		}
-		// Entries of an example may differ (some workspaces have a capacity): each emulator
-		// entry must match the example entry that shares the most fields with it.
-		for i, gv := range g {
-			best := []string(nil)
-			for _, wv := range w {
-				d := compareShape(fmt.Sprintf("%s[%d]", path, i), wv, gv)
-				if best == nil || len(d) < len(best) {
-					best = d
-				}
-				if len(d) == 0 {
-					break
-				}
-			}
-			diffs = append(diffs, best...)
-		}
-	}
-	return diffs
-}
-
-var guidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
-
-// locationShape is the path and query of a Location URL with GUIDs replaced and the /v1 prefix
-// dropped (the specification's operation examples omit it; real answers have it).
-func locationShape(t *testing.T, loc string) string {
-	t.Helper()
-	u, err := url.Parse(loc)
-	if err != nil || !u.IsAbs() {
-		t.Errorf("Location %q is not an absolute URL", loc)
-		return ""
-	}
-	p := strings.TrimPrefix(guidRE.ReplaceAllString(u.Path, "{id}"), "/v1")
-	if u.RawQuery != "" {
-		p += "?" + u.RawQuery // the list form of a job's Location: .../jobs/instances?jobType=X
-	}
-	return p
-}
 
 var lroHeaders = []string{"Location", "x-ms-operation-id", "Retry-After"}
 
@@ -216,55 +32,6 @@ type conformanceCase struct {
 	setup func(e *env, ex specExample) (method, path, body string)
 }
 
-// mustItem creates an item of any type through the generic route, waiting out its
-// operation on the fake clock when it answers 202.
-func (e *env) mustItem(itemType, name string) string {
-	e.t.Helper()
-	a := e.do("POST", "/v1/workspaces/"+ws+"/items", fmt.Sprintf(`{"displayName":%q,"type":%q}`, name, itemType))
-	switch a.status {
-	case http.StatusCreated:
-		return a.json(e.t)["id"].(string)
-	case http.StatusAccepted:
-		op := a.header.Get("x-ms-operation-id")
-		e.clock.Advance(e.srv.set.OperationDuration)
-		res := e.do("GET", "/v1/operations/"+op+"/result", "")
-		if res.status != http.StatusOK {
-			e.t.Fatalf("result of creating %s: %d %s", name, res.status, res.body)
-		}
-		return res.json(e.t)["id"].(string)
-	}
-	e.t.Fatalf("create %s %q: %d %s", itemType, name, a.status, a.body)
-	return ""
-}
-
-// mustJob runs a job and lets it complete.
-func (e *env) mustJob(itemID, jobType string) string {
-	e.t.Helper()
-	a := e.do("POST", "/v1/workspaces/"+ws+"/items/"+itemID+"/jobs/"+jobType+"/instances", "")
-	if a.status != http.StatusAccepted {
-		e.t.Fatalf("run job: %d %s", a.status, a.body)
-	}
-	e.clock.Advance(e.srv.set.JobDuration)
-	loc := a.header.Get("Location")
-	return loc[strings.LastIndex(loc, "/")+1:]
-}
-
-// mustStatus sends a request that must answer status.
-func (e *env) mustStatus(method, path, body string, status int) answer {
-	e.t.Helper()
-	a := e.do(method, path, body)
-	if a.status != status {
-		e.t.Fatalf("%s %s: %d %s, want %d", method, path, a.status, a.body, status)
-	}
-	return a
-}
-
-func (e *env) mustAsyncOperation() string {
-	e.t.Helper()
-	a := e.do("POST", "/v1/workspaces/"+ws+"/items", `{"displayName":"Notebook1","type":"Notebook"}`)
-	return opID(e.t, a)
-}
-
 func TestConformanceWithSpecExamples(t *testing.T) {
 	wsItems := "/v1/workspaces/" + ws + "/items"
 	wsNotebooks := "/v1/workspaces/" + ws + "/notebooks"
@@ -275,19 +42,19 @@ func TestConformanceWithSpecExamples(t *testing.T) {
 		{example: "platform/examples/platform/GetLongRunningOperationStateRunning.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration / 2)
+				time.Sleep(DefaultOperationDuration / 2)
 				return "GET", "/v1/operations/" + op, ""
 			}},
 		{example: "platform/examples/platform/GetLongRunningOperationStateCompleted.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration)
+				time.Sleep(DefaultOperationDuration)
 				return "GET", "/v1/operations/" + op, ""
 			}},
 		{example: "platform/examples/platform/GetLongRunningOperationResult.json", status: "200", cfg: Config{CreateMode: CreateAsync},
 			setup: func(e *env, _ specExample) (string, string, string) {
 				op := e.mustAsyncOperation()
-				e.clock.Advance(DefaultOperationDuration)
+				time.Sleep(DefaultOperationDuration)
 				return "GET", "/v1/operations/" + op + "/result", ""
 			}},
 		// Items, generic routes.
@@ -551,54 +318,56 @@ func TestConformanceWithSpecExamples(t *testing.T) {
 	for _, tc := range cases {
 		name := strings.TrimSuffix(filepath.Base(tc.example), ".json") + "/" + tc.status
 		t.Run(name, func(t *testing.T) {
-			ex := loadExample(t, tc.example)
-			want, ok := ex.Responses[tc.status]
-			if !ok {
-				t.Fatalf("example has no %s response", tc.status)
-			}
-			e := newEnv(t, tc.cfg)
-			method, path, body := tc.setup(e, ex)
-			got := e.do(method, path, body)
+			synctest.Test(t, func(t *testing.T) {
+				ex := loadExample(t, tc.example)
+				want, ok := ex.Responses[tc.status]
+				if !ok {
+					t.Fatalf("example has no %s response", tc.status)
+				}
+				e := newEnv(t, tc.cfg)
+				method, path, body := tc.setup(e, ex)
+				got := e.do(method, path, body)
 
-			if strconv.Itoa(got.status) != tc.status {
-				t.Fatalf("status = %d, example %s; body %s", got.status, tc.status, got.body)
-			}
-			for _, h := range lroHeaders {
-				wv, inExample := want.Headers[h]
-				gv := got.header.Get(h)
-				switch {
-				case inExample && gv == "":
-					t.Errorf("header %s: in the example, missing from the emulator", h)
-				case !inExample && gv != "":
-					t.Errorf("header %s: sent by the emulator (%q), not in the example", h, gv)
-				case inExample && h == "Retry-After":
-					if _, err := strconv.Atoi(gv); err != nil {
-						t.Errorf("Retry-After = %q, want whole seconds", gv)
-					}
-				case inExample && h == "Location":
-					if w, g := locationShape(t, fmt.Sprint(wv)), locationShape(t, gv); w != g {
-						t.Errorf("Location path %s, example %s", g, w)
+				if strconv.Itoa(got.status) != tc.status {
+					t.Fatalf("status = %d, example %s; body %s", got.status, tc.status, got.body)
+				}
+				for _, h := range lroHeaders {
+					wv, inExample := want.Headers[h]
+					gv := got.header.Get(h)
+					switch {
+					case inExample && gv == "":
+						t.Errorf("header %s: in the example, missing from the emulator", h)
+					case !inExample && gv != "":
+						t.Errorf("header %s: sent by the emulator (%q), not in the example", h, gv)
+					case inExample && h == "Retry-After":
+						if _, err := strconv.Atoi(gv); err != nil {
+							t.Errorf("Retry-After = %q, want whole seconds", gv)
+						}
+					case inExample && h == "Location":
+						if w, g := locationShape(t, fmt.Sprint(wv)), locationShape(t, gv); w != g {
+							t.Errorf("Location path %s, example %s", g, w)
+						}
 					}
 				}
-			}
-			wantEmpty := len(want.Body) == 0 || string(want.Body) == "null"
-			if wantEmpty {
-				if len(got.body) != 0 {
-					t.Errorf("body = %s, example has none", got.body)
+				wantEmpty := len(want.Body) == 0 || string(want.Body) == "null"
+				if wantEmpty {
+					if len(got.body) != 0 {
+						t.Errorf("body = %s, example has none", got.body)
+					}
+					return
 				}
-				return
-			}
-			var wb, gb any
-			if err := json.Unmarshal(want.Body, &wb); err != nil {
-				t.Fatalf("example body: %v", err)
-			}
-			if err := json.Unmarshal(got.body, &gb); err != nil {
-				t.Fatalf("emulator body is not JSON: %v: %s", err, got.body)
-			}
-			if diffs := compareShape("body", wb, gb); len(diffs) > 0 {
-				slices.Sort(diffs)
-				t.Errorf("body shape differs from the example:\n  %s\nemulator body: %s", strings.Join(diffs, "\n  "), got.body)
-			}
+				var wb, gb any
+				if err := json.Unmarshal(want.Body, &wb); err != nil {
+					t.Fatalf("example body: %v", err)
+				}
+				if err := json.Unmarshal(got.body, &gb); err != nil {
+					t.Fatalf("emulator body is not JSON: %v: %s", err, got.body)
+				}
+				if diffs := compareShape("body", wb, gb); len(diffs) > 0 {
+					slices.Sort(diffs)
+					t.Errorf("body shape differs from the example:\n  %s\nemulator body: %s", strings.Join(diffs, "\n  "), got.body)
+				}
+			})
 		})
 	}
 }

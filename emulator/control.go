@@ -105,80 +105,76 @@ func (s *Server) controlConfig() ControlConfig {
 	}
 }
 
-// applyControlConfig validates a partial configuration and applies it. Call with s.mu held.
+// applyControlConfig validates a partial configuration and applies it, all or nothing: the
+// error is the first invalid field's, in the order of ControlConfig. Call with s.mu held.
 func (s *Server) applyControlConfig(c ControlConfig) *apiError {
 	next := s.set
-	bad := func(format string, args ...any) *apiError {
-		return newAPIError(http.StatusBadRequest, "InvalidInput", fmt.Sprintf(format, args...))
-	}
-	if c.RetryAfter != nil {
-		if *c.RetryAfter <= 0 {
-			return bad("retryAfter must be positive, like \"2s\"")
+	dur := func(d *Duration) *time.Duration { return (*time.Duration)(d) }
+	for _, e := range []*apiError{
+		setNumber(&next.RetryAfter, dur(c.RetryAfter), `retryAfter must be positive, like "2s"`),
+		setNumber(&next.JobRetryAfter, dur(c.JobRetryAfter), `jobRetryAfter must be positive, like "60s"`),
+		setNumber(&next.CancelDuration, dur(c.CancelDuration), ""),
+		setChecked(&next.JobLocation, c.JobLocation, validJobLocation, "jobLocation %q is unknown; use instance, list or alternate"),
+		setNumber(&next.OperationDuration, dur(c.OperationDuration), ""),
+		setNumber(&next.JobDuration, dur(c.JobDuration), ""),
+		setChecked(&next.CreateMode, c.CreateMode, validCreateMode, "createMode %q is unknown; use alternate, sync, async or definition"),
+		setFailPattern(&next.FailPattern, c.FailPattern),
+		setNumber(&next.TokenTTL, dur(c.TokenTTL), ""),
+		setNumber(&next.ThrottleLimit, c.ThrottleLimit, ""),
+		setNumber(&next.ThrottleWindow, dur(c.ThrottleWindow), `throttleWindow must be positive, like "1m"`),
+		setNumber(&next.PageSize, c.PageSize, "pageSize must be positive"),
+		setChecked(&next.RegionalBaseURL, c.RegionalBaseURL, nil, ""),
+		setChecked(&next.StrictRetryAfter, c.StrictRetryAfter, nil, ""),
+	} {
+		if e != nil {
+			return e
 		}
-		next.RetryAfter = time.Duration(*c.RetryAfter)
-	}
-	if c.JobRetryAfter != nil {
-		if *c.JobRetryAfter <= 0 {
-			return bad("jobRetryAfter must be positive, like \"60s\"")
-		}
-		next.JobRetryAfter = time.Duration(*c.JobRetryAfter)
-	}
-	if c.CancelDuration != nil {
-		next.CancelDuration = max(time.Duration(*c.CancelDuration), 0)
-	}
-	if c.JobLocation != nil {
-		if !validJobLocation(*c.JobLocation) {
-			return bad("jobLocation %q is unknown; use instance, list or alternate", *c.JobLocation)
-		}
-		next.JobLocation = *c.JobLocation
-	}
-	if c.OperationDuration != nil {
-		next.OperationDuration = max(time.Duration(*c.OperationDuration), 0)
-	}
-	if c.JobDuration != nil {
-		next.JobDuration = max(time.Duration(*c.JobDuration), 0)
-	}
-	if c.CreateMode != nil {
-		switch *c.CreateMode {
-		case CreateAlternate, CreateSync, CreateAsync, CreateDefinition:
-			next.CreateMode = *c.CreateMode
-		default:
-			return bad("createMode %q is unknown; use alternate, sync, async or definition", *c.CreateMode)
-		}
-	}
-	if c.FailPattern != nil {
-		re, err := regexp.Compile(*c.FailPattern)
-		if err != nil {
-			return bad("failPattern does not compile: %v", err)
-		}
-		next.FailPattern = re
-	}
-	if c.TokenTTL != nil {
-		next.TokenTTL = max(time.Duration(*c.TokenTTL), 0)
-	}
-	if c.ThrottleLimit != nil {
-		next.ThrottleLimit = max(*c.ThrottleLimit, 0)
-	}
-	if c.ThrottleWindow != nil {
-		if *c.ThrottleWindow <= 0 {
-			return bad("throttleWindow must be positive, like \"1m\"")
-		}
-		next.ThrottleWindow = time.Duration(*c.ThrottleWindow)
-	}
-	if c.PageSize != nil {
-		if *c.PageSize <= 0 {
-			return bad("pageSize must be positive")
-		}
-		next.PageSize = *c.PageSize
-	}
-	if c.RegionalBaseURL != nil {
-		next.RegionalBaseURL = *c.RegionalBaseURL
-	}
-	if c.StrictRetryAfter != nil {
-		next.StrictRetryAfter = *c.StrictRetryAfter
 	}
 	s.set = next
 	return nil
+}
+
+// setNumber sets *dst to the field v when it is present (nil keeps *dst): a negative value
+// means zero, unless mustBePositive is set, which is then the error for a value below one.
+func setNumber[T ~int | ~int64](dst, v *T, mustBePositive string) *apiError {
+	switch {
+	case v == nil:
+	case mustBePositive != "" && *v <= 0:
+		return invalidControl(mustBePositive)
+	default:
+		*dst = max(*v, 0)
+	}
+	return nil
+}
+
+// setChecked sets *dst to the field v when it is present and valid (nil: any value) accepts
+// it; else the error is why, formatted with the value.
+func setChecked[T any](dst, v *T, valid func(T) bool, why string) *apiError {
+	if v == nil {
+		return nil
+	}
+	if valid != nil && !valid(*v) {
+		return invalidControl(fmt.Sprintf(why, *v))
+	}
+	*dst = *v
+	return nil
+}
+
+// setFailPattern compiles the failPattern field when it is present.
+func setFailPattern(dst **regexp.Regexp, v *string) *apiError {
+	if v == nil {
+		return nil
+	}
+	re, err := regexp.Compile(*v)
+	if err != nil {
+		return invalidControl(fmt.Sprintf("failPattern does not compile: %v", err))
+	}
+	*dst = re
+	return nil
+}
+
+func invalidControl(msg string) *apiError {
+	return newAPIError(http.StatusBadRequest, "InvalidInput", msg)
 }
 
 // control serves /_emulator/: the JSON control endpoint described in the package doc.
@@ -190,51 +186,21 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	}
 	switch route {
 	case "GET /_emulator", "GET /_emulator/":
-		writeJSON(w, http.StatusOK, map[string]any{
-			"defaultWorkspaceId": DefaultWorkspaceID,
-			"endpoints": []string{
-				"GET /_emulator/config", "PUT /_emulator/config",
-				"GET /_emulator/faults", "PUT /_emulator/faults", "POST /_emulator/faults", "DELETE /_emulator/faults",
-				"POST /_emulator/reset",
-				"GET /_emulator/identity", "PUT /_emulator/identity", "POST /_emulator/identity/revoke", "POST /_emulator/identity/expire",
-			},
-		})
+		writeJSON(w, http.StatusOK, map[string]any{"defaultWorkspaceId": DefaultWorkspaceID, "endpoints": controlEndpoints})
 	case "GET /_emulator/config":
 		s.mu.Lock()
 		c := s.controlConfig()
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, c)
 	case "PUT /_emulator/config", "PATCH /_emulator/config":
-		var c ControlConfig
-		if e := decodeBody(r, &c, true); e != nil {
-			fail(w, r, e)
-			return
-		}
-		s.mu.Lock()
-		e := s.applyControlConfig(c)
-		out := s.controlConfig()
-		s.mu.Unlock()
-		if e != nil {
-			fail(w, r, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		s.putControlConfig(w, r)
 	case "GET /_emulator/faults":
 		s.mu.Lock()
 		out := s.faultStatuses()
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"rules": out})
 	case "PUT /_emulator/faults", "POST /_emulator/faults":
-		var fl faultList
-		if e := decodeBody(r, &fl, true); e != nil {
-			fail(w, r, e)
-			return
-		}
-		if err := s.setFaults(r.Method == http.MethodPut, fl.Rules); err != nil {
-			fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", err.Error()))
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
+		s.putFaults(w, r)
 	case "DELETE /_emulator/faults":
 		s.SetFaults()
 		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
@@ -245,4 +211,45 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, newAPIError(http.StatusNotFound, "EntityNotFound",
 			fmt.Sprintf("The emulator control endpoint has no %s; GET /_emulator/ lists what it has.", route)))
 	}
+}
+
+// controlEndpoints is what GET /_emulator/ lists.
+var controlEndpoints = []string{
+	"GET /_emulator/config", "PUT /_emulator/config",
+	"GET /_emulator/faults", "PUT /_emulator/faults", "POST /_emulator/faults", "DELETE /_emulator/faults",
+	"POST /_emulator/reset",
+	"GET /_emulator/identity", "PUT /_emulator/identity", "POST /_emulator/identity/revoke", "POST /_emulator/identity/expire",
+}
+
+// putControlConfig serves PUT (and PATCH) /_emulator/config: the fields sent change, and the
+// answer is the whole configuration.
+func (s *Server) putControlConfig(w http.ResponseWriter, r *http.Request) {
+	var c ControlConfig
+	if e := decodeBody(r, &c, true); e != nil {
+		fail(w, r, e)
+		return
+	}
+	s.mu.Lock()
+	e := s.applyControlConfig(c)
+	out := s.controlConfig()
+	s.mu.Unlock()
+	if e != nil {
+		fail(w, r, e)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// putFaults serves PUT /_emulator/faults (replace the rules) and POST (add to them).
+func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
+	var fl faultList
+	if e := decodeBody(r, &fl, true); e != nil {
+		fail(w, r, e)
+		return
+	}
+	if err := s.setFaults(r.Method == http.MethodPut, fl.Rules); err != nil {
+		fail(w, r, newAPIError(http.StatusBadRequest, "InvalidInput", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -25,21 +26,21 @@ func TestControlConfig(t *testing.T) {
 	cases := []struct {
 		name, body string
 		wantStatus int
-		check      func(t *testing.T)
+		check      func(t *testing.T, e *env)
 	}{
 		{name: "spec-like timings", body: `{"retryAfter":30,"operationDuration":"60s","createMode":"async"}`, wantStatus: 200,
-			check: func(t *testing.T) {
+			check: func(t *testing.T, e *env) {
 				a := e.do("POST", notebooksPath(), `{"displayName":"N1"}`)
 				if a.status != 202 || a.header.Get("Retry-After") != "30" {
 					t.Errorf("create: %d Retry-After %q", a.status, a.header.Get("Retry-After"))
 				}
-				e.clock.Advance(59 * time.Second)
+				time.Sleep(59 * time.Second)
 				if s := e.do("GET", "/v1/operations/"+a.header.Get("x-ms-operation-id"), "").json(t)["status"]; s != "Running" {
 					t.Errorf("at 59 s of 60: %v", s)
 				}
 			}},
 		{name: "page size", body: `{"pageSize":1}`, wantStatus: 200,
-			check: func(t *testing.T) {
+			check: func(t *testing.T, e *env) {
 				e.do("POST", "/v1/workspaces", `{"displayName":"Second"}`)
 				if m := e.do("GET", "/v1/workspaces", "").json(t); m["continuationToken"] == nil {
 					t.Errorf("no continuation with page size 1: %v", m)
@@ -53,15 +54,18 @@ func TestControlConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := e.doToken("", "PUT", "/_emulator/config", tc.body)
-			if tc.wantStatus != 200 {
-				wantError(t, a, tc.wantStatus, "InvalidInput")
-				return
-			}
-			if a.status != 200 {
-				t.Fatalf("PUT: %d %s", a.status, a.body)
-			}
-			tc.check(t)
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{})
+				a := e.doToken("", "PUT", "/_emulator/config", tc.body)
+				if tc.wantStatus != 200 {
+					wantError(t, a, tc.wantStatus, "InvalidInput")
+					return
+				}
+				if a.status != 200 {
+					t.Fatalf("PUT: %d %s", a.status, a.body)
+				}
+				tc.check(t, e)
+			})
 		})
 	}
 }
@@ -138,46 +142,48 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestConcurrentClients(t *testing.T) {
-	e := newEnv(t, Config{ThrottleLimit: 1000})
-	const clients, perClient = 8, 10
-	var wg sync.WaitGroup
-	errs := make(chan string, clients*perClient)
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perClient {
-				name := fmt.Sprintf("c%d-n%d", c, i)
-				a := e.doToken(fmt.Sprintf("token-%d", c), "POST", notebooksPath(), `{"displayName":"`+name+`"}`)
-				switch a.status {
-				case 201:
-				case 202:
-					op := a.header.Get("x-ms-operation-id")
-					if s := e.do("GET", "/v1/operations/"+op, "").status; s != 200 {
-						errs <- fmt.Sprintf("%s: state %d", name, s)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, Config{ThrottleLimit: 1000})
+		const clients, perClient = 8, 10
+		var wg sync.WaitGroup
+		errs := make(chan string, clients*perClient)
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perClient {
+					name := fmt.Sprintf("c%d-n%d", c, i)
+					a := e.doToken(fmt.Sprintf("token-%d", c), "POST", notebooksPath(), `{"displayName":"`+name+`"}`)
+					switch a.status {
+					case 201:
+					case 202:
+						op := a.header.Get("x-ms-operation-id")
+						if s := e.do("GET", "/v1/operations/"+op, "").status; s != 200 {
+							errs <- fmt.Sprintf("%s: state %d", name, s)
+						}
+					default:
+						errs <- fmt.Sprintf("%s: create %d %s", name, a.status, a.body)
 					}
-				default:
-					errs <- fmt.Sprintf("%s: create %d %s", name, a.status, a.body)
+					time.Sleep(time.Second)
+					e.do("GET", notebooksPath(), "")
+					e.doToken("", "GET", "/_emulator/faults", "")
 				}
-				e.clock.Advance(time.Second)
-				e.do("GET", notebooksPath(), "")
-				e.doToken("", "GET", "/_emulator/faults", "")
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	e.clock.Advance(time.Hour)
-	e.srv.mu.Lock()
-	e.srv.advance(e.clock.Now())
-	n := len(e.srv.items)
-	e.srv.mu.Unlock()
-	if n != clients*perClient {
-		t.Errorf("%d items, want %d", n, clients*perClient)
-	}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		time.Sleep(time.Hour)
+		e.srv.mu.Lock()
+		e.srv.advance(time.Now())
+		n := len(e.srv.items)
+		e.srv.mu.Unlock()
+		if n != clients*perClient {
+			t.Errorf("%d items, want %d", n, clients*perClient)
+		}
+	})
 }
 
 func TestGoFaultAPI(t *testing.T) {

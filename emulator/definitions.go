@@ -1,11 +1,15 @@
 package emulator
 
+// Item definitions: how a sent one is checked, the notebook formats, and the getDefinition
+// and updateDefinition routes.
+
 import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // payloadInlineBase64 is the one PayloadType of common/definitions.json.
@@ -208,4 +212,137 @@ func checkNotebookFormat(format string) *apiError {
 	}
 	return newAPIError(http.StatusBadRequest, "InvalidRequest",
 		fmt.Sprintf("The notebook definition format %q is not supported; use format=ipynb or format=fabricGitSource (the default).", format))
+}
+
+// definitionIsLong says whether a getDefinition/updateDefinition call answers 202 (else 200
+// at once): alternating like creates in CreateAlternate mode (the 1st, 3rd... definition
+// call 200, the 2nd, 4th... 202; the count is their own), never in CreateSync mode,
+// always in CreateAsync and CreateDefinition. Call with s.mu held.
+func (s *Server) definitionIsLong() bool {
+	switch s.set.CreateMode {
+	case CreateSync:
+		return false
+	case CreateAlternate:
+		s.defCount++
+		return s.defCount%2 == 0
+	}
+	return true
+}
+
+// getDefinition answers Get Item Definition: 200 with the definition, or 202 and an
+// operation whose result it is. A notebook's comes in the format asked for (?format=ipynb,
+// or fabricGitSource by default).
+func (s *Server) getDefinition(w http.ResponseWriter, r *http.Request, itemType string) {
+	format := r.URL.Query().Get("format")
+	for _, f := range []string{formatIpynb, formatFabricGitSource} {
+		if strings.EqualFold(format, f) {
+			format = f
+		}
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, e := s.currentItem(r, itemType, now)
+	if e == nil && it.Type == "Notebook" {
+		e = checkNotebookFormat(format)
+	}
+	if e != nil {
+		fail(w, r, e)
+		return
+	}
+	current := func() any {
+		d := it.Definition
+		if d == nil {
+			d = defaultDefinition(it)
+		}
+		if it.Type == "Notebook" {
+			d = notebookIn(d, format)
+		}
+		return map[string]any{"definition": d}
+	}
+	if !s.definitionIsLong() {
+		writeJSON(w, http.StatusOK, current())
+		return
+	}
+	op := s.startOperation(now, true, func() (any, *ErrorResponse) { return current(), nil })
+	s.writeAccepted(w, r, op)
+}
+
+// updateDefinition answers Update Item Definition: 200 at once, or 202 and an operation
+// without a result. With ?updateMetadata=true the .platform part's displayName and
+// description apply to the item. The lakehouse route's 200 carries the item
+// (UpdateLakehouseDefinition.json); the others' carry no body.
+func (s *Server) updateDefinition(w http.ResponseWriter, r *http.Request, itemType string) {
+	d, e := decodeDefinitionUpdate(r)
+	if e != nil {
+		fail(w, r, e)
+		return
+	}
+	updateMetadata := strings.EqualFold(r.URL.Query().Get("updateMetadata"), "true")
+	c := callOf(r)
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, e := s.currentItem(r, itemType, now)
+	if e != nil {
+		fail(w, r, e)
+		return
+	}
+	if !s.definitionIsLong() {
+		if e := s.applyDefinition(it, d, updateMetadata); e != nil {
+			fail(w, r, e)
+			return
+		}
+		if itemType == "Lakehouse" {
+			writeJSON(w, http.StatusOK, it.view(false))
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	op := s.startOperation(now, false, func() (any, *ErrorResponse) {
+		if e := s.applyDefinition(it, d, updateMetadata); e != nil {
+			e.body.RequestID = c.requestID
+			return nil, &e.body
+		}
+		return nil, nil
+	})
+	s.writeAccepted(w, r, op)
+}
+
+// decodeDefinitionUpdate reads and checks an updateDefinition body.
+func decodeDefinitionUpdate(r *http.Request) (*definition, *apiError) {
+	var req struct {
+		Definition *definition `json:"definition"`
+	}
+	if e := decodeBody(r, &req, true); e != nil {
+		return nil, e
+	}
+	if req.Definition == nil {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidDefinition", "updateDefinition needs a body {\"definition\": {\"parts\": [...]}} with at least one part.")
+	}
+	if e := checkDefinition(req.Definition); e != nil {
+		return nil, e
+	}
+	return req.Definition, nil
+}
+
+// applyDefinition gives it the definition d and, with updateMetadata, the displayName and
+// description of d's .platform part (a name taken by another item refuses it all). Call with
+// s.mu held.
+func (s *Server) applyDefinition(it *item, d *definition, updateMetadata bool) *apiError {
+	if updateMetadata {
+		name, desc := platformMetadata(d)
+		if name != nil && strings.TrimSpace(*name) != "" {
+			if other := s.nameInUse(it.WorkspaceID, it.Type, *name, it.ID); other != nil {
+				return nameInUseError(other)
+			}
+			it.DisplayName = *name
+		}
+		if desc != nil {
+			it.Description = *desc
+		}
+	}
+	it.Definition = d
+	return nil
 }

@@ -49,8 +49,9 @@
 // http://host/v1/operations/{id}), x-ms-operation-id and Retry-After (whole seconds). The
 // operation is NotStarted (percentComplete null) for the first sixth of
 // Config.OperationDuration, then Running with a rising percentComplete, then Succeeded or
-// Failed; its state is computed from Config.Now, so tests move a fake clock instead of
-// sleeping. Its times come in the two forms of Microsoft's article: 2023-11-13T22:24:40.477Z
+// Failed; its state is computed from the time of each request (package time), so a test
+// that runs the emulator in-process in a testing/synctest bubble moves the bubble's clock
+// instead of waiting. Its times come in the two forms of Microsoft's article: 2023-11-13T22:24:40.477Z
 // while it runs, 2023-11-13T22:25:06.1193103 (seven digits, no zone) once it has ended;
 // lastUpdatedTimeUtc is when its status or percentComplete last changed, so polls between
 // two changes see the same value. While it runs, the state answer has Location (itself), x-ms-operation-id and
@@ -179,7 +180,7 @@
 //	tokenExpired       answer 401 TokenExpired instead of the API
 //	drop               close the connection without an answer; nothing happens
 //	dropAfter          do what the request asks (an item may be created), then close
-//	slow               wait Delay (default 5 s) through Config.Sleep, then answer
+//	slow               wait Delay (default 5 s), then answer; nothing if the client left
 //	malformed          cut the JSON body in half, keeping status and headers
 //	noRetryAfter       remove Retry-After
 //	httpDateRetryAfter send Retry-After as an HTTP date

@@ -6,55 +6,54 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
 )
 
-// Create a notebook that answers 202, watch its operation succeed on a fake clock, and
-// fetch the result.
+// Create a notebook that answers 202, poll its operation as Retry-After says until it
+// succeeds, and fetch the result. The operation takes a second here (Config.OperationDuration),
+// so the example waits about a second.
 func Example() {
-	now := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 	srv := httptest.NewServer(emulator.New(emulator.Config{
-		Now:        func() time.Time { return now },
-		CreateMode: emulator.CreateAsync,
+		CreateMode:        emulator.CreateAsync,
+		RetryAfter:        time.Second,
+		OperationDuration: time.Second,
 	}))
 	defer srv.Close()
 
-	call := func(method, path, body string) *http.Response {
+	call := func(method, path, body string) (*http.Response, string) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer dev-token")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			panic(err)
 		}
-		return res
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
 	}
 
-	res := call("POST", "/v1/workspaces/"+emulator.DefaultWorkspaceID+"/notebooks", `{"displayName":"Notebook 2"}`)
-	res.Body.Close()
+	res, _ := call("POST", "/v1/workspaces/"+emulator.DefaultWorkspaceID+"/notebooks", `{"displayName":"Notebook 2"}`)
 	op := res.Header.Get("x-ms-operation-id")
 	fmt.Println(res.StatusCode, "Retry-After:", res.Header.Get("Retry-After"))
 
-	res = call("GET", "/v1/operations/"+op, "")
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	fmt.Println(strings.Contains(string(b), `"status":"NotStarted"`))
+	for {
+		res, body := call("GET", "/v1/operations/"+op, "")
+		if !strings.Contains(body, `"status":"NotStarted"`) && !strings.Contains(body, `"status":"Running"`) {
+			fmt.Println(strings.Contains(body, `"status":"Succeeded"`), strings.HasSuffix(res.Header.Get("Location"), "/result"))
+			break
+		}
+		secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+		time.Sleep(time.Duration(secs) * time.Second) // as the operation asks
+	}
 
-	now = now.Add(emulator.DefaultOperationDuration) // the operation's time has come
-	res = call("GET", "/v1/operations/"+op, "")
-	b, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	fmt.Println(strings.Contains(string(b), `"status":"Succeeded"`), strings.HasSuffix(res.Header.Get("Location"), "/result"))
-
-	res = call("GET", "/v1/operations/"+op+"/result", "")
-	b, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	fmt.Println(res.StatusCode, strings.Contains(string(b), `"displayName":"Notebook 2"`))
+	res, body := call("GET", "/v1/operations/"+op+"/result", "")
+	fmt.Println(res.StatusCode, strings.Contains(body, `"displayName":"Notebook 2"`))
 	// Output:
-	// 202 Retry-After: 2
-	// true
+	// 202 Retry-After: 1
 	// true true
 	// 200 true
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -27,7 +28,7 @@ const (
 	// FaultDropAfter does what the request asks (an item may be created) and then closes the
 	// connection without an answer.
 	FaultDropAfter FaultKind = "dropAfter"
-	// FaultSlow waits Delay (default 5 s) through Config.Sleep before answering.
+	// FaultSlow waits Delay (default 5 s) before answering, or until the client leaves.
 	FaultSlow FaultKind = "slow"
 	// FaultMalformedJSON cuts the answer's body in half (or sends a broken one when empty),
 	// keeping its status and headers.
@@ -227,6 +228,68 @@ func (s *Server) matchFaults(r *http.Request) []*FaultRule {
 	return fired
 }
 
+// faultNote is how the log names the fired rules: " (fault 429, slow)", or "" for none.
+func faultNote(fired []*FaultRule) string {
+	if len(fired) == 0 {
+		return ""
+	}
+	kinds := make([]string, len(fired))
+	for i, f := range fired {
+		kinds[i] = string(f.Kind)
+	}
+	return " (fault " + strings.Join(kinds, ", ") + ")"
+}
+
+// beforeAPI is what the fired rules decided before the API is called.
+type beforeAPI struct {
+	drop       bool       // close the connection without an answer; nothing happens
+	clientGone bool       // the client left during a slow rule's wait
+	instead    *FaultRule // the first rule that answers instead of the API
+	dropAfter  bool       // let the API do its work, then close the connection
+}
+
+// faultsBefore runs the part of the fired rules that comes before the API: a drop ends
+// everything; a slow rule waits (until ctx ends); the first rule that answers instead of the
+// API (429, 500, 503, 401) is kept.
+func faultsBefore(ctx context.Context, fired []*FaultRule) beforeAPI {
+	var pre beforeAPI
+	for _, f := range fired {
+		switch f.Kind {
+		case FaultDrop:
+			pre.drop = true
+			return pre
+		case FaultSlow:
+			d := time.Duration(f.Delay)
+			if d <= 0 {
+				d = DefaultSlowDelay
+			}
+			if err := timerSleep(ctx, d); err != nil {
+				pre.clientGone = true
+				return pre
+			}
+		case FaultThrottle, FaultInternalError, FaultUnavailable, FaultTokenExpired:
+			if pre.instead == nil {
+				pre.instead = f
+			}
+		case FaultDropAfter:
+			pre.dropAfter = true
+		}
+	}
+	return pre
+}
+
+// timerSleep waits d or until ctx is done: the wait of a slow rule.
+func timerSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // faultError is the answer of the faults that replace the API's answer.
 func (s *Server) faultError(f *FaultRule) *apiError {
 	s.mu.Lock()
@@ -237,7 +300,7 @@ func (s *Server) faultError(f *FaultRule) *apiError {
 	}
 	switch f.Kind {
 	case FaultThrottle:
-		until := s.now().Add(time.Duration(ra) * time.Second)
+		until := time.Now().Add(time.Duration(ra) * time.Second)
 		return newAPIError(http.StatusTooManyRequests, "RequestBlocked",
 			fmt.Sprintf("Request is blocked by the upstream service until: %s (UTC). Wait the Retry-After seconds before calling again.",
 				until.UTC().Format("1/2/2006 3:04:05 PM"))).withRetryAfter(ra)
@@ -259,19 +322,7 @@ func (s *Server) faultError(f *FaultRule) *apiError {
 func (s *Server) applyFault(f *FaultRule, rec *capture) {
 	switch f.Kind {
 	case FaultMalformedJSON:
-		b := rec.body.Bytes()
-		var broken []byte
-		if len(b) < 2 {
-			broken = []byte(`{"status": "Runn`)
-		} else {
-			broken = append([]byte(nil), b[:len(b)/2]...)
-		}
-		rec.body.Reset()
-		rec.body.Write(broken)
-		rec.header.Set("Content-Type", "application/json; charset=utf-8")
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
+		rec.breakJSON()
 	case FaultNoRetryAfter:
 		rec.header.Del("Retry-After")
 	case FaultNoLocation:
@@ -282,45 +333,74 @@ func (s *Server) applyFault(f *FaultRule, rec *capture) {
 			rec.header.Set("Location", lu.String())
 		}
 	case FaultUndefinedStatus:
-		var body map[string]json.RawMessage
-		if json.Unmarshal(rec.body.Bytes(), &body) != nil || body["status"] == nil {
-			return
-		}
 		status := f.Status
 		if status == "" {
 			status = "Undefined"
 		}
-		body["status"], _ = json.Marshal(status)
-		b, err := json.Marshal(body)
-		if err != nil {
-			return
-		}
-		rec.body.Reset()
-		rec.body.Write(append(b, '\n'))
+		rec.setStatusField(status)
 	case FaultRetryAfterDate:
 		if v := rec.header.Get("Retry-After"); v != "" {
 			secs, err := strconv.Atoi(v)
 			if err != nil {
 				secs = 0
 			}
-			rec.header.Set("Retry-After", s.now().Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
+			rec.header.Set("Retry-After", time.Now().Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
 		}
 	case FaultRegionalLocation:
 		s.mu.Lock()
 		regional := s.set.RegionalBaseURL
 		s.mu.Unlock()
-		loc := rec.header.Get("Location")
-		if loc == "" || regional == "" {
-			return
-		}
-		lu, err1 := url.Parse(loc)
-		ru, err2 := url.Parse(regional)
-		if err1 != nil || err2 != nil || ru.Host == "" {
-			return
-		}
-		lu.Scheme, lu.Host = ru.Scheme, ru.Host
-		rec.header.Set("Location", lu.String())
+		rec.moveLocation(regional)
 	}
+}
+
+// breakJSON cuts the body in half (or sends a cut state when there is none), keeping the
+// status and saying JSON.
+func (c *capture) breakJSON() {
+	b := c.body.Bytes()
+	var broken []byte
+	if len(b) < 2 {
+		broken = []byte(`{"status": "Runn`)
+	} else {
+		broken = append([]byte(nil), b[:len(b)/2]...)
+	}
+	c.body.Reset()
+	c.body.Write(broken)
+	c.header.Set("Content-Type", "application/json; charset=utf-8")
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+}
+
+// setStatusField replaces the "status" of a JSON object body; other bodies stay.
+func (c *capture) setStatusField(status string) {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(c.body.Bytes(), &body) != nil || body["status"] == nil {
+		return
+	}
+	body["status"], _ = json.Marshal(status)
+	b, err := json.Marshal(body)
+	if err != nil {
+		return
+	}
+	c.body.Reset()
+	c.body.Write(append(b, '\n'))
+}
+
+// moveLocation moves the Location header, path kept, to the scheme and host of base (the
+// regional host); nothing changes without a Location or a base.
+func (c *capture) moveLocation(base string) {
+	loc := c.header.Get("Location")
+	if loc == "" || base == "" {
+		return
+	}
+	lu, err1 := url.Parse(loc)
+	ru, err2 := url.Parse(base)
+	if err1 != nil || err2 != nil || ru.Host == "" {
+		return
+	}
+	lu.Scheme, lu.Host = ru.Scheme, ru.Host
+	c.header.Set("Location", lu.String())
 }
 
 // faultStatuses lists the active rules with their counters. Call with s.mu held.

@@ -10,23 +10,10 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
-
-// recordingSleeper is the injected Sleep: it records the delays and returns at once.
-type recordingSleeper struct {
-	mu     sync.Mutex
-	delays []time.Duration
-}
-
-func (r *recordingSleeper) Sleep(ctx context.Context, d time.Duration) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.delays = append(r.delays, d)
-	return ctx.Err()
-}
 
 func TestFaultsThatAnswerInstead(t *testing.T) {
 	cases := []struct {
@@ -136,7 +123,7 @@ func TestFaultsCombine(t *testing.T) {
 		{name: "429 with an HTTP-date Retry-After", rules: []FaultRule{{Kind: FaultRetryAfterDate}, {Kind: FaultThrottle, RetryAfterSeconds: 55}}, wantStatus: 429,
 			check: func(t *testing.T, e *env, a answer) {
 				when, err := http.ParseTime(a.header.Get("Retry-After"))
-				if err != nil || !when.Equal(e.clock.Now().Add(55*time.Second)) {
+				if err != nil || !when.Equal(time.Now().Add(55*time.Second)) {
 					t.Errorf("Retry-After %q (%v)", a.header.Get("Retry-After"), err)
 				}
 			}},
@@ -145,23 +132,25 @@ func TestFaultsCombine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Config{Faults: tc.rules, Sleep: (&recordingSleeper{}).Sleep})
-			a := e.do("GET", "/v1/workspaces", "")
-			if a.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d: %s", a.status, tc.wantStatus, a.body)
-			}
-			if tc.check != nil {
-				tc.check(t, e, a)
-			}
-			var list struct {
-				Rules []FaultStatus `json:"rules"`
-			}
-			json.Unmarshal(e.doToken("", "GET", "/_emulator/faults", "").body, &list)
-			for i, r := range list.Rules {
-				if r.Fired != 1 {
-					t.Errorf("rule %d fired %d times, want 1 (every matching rule fires)", i, r.Fired)
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{Faults: tc.rules})
+				a := e.do("GET", "/v1/workspaces", "")
+				if a.status != tc.wantStatus {
+					t.Fatalf("status %d, want %d: %s", a.status, tc.wantStatus, a.body)
 				}
-			}
+				if tc.check != nil {
+					tc.check(t, e, a)
+				}
+				var list struct {
+					Rules []FaultStatus `json:"rules"`
+				}
+				json.Unmarshal(e.doToken("", "GET", "/_emulator/faults", "").body, &list)
+				for i, r := range list.Rules {
+					if r.Fired != 1 {
+						t.Errorf("rule %d fired %d times, want 1 (every matching rule fires)", i, r.Fired)
+					}
+				}
+			})
 		})
 	}
 }
@@ -226,7 +215,7 @@ func TestFaultsThatChangeTheAnswer(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Retry-After %q is not an HTTP date: %v", a.header.Get("Retry-After"), err)
 				}
-				if want := e.clock.Now().Add(2 * time.Second).Truncate(time.Second); !when.Equal(want) {
+				if want := time.Now().Add(2 * time.Second).Truncate(time.Second); !when.Equal(want) {
 					t.Errorf("Retry-After %s, want %s", when, want)
 				}
 			}},
@@ -245,7 +234,7 @@ func TestFaultsThatChangeTheAnswer(t *testing.T) {
 				if b := e.do("GET", "/operations/"+op, ""); b.status != 200 || b.json(t)["status"] != "NotStarted" {
 					t.Errorf("GET /operations/{op}: %d %s", b.status, b.body)
 				}
-				e.clock.Advance(DefaultOperationDuration)
+				time.Sleep(DefaultOperationDuration)
 				if b := e.do("GET", "/operations/"+op+"/result", ""); b.status != 200 {
 					t.Errorf("GET /operations/{op}/result: %d %s", b.status, b.body)
 				}
@@ -263,48 +252,81 @@ func TestFaultsThatChangeTheAnswer(t *testing.T) {
 					t.Errorf("body %s", a.body)
 				}
 			}},
-		{name: "slow waits through the injected sleeper", rule: FaultRule{Kind: FaultSlow, PathPrefix: "/v1/operations", Delay: Duration(90 * time.Second)},
+		{name: "slow answers after its delay", rule: FaultRule{Kind: FaultSlow, PathPrefix: "/v1/operations", Delay: Duration(90 * time.Second)},
 			check: func(t *testing.T, e *env, a answer) {
-				if a.status != 200 || a.json(t)["status"] != "NotStarted" {
+				// The answer is the state when it is sent: the 6 s operation ended during the wait.
+				if a.status != 200 || a.json(t)["status"] != "Succeeded" {
 					t.Errorf("slow answer %d %s", a.status, a.body)
 				}
 			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			sleeper := &recordingSleeper{}
-			e := newEnv(t, Config{CreateMode: CreateAsync, Sleep: sleeper.Sleep, Faults: []FaultRule{tc.rule}})
-			op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`))
-			tc.check(t, e, e.do("GET", "/v1/operations/"+op, ""))
-			if tc.rule.Kind == FaultSlow && fmt.Sprint(sleeper.delays) != "[1m30s]" {
-				t.Errorf("sleeper saw %v, want [1m30s]", sleeper.delays)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{CreateMode: CreateAsync, Faults: []FaultRule{tc.rule}})
+				op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"N"}`))
+				start := time.Now()
+				a := e.do("GET", "/v1/operations/"+op, "")
+				// Only the slow rule delays the answer, by exactly its Delay on the bubble's clock.
+				if took := time.Since(start); took != time.Duration(tc.rule.Delay) {
+					t.Errorf("answered after %s, want %s", took, time.Duration(tc.rule.Delay))
+				}
+				tc.check(t, e, a)
+			})
 		})
 	}
 }
 
-func TestSlowFaultStopsWhenTheClientLeaves(t *testing.T) {
-	e := newEnv(t, Config{Faults: []FaultRule{{Kind: FaultSlow}}, Sleep: func(ctx context.Context, d time.Duration) error {
-		if d != DefaultSlowDelay {
-			t.Errorf("delay %s, want the default %s", d, DefaultSlowDelay)
-		}
-		return context.Canceled
-	}})
-	a := e.do("GET", "/v1/workspaces", "")
-	if a.status == http.StatusOK && len(a.body) > 0 {
-		t.Errorf("answered after the client left: %d %s", a.status, a.body)
+// A slow rule waits its Delay (DefaultSlowDelay without one) and then answers, or stops
+// without an answer when the client leaves first.
+func TestSlowFault(t *testing.T) {
+	cases := []struct {
+		name       string
+		rule       FaultRule
+		clientWait time.Duration // how long the client waits for the answer; 0 means forever
+		wantTook   time.Duration
+		wantAnswer bool
+	}{
+		{name: "default delay", rule: FaultRule{Kind: FaultSlow}, wantTook: DefaultSlowDelay, wantAnswer: true},
+		{name: "its own delay", rule: FaultRule{Kind: FaultSlow, Delay: Duration(250 * time.Millisecond)}, wantTook: 250 * time.Millisecond, wantAnswer: true},
+		{name: "client leaves first", rule: FaultRule{Kind: FaultSlow}, clientWait: time.Second, wantTook: time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{Faults: []FaultRule{tc.rule}})
+				req := newRequest("GET", "/v1/workspaces", "")
+				req.Header.Set("Authorization", "Bearer dev-token")
+				if tc.clientWait > 0 {
+					ctx, cancel := context.WithTimeout(req.Context(), tc.clientWait)
+					defer cancel()
+					req = req.WithContext(ctx)
+				}
+				start := time.Now()
+				a := e.send(req)
+				if took := time.Since(start); took != tc.wantTook {
+					t.Errorf("returned after %s, want %s", took, tc.wantTook)
+				}
+				if answered := a.status == http.StatusOK && len(a.body) > 0; answered != tc.wantAnswer {
+					t.Errorf("answered %v (%d %s), want %v", answered, a.status, a.body, tc.wantAnswer)
+				}
+			})
+		})
 	}
 }
 
 func TestDefaultSleeperHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := timerSleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("timerSleep = %v, want context.Canceled", err)
-	}
-	if err := timerSleep(context.Background(), time.Nanosecond); err != nil {
-		t.Errorf("timerSleep = %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		start := time.Now()
+		if err := timerSleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) != 0 {
+			t.Errorf("timerSleep = %v after %s, want context.Canceled at once", err, time.Since(start))
+		}
+		if err := timerSleep(context.Background(), time.Hour); err != nil || time.Since(start) != time.Hour {
+			t.Errorf("timerSleep = %v after %s, want nil after 1h", err, time.Since(start))
+		}
+	})
 }
 
 func TestDroppedConnections(t *testing.T) {
@@ -317,9 +339,8 @@ func TestDroppedConnections(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.kind), func(t *testing.T) {
-			clock := newFakeClock()
-			srv := New(Config{Now: clock.Now, CreateMode: CreateSync,
-				Faults: []FaultRule{{Kind: tc.kind, Method: "POST", Count: 1}}})
+			// Real connections: a drop closes one. No time passes in this test.
+			srv := New(Config{CreateMode: CreateSync, Faults: []FaultRule{{Kind: tc.kind, Method: "POST", Count: 1}}})
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 			client := ts.Client()
@@ -356,45 +377,54 @@ func TestDropWithoutHijackAborts(t *testing.T) {
 	e.do("GET", "/v1/workspaces", "") // httptest.ResponseRecorder cannot be hijacked
 }
 
-func TestRegionalLocation(t *testing.T) {
-	clock := newFakeClock()
-	var regional *httptest.Server
-	srv := New(Config{Now: clock.Now, CreateMode: CreateAsync,
-		Faults: []FaultRule{{Kind: FaultRegionalLocation}}})
-	regional = httptest.NewServer(srv)
-	defer regional.Close()
-	primary := httptest.NewServer(srv)
-	defer primary.Close()
-	// The regional host is known only once its listener runs: set it at run time.
-	put, _ := http.NewRequest("PUT", primary.URL+"/_emulator/config", strings.NewReader(`{"regionalBaseUrl":"`+regional.URL+`"}`))
-	if res, err := http.DefaultClient.Do(put); err != nil || res.StatusCode != 200 {
-		t.Fatalf("PUT config: %v %v", err, res)
-	}
+// serveInProcess is a RoundTripper that answers through handler.ServeHTTP, for tests in a
+// synctest bubble (real connections are not durably blocking).
+type serveInProcess struct{ handler http.Handler }
 
-	get := func(method, u, body string) *http.Response {
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer dev-token")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+func (s serveInProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	return rec.Result(), nil
+}
+
+func TestRegionalLocation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// One emulator behind two hosts: the primary the client calls, and the regional one
+		// its Location headers move to.
+		const primary, regional = "http://fabric.test", "http://regional.test"
+		srv := New(Config{CreateMode: CreateAsync, Faults: []FaultRule{{Kind: FaultRegionalLocation}}})
+		client := &http.Client{Transport: serveInProcess{handler: srv}}
+		// The regional host may be known only once its listener runs: set it at run time.
+		put, _ := http.NewRequest("PUT", primary+"/_emulator/config", strings.NewReader(`{"regionalBaseUrl":"`+regional+`"}`))
+		if res, err := client.Do(put); err != nil || res.StatusCode != 200 {
+			t.Fatalf("PUT config: %v %v", err, res)
 		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res
-	}
-	res := get("POST", primary.URL+notebooksPath(), `{"displayName":"N"}`)
-	loc := res.Header.Get("Location")
-	if !strings.HasPrefix(loc, regional.URL+"/v1/operations/") {
-		t.Fatalf("Location %q, want it on the regional host %s", loc, regional.URL)
-	}
-	clock.Advance(DefaultOperationDuration)
-	res = get("GET", loc, "")
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Location"), regional.URL+"/v1/operations/") || !strings.HasSuffix(res.Header.Get("Location"), "/result") {
-		t.Errorf("state on the regional host: %d Location %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	if res = get("GET", res.Header.Get("Location"), ""); res.StatusCode != 200 {
-		t.Errorf("result on the regional host: %d", res.StatusCode)
-	}
+
+		get := func(method, u, body string) *http.Response {
+			req, _ := http.NewRequest(method, u, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer dev-token")
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			return res
+		}
+		res := get("POST", primary+notebooksPath(), `{"displayName":"N"}`)
+		loc := res.Header.Get("Location")
+		if !strings.HasPrefix(loc, regional+"/v1/operations/") {
+			t.Fatalf("Location %q, want it on the regional host %s", loc, regional)
+		}
+		time.Sleep(DefaultOperationDuration)
+		res = get("GET", loc, "")
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Location"), regional+"/v1/operations/") || !strings.HasSuffix(res.Header.Get("Location"), "/result") {
+			t.Errorf("state on the regional host: %d Location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res = get("GET", res.Header.Get("Location"), ""); res.StatusCode != 200 {
+			t.Errorf("result on the regional host: %d", res.StatusCode)
+		}
+	})
 }
 
 func TestParseFaultRule(t *testing.T) {

@@ -2,51 +2,25 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// fakeClock is the injected clock: tests move it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2024, 6, 22, 6, 35, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// env is a Server on a fake clock, called in-process.
+// env is a Server called in-process. A test that moves time builds it inside a synctest
+// bubble: the server reads the bubble's clock, and time.Sleep there moves that clock at once.
 type env struct {
-	t     *testing.T
-	srv   *Server
-	clock *fakeClock
+	t   *testing.T
+	srv *Server
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	clock := newFakeClock()
-	if cfg.Now == nil {
-		cfg.Now = clock.Now
-	}
-	return &env{t: t, srv: New(cfg), clock: clock}
+	return &env{t: t, srv: New(cfg)}
 }
 
 // answer is a decoded response.
@@ -145,4 +119,53 @@ func opID(t *testing.T, a answer) string {
 		t.Errorf("202 without Retry-After")
 	}
 	return id
+}
+
+// mustItem creates an item of any type through the generic route, waiting out its
+// operation when it answers 202 (in a synctest bubble, time.Sleep moves the fake clock at once).
+func (e *env) mustItem(itemType, name string) string {
+	e.t.Helper()
+	a := e.do("POST", "/v1/workspaces/"+ws+"/items", fmt.Sprintf(`{"displayName":%q,"type":%q}`, name, itemType))
+	switch a.status {
+	case http.StatusCreated:
+		return a.json(e.t)["id"].(string)
+	case http.StatusAccepted:
+		op := a.header.Get("x-ms-operation-id")
+		time.Sleep(e.srv.set.OperationDuration)
+		res := e.do("GET", "/v1/operations/"+op+"/result", "")
+		if res.status != http.StatusOK {
+			e.t.Fatalf("result of creating %s: %d %s", name, res.status, res.body)
+		}
+		return res.json(e.t)["id"].(string)
+	}
+	e.t.Fatalf("create %s %q: %d %s", itemType, name, a.status, a.body)
+	return ""
+}
+
+// mustJob runs a job and lets it complete.
+func (e *env) mustJob(itemID, jobType string) string {
+	e.t.Helper()
+	a := e.do("POST", "/v1/workspaces/"+ws+"/items/"+itemID+"/jobs/"+jobType+"/instances", "")
+	if a.status != http.StatusAccepted {
+		e.t.Fatalf("run job: %d %s", a.status, a.body)
+	}
+	time.Sleep(e.srv.set.JobDuration)
+	loc := a.header.Get("Location")
+	return loc[strings.LastIndex(loc, "/")+1:]
+}
+
+// mustStatus sends a request that must answer status.
+func (e *env) mustStatus(method, path, body string, status int) answer {
+	e.t.Helper()
+	a := e.do(method, path, body)
+	if a.status != status {
+		e.t.Fatalf("%s %s: %d %s, want %d", method, path, a.status, a.body, status)
+	}
+	return a
+}
+
+func (e *env) mustAsyncOperation() string {
+	e.t.Helper()
+	a := e.do("POST", "/v1/workspaces/"+ws+"/items", `{"displayName":"Notebook1","type":"Notebook"}`)
+	return opID(e.t, a)
 }

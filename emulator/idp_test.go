@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -360,19 +361,19 @@ func TestIdentityRefreshAndRevoke(t *testing.T) {
 func TestIdentityFabricTokenCheck(t *testing.T) {
 	sign := func(key *rsa.PrivateKey, change func(*accessClaims)) func(*env) string {
 		return func(e *env) string {
-			now := e.clock.Now()
+			now := time.Now()
 			c := accessClaims{Aud: FabricAudience, Iat: now.Unix(), Exp: now.Add(time.Hour).Unix(), Scp: strings.Join(DefaultScopes, " "), Tid: DefaultTenantID}
 			if change != nil {
 				change(&c)
 			}
 			tok, err := signJWT(key, keyID(&key.PublicKey), c)
 			if err != nil {
-				t.Fatal(err)
+				e.t.Fatal(err)
 			}
 			return tok
 		}
 	}
-	signedIn := func(e *env) string { return e.signIn(t, "organizations")["access_token"].(string) }
+	signedIn := func(e *env) string { return e.signIn(e.t, "organizations")["access_token"].(string) }
 	own, other := testKeys()[0], testKeys()[1]
 	create := [3]string{"POST", notebooksPath(), `{"displayName":"N"}`}
 	list := [3]string{"GET", "/v1/workspaces", ""}
@@ -392,16 +393,16 @@ func TestIdentityFabricTokenCheck(t *testing.T) {
 		{name: "another tenant", token: sign(own, func(c *accessClaims) { c.Tid = "00000000-0000-0000-0000-000000000001" }), call: list, wantCode: "InvalidToken"},
 		{name: "tampered claims", token: func(e *env) string {
 			parts := strings.Split(signedIn(e), ".")
-			c, _ := json.Marshal(accessClaims{Aud: FabricAudience, Exp: e.clock.Now().Add(time.Hour).Unix(), Scp: "Item.ReadWrite.All Workspace.ReadWrite.All", Tid: DefaultTenantID})
+			c, _ := json.Marshal(accessClaims{Aud: FabricAudience, Exp: time.Now().Add(time.Hour).Unix(), Scp: "Item.ReadWrite.All Workspace.ReadWrite.All", Tid: DefaultTenantID})
 			return parts[0] + "." + b64url.EncodeToString(c) + "." + parts[2]
 		}, call: list, wantCode: "InvalidToken"},
-		{name: "past its lifetime", token: signedIn, before: func(e *env) { e.clock.Advance(DefaultAccessTokenLifetime) }, call: list, wantCode: "TokenExpired"},
-		{name: "just before its end", token: signedIn, before: func(e *env) { e.clock.Advance(DefaultAccessTokenLifetime - time.Second) }, call: list},
+		{name: "past its lifetime", token: signedIn, before: func(e *env) { time.Sleep(DefaultAccessTokenLifetime) }, call: list, wantCode: "TokenExpired"},
+		{name: "just before its end", token: signedIn, before: func(e *env) { time.Sleep(DefaultAccessTokenLifetime - time.Second) }, call: list},
 		{name: "expired by the control endpoint", token: signedIn, before: func(e *env) { e.do("POST", "/_emulator/identity/expire", "") }, call: list, wantCode: "TokenExpired"},
 		{name: "lifetime set by the control endpoint", token: func(e *env) string {
 			e.do("PUT", "/_emulator/identity", `{"accessTokenLifetime":"30s"}`)
 			return signedIn(e)
-		}, before: func(e *env) { e.clock.Advance(30 * time.Second) }, call: list, wantCode: "TokenExpired"},
+		}, before: func(e *env) { time.Sleep(30 * time.Second) }, call: list, wantCode: "TokenExpired"},
 		{name: "read-only scopes cannot create", ic: IdentityConfig{Scopes: []string{"Workspace.Read.All", "Item.Read.All"}}, token: signedIn, call: create, wantCode: "InsufficientScopes"},
 		{name: "workspace scope does not create items", ic: IdentityConfig{Scopes: []string{"Workspace.ReadWrite.All"}}, token: signedIn, call: create, wantCode: "InsufficientScopes"},
 		{name: "the type's own scope creates", ic: IdentityConfig{Scopes: []string{"Notebook.ReadWrite.All"}}, token: signedIn, call: create},
@@ -414,25 +415,27 @@ func TestIdentityFabricTokenCheck(t *testing.T) {
 	status := map[string]int{"InvalidToken": 401, "TokenExpired": 401, "InsufficientScopes": 403, "OperationNotFound": 404}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newIdentityEnv(t, tc.ic)
-			tok := tc.token(e)
-			if tc.before != nil {
-				tc.before(e)
-			}
-			a := e.doToken(tok, tc.call[0], tc.call[1], tc.call[2])
-			if tc.wantCode == "" {
-				if a.status >= 400 {
-					t.Fatalf("want success, got %d %s", a.status, a.body)
+			synctest.Test(t, func(t *testing.T) {
+				e := newIdentityEnv(t, tc.ic)
+				tok := tc.token(e)
+				if tc.before != nil {
+					tc.before(e)
 				}
-				return
-			}
-			m := wantError(t, a, status[tc.wantCode], tc.wantCode)
-			if strings.Contains(m["message"].(string), tok) {
-				t.Errorf("the error message quotes the token")
-			}
-			if a.status == 401 && a.header.Get("WWW-Authenticate") == "" {
-				t.Errorf("401 without WWW-Authenticate")
-			}
+				a := e.doToken(tok, tc.call[0], tc.call[1], tc.call[2])
+				if tc.wantCode == "" {
+					if a.status >= 400 {
+						t.Fatalf("want success, got %d %s", a.status, a.body)
+					}
+					return
+				}
+				m := wantError(t, a, status[tc.wantCode], tc.wantCode)
+				if strings.Contains(m["message"].(string), tok) {
+					t.Errorf("the error message quotes the token")
+				}
+				if a.status == 401 && a.header.Get("WWW-Authenticate") == "" {
+					t.Errorf("401 without WWW-Authenticate")
+				}
+			})
 		})
 	}
 }

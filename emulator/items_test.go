@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 func TestCreateModes(t *testing.T) {
@@ -62,22 +64,24 @@ func listNames(t *testing.T, e *env, path string) []string {
 }
 
 func TestItemExistsOnlyOnceItsOperationSucceeded(t *testing.T) {
-	e := newEnv(t, Config{CreateMode: CreateAsync})
-	op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"Later"}`))
-	e.clock.Advance(DefaultOperationDuration - 1)
-	if names := listNames(t, e, notebooksPath()); len(names) != 0 {
-		t.Fatalf("item listed while its operation runs: %v", names)
-	}
-	// Its name is not taken yet either.
-	opID(t, e.do("POST", notebooksPath(), `{"displayName":"Later"}`))
-	e.clock.Advance(1)
-	if names := listNames(t, e, notebooksPath()); strings.Join(names, ",") != "Later" {
-		t.Fatalf("after the operation: %v", names)
-	}
-	st := e.do("GET", "/v1/operations/"+op, "").json(t)
-	if st["status"] != "Succeeded" {
-		t.Errorf("first operation %v", st["status"])
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, Config{CreateMode: CreateAsync})
+		op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"Later"}`))
+		time.Sleep(DefaultOperationDuration - 1)
+		if names := listNames(t, e, notebooksPath()); len(names) != 0 {
+			t.Fatalf("item listed while its operation runs: %v", names)
+		}
+		// Its name is not taken yet either.
+		opID(t, e.do("POST", notebooksPath(), `{"displayName":"Later"}`))
+		time.Sleep(1)
+		if names := listNames(t, e, notebooksPath()); strings.Join(names, ",") != "Later" {
+			t.Fatalf("after the operation: %v", names)
+		}
+		st := e.do("GET", "/v1/operations/"+op, "").json(t)
+		if st["status"] != "Succeeded" {
+			t.Errorf("first operation %v", st["status"])
+		}
+	})
 }
 
 func TestDuplicateDisplayName(t *testing.T) {
@@ -113,20 +117,22 @@ func TestDuplicateDisplayName(t *testing.T) {
 		wantError(t, e.do("PATCH", notebooksPath()+"/"+other["id"].(string), `{"displayName":"sales"}`), 409, "ItemDisplayNameAlreadyInUse")
 	})
 	t.Run("name taken while the operation ran", func(t *testing.T) {
-		e := newEnv(t, Config{CreateMode: CreateAsync})
-		op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"Race"}`))
-		e.srv.mu.Lock()
-		e.srv.set.CreateMode = CreateSync
-		e.srv.mu.Unlock()
-		if a := e.do("POST", notebooksPath(), `{"displayName":"Race"}`); a.status != http.StatusCreated {
-			t.Fatalf("sync create: %d %s", a.status, a.body)
-		}
-		e.clock.Advance(DefaultOperationDuration)
-		st := e.do("GET", "/v1/operations/"+op, "").json(t)
-		errBody, _ := st["error"].(map[string]any)
-		if st["status"] != "Failed" || errBody["errorCode"] != "ItemDisplayNameAlreadyInUse" {
-			t.Errorf("operation = %v", st)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			e := newEnv(t, Config{CreateMode: CreateAsync})
+			op := opID(t, e.do("POST", notebooksPath(), `{"displayName":"Race"}`))
+			e.srv.mu.Lock()
+			e.srv.set.CreateMode = CreateSync
+			e.srv.mu.Unlock()
+			if a := e.do("POST", notebooksPath(), `{"displayName":"Race"}`); a.status != http.StatusCreated {
+				t.Fatalf("sync create: %d %s", a.status, a.body)
+			}
+			time.Sleep(DefaultOperationDuration)
+			st := e.do("GET", "/v1/operations/"+op, "").json(t)
+			errBody, _ := st["error"].(map[string]any)
+			if st["status"] != "Failed" || errBody["errorCode"] != "ItemDisplayNameAlreadyInUse" {
+				t.Errorf("operation = %v", st)
+			}
+		})
 	})
 }
 
@@ -142,42 +148,44 @@ func TestFailPatternFailsTheCreateOperation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Config{FailPattern: tc.pattern, CreateMode: CreateAsync})
-			a := e.do("POST", notebooksPath(), fmt.Sprintf(`{"displayName":%q}`, tc.displayName))
-			op := opID(t, a)
-			createRequestID := a.header.Get("requestId")
-			e.clock.Advance(DefaultOperationDuration)
-			st := e.do("GET", "/v1/operations/"+op, "")
-			m := st.json(t)
-			if !tc.wantFail {
-				if m["status"] != "Succeeded" {
-					t.Fatalf("status %v, want Succeeded", m["status"])
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{FailPattern: tc.pattern, CreateMode: CreateAsync})
+				a := e.do("POST", notebooksPath(), fmt.Sprintf(`{"displayName":%q}`, tc.displayName))
+				op := opID(t, a)
+				createRequestID := a.header.Get("requestId")
+				time.Sleep(DefaultOperationDuration)
+				st := e.do("GET", "/v1/operations/"+op, "")
+				m := st.json(t)
+				if !tc.wantFail {
+					if m["status"] != "Succeeded" {
+						t.Fatalf("status %v, want Succeeded", m["status"])
+					}
+					return
 				}
-				return
-			}
-			if m["status"] != "Failed" {
-				t.Fatalf("status %v, want Failed", m["status"])
-			}
-			if st.header.Get("Location") != "" || st.header.Get("Retry-After") != "" {
-				t.Errorf("failed state has Location %q / Retry-After %q", st.header.Get("Location"), st.header.Get("Retry-After"))
-			}
-			errBody, _ := m["error"].(map[string]any)
-			for _, f := range []string{"errorCode", "message", "requestId", "moreDetails", "relatedResource"} {
-				if errBody[f] == nil {
-					t.Errorf("error.%s missing: %v", f, errBody)
+				if m["status"] != "Failed" {
+					t.Fatalf("status %v, want Failed", m["status"])
 				}
-			}
-			if errBody["requestId"] != createRequestID {
-				t.Errorf("error.requestId = %v, want the create request's %s", errBody["requestId"], createRequestID)
-			}
-			details, _ := errBody["moreDetails"].([]any)
-			if len(details) == 0 || details[0].(map[string]any)["relatedResource"] == nil {
-				t.Errorf("moreDetails = %v", errBody["moreDetails"])
-			}
-			if names := listNames(t, e, notebooksPath()); len(names) != 0 {
-				t.Errorf("failed item listed: %v", names)
-			}
-			wantError(t, e.do("GET", "/v1/operations/"+op+"/result", ""), 400, "OperationFailed")
+				if st.header.Get("Location") != "" || st.header.Get("Retry-After") != "" {
+					t.Errorf("failed state has Location %q / Retry-After %q", st.header.Get("Location"), st.header.Get("Retry-After"))
+				}
+				errBody, _ := m["error"].(map[string]any)
+				for _, f := range []string{"errorCode", "message", "requestId", "moreDetails", "relatedResource"} {
+					if errBody[f] == nil {
+						t.Errorf("error.%s missing: %v", f, errBody)
+					}
+				}
+				if errBody["requestId"] != createRequestID {
+					t.Errorf("error.requestId = %v, want the create request's %s", errBody["requestId"], createRequestID)
+				}
+				details, _ := errBody["moreDetails"].([]any)
+				if len(details) == 0 || details[0].(map[string]any)["relatedResource"] == nil {
+					t.Errorf("moreDetails = %v", errBody["moreDetails"])
+				}
+				if names := listNames(t, e, notebooksPath()); len(names) != 0 {
+					t.Errorf("failed item listed: %v", names)
+				}
+				wantError(t, e.do("GET", "/v1/operations/"+op+"/result", ""), 400, "OperationFailed")
+			})
 		})
 	}
 	t.Run("alternate mode sends failing names to an operation", func(t *testing.T) {
@@ -264,43 +272,45 @@ func TestItemRequests(t *testing.T) {
 }
 
 func TestDefinitionRoundTrip(t *testing.T) {
-	e := newEnv(t, Config{CreateMode: CreateAsync})
-	id := e.mustItem("Notebook", "NB")
-	path := notebooksPath() + "/" + id
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, Config{CreateMode: CreateAsync})
+		id := e.mustItem("Notebook", "NB")
+		path := notebooksPath() + "/" + id
 
-	// getDefinition of an item created without one: a generated notebook definition.
-	op := opID(t, e.do("POST", path+"/getDefinition", ""))
-	e.clock.Advance(DefaultOperationDuration)
-	res := e.do("GET", "/v1/operations/"+op+"/result", "")
-	if !strings.Contains(string(res.body), `"path":"notebook-content.py"`) || !strings.Contains(string(res.body), `"path":".platform"`) {
-		t.Fatalf("default definition: %d %s", res.status, res.body)
-	}
+		// getDefinition of an item created without one: a generated notebook definition.
+		op := opID(t, e.do("POST", path+"/getDefinition", ""))
+		time.Sleep(DefaultOperationDuration)
+		res := e.do("GET", "/v1/operations/"+op+"/result", "")
+		if !strings.Contains(string(res.body), `"path":"notebook-content.py"`) || !strings.Contains(string(res.body), `"path":".platform"`) {
+			t.Fatalf("default definition: %d %s", res.status, res.body)
+		}
 
-	payload := base64.StdEncoding.EncodeToString([]byte("print('v2')"))
-	upd := e.do("POST", path+"/updateDefinition", `{"definition":{"parts":[{"path":"notebook-content.py","payload":"`+payload+`","payloadType":"InlineBase64"}]}}`)
-	op = opID(t, upd)
-	e.clock.Advance(DefaultOperationDuration - 1)
-	st := e.do("GET", "/v1/operations/"+op, "")
-	if st.json(t)["status"] != "Running" || st.header.Get("Location") == "" || st.header.Get("Retry-After") == "" {
-		t.Fatalf("running updateDefinition: %s %v", st.body, st.header)
-	}
-	e.clock.Advance(1)
-	st = e.do("GET", "/v1/operations/"+op, "")
-	if st.json(t)["status"] != "Succeeded" {
-		t.Fatalf("updateDefinition: %s", st.body)
-	}
-	if st.header.Get("Location") != "" || st.header.Get("Retry-After") != "" || st.header.Get("x-ms-operation-id") != op {
-		t.Errorf("succeeded without result: Location %q, Retry-After %q, x-ms-operation-id %q; want none, none, %s",
-			st.header.Get("Location"), st.header.Get("Retry-After"), st.header.Get("x-ms-operation-id"), op)
-	}
-	wantError(t, e.do("GET", "/v1/operations/"+op+"/result", ""), 400, "OperationHasNoResult")
+		payload := base64.StdEncoding.EncodeToString([]byte("print('v2')"))
+		upd := e.do("POST", path+"/updateDefinition", `{"definition":{"parts":[{"path":"notebook-content.py","payload":"`+payload+`","payloadType":"InlineBase64"}]}}`)
+		op = opID(t, upd)
+		time.Sleep(DefaultOperationDuration - 1)
+		st := e.do("GET", "/v1/operations/"+op, "")
+		if st.json(t)["status"] != "Running" || st.header.Get("Location") == "" || st.header.Get("Retry-After") == "" {
+			t.Fatalf("running updateDefinition: %s %v", st.body, st.header)
+		}
+		time.Sleep(1)
+		st = e.do("GET", "/v1/operations/"+op, "")
+		if st.json(t)["status"] != "Succeeded" {
+			t.Fatalf("updateDefinition: %s", st.body)
+		}
+		if st.header.Get("Location") != "" || st.header.Get("Retry-After") != "" || st.header.Get("x-ms-operation-id") != op {
+			t.Errorf("succeeded without result: Location %q, Retry-After %q, x-ms-operation-id %q; want none, none, %s",
+				st.header.Get("Location"), st.header.Get("Retry-After"), st.header.Get("x-ms-operation-id"), op)
+		}
+		wantError(t, e.do("GET", "/v1/operations/"+op+"/result", ""), 400, "OperationHasNoResult")
 
-	op = opID(t, e.do("POST", path+"/getDefinition", ""))
-	e.clock.Advance(DefaultOperationDuration)
-	res = e.do("GET", "/v1/operations/"+op+"/result", "")
-	if !strings.Contains(string(res.body), payload) {
-		t.Errorf("getDefinition after update: %s", res.body)
-	}
+		op = opID(t, e.do("POST", path+"/getDefinition", ""))
+		time.Sleep(DefaultOperationDuration)
+		res = e.do("GET", "/v1/operations/"+op+"/result", "")
+		if !strings.Contains(string(res.body), payload) {
+			t.Errorf("getDefinition after update: %s", res.body)
+		}
+	})
 }
 
 func TestPagination(t *testing.T) {

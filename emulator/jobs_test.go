@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -57,92 +58,104 @@ func TestJobLifecycle(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: 60 * time.Second})
-			id := e.mustItem("Notebook", tc.itemName)
-			if tc.description != "" {
-				if a := e.do("PATCH", "/v1/workspaces/"+ws+"/items/"+id, `{"description":"`+tc.description+`"}`); a.status != http.StatusOK {
-					t.Fatalf("update: %d %s", a.status, a.body)
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: 60 * time.Second})
+				id := e.mustItem("Notebook", tc.itemName)
+				if tc.description != "" {
+					if a := e.do("PATCH", "/v1/workspaces/"+ws+"/items/"+id, `{"description":"`+tc.description+`"}`); a.status != http.StatusOK {
+						t.Fatalf("update: %d %s", a.status, a.body)
+					}
 				}
-			}
-			inst := e.runJob(tc.runPath(id))
-			m := e.jobStatus(inst)
-			if m["status"] != "NotStarted" || m["startTimeUtc"] != nil || m["endTimeUtc"] != nil || m["itemId"] != id || m["invokeType"] != "Manual" {
-				t.Errorf("at start: %v", m)
-			}
-			e.clock.Advance(30 * time.Second)
-			if m = e.jobStatus(inst); m["status"] != "InProgress" || m["startTimeUtc"] == nil || m["endTimeUtc"] != nil {
-				t.Errorf("midway: %v", m)
-			}
-			e.clock.Advance(30 * time.Second)
-			m = e.jobStatus(inst)
-			if tc.wantFailure {
-				fr, _ := m["failureReason"].(map[string]any)
-				if m["status"] != "Failed" || fr["errorCode"] == nil || fr["message"] == nil {
+				inst := e.runJob(tc.runPath(id))
+				m := e.jobStatus(inst)
+				if m["status"] != "NotStarted" || m["startTimeUtc"] != nil || m["endTimeUtc"] != nil || m["itemId"] != id || m["invokeType"] != "Manual" {
+					t.Errorf("at start: %v", m)
+				}
+				time.Sleep(30 * time.Second)
+				if m = e.jobStatus(inst); m["status"] != "InProgress" || m["startTimeUtc"] == nil || m["endTimeUtc"] != nil {
+					t.Errorf("midway: %v", m)
+				}
+				time.Sleep(30 * time.Second)
+				m = e.jobStatus(inst)
+				if tc.wantFailure {
+					fr, _ := m["failureReason"].(map[string]any)
+					if m["status"] != "Failed" || fr["errorCode"] == nil || fr["message"] == nil {
+						t.Errorf("ended: %v", m)
+					}
+					return
+				}
+				if m["status"] != "Completed" || m["endTimeUtc"] == nil || m["failureReason"] != nil {
 					t.Errorf("ended: %v", m)
 				}
-				return
-			}
-			if m["status"] != "Completed" || m["endTimeUtc"] == nil || m["failureReason"] != nil {
-				t.Errorf("ended: %v", m)
-			}
+			})
 		})
 	}
 }
 
 func TestJobDedupeAndCancel(t *testing.T) {
-	e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: 60 * time.Second})
-	id := e.mustItem("Notebook", "NB")
-	run := "/v1/workspaces/" + ws + "/items/" + id + "/jobs/DefaultJob/instances"
-	first := e.runJob(run)
-	second := e.runJob(run)
-	if m := e.jobStatus(second); m["status"] != "Deduped" || m["endTimeUtc"] == nil {
-		t.Errorf("second run while the first runs: %v", m)
-	}
-	other := e.runJob("/v1/workspaces/" + ws + "/items/" + id + "/jobs/RunNotebook/instances")
-	if m := e.jobStatus(other); m["status"] != "NotStarted" {
-		t.Errorf("another job type is not deduped: %v", m)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, Config{CreateMode: CreateSync, JobDuration: 60 * time.Second})
+		id := e.mustItem("Notebook", "NB")
+		run := "/v1/workspaces/" + ws + "/items/" + id + "/jobs/DefaultJob/instances"
+		first := e.runJob(run)
+		second := e.runJob(run)
+		if m := e.jobStatus(second); m["status"] != "Deduped" || m["endTimeUtc"] == nil {
+			t.Errorf("second run while the first runs: %v", m)
+		}
+		other := e.runJob("/v1/workspaces/" + ws + "/items/" + id + "/jobs/RunNotebook/instances")
+		if m := e.jobStatus(other); m["status"] != "NotStarted" {
+			t.Errorf("another job type is not deduped: %v", m)
+		}
 
-	e.clock.Advance(20 * time.Second)
-	c := e.do("POST", first+"/cancel", "")
-	if c.status != http.StatusAccepted || c.header.Get("Location") != "http://fabric.test"+first || c.header.Get("Retry-After") == "" {
-		t.Fatalf("cancel: %d %v %s", c.status, c.header, c.body)
-	}
-	if m := e.jobStatus(first); m["status"] != "InProgress" || m["endTimeUtc"] != nil {
-		t.Errorf("right after the cancel was accepted: %v", m)
-	}
-	e.clock.Advance(DefaultCancelDuration)
-	if m := e.jobStatus(first); m["status"] != "Cancelled" || m["endTimeUtc"] != "2024-06-22T06:35:22.0000000" {
-		t.Errorf("once the cancel took effect: %v", m)
-	}
-	e.clock.Advance(time.Hour)
-	if m := e.jobStatus(first); m["status"] != "Cancelled" {
-		t.Errorf("cancelled job came back: %v", m)
-	}
-	wantError(t, e.do("POST", first+"/cancel", ""), 400, "JobAlreadyCompleted")
-	wantError(t, e.do("POST", other+"/cancel", ""), 400, "JobAlreadyCompleted")
-	third := e.runJob(run)
-	if m := e.jobStatus(third); m["status"] != "NotStarted" {
-		t.Errorf("run after the first ended: %v", m)
-	}
+		time.Sleep(20 * time.Second)
+		c := e.do("POST", first+"/cancel", "")
+		if c.status != http.StatusAccepted || c.header.Get("Location") != "http://fabric.test"+first || c.header.Get("Retry-After") == "" {
+			t.Fatalf("cancel: %d %v %s", c.status, c.header, c.body)
+		}
+		if m := e.jobStatus(first); m["status"] != "InProgress" || m["endTimeUtc"] != nil {
+			t.Errorf("right after the cancel was accepted: %v", m)
+		}
+		time.Sleep(DefaultCancelDuration)
+		if m := e.jobStatus(first); m["status"] != "Cancelled" || m["endTimeUtc"] != "2000-01-01T00:00:22.0000000" {
+			t.Errorf("once the cancel took effect: %v", m)
+		}
+		time.Sleep(time.Hour)
+		if m := e.jobStatus(first); m["status"] != "Cancelled" {
+			t.Errorf("cancelled job came back: %v", m)
+		}
+		wantError(t, e.do("POST", first+"/cancel", ""), 400, "JobAlreadyCompleted")
+		wantError(t, e.do("POST", other+"/cancel", ""), 400, "JobAlreadyCompleted")
+		third := e.runJob(run)
+		if m := e.jobStatus(third); m["status"] != "NotStarted" {
+			t.Errorf("run after the first ended: %v", m)
+		}
+	})
 }
 
-func TestJobErrorsAndList(t *testing.T) {
-	e := newEnv(t, Config{CreateMode: CreateSync, PageSize: 2, JobDuration: time.Second})
+func TestJobList(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, Config{CreateMode: CreateSync, PageSize: 2, JobDuration: time.Second})
+		id := e.mustItem("Notebook", "NB")
+		items := "/v1/workspaces/" + ws + "/items/" + id
+		for range 3 {
+			e.runJob(items + "/jobs/DefaultJob/instances")
+			time.Sleep(time.Second)
+		}
+		m := e.do("GET", items+"/jobs/instances", "").json(t)
+		if len(m["value"].([]any)) != 2 || m["continuationToken"] == nil {
+			t.Fatalf("first page: %v", m)
+		}
+		m = e.do("GET", items+"/jobs/instances?continuationToken="+m["continuationToken"].(string), "").json(t)
+		if len(m["value"].([]any)) != 1 || m["continuationToken"] != nil {
+			t.Errorf("last page: %v", m)
+		}
+	})
+}
+
+func TestJobErrors(t *testing.T) {
+	e := newEnv(t, Config{CreateMode: CreateSync})
 	id := e.mustItem("Notebook", "NB")
 	items := "/v1/workspaces/" + ws + "/items/" + id
-	for range 3 {
-		e.runJob(items + "/jobs/DefaultJob/instances")
-		e.clock.Advance(time.Second)
-	}
-	m := e.do("GET", items+"/jobs/instances", "").json(t)
-	if len(m["value"].([]any)) != 2 || m["continuationToken"] == nil {
-		t.Fatalf("first page: %v", m)
-	}
-	m = e.do("GET", items+"/jobs/instances?continuationToken="+m["continuationToken"].(string), "").json(t)
-	if len(m["value"].([]any)) != 1 || m["continuationToken"] != nil {
-		t.Errorf("last page: %v", m)
-	}
 	cases := []struct {
 		name, method, path, body string
 		wantStatus               int

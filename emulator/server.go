@@ -19,8 +19,6 @@ import (
 // for concurrent use.
 type Server struct {
 	cfg    Config
-	now    func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
 	logf   func(format string, args ...any)
 	scheme string
 	mux    *http.ServeMux
@@ -59,13 +57,7 @@ type budget struct {
 // New returns a Server configured by cfg. Fields of cfg that are zero or invalid get their
 // documented defaults (see Config.Validate to detect invalid ones).
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, now: cfg.Now, sleep: cfg.Sleep, logf: cfg.Logf, scheme: cfg.Scheme}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.sleep == nil {
-		s.sleep = timerSleep
-	}
+	s := &Server{cfg: cfg, logf: cfg.Logf, scheme: cfg.Scheme}
 	if s.scheme == "" {
 		s.scheme = "http"
 	}
@@ -77,18 +69,6 @@ func New(cfg Config) *Server {
 	}
 	s.configErr = errors.Join(s.reset(), idpErr)
 	return s
-}
-
-// timerSleep waits d or until ctx is done.
-func timerSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // reset puts the server back in its start state: the Config given to New, one default
@@ -181,46 +161,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	fired := s.matchFaults(r)
-	note := ""
-	if len(fired) > 0 {
-		kinds := make([]string, len(fired))
-		for i, f := range fired {
-			kinds[i] = string(f.Kind)
-		}
-		note = " (fault " + strings.Join(kinds, ", ") + ")"
+	note := faultNote(fired)
+	pre := faultsBefore(r.Context(), fired)
+	switch {
+	case pre.drop:
+		s.logRequest(r, 0, note)
+		dropConnection(w)
+		return
+	case pre.clientGone:
+		s.logRequest(r, 0, note+" client gone")
+		return
 	}
-
-	// Before the API: a drop ends everything; a slow rule waits; the first rule that
-	// answers instead of the API (429, 500, 503, 401) writes that answer.
-	var instead *FaultRule
-	dropAfter := false
-	for _, f := range fired {
-		switch f.Kind {
-		case FaultDrop:
-			s.logRequest(r, 0, note)
-			dropConnection(w)
-			return
-		case FaultSlow:
-			d := time.Duration(f.Delay)
-			if d <= 0 {
-				d = DefaultSlowDelay
-			}
-			if err := s.sleep(r.Context(), d); err != nil {
-				s.logRequest(r, 0, note+" client gone")
-				return
-			}
-		case FaultThrottle, FaultInternalError, FaultUnavailable, FaultTokenExpired:
-			if instead == nil {
-				instead = f
-			}
-		case FaultDropAfter:
-			dropAfter = true
-		}
-	}
-
 	rec := newCapture()
-	if instead != nil {
-		writeError(rec, c.requestID, s.faultError(instead))
+	if pre.instead != nil {
+		writeError(rec, c.requestID, s.faultError(pre.instead))
 	} else {
 		s.serveAPI(rec, r)
 	}
@@ -228,7 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, f := range fired {
 		s.applyFault(f, rec)
 	}
-	if dropAfter {
+	if pre.dropAfter {
 		s.logRequest(r, 0, note)
 		dropConnection(w)
 		return
@@ -292,7 +246,7 @@ func (s *Server) admit(r *http.Request) *apiError {
 		e.headers = http.Header{"Www-Authenticate": {"Bearer"}}
 		return e
 	}
-	now := s.now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.idp != nil {

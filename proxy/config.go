@@ -176,47 +176,24 @@ type settings struct {
 	logger        *slog.Logger
 }
 
+// normalise checks cfg once and fills in its defaults; the error names the variable to fix
+// for every invalid field.
 func normalise(cfg Config) (settings, error) {
 	var s settings
 	var errs []error
-	up := cfg.Upstream
-	if up == "" {
-		up = DefaultUpstream
+	var err error
+	if s.upstream, s.basePath, err = parseUpstream(cfg.Upstream); err != nil {
+		errs = append(errs, err)
 	}
-	u, err := url.Parse(up)
-	switch {
-	case err != nil:
-		errs = append(errs, fmt.Errorf("%s=%q: %v", EnvUpstream, up, err))
-	case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.User != nil, u.RawQuery != "", u.Fragment != "", u.Opaque != "":
-		errs = append(errs, fmt.Errorf("%s=%q: want http(s)://host[:port][/prefix], e.g. %s", EnvUpstream, up, DefaultUpstream))
-	default:
-		e, ok := parseHostport(u.Scheme, u.Host)
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s=%q: bad host %q", EnvUpstream, up, u.Host))
-		}
-		s.upstream = e
-		s.basePath = strings.TrimSuffix(u.EscapedPath(), "/")
-	}
-	for _, o := range cfg.AllowedOrigins {
-		p, err := hostpolicy.ParsePattern(o, "")
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvAllowedOrigins, err))
-			continue
-		}
-		s.origins = append(s.origins, p)
-	}
+	var perrs []error
+	s.origins, perrs = parsePolicy(cfg.AllowedOrigins, "", EnvAllowedOrigins)
+	errs = append(errs, perrs...)
 	hosts := cfg.RedirectHosts
 	if len(hosts) == 0 {
 		hosts = hostpolicy.SplitList(DefaultRedirectHosts)
 	}
-	for _, h := range hosts {
-		p, err := hostpolicy.ParsePattern(h, "https")
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvRedirectHosts, err))
-			continue
-		}
-		s.redirectHosts = append(s.redirectHosts, p)
-	}
+	s.redirectHosts, perrs = parsePolicy(hosts, "https", EnvRedirectHosts)
+	errs = append(errs, perrs...)
 	switch {
 	case cfg.MaxBodyBytes < 0:
 		errs = append(errs, fmt.Errorf("%s: MaxBodyBytes %d is negative", EnvMaxBodyBytes, cfg.MaxBodyBytes))
@@ -235,16 +212,9 @@ func normalise(cfg Config) (settings, error) {
 	}
 	s.maxAge = strconv.FormatInt(int64(maxAge/time.Second), 10)
 	if cfg.PublicURL != "" {
-		pu, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
-		var e endpoint
-		ok := err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Path == "" && pu.User == nil && pu.RawQuery == ""
-		if ok {
-			e, ok = parseHostport(pu.Scheme, pu.Host)
+		if s.publicOrigin, err = parsePublicURL(cfg.PublicURL); err != nil {
+			errs = append(errs, err)
 		}
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s=%q: want the proxy's origin, scheme://host[:port]", EnvPublicURL, cfg.PublicURL))
-		}
-		s.publicOrigin = e.Origin()
 	}
 	s.transport = cfg.Transport
 	if s.transport == nil {
@@ -258,4 +228,56 @@ func normalise(cfg Config) (settings, error) {
 		return settings{}, fmt.Errorf("proxy configuration: %w", errors.Join(errs...))
 	}
 	return s, nil
+}
+
+// parseUpstream parses Config.Upstream ("" means DefaultUpstream): http(s)://host[:port] and
+// an optional path prefix, returned without its trailing slash.
+func parseUpstream(up string) (e endpoint, basePath string, err error) {
+	if up == "" {
+		up = DefaultUpstream
+	}
+	u, err := url.Parse(up)
+	switch {
+	case err != nil:
+		return e, "", fmt.Errorf("%s=%q: %v", EnvUpstream, up, err)
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.User != nil, u.RawQuery != "", u.Fragment != "", u.Opaque != "":
+		return e, "", fmt.Errorf("%s=%q: want http(s)://host[:port][/prefix], e.g. %s", EnvUpstream, up, DefaultUpstream)
+	}
+	e, ok := parseHostport(u.Scheme, u.Host)
+	if !ok {
+		return e, "", fmt.Errorf("%s=%q: bad host %q", EnvUpstream, up, u.Host)
+	}
+	return e, strings.TrimSuffix(u.EscapedPath(), "/"), nil
+}
+
+// parsePolicy parses host patterns (a pattern without a scheme gets defaultScheme; with
+// defaultScheme "" a scheme is required); each bad one is an error naming env, the variable
+// they come from.
+func parsePolicy(patterns []string, defaultScheme, env string) (hostpolicy.Policy, []error) {
+	var policy hostpolicy.Policy
+	var errs []error
+	for _, o := range patterns {
+		p, err := hostpolicy.ParsePattern(o, defaultScheme)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			continue
+		}
+		policy = append(policy, p)
+	}
+	return policy, errs
+}
+
+// parsePublicURL checks Config.PublicURL, the proxy's own origin scheme://host[:port] (a
+// trailing slash is fine), and returns it normalised.
+func parsePublicURL(v string) (string, error) {
+	pu, err := url.Parse(strings.TrimSuffix(v, "/"))
+	ok := err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Path == "" && pu.User == nil && pu.RawQuery == ""
+	var e endpoint
+	if ok {
+		e, ok = parseHostport(pu.Scheme, pu.Host)
+	}
+	if !ok {
+		return "", fmt.Errorf("%s=%q: want the proxy's origin, scheme://host[:port]", EnvPublicURL, v)
+	}
+	return e.Origin(), nil
 }

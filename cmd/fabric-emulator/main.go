@@ -59,56 +59,127 @@ func main() {
 
 // run parses args, serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "fabric-emulator: ", log.LstdFlags)
+	if !o.quiet {
+		o.cfg.Logf = logger.Printf
+	}
+	listeners, err := o.openListeners()
+	defer func() {
+		for _, ln := range listeners {
+			ln.Close() // already closed by Shutdown when serving; harmless
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	// One Server, so an operation started on one address can be polled on the other.
+	emu := emulator.New(o.cfg)
+	if o.signIn {
+		idpSrv, err := o.serveIdentityProvider(emu, stdout)
+		if err != nil {
+			return err
+		}
+		defer idpSrv.Close()
+	}
+	if o.regionalAddr != "" {
+		fmt.Fprintf(stdout, "Regional host listening on http://%s (the regionalLocation fault points Location at %s)\n",
+			listeners[1].Addr(), o.cfg.RegionalBaseURL)
+	}
+	printBanner(stdout, "http://"+listeners[0].Addr().String(), o.signIn)
+	return serve(ctx, &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}, listeners, logger)
+}
+
+// options is the command line: the emulator's Config and where to serve it.
+type options struct {
+	cfg          emulator.Config
+	addr         string // --listen
+	regionalAddr string // --regional-listen, or ""
+	quiet        bool
+	signIn       bool
+	idpAddr      string
+	tenantID     string
+	clientID     string
+}
+
+// flagValues are the flags that are converted into the Config once parsed.
+type flagValues struct {
+	mode, jobLocation, scopes string
+	retry, jobRetry           int
+	fabricTimings             bool
+	lifetime                  time.Duration
+	faults                    faultFlags
+}
+
+// parseArgs reads the command line into a valid options (flag.ErrHelp for --help).
+func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("fabric-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		cfg      emulator.Config
-		faults   faultFlags
-		mode     string
-		listen   = fs.String("listen", "127.0.0.1:8790", "address to listen on (host:port)")
-		regional = fs.String("regional-listen", "", "second address (host:port) serving the same emulator as a regional host, like Fabric's *.analysis.windows.net; sets --regional-base-url to http://ADDR unless that is given (default none)")
-		quiet    = fs.Bool("quiet", false, "do not log one line per request (default false: log)")
-		retry    = fs.Int("retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
-		jobRetry = fs.Int("job-retry-after", 0, "Retry-After seconds of a job's 202, its cancel and its GETs while it runs (default 0: --retry-after; Fabric's examples use 60)")
-		timings  = fs.Bool("fabric-timings", false, "the timings of Fabric's examples for every timing flag not given: Retry-After 30 s for operations and 60 s for jobs, operations of 1m, jobs of 2m, cancels of 30s (default false: shortened for demos)")
-		jobLoc   = fs.String("job-location", string(emulator.JobLocationInstance), "Location of a job's 202: instance (.../jobs/instances/{id}), list (.../jobs/instances?jobType=X, RunOnDemandItemJob3.json) or alternate")
-		throttle = fs.Int("throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
-		pageSize = fs.Int("page-size", emulator.DefaultPageSize, "entries per page of every list")
-		seed     = fs.Uint64("seed", 0, "seed of the ID and fault generators (same seed, same run); 0: random, so IDs never repeat across runs")
-		signIn   = fs.Bool("sign-in", false, "identity-provider mode: serve an OpenID Connect authority like Entra ID's on --idp-listen over HTTPS (certificate made at start), and accept only the tokens it signs (default false: any token)")
-		idpAddr  = fs.String("idp-listen", "127.0.0.1:8792", "address of the identity provider with --sign-in (host:port)")
-		clientID = fs.String("client-id", emulator.DefaultClientID, "client id of the emulated app registration, with --sign-in")
-		tenantID = fs.String("tenant-id", emulator.DefaultTenantID, "id of the emulated tenant, with --sign-in (its domain "+emulator.DefaultTenantDomain+", organizations and common also work)")
-		lifetime = fs.Duration("access-token-lifetime", emulator.DefaultAccessTokenLifetime, "lifetime of the access tokens the identity provider issues, with --sign-in (also PUT /_emulator/identity)")
-		scopes   = fs.String("scopes", strings.Join(emulator.DefaultScopes, ","), "comma-separated Fabric delegated permissions the emulated user consented to, with --sign-in")
-	)
+	var o options
+	v := defineFlags(fs, &o)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q; see --help", fs.Args())
+	}
+	v.configure(fs, &o)
+	return o, o.cfg.Validate()
+}
+
+// defineFlags defines every flag of fs, writing into o, or into the flagValues returned for
+// those that need converting.
+func defineFlags(fs *flag.FlagSet, o *options) *flagValues {
+	v := &flagValues{}
+	cfg := &o.cfg
+	fs.StringVar(&o.addr, "listen", "127.0.0.1:8790", "address to listen on (host:port)")
+	fs.StringVar(&o.regionalAddr, "regional-listen", "", "second address (host:port) serving the same emulator as a regional host, like Fabric's *.analysis.windows.net; sets --regional-base-url to http://ADDR unless that is given (default none)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not log one line per request (default false: log)")
+	fs.IntVar(&v.retry, "retry-after", int(emulator.DefaultRetryAfter/time.Second), "Retry-After seconds of 202 answers and running operations (Fabric's examples use 20 to 60)")
+	fs.IntVar(&v.jobRetry, "job-retry-after", 0, "Retry-After seconds of a job's 202, its cancel and its GETs while it runs (default 0: --retry-after; Fabric's examples use 60)")
+	fs.BoolVar(&v.fabricTimings, "fabric-timings", false, "the timings of Fabric's examples for every timing flag not given: Retry-After 30 s for operations and 60 s for jobs, operations of 1m, jobs of 2m, cancels of 30s (default false: shortened for demos)")
+	fs.StringVar(&v.jobLocation, "job-location", string(emulator.JobLocationInstance), "Location of a job's 202: instance (.../jobs/instances/{id}), list (.../jobs/instances?jobType=X, RunOnDemandItemJob3.json) or alternate")
+	fs.IntVar(&cfg.ThrottleLimit, "throttle-limit", 0, "requests per token per --throttle-window before 429 (default 0: no throttling)")
+	fs.IntVar(&cfg.PageSize, "page-size", emulator.DefaultPageSize, "entries per page of every list")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the ID and fault generators (same seed, same run); 0: random, so IDs never repeat across runs")
+	fs.BoolVar(&o.signIn, "sign-in", false, "identity-provider mode: serve an OpenID Connect authority like Entra ID's on --idp-listen over HTTPS (certificate made at start), and accept only the tokens it signs (default false: any token)")
+	fs.StringVar(&o.idpAddr, "idp-listen", "127.0.0.1:8792", "address of the identity provider with --sign-in (host:port)")
+	fs.StringVar(&o.clientID, "client-id", emulator.DefaultClientID, "client id of the emulated app registration, with --sign-in")
+	fs.StringVar(&o.tenantID, "tenant-id", emulator.DefaultTenantID, "id of the emulated tenant, with --sign-in (its domain "+emulator.DefaultTenantDomain+", organizations and common also work)")
+	fs.DurationVar(&v.lifetime, "access-token-lifetime", emulator.DefaultAccessTokenLifetime, "lifetime of the access tokens the identity provider issues, with --sign-in (also PUT /_emulator/identity)")
+	fs.StringVar(&v.scopes, "scopes", strings.Join(emulator.DefaultScopes, ","), "comma-separated Fabric delegated permissions the emulated user consented to, with --sign-in")
 	fs.DurationVar(&cfg.OperationDuration, "operation-duration", emulator.DefaultOperationDuration, "time an operation takes from NotStarted to Succeeded/Failed")
 	fs.DurationVar(&cfg.JobDuration, "job-duration", emulator.DefaultJobDuration, "time a job instance runs before Completed/Failed")
 	fs.DurationVar(&cfg.CancelDuration, "cancel-duration", emulator.DefaultCancelDuration, "time a job stays InProgress after its cancel was accepted, before Cancelled")
-	fs.StringVar(&mode, "create-mode", string(emulator.CreateAlternate), "201 or 202 on create: alternate (1st 201, 2nd 202, ...), sync, async, definition (202 iff a definition is sent)")
+	fs.StringVar(&v.mode, "create-mode", string(emulator.CreateAlternate), "201 or 202 on create: alternate (1st 201, 2nd 202, ...), sync, async, definition (202 iff a definition is sent)")
 	fs.StringVar(&cfg.FailPattern, "fail-pattern", emulator.DefaultFailPattern, "regexp: items whose displayName matches end in a Failed operation; jobs of items whose displayName or description matches end Failed")
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 0, "a bearer token expires this long after its first use: 401 TokenExpired (default 0: never)")
 	fs.DurationVar(&cfg.ThrottleWindow, "throttle-window", emulator.DefaultThrottleWindow, "throttling window of --throttle-limit")
 	fs.StringVar(&cfg.RegionalBaseURL, "regional-base-url", "", "base URL (http://host:port) the regionalLocation fault points Location at (default none; also settable via PUT /_emulator/config)")
 	fs.StringVar(&cfg.Scheme, "scheme", "http", "scheme of the absolute Location URLs (they use the request's Host)")
 	fs.BoolVar(&cfg.StrictRetryAfter, "strict-retry-after", false, "answer 429 to a poll of an operation or job sooner than its Retry-After said (default false)")
-	fs.Var(&faults, "fault", "fault rule, repeatable: kind=429|500|503|tokenExpired|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|noLocation|locationWithoutV1|undefinedStatus|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N][,status=X] (default none)")
+	fs.Var(&v.faults, "fault", "fault rule, repeatable: kind=429|500|503|tokenExpired|drop|dropAfter|slow|malformed|noRetryAfter|httpDateRetryAfter|noLocation|locationWithoutV1|undefinedStatus|regionalLocation[,method=GET][,path=/v1/operations][,after=N][,count=N][,p=0.5][,delay=5s][,retryAfter=N][,status=X] (default none)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "fabric-emulator: an in-memory Microsoft Fabric REST API (workspaces, items, operations, jobs).\n\nUsage: fabric-emulator [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nControl endpoint while it runs: GET/PUT /_emulator/config, GET/PUT/POST/DELETE /_emulator/faults, POST /_emulator/reset;\nwith --sign-in also GET/PUT /_emulator/identity, POST /_emulator/identity/revoke and /_emulator/identity/expire.\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q; see --help", fs.Args())
-	}
-	cfg.CreateMode = emulator.CreateMode(mode)
-	cfg.JobLocation = emulator.JobLocation(*jobLoc)
-	cfg.RetryAfter = time.Duration(*retry) * time.Second
-	cfg.JobRetryAfter = time.Duration(*jobRetry) * time.Second
-	if *timings {
+	return v
+}
+
+// configure completes o.cfg from the parsed flags that need converting: create mode, job
+// location, Retry-After seconds, --fabric-timings (for the timing flags not given), faults and
+// the identity provider.
+func (v *flagValues) configure(fs *flag.FlagSet, o *options) {
+	cfg := &o.cfg
+	cfg.CreateMode = emulator.CreateMode(v.mode)
+	cfg.JobLocation = emulator.JobLocation(v.jobLocation)
+	cfg.RetryAfter = time.Duration(v.retry) * time.Second
+	cfg.JobRetryAfter = time.Duration(v.jobRetry) * time.Second
+	if v.fabricTimings {
 		// The spec's timings, except where a flag was given.
 		given := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -118,71 +189,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				*d = 0
 			}
 		}
-		cfg = emulator.FabricTimings(cfg)
+		*cfg = emulator.FabricTimings(*cfg)
 	}
-	cfg.ThrottleLimit = *throttle
-	cfg.PageSize = *pageSize
-	cfg.Seed = *seed
-	cfg.Faults = faults
-	if *signIn {
-		cfg.Identity = &emulator.IdentityConfig{TenantID: *tenantID, ClientIDs: []string{*clientID},
-			AccessTokenLifetime: *lifetime, Scopes: strings.Split(*scopes, ",")}
+	cfg.Faults = v.faults
+	if o.signIn {
+		cfg.Identity = &emulator.IdentityConfig{TenantID: o.tenantID, ClientIDs: []string{o.clientID},
+			AccessTokenLifetime: v.lifetime, Scopes: strings.Split(v.scopes, ",")}
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	logger := log.New(stderr, "fabric-emulator: ", log.LstdFlags)
-	if !*quiet {
-		cfg.Logf = logger.Printf
-	}
+}
 
-	listeners := []net.Listener{}
-	defer func() {
-		for _, ln := range listeners {
-			ln.Close() // already closed by Shutdown when serving; harmless
-		}
-	}()
-	ln, err := net.Listen("tcp", *listen)
+// openListeners listens on --listen and, when given, --regional-listen, which is then where
+// the regionalLocation fault points unless --regional-base-url says otherwise. The listeners
+// opened come back even with an error, to be closed.
+func (o *options) openListeners() ([]net.Listener, error) {
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	listeners = append(listeners, ln)
-	if *regional != "" {
-		rln, err := net.Listen("tcp", *regional)
+	listeners := []net.Listener{ln}
+	if o.regionalAddr != "" {
+		rln, err := net.Listen("tcp", o.regionalAddr)
 		if err != nil {
-			return fmt.Errorf("--regional-listen: %w", err)
+			return listeners, fmt.Errorf("--regional-listen: %w", err)
 		}
 		listeners = append(listeners, rln)
-		if cfg.RegionalBaseURL == "" {
-			cfg.RegionalBaseURL = "http://" + rln.Addr().String()
+		if o.cfg.RegionalBaseURL == "" {
+			o.cfg.RegionalBaseURL = "http://" + rln.Addr().String()
 		}
 	}
-	// One Server, so an operation started on one address can be polled on the other.
-	emu := emulator.New(cfg)
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	var idpSrv *http.Server
-	if *signIn {
-		host, _, _ := net.SplitHostPort(*idpAddr)
-		cert, err := emulator.NewTestCertificate(host, "127.0.0.1", "localhost")
-		if err != nil {
-			return err
-		}
-		iln, err := net.Listen("tcp", *idpAddr)
-		if err != nil {
-			return fmt.Errorf("--idp-listen: %w", err)
-		}
-		idpSrv = &http.Server{Handler: emu.IdentityProvider(), ReadHeaderTimeout: 10 * time.Second,
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.Certificate}, MinVersion: tls.VersionTLS12}}
-		go idpSrv.ServeTLS(iln, "", "")
-		defer idpSrv.Close()
-		printIdentityBanner(stdout, "https://"+iln.Addr().String(), *tenantID, *clientID, cert.SPKIHash)
-	}
-	if *regional != "" {
-		fmt.Fprintf(stdout, "Regional host listening on http://%s (the regionalLocation fault points Location at %s)\n",
-			listeners[1].Addr(), cfg.RegionalBaseURL)
-	}
-	printBanner(stdout, "http://"+ln.Addr().String(), *signIn)
+	return listeners, nil
+}
 
+// serveIdentityProvider serves emu's identity provider over HTTPS on --idp-listen, with a
+// certificate made now, and says how to reach and trust it.
+func (o *options) serveIdentityProvider(emu *emulator.Server, stdout io.Writer) (*http.Server, error) {
+	host, _, _ := net.SplitHostPort(o.idpAddr)
+	cert, err := emulator.NewTestCertificate(host, "127.0.0.1", "localhost")
+	if err != nil {
+		return nil, err
+	}
+	iln, err := net.Listen("tcp", o.idpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--idp-listen: %w", err)
+	}
+	idpSrv := &http.Server{Handler: emu.IdentityProvider(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.Certificate}, MinVersion: tls.VersionTLS12}}
+	go idpSrv.ServeTLS(iln, "", "")
+	printIdentityBanner(stdout, "https://"+iln.Addr().String(), o.tenantID, o.clientID, cert.SPKIHash)
+	return idpSrv, nil
+}
+
+// serve serves srv on every listener until one fails, or ctx ends or SIGINT/SIGTERM arrives;
+// then it shuts srv down, waiting 5 s at most for the requests in flight.
+func serve(ctx context.Context, srv *http.Server, listeners []net.Listener, logger *log.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, len(listeners))
