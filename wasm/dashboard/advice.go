@@ -15,43 +15,30 @@ import (
 // advice is what to do about an error, in the dashboard's words.
 type advice struct {
 	words string // one or two sentences
-	// said is how a message of package lro said the same while lro's messages still carried
-	// advice: a message holding it already says what to do, which is not said twice.
-	said string
 }
 
 // adviceByCode is what to do about an error of a code. Fabric's own codes are not listed (their
 // message is Fabric's, and says it); neither are the token codes, whose words depend on the page
 // (see tokenAdvice), nor the codes of errors the dashboard makes with their words in them.
 var adviceByCode = map[string]advice{
-	string(lro.CodeNetworkError): {words: "Check the network and any proxy.", said: "check the network"},
-	codeStartNotRetried:          notRetriedAdvice,
-	string(lro.CodeRetriesExhausted): {said: "try again later",
-		words: "Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
-	string(lro.CodeOperationDeadlineExceeded): {said: "track it again",
-		words: "It may still be running in Fabric: track it again by its operation id or Location URL."},
-	string(lro.CodeUnexpectedResponse): {said: "any proxy",
-		words: "Fabric does not answer like this: check the API base and any proxy in between."},
-	string(lro.CodeJobInstanceNotKnownYet): {words: "Cancel again once the first check has found the run.", said: "cancel again"},
-	string(lro.CodeJobCancelled):           {words: "Run it again if it is still needed.", said: "run it again"},
-	string(lro.CodeJobDeduped):             {words: "Watch that run instead.", said: "watch that run"},
-	string(lro.CodeWatchCancelled):         {words: "Track it again by its id to see how it ended.", said: "track it again"},
-	string(lro.CodeOperationNotTracked):    {words: "Track it again by its id.", said: "track it"},
-	string(lro.CodeOperationNotCancellable): {said: "stop watching",
-		words: "Only a job can be cancelled: dismiss the operation to stop watching it."},
-	string(lro.CodeInvalidResumeToken): {words: "Paste an operation id, a Location URL or a resume token.", said: "pass a resume token"},
-	string(lro.CodeUntrustedHost): {said: "TrustedHosts",
-		words: "Track the operation by its id: the dashboard calls Fabric only through its API base."},
-	string(lro.CodeRequestBlocked): {words: "Fabric asked for fewer calls: try again in a minute."},
+	string(lro.CodeNetworkError):              {words: "Check the network and any proxy."},
+	string(lro.CodeStartNotRetried):           notRetriedAdvice,
+	string(lro.CodeRetriesExhausted):          {words: "Fabric or the network is unavailable: try again later, or track it again by its id to see how it ended."},
+	string(lro.CodeOperationDeadlineExceeded): {words: "It may still be running in Fabric: track it again by its operation id or Location URL."},
+	string(lro.CodeUnexpectedResponse):        {words: "Fabric does not answer like this: check the API base and any proxy in between."},
+	string(lro.CodeJobInstanceNotKnownYet):    {words: "Cancel again once the first check has found the run."},
+	string(lro.CodeJobCancelled):              {words: "Run it again if it is still needed."},
+	string(lro.CodeJobDeduped):                {words: "Watch that run instead."},
+	string(lro.CodeWatchCancelled):            {words: "Track it again by its id to see how it ended."},
+	string(lro.CodeOperationNotTracked):       {words: "Track it again by its id."},
+	string(lro.CodeOperationNotCancellable):   {words: "Only a job can be cancelled: dismiss the operation to stop watching it."},
+	string(lro.CodeInvalidResumeToken):        {words: "Paste an operation id, a Location URL or a resume token."},
+	string(lro.CodeUntrustedHost):             {words: "Track the operation by its id: the dashboard calls Fabric only through its API base."},
+	string(lro.CodeRequestBlocked):            {words: "Fabric asked for fewer calls: try again in a minute."},
 }
 
-// codeStartNotRetried is package lro's code for a create or a job's start (a POST) that got no
-// answer or a 5xx: lro does not send it again, since it may have taken effect, and says so in
-// the message of an error that wraps the failure. lro.CodeStartNotRetried once lro has it.
-const codeStartNotRetried = "StartNotRetried"
-
 // notRetriedAdvice is what to do about a start that was not sent again.
-var notRetriedAdvice = advice{words: "Check the workspace before trying again.", said: "check the workspace"}
+var notRetriedAdvice = advice{words: "Check the workspace before trying again."}
 
 // codeInvalidToken is Fabric's errorCode for a bearer token it does not take (401).
 const codeInvalidToken = "InvalidToken"
@@ -77,9 +64,6 @@ func tokenAdvice(how string) advice {
 	a := advice{}
 	if how != "" {
 		a.words = strings.ToUpper(how[:1]) + how[1:] + "."
-	}
-	if strings.Contains(how, "sign in") {
-		a.said = "sign in again"
 	}
 	return a
 }
@@ -164,8 +148,7 @@ func withAdvice(message string, a advice) string {
 	lower := strings.ToLower(message)
 	switch {
 	case a.words == "",
-		strings.Contains(lower, strings.ToLower(strings.TrimSuffix(a.words, "."))),
-		a.said != "" && strings.Contains(lower, strings.ToLower(a.said)):
+		strings.Contains(lower, strings.ToLower(strings.TrimSuffix(a.words, "."))):
 		return message
 	}
 	message = strings.TrimSpace(message)

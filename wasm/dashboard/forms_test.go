@@ -373,9 +373,7 @@ func TestConnectionCauses(t *testing.T) {
 		err  *lro.Error // how lro says that the create got no answer
 	}{
 		{name: "facts alone", err: &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787"}},
-		{name: "with lro's former advice", err: &lro.Error{ErrorCode: "NetworkError",
-			Message: "could not reach 127.0.0.1:8787; check the network and any proxy (the POST was not retried: the create or job may have taken effect; check the workspace before trying again)"}},
-		{name: "wrapped in StartNotRetried", err: &lro.Error{ErrorCode: codeStartNotRetried,
+		{name: "wrapped in StartNotRetried", err: &lro.Error{ErrorCode: string(lro.CodeStartNotRetried),
 			Message: "the POST was not retried: it may have taken effect (fabric: NetworkError: could not reach 127.0.0.1:8787)",
 			Err:     &lro.Error{ErrorCode: "NetworkError", Message: "could not reach 127.0.0.1:8787", Retryable: true}}},
 	} {

@@ -333,10 +333,10 @@ func TestFailuresSayWhatToDo(t *testing.T) {
 		cancel bool       // err answers a cancel, not a create
 		says   []string   // what the row says
 	}{
-		{name: "no answer to a create", err: &lro.Error{ErrorCode: codeStartNotRetried, Message: "the POST was not retried: it may have taken effect",
+		{name: "no answer to a create", err: &lro.Error{ErrorCode: string(lro.CodeStartNotRetried), Message: "the POST was not retried: it may have taken effect",
 			Err: &lro.Error{ErrorCode: string(lro.CodeNetworkError), Message: "could not reach 127.0.0.1:8787", Retryable: true}},
 			says: []string{"the POST was not retried: it may have taken effect. Check the network and any proxy. Check the workspace before trying again."}},
-		{name: "a 5xx to a create", err: &lro.Error{StatusCode: 500, ErrorCode: codeStartNotRetried, Message: "the POST was not retried: it may have taken effect",
+		{name: "a 5xx to a create", err: &lro.Error{StatusCode: 500, ErrorCode: string(lro.CodeStartNotRetried), Message: "the POST was not retried: it may have taken effect",
 			Err: &lro.Error{StatusCode: 500, ErrorCode: "InternalServerError", Message: "Something went wrong.", Retryable: true}},
 			says: []string{"the POST was not retried: it may have taken effect. Check the workspace before trying again."}},
 		{name: "token refused, Settings", err: &lro.Error{StatusCode: 401, ErrorCode: string(lro.CodeTokenExpired), Message: "The token has expired."},
