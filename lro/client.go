@@ -284,7 +284,7 @@ func (c *Client) send(ctx context.Context, req *Request) (resp *Response, sent i
 			}
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
-		if err := ctx.Err(); err != nil {
+		if err := spendBudget(ctx); err != nil {
 			return nil, sent, err
 		}
 		sent++

@@ -146,9 +146,6 @@ func (s *Scheduler) dispatch(ctx context.Context, wg *sync.WaitGroup) (next time
 			s.update(e) // its snapshot now says it waits out the pause
 			continue
 		}
-		if w := s.bucket.take(now); w > 0 {
-			return now.Add(w)
-		}
 		heap.Pop(&s.queue)
 		e.busy = true
 		s.inFlight++
@@ -236,7 +233,7 @@ func (s *Scheduler) poke() {
 // lock, so everything it does to the poller (the poll, a wait for a token, the JSON of its
 // state) happens before, outside the lock.
 func (s *Scheduler) poll(ctx context.Context, e *entry, authFails int) {
-	err := e.p.Poll(ctx)
+	err := e.p.Poll(s.charged(ctx))
 	// The token expired and the token source could not renew it: wait for a new token
 	// (Retry, RetryAll) or try again later; never end the call for it.
 	waitForToken := err != nil && ctx.Err() == nil && isAuthError(err)
@@ -293,6 +290,28 @@ func (s *Scheduler) authBackoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// budgetKey is the context key of the request budget a request is charged to.
+type budgetKey struct{}
+
+// charged returns ctx carrying the scheduler's request budget: every request sent under it
+// waits for, and spends, one request of the budget just before it goes out, after its bearer
+// token is ready. Charging at the moment of sending (not when a poll is dispatched) keeps
+// the rate Fabric sees within the budget when getting a token takes a while, as an async
+// getToken does in a busy page, and charges each request of a poll (the result's GET, a
+// resend after a refreshed token).
+func (s *Scheduler) charged(ctx context.Context) context.Context {
+	return context.WithValue(ctx, budgetKey{}, s)
+}
+
+// spendBudget waits for one request of the budget ctx carries, if any (see charged), and
+// returns ctx's error if it ends first.
+func spendBudget(ctx context.Context) error {
+	if s, ok := ctx.Value(budgetKey{}).(*Scheduler); ok {
+		return s.acquire(ctx)
+	}
+	return ctx.Err()
 }
 
 // acquire waits for one request from the shared budget.

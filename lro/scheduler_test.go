@@ -111,16 +111,25 @@ func TestSchedulerManyOperations(t *testing.T) {
 		ops       int
 		rps       float64
 		burst     int
-		wantPerOp int // 0: do not check (the budget delays polls)
+		wantPerOp int           // 0: do not check (the budget delays polls)
+		slowToken time.Duration // a token asked for before this is given only then (a busy page)
 	}{
 		{name: "budget large enough: minimal requests per operation", ops: 500, rps: 1000, burst: 1000, wantPerOp: 6},
 		{name: "tight budget: 10 requests per second shared", ops: 200, rps: 10, burst: 1},
+		// Requests waiting for their token are not yet charged: when the tokens all come at once,
+		// the budget still spaces the requests out.
+		{name: "tight budget, tokens late for 2 s", ops: 100, rps: 10, burst: 1, slowToken: 2 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
 				f := newFakeFabric(65*time.Second, 20)
-				c := lro.NewClient(lro.Options{Transport: f, BaseURL: base})
+				token := lro.TokenFunc(func(context.Context, bool) (string, error) {
+					time.Sleep(time.Until(t0.Add(tt.slowToken)))
+					return "token", nil
+				})
+				c := lro.NewClient(lro.Options{Transport: f, BaseURL: base, Token: token})
 				s := lro.NewScheduler(c, lro.SchedulerOptions{RequestsPerSecond: tt.rps, Burst: tt.burst, MaxInFlight: 64})
 				stop := runScheduler(t, s)
 				defer stop()

@@ -11,10 +11,7 @@ import (
 // watched as already done. If the start itself fails (for example 400 or 403), Add returns the
 // *Error and watches nothing.
 func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapshot, error) {
-	if err := s.acquire(ctx); err != nil {
-		return Snapshot{}, err
-	}
-	p, _, err := s.c.start(ctx, req)
+	p, _, err := s.c.start(s.charged(ctx), req)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -133,10 +130,7 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 	}
 	jobURL := e.jobURL
 	s.mu.Unlock()
-	if err := s.acquire(ctx); err != nil {
-		return err
-	}
-	sent, err := s.c.cancelJob(ctx, jobURL)
+	sent, err := s.c.cancelJob(s.charged(ctx), jobURL)
 	s.mu.Lock()
 	e.extra += sent
 	if !e.busy && !e.final { // otherwise the next snapshot shows it
