@@ -58,13 +58,9 @@ type linkProfile struct {
 // alternate; medians of loadRuns. Two links: this machine's loopback, and a throttled one
 // (40 Mbit/s down, 40 ms round trip) on which the bytes sent count.
 func benchLoad() error {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			chromium = p
-		} else {
-			return fmt.Errorf("no Chromium: set CHROMIUM or install chromium (./build.sh bench does)")
-		}
+	chromium, err := findChromium("load")
+	if err != nil {
+		return err
 	}
 	for _, f := range []string{"index.html", "web/app.wasm", "web/app.wasm.gz", "web/app.wasm.br", "web/wasm_exec.js"} {
 		if _, err := os.Stat(f); err != nil {
@@ -76,29 +72,11 @@ func benchLoad() error {
 		return err
 	}
 	defer os.RemoveAll(hello)
-
-	// The dashboard as ./build.sh serve runs it: emulator, native proxy, page server, three origins.
-	emu := httptest.NewServer(emulator.New(emulator.Config{}))
-	defer emu.Close()
-	pageSrv := httptest.NewUnstartedServer(nil)
-	pageOrigin := "http://" + pageSrv.Listener.Addr().String()
-	px, err := startNativeProxy(emu.URL, pageOrigin)
+	pages, closeServers, err := startLoadServers(hello)
 	if err != nil {
 		return err
 	}
-	defer px.Close()
-	pageSrv.Config.Handler = pageHandler(".", px.URL+"/v1")
-	pageSrv.Start()
-	defer pageSrv.Close()
-	helloSrv := httptest.NewServer(pageHandler(hello, ""))
-	defer helloSrv.Close()
-
-	pages := []loadPage{
-		{name: "minimal Go wasm page (bench/hellowasm)", url: helloSrv.URL + "/",
-			mounted: `document.getElementById('hello') !== null`, ready: `document.getElementById('hello') !== null`},
-		{name: "dashboard (index.html, web/app.wasm)", url: pageOrigin + "/", mounted: `$q('[data-role=create]') !== null`,
-			ready: `$q('[data-role=workspace] option[value="` + emulator.DefaultWorkspaceID + `"]') !== null`},
-	}
+	defer closeServers()
 	browser, stop, err := startBrowser(chromium)
 	if err != nil {
 		return err
@@ -118,34 +96,11 @@ func benchLoad() error {
 		{name: "loopback"},
 		{name: "40 Mbit/s, 40 ms RTT", throttle: true, latency: 40 * time.Millisecond, downBytesPerS: 40e6 / 8, upBPS: 10e6 / 8},
 	} {
-		type series struct{ instantiated, mounted, ready []time.Duration }
-		samples := make([]series, len(pages))
-		sent := make([]int64, len(pages))
-		for i := -1; i < loadRuns; i++ {
-			for j, pg := range pages {
-				lt, err := coldLoad(browser, pg, link)
-				if err != nil {
-					return fmt.Errorf("%s over %s: %w", pg.name, link.name, err)
-				}
-				if i >= 0 { // the first round warms the machine and Chromium, and is not counted
-					s := &samples[j]
-					s.instantiated = append(s.instantiated, lt.instantiated)
-					s.mounted = append(s.mounted, lt.mounted)
-					s.ready = append(s.ready, lt.ready)
-					sent[j] = lt.wasmBytes
-				}
-			}
+		r, err := loadOver(browser, pages, link)
+		if err != nil {
+			return err
 		}
-		base := median(samples[0].ready)
-		for j, pg := range pages {
-			s := samples[j]
-			m := median(s.ready) // sorts s.ready
-			r := float64(m) / float64(base)
-			worst = max(worst, r)
-			ms := func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
-			printf("| %s | %s | %d | %s | %s | %s | %s / %s | %.2fx |\n", link.name, pg.name, sent[j],
-				ms(median(s.instantiated)), ms(median(s.mounted)), ms(m), ms(s.ready[0]), ms(s.ready[len(s.ready)-1]), r)
-		}
+		worst = max(worst, r)
 	}
 	verdict := "within budget"
 	if worst > loadBudget {
@@ -154,6 +109,63 @@ func benchLoad() error {
 	}
 	printf("\nbudget: the dashboard ready within %.1fx the minimal page; worst ratio %.2fx: %s\n", loadBudget, worst, verdict)
 	return nil
+}
+
+// startLoadServers serves the minimal page (hello, a built bench/hellowasm) and the dashboard
+// as ./build.sh serve runs it: emulator, native proxy and page server, three origins.
+func startLoadServers(hello string) (pages []loadPage, closeAll func(), err error) {
+	emu := httptest.NewServer(emulator.New(emulator.Config{}))
+	pageSrv := httptest.NewUnstartedServer(nil)
+	pageOrigin := "http://" + pageSrv.Listener.Addr().String()
+	px, err := startNativeProxy(emu.URL, pageOrigin)
+	if err != nil {
+		pageSrv.Close()
+		emu.Close()
+		return nil, nil, err
+	}
+	pageSrv.Config.Handler = pageHandler(".", px.URL+"/v1")
+	pageSrv.Start()
+	helloSrv := httptest.NewServer(pageHandler(hello, ""))
+	pages = []loadPage{
+		{name: "minimal Go wasm page (bench/hellowasm)", url: helloSrv.URL + "/",
+			mounted: `document.getElementById('hello') !== null`, ready: `document.getElementById('hello') !== null`},
+		{name: "dashboard (index.html, web/app.wasm)", url: pageOrigin + "/", mounted: `$q('[data-role=create]') !== null`,
+			ready: `$q('[data-role=workspace] option[value="` + emulator.DefaultWorkspaceID + `"]') !== null`},
+	}
+	return pages, func() { helloSrv.Close(); pageSrv.Close(); px.Close(); emu.Close() }, nil
+}
+
+// loadOver times loadRuns cold loads of each page over link, alternating after one untimed
+// round, prints a row per page and returns the dashboard's ratio to the first page.
+func loadOver(browser context.Context, pages []loadPage, link linkProfile) (ratio float64, err error) {
+	type series struct{ instantiated, mounted, ready []time.Duration }
+	samples := make([]series, len(pages))
+	sent := make([]int64, len(pages))
+	for i := -1; i < loadRuns; i++ {
+		for j, pg := range pages {
+			lt, err := coldLoad(browser, pg, link)
+			if err != nil {
+				return 0, fmt.Errorf("%s over %s: %w", pg.name, link.name, err)
+			}
+			if i >= 0 { // the first round warms the machine and Chromium, and is not counted
+				s := &samples[j]
+				s.instantiated = append(s.instantiated, lt.instantiated)
+				s.mounted = append(s.mounted, lt.mounted)
+				s.ready = append(s.ready, lt.ready)
+				sent[j] = lt.wasmBytes
+			}
+		}
+	}
+	base := median(samples[0].ready)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
+	for j, pg := range pages {
+		s := samples[j]
+		m := median(s.ready) // sorts s.ready
+		ratio = float64(m) / float64(base)
+		printf("| %s | %s | %d | %s | %s | %s | %s / %s | %.2fx |\n", link.name, pg.name, sent[j],
+			ms(median(s.instantiated)), ms(median(s.mounted)), ms(m), ms(s.ready[0]), ms(s.ready[len(s.ready)-1]), ratio)
+	}
+	return ratio, nil
 }
 
 // pageHandler serves a page directory as cmd/webserve does: index.html at "/", web/ through

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,9 +35,9 @@ const scaleBudget = 40
 // emulator against the budget, the time until every operation ended, and the wasm and JS
 // heap memory at the end.
 func benchScale() error {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		return errors.New("CHROMIUM is not set: ./build.sh bench sets it (Chromium from Debian)")
+	chromium, err := findChromium("scale")
+	if err != nil {
+		return err
 	}
 	root, _ := os.Getwd()
 	if _, err := os.Stat(filepath.Join(root, "web", "app.wasm")); err != nil {

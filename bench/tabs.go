@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -28,29 +26,16 @@ import (
 // tab the second one showed each operation's end.
 func benchTabs() error {
 	const ops, rounds = 10, 3
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		var err error
-		if chromium, err = exec.LookPath("chromium"); err != nil {
-			return fmt.Errorf("the tabs section needs Chromium: set CHROMIUM, or run ./build.sh test once (it installs it)")
-		}
-	}
-	count := &requestCount{}
-	emu := httptest.NewServer(count.wrap(emulator.New(emulator.Config{
-		RetryAfter: 2 * time.Second, OperationDuration: 6 * time.Second, CreateMode: emulator.CreateAsync, StrictRetryAfter: true,
-	})))
-	defer emu.Close()
-	var proxyV1 string
-	page := httptest.NewServer(pageServer(func() string { return proxyV1 }))
-	defer page.Close()
-	p, err := proxy.New(proxy.Config{Upstream: emu.URL, AllowedOrigins: []string{page.URL}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	chromium, err := findChromium("tabs")
 	if err != nil {
 		return err
 	}
-	px := httptest.NewServer(p)
-	defer px.Close()
-	proxyV1 = px.URL + "/v1"
-
+	count := &requestCount{}
+	emuURL, pageURL, closeServers, err := startTabsServers(count)
+	if err != nil {
+		return err
+	}
+	defer closeServers()
 	browser, stop, err := startBrowser(chromium)
 	if err != nil {
 		return err
@@ -62,11 +47,11 @@ func benchTabs() error {
 	var lags []time.Duration
 	for range rounds {
 		for _, n := range []int{1, 2} {
-			if _, err := http.Post(emu.URL+"/_emulator/reset", "", nil); err != nil {
+			if _, err := http.Post(emuURL+"/_emulator/reset", "", nil); err != nil {
 				return err
 			}
 			count.take()
-			lag, err := tabsRun(browser, page.URL, n, ops)
+			lag, err := tabsRun(browser, pageURL, n, ops)
 			if err != nil {
 				return fmt.Errorf("%d tab(s): %w", n, err)
 			}
@@ -81,11 +66,36 @@ func benchTabs() error {
 			}
 		}
 	}
+	return reportTabs(ops, rounds, polls, creates, lags)
+}
+
+// startTabsServers starts the emulator (its requests counted by count, polls sooner than
+// Retry-After refused), the page server and the native proxy between them.
+func startTabsServers(count *requestCount) (emuURL, pageURL string, closeAll func(), err error) {
+	emu := httptest.NewServer(count.wrap(emulator.New(emulator.Config{
+		RetryAfter: 2 * time.Second, OperationDuration: 6 * time.Second, CreateMode: emulator.CreateAsync, StrictRetryAfter: true,
+	})))
+	var proxyV1 string
+	page := httptest.NewServer(pageServer(func() string { return proxyV1 }))
+	p, err := proxy.New(proxy.Config{Upstream: emu.URL, AllowedOrigins: []string{page.URL}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		page.Close()
+		emu.Close()
+		return "", "", nil, err
+	}
+	px := httptest.NewServer(p)
+	proxyV1 = px.URL + "/v1"
+	return emu.URL, page.URL, func() { px.Close(); page.Close(); emu.Close() }, nil
+}
+
+// reportTabs prints the section's table and fails when two tabs cost more than one, or the
+// second tab lagged.
+func reportTabs(ops, rounds int, polls map[int][]float64, creates map[int][]int, lags []time.Duration) error {
 	one, two := medianF(polls[1]), medianF(polls[2])
 	printf("%d operations of 6 s (Retry-After 2 s), half started in each tab; requests counted at the emulator, median of %d runs each, alternating\n\n", ops, rounds)
 	printf("| tabs | creates | polls (results included) | polls per operation | ratio |\n| --- | ---: | ---: | ---: | ---: |\n")
-	printf("| one tab | %d | %.0f | %.2f | 1.00 |\n", creates[1][0], one, one/ops)
-	printf("| two tabs | %d | %.0f | %.2f | %.2f |\n\n", creates[2][0], two, two/ops, two/one)
+	printf("| one tab | %d | %.0f | %.2f | 1.00 |\n", creates[1][0], one, one/float64(ops))
+	printf("| two tabs | %d | %.0f | %.2f | %.2f |\n\n", creates[2][0], two, two/float64(ops), two/one)
 	printf("polls sooner than Retry-After: 0 in every run. The second tab showed each operation's end at most %v after the first (median of the runs' largest).\n", median(lags))
 	if two > one*1.25 {
 		return fmt.Errorf("two tabs made %.0f polls where one tab made %.0f: they must share one engine", two, one)

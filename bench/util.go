@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"time"
 )
@@ -12,4 +15,16 @@ func median(d []time.Duration) time.Duration {
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return d[len(d)/2]
+}
+
+// findChromium is $CHROMIUM, or chromium on PATH: the browser the load, tabs and scale
+// sections drive.
+func findChromium(section string) (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p, nil
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("the %s section needs Chromium: set CHROMIUM, or run ./build.sh bench (it installs Chromium from Debian)", section)
 }

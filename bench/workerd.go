@@ -290,47 +290,46 @@ func workerdMemory(env []string) error {
 		return err
 	}
 	defer jsW.stop()
-	type figures struct {
-		Sys        uint64 `json:"sys"`
-		HeapAlloc  uint64 `json:"heapAlloc"`
-		NumGC      uint64 `json:"numGC"`
-		rss, jsRSS uint64
-	}
-	read := func() (figures, error) {
-		resp, err := http.Get(goW.base + "/_test/memory")
-		if err != nil {
-			return figures{}, err
-		}
-		defer resp.Body.Close()
-		var f figures
-		if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
-			return figures{}, fmt.Errorf("/_test/memory: %w (is worker/build/workertest the workertest build?)", err)
-		}
-		f.rss, f.jsRSS = residentBytes(goW.pid), residentBytes(jsW.pid)
-		return f, nil
-	}
-	load := func(n int) error {
+	var at [2]memoryFigures
+	for i, n := range []int{early, total - early} {
 		for _, r := range []*workerdRun{goW, jsW} {
 			if _, err := throughput(r, clients, n); err != nil {
 				return err
 			}
 		}
-		return nil
+		if at[i], err = readMemory(goW, jsW); err != nil {
+			return err
+		}
 	}
-	if err := load(early); err != nil {
-		return err
-	}
-	a, err := read()
+	return reportMemory(early, total, clients, at[0], at[1])
+}
+
+// memoryFigures are the Go Worker's own memory figures (its /_test/memory) and the resident
+// memory of both workerd processes.
+type memoryFigures struct {
+	Sys        uint64 `json:"sys"`
+	HeapAlloc  uint64 `json:"heapAlloc"`
+	NumGC      uint64 `json:"numGC"`
+	rss, jsRSS uint64
+}
+
+func readMemory(goW, jsW *workerdRun) (memoryFigures, error) {
+	resp, err := http.Get(goW.base + "/_test/memory")
 	if err != nil {
-		return err
+		return memoryFigures{}, err
 	}
-	if err := load(total - early); err != nil {
-		return err
+	defer resp.Body.Close()
+	var f memoryFigures
+	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
+		return memoryFigures{}, fmt.Errorf("/_test/memory: %w (is worker/build/workertest the workertest build?)", err)
 	}
-	b, err := read()
-	if err != nil {
-		return err
-	}
+	f.rss, f.jsRSS = residentBytes(goW.pid), residentBytes(jsW.pid)
+	return f, nil
+}
+
+// reportMemory prints the memory table, a after early requests and b after total, and fails
+// when memory grew more than its budget.
+func reportMemory(early, total, clients int, a, b memoryFigures) error {
 	growth := func(x, y uint64) float64 { return 100 * (float64(y) - float64(x)) / float64(x) }
 	printf("\n### Memory over %d requests (%d clients)\n\n", total, clients)
 	printf("| after | Go: wasm linear memory | Go: heap in use | Go: GC cycles | Go Worker's workerd, resident | plain JS Worker's workerd, resident |\n")
