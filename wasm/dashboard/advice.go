@@ -35,7 +35,12 @@ var adviceByCode = map[string]advice{
 	string(lro.CodeInvalidResumeToken):        {words: "Paste an operation id, a Location URL or a resume token."},
 	string(lro.CodeUntrustedHost):             {words: "Track the operation by its id: the dashboard calls Fabric only through its API base."},
 	string(lro.CodeRequestBlocked):            {words: "Fabric asked for fewer calls: try again in a minute."},
+	CodeLeaderClosed:                          {words: "If Fabric accepted it, the operation shows in the list within a few seconds; otherwise start it again."},
 }
+
+// CodeLeaderClosed is the errorCode of a create or job run that another tab of the page
+// (wasm/tabs) was sending for this one when it closed, before Fabric answered.
+const CodeLeaderClosed = "LeaderClosed"
 
 // notRetriedAdvice is what to do about a start that was not sent again.
 var notRetriedAdvice = advice{words: "Check the workspace before trying again."}

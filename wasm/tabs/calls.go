@@ -14,10 +14,6 @@ type call struct {
 	reply chan message
 }
 
-// codeLeaderClosed is the errorCode of a create or job run that a follower forwarded to a
-// leader whose tab closed before it answered.
-const codeLeaderClosed = "LeaderClosed"
-
 // CreateItem starts Create Item, in the leader's engine.
 func (m *Member) CreateItem(ctx context.Context, workspaceID string, item dashboard.ItemRequest) (dashboard.Snapshot, error) {
 	if l := m.leading(); l != nil {
@@ -251,10 +247,9 @@ func asError(err error) *lro.Error {
 }
 
 func notTracked(id string) *lro.Error {
-	return &lro.Error{ErrorCode: string(lro.CodeOperationNotTracked), Message: "no operation with id \"" + id + "\" is being watched; track it first"}
+	return &lro.Error{ErrorCode: string(lro.CodeOperationNotTracked), Message: "no operation with id \"" + id + "\" is being watched"}
 }
 
 func leaderClosed() *lro.Error {
-	return &lro.Error{ErrorCode: codeLeaderClosed, Message: "The tab that was sending this request to Fabric closed before Fabric answered. " +
-		"If Fabric accepted it, the operation shows in the list within a few seconds; otherwise start it again."}
+	return &lro.Error{ErrorCode: dashboard.CodeLeaderClosed, Message: "The tab that was sending this request to Fabric closed before Fabric answered."}
 }
