@@ -67,7 +67,7 @@ func (f *fakeEngine) Track(_ context.Context, s string) (Snapshot, error) {
 	if strings.Contains(s, "unknown") {
 		return Snapshot{}, &lro.Error{ErrorCode: "EntityNotFound", Message: "No operation with that id.", RequestID: "rq-404"}
 	}
-	return Snapshot{ID: "tracked-1", Kind: KindOperation, Status: StatusRunning}, nil
+	return Snapshot{ID: "tracked-1", Kind: KindOperation, Status: statusRunning}, nil
 }
 
 func (f *fakeEngine) Cancel(_ context.Context, id string) error {
@@ -226,7 +226,7 @@ func TestTwoNotebooksOneAtOnceOneLater(t *testing.T) {
 
 		// The operation runs, then succeeds: the same row node is updated in place.
 		advanceTo(start.Add(2 * time.Second))
-		s := notebook("op-2", "Sales 2", StatusRunning)
+		s := notebook("op-2", "Sales 2", statusRunning)
 		s.PercentComplete = ptr(50.0)
 		next := time.Now().Add(time.Second)
 		s.NextPollAt, s.Attempts = &next, 1
@@ -298,7 +298,7 @@ func TestRowsNewestFirstAndTheFirstIsShown(t *testing.T) {
 						if item.DisplayName == "Sales 1" {
 							return notebook("call-1", item.DisplayName, StatusSucceeded), nil
 						}
-						return notebook("op-2", item.DisplayName, StatusRunning), nil
+						return notebook("op-2", item.DisplayName, statusRunning), nil
 					},
 				}
 				app := NewApp(eng, Config{})

@@ -17,7 +17,7 @@ import (
 const (
 	statusUndefined  = lro.StatusUndefined
 	statusNotStarted = lro.StatusNotStarted
-	StatusRunning    = lro.StatusRunning
+	statusRunning    = lro.StatusRunning
 	StatusSucceeded  = lro.StatusSucceeded
 	statusFailed     = lro.StatusFailed
 	statusInProgress = lro.StatusInProgress
@@ -41,7 +41,7 @@ type statusLook struct{ words, class string }
 var statusLooks = map[string]statusLook{
 	statusUndefined:  {words: "Waiting for Fabric", class: "st-pending"},
 	statusNotStarted: {words: "Not started yet", class: "st-pending"},
-	StatusRunning:    {words: "Running", class: "st-running"},
+	statusRunning:    {words: "Running", class: "st-running"},
 	statusInProgress: {words: "In progress", class: "st-running"},
 	StatusSucceeded:  {words: "Succeeded", class: "st-ok"},
 	statusCompleted:  {words: "Completed", class: "st-ok"},
@@ -50,9 +50,9 @@ var statusLooks = map[string]statusLook{
 	statusDeduped:    {words: "Skipped: the same job was already running", class: "st-cancelled"},
 }
 
-// Card is everything one operation's card shows, already decided: the renderer only copies
+// card is everything one operation's card shows, already decided: the renderer only copies
 // these strings into the page.
-type Card struct {
+type card struct {
 	ID     string // the operation id or job instance id, shown with a copy button
 	Kind   Kind   // KindOperation or kindJob
 	Label  string // what the user asked for, e.g. "Create Notebook “Sales 1”"
@@ -90,8 +90,8 @@ type Card struct {
 	// Sending is true for a placeholder card: the call was not answered yet.
 	Sending bool
 
-	Result *CardResult // the created item (or other result), when there is one
-	Error  *CardError  // the failure, in full, when there is one
+	Result *cardResult // the created item (or other result), when there is one
+	Error  *cardError  // the failure, in full, when there is one
 	// Note explains an ending that is not a failure: a cancelled or skipped job, an
 	// operation no longer watched. Shown in neutral words, never as an error.
 	Note string
@@ -121,26 +121,26 @@ const (
 	stateCancelled = "cancelled" // cancelled, skipped, or no longer watched: not a failure
 )
 
-// CardResult is the part of an operation's result that a user looks for.
-type CardResult struct {
+// cardResult is the part of an operation's result that a user looks for.
+type cardResult struct {
 	Name string // the item's displayName
 	Type string // the item's type (a job's jobType when the result has no type)
 	ID   string // the item's id
 	Raw  string // the whole result JSON, for anything else it holds
 }
 
-// CardError is a failure as Fabric reports it.
-type CardError struct {
+// cardError is a failure as Fabric reports it.
+type cardError struct {
 	ErrorCode   string   // Fabric's errorCode, e.g. "ItemDisplayNameAlreadyInUse"
 	Message     string   // Fabric's message, for people
 	RequestID   string   // Fabric's requestId, to quote to support (shown with a copy button)
 	MoreDetails []string // "errorCode: message" for each detail
 }
 
-// NewCard decides how snapshot s is shown at time now.
-func NewCard(s Snapshot, now time.Time) Card {
+// newCard decides how snapshot s is shown at time now.
+func newCard(s Snapshot, now time.Time) card {
 	fetching := fetchingResult(s)
-	c := Card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status,
+	c := card{ID: s.ID, Kind: s.Kind, Label: s.Label, Status: s.Status,
 		Done: s.Done || (terminal(s.Status) && !fetching) || (s.NextPollAt == nil && s.Error != nil)}
 	if c.Kind == "" {
 		c.Kind = KindOperation
@@ -169,7 +169,7 @@ func NewCard(s Snapshot, now time.Time) Card {
 
 // setStatus decides the status words and colour: Fabric's status, or what the engine's error
 // says about it (waiting for a token, the result not fetched, stopped).
-func (c *Card) setStatus(s Snapshot, fetching bool) {
+func (c *card) setStatus(s Snapshot, fetching bool) {
 	look, known := statusLooks[s.Status]
 	if !known {
 		look = statusLook{words: s.Status, class: "st-unknown"}
@@ -200,7 +200,7 @@ func (c *Card) setStatus(s Snapshot, fetching bool) {
 }
 
 // setProgress decides the progress bar and its words.
-func (c *Card) setProgress(s Snapshot, fetching bool) {
+func (c *card) setProgress(s Snapshot, fetching bool) {
 	switch {
 	case s.Status == statusFailed || c.StatusClass == "st-failed":
 		// A failed bar shows how far it got, never a full bar at 100%.
@@ -226,7 +226,7 @@ func (c *Card) setProgress(s Snapshot, fetching bool) {
 
 // setTiming decides when the next check is and why, how long it took (or has taken so far),
 // and how many checks it had.
-func (c *Card) setTiming(s Snapshot, now time.Time) {
+func (c *card) setTiming(s Snapshot, now time.Time) {
 	if !c.Done && s.NextPollAt != nil {
 		why, next := waitWords(s, now)
 		c.NextCheck = strings.TrimPrefix(why+" · "+next, " · ")
@@ -259,10 +259,10 @@ func (c *Card) setTiming(s Snapshot, now time.Time) {
 
 // setResult reads what a user looks for in the result; a tracked operation is named after the
 // item once the result names it.
-func (c *Card) setResult(s Snapshot) {
+func (c *card) setResult(s Snapshot) {
 	if len(s.Result) > 0 && string(s.Result) != "null" {
 		r := gjson.ParseBytes(s.Result)
-		c.Result = &CardResult{
+		c.Result = &cardResult{
 			Name: r.Get("displayName").String(),
 			Type: r.Get("type").String(),
 			ID:   r.Get("id").String(),
@@ -282,7 +282,7 @@ func (c *Card) setResult(s Snapshot) {
 
 // setOutcome shows the snapshot's error: a job cancelled or skipped as a neutral note, any
 // other in full, with what to do (see advice.go).
-func (c *Card) setOutcome(s Snapshot) {
+func (c *card) setOutcome(s Snapshot) {
 	switch {
 	case s.Error == nil:
 	case s.Status == statusCancelled || s.Error.ErrorCode == string(lro.CodeJobCancelled):
@@ -290,7 +290,7 @@ func (c *Card) setOutcome(s Snapshot) {
 	case s.Status == statusDeduped || s.Error.ErrorCode == string(lro.CodeJobDeduped):
 		c.Note = "Fabric skipped this run because the same job was already running. " + adviceByCode[string(lro.CodeJobDeduped)].words
 	case c.Note == "":
-		e := &CardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
+		e := &cardError{ErrorCode: s.Error.ErrorCode, Message: s.Error.Message, RequestID: s.Error.RequestID}
 		if !c.WaitingForToken { // the status says what to do about the token
 			e.Message = withAdvice(e.Message, adviceByCode[e.ErrorCode])
 		}
@@ -345,16 +345,16 @@ func fetchingResult(s Snapshot) bool {
 
 // sendingCard is the placeholder card of a call being sent (key names it until Fabric
 // answers with its id): it holds the call's place on the list.
-func sendingCard(key, label string) Card {
-	return Card{ID: key, Kind: KindOperation, Label: label, StatusWords: "Sending…", StatusClass: "st-pending",
+func sendingCard(key, label string) card {
+	return card{ID: key, Kind: KindOperation, Label: label, StatusWords: "Sending…", StatusClass: "st-pending",
 		ProgressIndeterminate: true, ProgressText: "sending…", NextCheck: "waiting for Fabric to accept the call",
 		Sending: true, State: stateRunning}
 }
 
 // startFailedCard is the row of a call that could not start (Fabric refused it, or it never
 // reached Fabric): failed, with the error, and Retry.
-func startFailedCard(key, label string, e ErrorInfo) Card {
-	c := NewCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
+func startFailedCard(key, label string, e ErrorInfo) card {
+	c := newCard(Snapshot{ID: key, Kind: KindOperation, Label: label, Done: true, Error: &e}, time.Time{})
 	c.StatusWords, c.StatusClass, c.State, c.CanRetry = "Could not start", "st-failed", stateFailed, true
 	c.Error.Message = e.Message // worded by the App already (see App.settle and explainStart)
 	c.ProgressText = "not started"

@@ -3,32 +3,10 @@ package dashboard_test
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard/domfake"
 )
-
-// NewCard decides what an operation's card shows; the renderer only copies it into the page.
-func ExampleNewCard() {
-	created := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
-	next := created.Add(25 * time.Second)
-	card := dashboard.NewCard(dashboard.Snapshot{
-		ID:             "5b218778-e7a5-4d73-8187-f10824047715",
-		Kind:           dashboard.KindOperation,
-		Label:          "Create Notebook “Sales”",
-		Status:         dashboard.StatusRunning,
-		CreatedTimeUtc: created.Format(time.RFC3339),
-		NextPollAt:     &next,
-	}, created.Add(5*time.Second))
-	fmt.Println(card.StatusWords, card.StatusClass)
-	fmt.Println(card.ProgressIndeterminate, card.ProgressText)
-	fmt.Println(card.NextCheck, "/", card.Elapsed)
-	// Output:
-	// Running st-running
-	// true working…
-	// next check in 20 s / elapsed 5s
-}
 
 // An App renders into any dashboard.DOM: the browser's, or domfake's in tests. Without forms
 // (Config.Forms empty), it is the list of operations alone, as a portal embeds it.

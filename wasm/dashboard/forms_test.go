@@ -346,7 +346,7 @@ func TestApplyingSettingsRetriesOperationsWaitingForAToken(t *testing.T) {
 		root := doc.Root()
 		app.Mount(doc, root)
 		synctest.Wait()
-		s := notebook("op-1", "A", StatusRunning)
+		s := notebook("op-1", "A", statusRunning)
 		next := start.Add(20 * time.Second)
 		s.NextPollAt = &next
 		s.Error = &ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}

@@ -60,7 +60,7 @@ func TestRenderOncePerFrame(t *testing.T) {
 	f.next()
 
 	for i := range 500 {
-		eng.publish(notebook(fmt.Sprintf("op-%03d", i), fmt.Sprintf("N %d", i), StatusRunning))
+		eng.publish(notebook(fmt.Sprintf("op-%03d", i), fmt.Sprintf("N %d", i), statusRunning))
 	}
 	if n := len(f.queued); n != 1 {
 		t.Fatalf("500 snapshots requested %d frames: want one", n)
@@ -116,8 +116,8 @@ func TestNoticesWhileHidden(t *testing.T) {
 	if n.asked != 1 || !root.Role("notify").Hidden() {
 		t.Fatalf("after the click: asked %d times, button hidden %v", n.asked, root.Role("notify").Hidden())
 	}
-	eng.publish(notebook("op-1", "A", StatusRunning))
-	eng.publish(notebook("op-2", "B fail", StatusRunning))
+	eng.publish(notebook("op-1", "A", statusRunning))
+	eng.publish(notebook("op-2", "B fail", statusRunning))
 	eng.publish(notebook("op-3", "C", StatusSucceeded)) // never seen running: not counted
 	n.hidden = true
 	eng.publish(notebook("op-1", "A", StatusSucceeded))
@@ -138,7 +138,7 @@ func TestNoticesWhileHidden(t *testing.T) {
 	if n.title != "" {
 		t.Errorf("title %q once the user looks: want the page's own", n.title)
 	}
-	eng.publish(notebook("op-4", "D", StatusRunning))
+	eng.publish(notebook("op-4", "D", statusRunning))
 	eng.publish(notebook("op-4", "D", StatusSucceeded))
 	if len(n.shown) != 2 || n.title != "" {
 		t.Errorf("an end seen while visible notified or changed the title")

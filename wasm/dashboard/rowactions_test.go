@@ -178,7 +178,7 @@ func TestJobNamedAndSafe(t *testing.T) {
 // Dismissing a running operation asks first and says it keeps running in Fabric.
 func TestDismissRunningAsks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		running := notebook("op-1", "A", StatusRunning)
+		running := notebook("op-1", "A", statusRunning)
 		eng := &fakeEngine{existing: []Snapshot{running}}
 		_, _, root := newPage(t, eng, false)
 		row := open(t, root, "op-1")
@@ -202,7 +202,7 @@ func TestSummaryFiltersAndClearFinished(t *testing.T) {
 	failed := notebook("op-f", "F", statusFailed)
 	failed.Error = &ErrorInfo{ErrorCode: "OperationFailed", Message: "no"}
 	job := Snapshot{ID: "job-1", Kind: kindJob, Label: "Run notebook “A”", Status: statusInProgress}
-	existing := []Snapshot{notebook("op-1", "A", StatusSucceeded), notebook("op-2", "B", StatusRunning), failed, job}
+	existing := []Snapshot{notebook("op-1", "A", StatusSucceeded), notebook("op-2", "B", statusRunning), failed, job}
 	tests := []struct {
 		state   string
 		kind    Kind

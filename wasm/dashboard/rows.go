@@ -17,7 +17,7 @@ type row struct {
 	// A job row: the item it runs, so that Run is not offered twice at once.
 	workspaceID, itemID string
 
-	done *Card // the card of a finished snapshot, which no longer changes with the clock
+	done *card // the card of a finished snapshot, which no longer changes with the clock
 
 	confirm    string // the question the row asks: "cancel" or "dismiss"
 	cancelling bool   // Cancel was confirmed and Fabric has not reported the end yet
@@ -85,7 +85,7 @@ func (a *App) put(s Snapshot) bool {
 		r.workspaceID, r.itemID = jobItem(s.ResumeToken)
 	}
 	r.snap, r.done = s, nil
-	r.state, r.dirty = NewCard(s, time.Time{}).State, true
+	r.state, r.dirty = newCard(s, time.Time{}).State, true
 	return !known
 }
 
@@ -96,13 +96,13 @@ func (a *App) touch(key string) {
 	}
 }
 
-// snapCard is NewCard of the row's snapshot, kept once the snapshot is finished (a long
+// snapCard is newCard of the row's snapshot, kept once the snapshot is finished (a long
 // list of finished operations costs nothing per tick); a.mu is held.
-func (a *App) snapCard(r *row, now time.Time) Card {
+func (a *App) snapCard(r *row, now time.Time) card {
 	if r.done != nil {
 		return *r.done
 	}
-	c := NewCard(r.snap, now)
+	c := newCard(r.snap, now)
 	if c.WaitingForToken {
 		c.StatusWords = tokenWaitWords(r.snap.Error.ErrorCode, a.tokenHow())
 	}
@@ -147,11 +147,11 @@ func (a *App) placed(id string) bool { return slices.Contains(a.order, id) }
 
 // cards returns the card of every operation on the list, newest first, as shown now
 // (filters aside; a call being sent has a placeholder card, see sendingCard).
-func (a *App) cards() []Card {
+func (a *App) cards() []card {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := time.Now()
-	cards := make([]Card, 0, len(a.order))
+	cards := make([]card, 0, len(a.order))
 	for i := len(a.order) - 1; i >= 0; i-- {
 		cards = append(cards, a.card(a.order[i], now))
 	}
@@ -159,9 +159,9 @@ func (a *App) cards() []Card {
 }
 
 // card is the card of key at now, with what the user did to the row; a.mu is held.
-func (a *App) card(key string, now time.Time) Card {
+func (a *App) card(key string, now time.Time) card {
 	r := a.rows[key]
-	var c Card
+	var c card
 	switch {
 	case r.sending:
 		c = sendingCard(key, r.snap.Label)

@@ -16,7 +16,7 @@ import (
 func TestFailedOperationShowsTheWholeError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		eng := &fakeEngine{created: func(n int, item ItemRequest) (Snapshot, error) {
-			return notebook("op-f", item.DisplayName, StatusRunning), nil
+			return notebook("op-f", item.DisplayName, statusRunning), nil
 		}}
 		_, doc, root := newPage(t, eng, false)
 		root.Role("count").SetValue("1")
@@ -62,7 +62,7 @@ func TestTickUpdatesCountdownAndEmptyState(t *testing.T) {
 		if root.Role("empty").Hidden() {
 			t.Error("empty hint hidden with no operations")
 		}
-		s := notebook("op-1", "A", StatusRunning)
+		s := notebook("op-1", "A", statusRunning)
 		next := start.Add(5 * time.Second)
 		s.NextPollAt = &next
 		eng.publish(s)
@@ -208,7 +208,7 @@ func TestTokenWaitWordsWithSignIn(t *testing.T) {
 			{code: "InvalidToken", want: "Not authorized (InvalidToken): sign in again (Sign in, above) · next check in 20 s"},
 			{code: "TokenUnavailable", want: "Waiting for sign-in: sign in again (Sign in, above) · next check in 20 s"},
 		} {
-			s := notebook("op-"+tc.code, "A", StatusRunning)
+			s := notebook("op-"+tc.code, "A", statusRunning)
 			next := start.Add(20 * time.Second)
 			s.NextPollAt = &next
 			s.Error = &ErrorInfo{ErrorCode: tc.code, Message: "The token was refused."}
@@ -224,7 +224,7 @@ func TestTokenWaitWordsWithoutSettings(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		eng := &fakeEngine{}
 		_, _, root := newPage(t, eng, false)
-		s := notebook("op-1", "A", StatusRunning)
+		s := notebook("op-1", "A", statusRunning)
 		next := start.Add(20 * time.Second)
 		s.NextPollAt = &next
 		s.Error = &ErrorInfo{ErrorCode: "TokenExpired", Message: "The token has expired."}
@@ -258,7 +258,7 @@ func TestRowSaysWhyItWaits(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				eng := &fakeEngine{}
 				app, _, root := newPage(t, eng, false)
-				s := notebook("op-1", "A", StatusRunning)
+				s := notebook("op-1", "A", statusRunning)
 				s.NextPollAt, s.Waiting = &until, tt.waiting
 				eng.publish(s)
 				var got []string
@@ -287,7 +287,7 @@ func TestCardOfAReusedID(t *testing.T) {
 	}{
 		{name: "finished row: replaced by the new operation", existing: notebook("op-1", "Old", StatusSucceeded),
 			wantLabel: "Create Notebook “New”", wantStatus: "Running", wantElapsed: "elapsed 0s"},
-		{name: "running row: kept, no duplicate", existing: notebook("op-1", "Old", StatusRunning),
+		{name: "running row: kept, no duplicate", existing: notebook("op-1", "Old", statusRunning),
 			wantLabel: "Create Notebook “Old”", wantStatus: "Running", wantElapsed: "elapsed 1h 00m"},
 	}
 	for _, tt := range tests {
@@ -297,7 +297,7 @@ func TestCardOfAReusedID(t *testing.T) {
 				eng := &fakeEngine{existing: []Snapshot{tt.existing}}
 				eng.created = func(int, ItemRequest) (Snapshot, error) {
 					if tt.existing.Done { // the Tracker watches the new call under the old id
-						s := notebook("op-1", "New", StatusRunning)
+						s := notebook("op-1", "New", statusRunning)
 						s.CreatedTimeUtc = ""
 						eng.publish(s)
 						return s, nil

@@ -181,7 +181,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			if !ok {
 				t.Fatal("the operation is not resumed after a reload")
 			}
-			c := NewCard(s, time.Now())
+			c := newCard(s, time.Now())
 			if c.Result == nil || c.Result.Name != "Big" || !strings.Contains(c.Note, "not kept in this browser") {
 				t.Errorf("card after a reload: result %+v, note %q: want the names and where to see the rest", c.Result, c.Note)
 			}

@@ -125,7 +125,7 @@ func TestTrackerTwoNotebooksAgainstTheEmulator(t *testing.T) {
 		if final.Status != StatusSucceeded || gjson.GetBytes(final.Result, "displayName").String() != "Sales 2" {
 			t.Fatalf("second notebook final: status %s result %s", final.Status, final.Result)
 		}
-		card := NewCard(final, time.Now())
+		card := newCard(final, time.Now())
 		if card.Result == nil || card.Result.Name != "Sales 2" || card.Result.Type != "Notebook" || card.Result.ID == "" {
 			t.Errorf("card result %+v", card.Result)
 		}
@@ -419,7 +419,7 @@ func TestTrackerTokenExpiredWaitsForRetry(t *testing.T) {
 		if waiting.Error == nil || waiting.Error.ErrorCode != "TokenExpired" {
 			t.Fatalf("snapshot %+v: want it waiting for a token after TokenExpired", waiting)
 		}
-		card := NewCard(waiting, time.Now())
+		card := newCard(waiting, time.Now())
 		if card.StatusWords != "Token expired: paste a new token in Settings and Apply" || card.Done {
 			t.Errorf("card says %q (done %v)", card.StatusWords, card.Done)
 		}

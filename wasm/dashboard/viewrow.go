@@ -31,14 +31,14 @@ type rowView struct {
 	pct       slot
 	when      slot
 	body      *bodyView
-	card      Card
+	card      card
 	onScreen  bool   // in or near the viewport: redrawn every frame
 	unwatch   func() // stops following whether it is on screen
 }
 
 // shown is the row's key and the card it shows, for its event handlers: a render changes them
 // under a.mu, from whichever goroutine changed the state.
-func (rv *rowView) shown() (key string, c Card) {
+func (rv *rowView) shown() (key string, c card) {
 	rv.a.mu.Lock()
 	defer rv.a.mu.Unlock()
 	return rv.id, rv.card
@@ -90,7 +90,7 @@ func newRowView(d DOM, a *App, id string) *rowView {
 }
 
 // update copies card c into the row, and into its details once they were opened.
-func (rv *rowView) update(c Card) {
+func (rv *rowView) update(c card) {
 	rv.card = c
 	rv.dataID.attr("data-id", rv.id)
 	rv.cls.attr("class", "flro-op "+c.StatusClass)
@@ -265,7 +265,7 @@ func (b *bodyView) buildActions(rv *rowView) Node {
 }
 
 // update copies card c into the details.
-func (b *bodyView) update(c Card) {
+func (b *bodyView) update(c card) {
 	b.next.text(c.NextCheck)
 	b.started.text(prefixed("started ", c.Started))
 	b.ended.text(prefixed("ended ", c.Ended))
@@ -287,7 +287,7 @@ func (b *bodyView) update(c Card) {
 }
 
 // updateID names the id and writes it, or says why there is none.
-func (b *bodyView) updateID(c Card) {
+func (b *bodyView) updateID(c card) {
 	switch {
 	case c.Sending:
 		b.idText.text("… (sending)")
@@ -313,7 +313,7 @@ func (b *bodyView) updateID(c Card) {
 }
 
 // updateError writes the error box.
-func (b *bodyView) updateError(e *CardError) {
+func (b *bodyView) updateError(e *cardError) {
 	b.errCode.text(orDash(e.ErrorCode))
 	b.errMsg.text(orDash(e.Message))
 	b.errReq.text(orDash(e.RequestID))
@@ -332,7 +332,7 @@ func (b *bodyView) updateError(e *CardError) {
 }
 
 // updateActions shows the links and buttons that apply, and the question the row asks.
-func (b *bodyView) updateActions(c Card) {
+func (b *bodyView) updateActions(c card) {
 	b.itemLink.attr("href", c.ItemURL)
 	b.itemLinkShow.put(c.ItemURL == "")
 	b.wsLink.attr("href", c.WorkspaceURL)
@@ -356,7 +356,7 @@ func (b *bodyView) updateActions(c Card) {
 }
 
 // workspaceID is the workspace of the created item, read from the result.
-func (c Card) workspaceID() string {
+func (c card) workspaceID() string {
 	if c.Result == nil {
 		return ""
 	}
