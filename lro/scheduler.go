@@ -296,37 +296,41 @@ func (s *Scheduler) authBackoff(n int) time.Duration {
 type budgetKey struct{}
 
 // charged returns ctx carrying the scheduler's request budget: every request sent under it
-// waits for, and spends, one request of the budget just before it goes out, after its bearer
-// token is ready. Charging at the moment of sending (not when a poll is dispatched) keeps
-// the rate Fabric sees within the budget when getting a token takes a while, as an async
-// getToken does in a busy page, and charges each request of a poll (the result's GET, a
-// resend after a refreshed token).
+// is charged one request of the budget at the moment it goes out (see Client.send), not when
+// its poll is dispatched. So the rate Fabric sees stays within the budget when getting a
+// token takes a while (an async getToken in a busy page), and each request of a poll counts
+// (the result's GET, a resend after a refreshed token).
 func (s *Scheduler) charged(ctx context.Context) context.Context {
 	return context.WithValue(ctx, budgetKey{}, s)
 }
 
-// spendBudget waits for one request of the budget ctx carries, if any (see charged), and
-// returns ctx's error if it ends first.
-func spendBudget(ctx context.Context) error {
-	if s, ok := ctx.Value(budgetKey{}).(*Scheduler); ok {
-		return s.acquire(ctx)
-	}
-	return ctx.Err()
+// budgetOf is the scheduler whose budget ctx carries, or nil.
+func budgetOf(ctx context.Context) *Scheduler {
+	s, _ := ctx.Value(budgetKey{}).(*Scheduler)
+	return s
 }
 
-// acquire waits for one request from the shared budget.
-func (s *Scheduler) acquire(ctx context.Context) error {
+// awaitBudget waits until the budget would let one request go, without spending it: the
+// request then gets its token, fresh, and takes its turn with tryBudget.
+func (s *Scheduler) awaitBudget(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		w := s.bucket.take(time.Now())
+		w := s.bucket.wait(time.Now())
 		s.mu.Unlock()
 		if w == 0 {
-			return nil
+			return ctx.Err()
 		}
 		if err := sleep(ctx, w); err != nil {
 			return err
 		}
 	}
+}
+
+// tryBudget spends one request of the budget if it allows one now.
+func (s *Scheduler) tryBudget() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bucket.take(time.Now()) == 0
 }
 
 // gcra is a token bucket in its "generic cell rate algorithm" form: exact integer time
@@ -348,12 +352,17 @@ func newGCRA(rate float64, burst int) gcra {
 // take spends one request at now if the budget allows (returning 0), or returns how long to
 // wait before it would.
 func (g *gcra) take(now time.Time) time.Duration {
+	if w := g.wait(now); w > 0 {
+		return w
+	}
 	if g.tat.Before(now) {
 		g.tat = now
 	}
-	if w := g.tat.Add(-g.slack).Sub(now); w > 0 {
-		return w
-	}
 	g.tat = g.tat.Add(g.interval)
 	return 0
+}
+
+// wait is how long from now until the budget allows one request (0: now).
+func (g *gcra) wait(now time.Time) time.Duration {
+	return max(0, g.tat.Add(-g.slack).Sub(now))
 }

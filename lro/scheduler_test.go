@@ -193,6 +193,36 @@ func TestSchedulerManyOperations(t *testing.T) {
 	}
 }
 
+// TestSchedulerTokenFreshAtSend: a request gets its bearer token once the budget lets it
+// go, not before it waits for the budget, so a token that Fabric stops taking while requests
+// queue (here every token is refused a second after it was issued) does not fail them.
+func TestSchedulerTokenFreshAtSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		version := func() int { return int(time.Since(t0) / time.Second) }
+		f := newFakeFabric(time.Second, 1)
+		tr := lro.TransportFunc(func(ctx context.Context, req *lro.Request) (*lro.Response, error) {
+			if req.Header.Get("Authorization") != fmt.Sprint("Bearer v", version()) {
+				return &lro.Response{StatusCode: 401, Body: []byte(`{"errorCode":"TokenExpired","message":"Access token has expired"}`)}, nil
+			}
+			return f.Do(ctx, req)
+		})
+		token := lro.TokenFunc(func(context.Context, bool) (string, error) { return fmt.Sprint("v", version()), nil })
+		s := lro.NewScheduler(lro.NewClient(lro.Options{Transport: tr, BaseURL: base, Token: token}), lro.SchedulerOptions{RequestsPerSecond: 10, Burst: 1, MaxInFlight: 64})
+		stop := runScheduler(t, s)
+		defer stop()
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Go(func() {
+				if _, err := s.Add(context.Background(), &lro.Request{Method: "POST", URL: "/v1/workspaces/ws1/items", Body: []byte(`{}`)}, fmt.Sprint("item ", i)); err != nil {
+					t.Errorf("start %d, queued behind the others for the budget: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
 // TestSchedulerHostGate: a 429 to one operation pauses the others on that host for its
 // Retry-After, and not those on another host.
 func TestSchedulerHostGate(t *testing.T) {

@@ -191,11 +191,12 @@ func TestSchedulerTokenExpiredIsRecoverable(t *testing.T) {
 		wantDue    time.Duration // when the waiting call polls again by itself
 	}{
 		// The resend with the refreshed token is a request too: the budget (5 a second, no
-		// burst) sends it 200 ms after the first, and the next poll is due 20 s after that.
+		// burst) lets it go 200 ms after the first, and the next poll is due 20 s after that.
 		{name: "Retry after a new token", retry: "Retry", wantCode: "TokenExpired", wantAt: []time.Duration{0, 200 * time.Millisecond, 5 * time.Second}, wantDue: 20200 * time.Millisecond},
 		{name: "RetryAll after a new token", retry: "RetryAll", wantCode: "TokenExpired", wantAt: []time.Duration{0, 200 * time.Millisecond, 5 * time.Second}, wantDue: 20200 * time.Millisecond},
 		{name: "automatic retry at the next due time", wantCode: "TokenExpired", wantAt: []time.Duration{0, 200 * time.Millisecond, 20200 * time.Millisecond}, wantDue: 20200 * time.Millisecond},
-		{name: "a token source that cannot refresh", refreshErr: true, retry: "RetryAll", wantCode: string(lro.CodeTokenUnavailable), wantAt: []time.Duration{0, 5 * time.Second}, wantDue: 20 * time.Second},
+		// The resend asks for its token when its turn comes (200 ms): the refresh fails then.
+		{name: "a token source that cannot refresh", refreshErr: true, retry: "RetryAll", wantCode: string(lro.CodeTokenUnavailable), wantAt: []time.Duration{0, 5 * time.Second}, wantDue: 20200 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
