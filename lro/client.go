@@ -278,11 +278,14 @@ func (c *Client) send(ctx context.Context, req *Request) (resp *Response, sent i
 	refreshes, shared := 0, false
 	var tok string
 	for {
-		if tok, shared, err = c.turn(ctx, tok, refreshes); err != nil {
-			return nil, sent, err
-		}
 		if c.opts.Token != nil {
+			if tok, shared, err = c.token(ctx, tok, refreshes); err != nil {
+				return nil, sent, err
+			}
 			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, sent, err
 		}
 		sent++
 		if resp, err = c.transport(ctx, req); err != nil {
@@ -292,39 +295,6 @@ func (c *Client) send(ctx context.Context, req *Request) (resp *Response, sent i
 			return resp, sent, nil
 		}
 		refreshes++
-	}
-}
-
-// turn waits for the request's turn in the budget ctx carries (see Scheduler.charged), then
-// gets its bearer token (see token; stale and refreshes as there) and spends the turn: the
-// token is as fresh as the moment the request goes out, and the request goes out when the
-// budget says, however long the token took. If another request took the turn meanwhile, it
-// waits for the next one and asks the token source again (without another refresh: after a
-// refresh, the source's token is the new one).
-func (c *Client) turn(ctx context.Context, stale string, refreshes int) (tok string, shared bool, err error) {
-	s := budgetOf(ctx)
-	for again := false; ; again = true {
-		if s != nil {
-			if err := s.awaitBudget(ctx); err != nil {
-				return "", false, err
-			}
-		}
-		if c.opts.Token != nil {
-			if again {
-				tok, _, err = c.token(ctx, stale, 0)
-			} else {
-				tok, shared, err = c.token(ctx, stale, refreshes)
-			}
-			if err != nil {
-				return "", false, err
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return "", false, err
-		}
-		if s == nil || s.tryBudget() {
-			return tok, shared, nil
-		}
 	}
 }
 

@@ -146,6 +146,9 @@ func (s *Scheduler) dispatch(ctx context.Context, wg *sync.WaitGroup) (next time
 			s.update(e) // its snapshot now says it waits out the pause
 			continue
 		}
+		if w := s.bucket.take(now); w > 0 {
+			return now.Add(w)
+		}
 		heap.Pop(&s.queue)
 		e.busy = true
 		s.inFlight++
@@ -233,7 +236,7 @@ func (s *Scheduler) poke() {
 // lock, so everything it does to the poller (the poll, a wait for a token, the JSON of its
 // state) happens before, outside the lock.
 func (s *Scheduler) poll(ctx context.Context, e *entry, authFails int) {
-	err := e.p.Poll(s.charged(ctx))
+	err := e.p.Poll(ctx)
 	// The token expired and the token source could not renew it: wait for a new token
 	// (Retry, RetryAll) or try again later; never end the call for it.
 	waitForToken := err != nil && ctx.Err() == nil && isAuthError(err)
@@ -292,45 +295,19 @@ func (s *Scheduler) authBackoff(n int) time.Duration {
 	return min(d, limit)
 }
 
-// budgetKey is the context key of the request budget a request is charged to.
-type budgetKey struct{}
-
-// charged returns ctx carrying the scheduler's request budget: every request sent under it
-// is charged one request of the budget at the moment it goes out (see Client.send), not when
-// its poll is dispatched. So the rate Fabric sees stays within the budget when getting a
-// token takes a while (an async getToken in a busy page), and each request of a poll counts
-// (the result's GET, a resend after a refreshed token).
-func (s *Scheduler) charged(ctx context.Context) context.Context {
-	return context.WithValue(ctx, budgetKey{}, s)
-}
-
-// budgetOf is the scheduler whose budget ctx carries, or nil.
-func budgetOf(ctx context.Context) *Scheduler {
-	s, _ := ctx.Value(budgetKey{}).(*Scheduler)
-	return s
-}
-
-// awaitBudget waits until the budget would let one request go, without spending it: the
-// request then gets its token, fresh, and takes its turn with tryBudget.
-func (s *Scheduler) awaitBudget(ctx context.Context) error {
+// acquire waits for one request from the shared budget.
+func (s *Scheduler) acquire(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		w := s.bucket.wait(time.Now())
+		w := s.bucket.take(time.Now())
 		s.mu.Unlock()
 		if w == 0 {
-			return ctx.Err()
+			return nil
 		}
 		if err := sleep(ctx, w); err != nil {
 			return err
 		}
 	}
-}
-
-// tryBudget spends one request of the budget if it allows one now.
-func (s *Scheduler) tryBudget() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.bucket.take(time.Now()) == 0
 }
 
 // gcra is a token bucket in its "generic cell rate algorithm" form: exact integer time
@@ -352,17 +329,12 @@ func newGCRA(rate float64, burst int) gcra {
 // take spends one request at now if the budget allows (returning 0), or returns how long to
 // wait before it would.
 func (g *gcra) take(now time.Time) time.Duration {
-	if w := g.wait(now); w > 0 {
-		return w
-	}
 	if g.tat.Before(now) {
 		g.tat = now
 	}
+	if w := g.tat.Add(-g.slack).Sub(now); w > 0 {
+		return w
+	}
 	g.tat = g.tat.Add(g.interval)
 	return 0
-}
-
-// wait is how long from now until the budget allows one request (0: now).
-func (g *gcra) wait(now time.Time) time.Duration {
-	return max(0, g.tat.Add(-g.slack).Sub(now))
 }

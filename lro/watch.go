@@ -11,7 +11,10 @@ import (
 // watched as already done. If the start itself fails (for example 400 or 403), Add returns the
 // *Error and watches nothing.
 func (s *Scheduler) Add(ctx context.Context, req *Request, label string) (Snapshot, error) {
-	p, _, err := s.c.start(s.charged(ctx), req)
+	if err := s.acquire(ctx); err != nil {
+		return Snapshot{}, err
+	}
+	p, _, err := s.c.start(ctx, req)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -130,7 +133,10 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 	}
 	jobURL := e.jobURL
 	s.mu.Unlock()
-	sent, err := s.c.cancelJob(s.charged(ctx), jobURL)
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	sent, err := s.c.cancelJob(ctx, jobURL)
 	s.mu.Lock()
 	e.extra += sent
 	if !e.busy && !e.final { // otherwise the next snapshot shows it
