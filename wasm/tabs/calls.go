@@ -3,6 +3,7 @@ package tabs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/fabric-lro/fabric-lro/lro"
 	"github.com/fabric-lro/fabric-lro/wasm/dashboard"
@@ -119,8 +120,8 @@ func (m *Member) forward(ctx context.Context, msg message) (dashboard.Snapshot, 
 		m.mu.Unlock()
 		return dashboard.Snapshot{}, ctx.Err()
 	}
-	if r.Err != nil {
-		return dashboard.Snapshot{}, r.Err
+	if err := r.replyError(); err != nil {
+		return dashboard.Snapshot{}, err
 	}
 	if len(r.Snaps) == 0 {
 		return dashboard.Snapshot{}, nil
@@ -218,7 +219,7 @@ func (m *Member) serve(msg message) message {
 		}
 	}
 	if err != nil {
-		return message{Err: asError(err)}
+		return errorReply(err)
 	}
 	return message{Snaps: m.listed(s)}
 }
@@ -235,6 +236,29 @@ func (m *Member) listed(s dashboard.Snapshot) []json.RawMessage {
 		return []json.RawMessage{e.raw}
 	}
 	return []json.RawMessage{encode(s)}
+}
+
+// errorReply is the reply that carries err to the member that forwarded the call, with the
+// failure it wraps (lro wraps the failure of a start it did not send again, or of retries it
+// gave up): the dashboard's words depend on both.
+func errorReply(err error) message {
+	e := asError(err)
+	var cause *lro.Error
+	if e.Err != nil && errors.As(e.Err, &cause) {
+		return message{Err: e, Cause: cause}
+	}
+	return message{Err: e}
+}
+
+// replyError is the error a reply carries, as the leader had it (see errorReply), or nil.
+func (r message) replyError() error {
+	if r.Err == nil {
+		return nil
+	}
+	if r.Cause != nil && r.Err.Err == nil {
+		r.Err.Err = r.Cause
+	}
+	return r.Err
 }
 
 // asError is err as the lro.Error a follower's caller gets.

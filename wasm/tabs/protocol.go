@@ -23,6 +23,7 @@ type message struct {
 	IDs     []string               `json:"ids,omitempty"`
 	Snaps   []json.RawMessage      `json:"s,omitempty"`
 	Err     *lro.Error             `json:"err,omitempty"`
+	Cause   *lro.Error             `json:"cause,omitempty"` // the failure Err wraps (Err.Err is not in Err's JSON)
 	Token   string                 `json:"tok,omitempty"`
 	Refresh bool                   `json:"refresh,omitempty"`
 }
