@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/fabric-lro/fabric-lro/emulator"
 	"github.com/fabric-lro/fabric-lro/internal/scalepage"
-	"github.com/fabric-lro/fabric-lro/proxy"
 )
 
 // scaleOps is how many operations the scale section watches at once: half created through
@@ -99,13 +96,13 @@ func startScaleServers(root string) (*scaleServers, error) {
 	})
 	s.web = httptest.NewServer(mux)
 	s.pageURL = s.web.URL
-	p, err := proxy.New(proxy.Config{Upstream: s.emu.URL, AllowedOrigins: []string{s.web.URL}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	px, err := startNativeProxy(s.emu.URL, s.web.URL)
 	if err != nil {
 		s.close()
 		return nil, err
 	}
-	s.proxy = httptest.NewServer(p)
-	proxyV1 = s.proxy.URL + "/v1"
+	s.proxy = px
+	proxyV1 = px.URL + "/v1"
 	return s, nil
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -16,7 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fabric-lro/fabric-lro/emulator"
-	"github.com/fabric-lro/fabric-lro/proxy"
 )
 
 // benchTabs counts the requests the dashboard makes for N operations with one tab open and
@@ -77,13 +74,12 @@ func startTabsServers(count *requestCount) (emuURL, pageURL string, closeAll fun
 	})))
 	var proxyV1 string
 	page := httptest.NewServer(pageServer(func() string { return proxyV1 }))
-	p, err := proxy.New(proxy.Config{Upstream: emu.URL, AllowedOrigins: []string{page.URL}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	px, err := startNativeProxy(emu.URL, page.URL)
 	if err != nil {
 		page.Close()
 		emu.Close()
 		return "", "", nil, err
 	}
-	px := httptest.NewServer(p)
 	proxyV1 = px.URL + "/v1"
 	return emu.URL, page.URL, func() { px.Close(); page.Close(); emu.Close() }, nil
 }
