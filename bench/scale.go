@@ -117,23 +117,11 @@ func (s *scaleServers) close() {
 // createElsewhere starts n creates directly at the emulator, as another program would, and
 // returns their operation ids; those requests are not counted as the page's.
 func (s *scaleServers) createElsewhere(n int) ([]string, error) {
-	ids := make([]string, n)
-	for i := range ids {
-		req, _ := http.NewRequest("POST", s.emu.URL+"/v1/workspaces/"+emulator.DefaultWorkspaceID+"/items",
-			strings.NewReader(fmt.Sprintf(`{"type":"Notebook","displayName":"Elsewhere %d"}`, i)))
-		req.Header.Set("Authorization", "Bearer elsewhere")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		resp.Body.Close()
-		ids[i] = resp.Header.Get("x-ms-operation-id")
-	}
+	ids, err := scalepage.CreateElsewhere(s.emu.URL, emulator.DefaultWorkspaceID, n)
 	s.mu.Lock()
 	s.requests = nil
 	s.mu.Unlock()
-	return ids, nil
+	return ids, err
 }
 
 // received is when each of the page's requests reached the emulator.

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,21 +66,9 @@ func newScaleEnv(t *testing.T, root string) *scaleEnv {
 // returns their operation ids.
 func (env *scaleEnv) createElsewhere(t *testing.T, n int) []string {
 	t.Helper()
-	ids := make([]string, n)
-	for i := range ids {
-		body := fmt.Sprintf(`{"type":"Notebook","displayName":"Elsewhere %d"}`, i)
-		req, _ := http.NewRequest("POST", env.emuURL+"/v1/workspaces/"+emulator.DefaultWorkspaceID+"/items", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer elsewhere-token")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 202 || resp.Header.Get("x-ms-operation-id") == "" {
-			t.Fatalf("create elsewhere: %d without an operation id", resp.StatusCode)
-		}
-		ids[i] = resp.Header.Get("x-ms-operation-id")
+	ids, err := scalepage.CreateElsewhere(env.emuURL, emulator.DefaultWorkspaceID, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	env.mu.Lock()
 	env.requests = nil // those were not the page's

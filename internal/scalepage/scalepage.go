@@ -11,6 +11,8 @@ package scalepage
 
 import (
 	_ "embed"
+	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,4 +55,30 @@ func Busiest(times []time.Time) (most int, rate float64) {
 		}
 	}
 	return most, rate
+}
+
+// CreateElsewhere starts n notebook creates in workspaceID directly at the emulator emuURL,
+// as another program would, and returns their operation ids: the operations the page then
+// tracks by id.
+func CreateElsewhere(emuURL, workspaceID string, n int) ([]string, error) {
+	ids := make([]string, n)
+	for i := range ids {
+		body := fmt.Sprintf(`{"type":"Notebook","displayName":"Elsewhere %d"}`, i)
+		req, err := http.NewRequest("POST", emuURL+"/v1/workspaces/"+workspaceID+"/items", strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer elsewhere-token")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted || resp.Header.Get("x-ms-operation-id") == "" {
+			return nil, fmt.Errorf("create elsewhere: %d without an operation id", resp.StatusCode)
+		}
+		ids[i] = resp.Header.Get("x-ms-operation-id")
+	}
+	return ids, nil
 }
