@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"sync"
 	"syscall/js"
 	"time"
 
@@ -11,35 +12,66 @@ import (
 )
 
 // webStorage implements dashboard.Storage over localStorage or sessionStorage.
-type webStorage struct{ s js.Value }
+//
+// It remembers the value it last read or wrote, as a JS string and as its Go copy. A Tracker
+// reads its key before every write, to keep what other tabs saved; when the key still holds
+// what was last seen, the read answers with the Go copy instead of copying the string out of
+// JS again. (wasm_exec.js gives equal strings one reference while Go holds one, so that test
+// is js.Value.Equal, done in JS.) With a thousand operations the list is about a megabyte,
+// and that copy was half of what the page allocated.
+type webStorage struct {
+	s js.Value
+
+	mu      sync.Mutex
+	lastKey string
+	lastJS  js.Value // the string last read from or written to lastKey
+	lastGo  string   // its Go copy
+}
 
 // localStorage returns the page's localStorage, or false where there is none (Node, or a
 // browser that blocks it).
-func localStorage() (webStorage, bool) {
+func localStorage() (*webStorage, bool) {
 	defer func() { recover() }() // reading localStorage throws when storage is blocked
 	s := js.Global().Get("localStorage")
-	return webStorage{s}, s.Truthy()
+	return &webStorage{s: s}, s.Truthy()
 }
 
-func (w webStorage) Get(key string) (string, bool) {
+func (w *webStorage) Get(key string) (string, bool) {
 	v := w.s.Call("getItem", key)
 	if v.Type() != js.TypeString {
 		return "", false
 	}
-	return v.String(), true
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if key == w.lastKey && v.Equal(w.lastJS) {
+		return w.lastGo, true
+	}
+	w.lastKey, w.lastJS, w.lastGo = key, v, v.String()
+	return w.lastGo, true
 }
 
-func (w webStorage) Set(key, value string) (err error) {
+func (w *webStorage) Set(key, value string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.New("localStorage refused to save the operations (quota exceeded or storage blocked)")
 		}
 	}()
-	w.s.Call("setItem", key, value)
+	v := js.ValueOf(value)
+	w.s.Call("setItem", key, v)
+	w.mu.Lock()
+	w.lastKey, w.lastJS, w.lastGo = key, v, value
+	w.mu.Unlock()
 	return nil
 }
 
-func (w webStorage) Remove(key string) { w.s.Call("removeItem", key) }
+func (w *webStorage) Remove(key string) {
+	w.s.Call("removeItem", key)
+	w.mu.Lock()
+	if key == w.lastKey {
+		w.lastKey, w.lastJS, w.lastGo = "", js.Undefined(), ""
+	}
+	w.mu.Unlock()
+}
 
 // saveDelay is how long a Tracker gathers changes before it writes them: a second in a page
 // (which flushes when it is hidden or unloaded, see flushWhenHidden), none where there is no

@@ -302,7 +302,17 @@ func (t *Tracker) othersStored() []string {
 
 // list is the stored list: others, then this Tracker's records not left out; t.mu is held.
 func (t *Tracker) list(others []string) string {
+	size := 2 + len(others) + len(t.order) // brackets and commas, and a little over
+	for _, o := range others {
+		size += len(o)
+	}
+	for _, id := range t.order {
+		if !t.left[id] {
+			size += len(t.encode(id))
+		}
+	}
 	var b strings.Builder
+	b.Grow(size) // one allocation: at a thousand operations the list is about a megabyte
 	b.WriteByte('[')
 	n := 0
 	add := func(rec string) {
