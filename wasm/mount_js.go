@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"strings"
-	"sync"
 	"syscall/js"
 	"time"
 
@@ -134,14 +133,15 @@ func (in *instance) settings(cfg *dashboard.Config, page js.Value) {
 // making one loads the locale's data, about 50 ms that a page with nothing to show yet would
 // spend before its dashboard appears.
 func localeTime() func(time.Time) string {
-	format := sync.OnceValue(func() js.Value {
-		opts := js.Global().Get("Object").New()
-		opts.Set("dateStyle", "medium")
-		opts.Set("timeStyle", "medium")
-		return js.Global().Get("Intl").Get("DateTimeFormat").New(js.Undefined(), opts)
-	})
+	var f js.Value // made on first use; the dashboard calls this under its lock
 	date := js.Global().Get("Date")
 	return func(t time.Time) string {
-		return format().Call("format", date.New(float64(t.UnixMilli()))).String()
+		if f.IsUndefined() {
+			opts := js.Global().Get("Object").New()
+			opts.Set("dateStyle", "medium")
+			opts.Set("timeStyle", "medium")
+			f = js.Global().Get("Intl").Get("DateTimeFormat").New(js.Undefined(), opts)
+		}
+		return f.Call("format", date.New(float64(t.UnixMilli()))).String()
 	}
 }

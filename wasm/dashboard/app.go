@@ -97,10 +97,11 @@ type App struct {
 	view  *view
 	unsub func()
 
-	framePending bool            // a Frame is requested
-	allDirty     bool            // every row must be rendered again (a filter changed)
-	busy         map[string]bool // while rendering: items with a job being sent or running
-	ended        endedCounts     // operations that ended while the page was hidden
+	framePending bool              // a Frame is requested
+	allDirty     bool              // every row must be rendered again (a filter changed)
+	busy         map[string]bool   // while rendering: items with a job being sent or running
+	whenWords    map[string]string // Fabric's UTC times as cfg.FormatTime wrote them (see when)
+	ended        endedCounts       // operations that ended while the page was hidden
 }
 
 // NewApp makes a dashboard over eng. Operations eng already watches are shown at once.
@@ -118,7 +119,8 @@ func NewApp(eng Engine, cfg Config) *App {
 	if cfg.Forms == nil {
 		cfg.Forms = []string{formCreate, formTrack}
 	}
-	a := &App{eng: eng, cfg: cfg, rows: map[string]*row{}, rekey: map[string]string{}, fieldErrs: map[string]string{}}
+	a := &App{eng: eng, cfg: cfg, rows: map[string]*row{}, rekey: map[string]string{}, fieldErrs: map[string]string{},
+		whenWords: map[string]string{}}
 	a.suggested = suggestName(time.Now())
 	for _, s := range eng.Operations() {
 		if a.put(s) {

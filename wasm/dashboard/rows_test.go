@@ -3,8 +3,10 @@ package dashboard
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -127,6 +129,50 @@ func TestOpenInFabricTimesAndTitles(t *testing.T) {
 		}
 		if got := tr.Role("run-job").TextContent(); got != "Run table maintenance" {
 			t.Errorf("a lakehouse offers %q", got)
+		}
+	})
+}
+
+// A time is formatted once, however often its card changes: the browser's formatter is a
+// call into Intl, and a thousand running operations change their cards many times a second.
+func TestTimesFormattedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		advanceTo(start.Add(time.Minute))
+		var mu sync.Mutex
+		calls := map[string]int{}
+		eng := &fakeEngine{pages: []WorkspacePage{{}}, existing: []Snapshot{notebook("op-1", "Sales", statusRunning)}}
+		app := NewApp(eng, Config{FormatTime: func(t time.Time) string {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[t.UTC().Format("15:04:05")]++
+			return "at " + t.UTC().Format("15:04:05")
+		}})
+		doc := &domfake.Document{}
+		root := doc.Root()
+		app.Mount(doc, root)
+		synctest.Wait()
+		open(t, root, "op-1")
+		for pct := 10; pct <= 90; pct += 10 {
+			s := notebook("op-1", "Sales", statusRunning)
+			s.PercentComplete = ptr(float64(pct))
+			s.LastUpdatedTimeUtc = start.Add(time.Duration(pct) * time.Second).Format(time.RFC3339)
+			eng.publish(s)
+			synctest.Wait()
+		}
+		done := notebook("op-1", "Sales", StatusSucceeded)
+		done.LastUpdatedTimeUtc = start.Add(100 * time.Second).Format(time.RFC3339)
+		eng.publish(done)
+		synctest.Wait()
+		row := cardByID(t, root, "op-1")
+		for role, want := range map[string]string{"started": "started at 00:00:00", "ended": "ended at 00:01:40"} {
+			if got := row.Role(role).TextContent(); got != want {
+				t.Errorf("%s %q, want %q", role, got, want)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if want := map[string]int{"00:00:00": 1, "00:01:40": 1}; !maps.Equal(calls, want) {
+			t.Errorf("times formatted %v, want each once: %v", calls, want)
 		}
 	})
 }
