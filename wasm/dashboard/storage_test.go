@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +185,56 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			c := newCard(s, time.Now())
 			if c.Result == nil || c.Result.Name != "Big" || !strings.Contains(c.Note, "not kept in this browser") {
 				t.Errorf("card after a reload: result %+v, note %q: want the names and where to see the rest", c.Result, c.Note)
+			}
+		})
+	})
+
+	t.Run("with a SaveDelay, a change to a saved operation waits for ten of them", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			env := newEmulatorEnv(t) // operations of 6 s, Retry-After 2 s
+			asyncCreates(t, env)
+			apiBase := env.url + "/v1"
+			key := StorageKey(apiBase)
+			store := &quotaStorage{}
+			sched := lro.NewScheduler(env.client(), lro.SchedulerOptions{})
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan struct{})
+			go func() {
+				defer close(stopped)
+				sched.Run(ctx)
+			}()
+			tr := NewTracker(sched, TrackerOptions{APIBase: apiBase, Storage: store, SaveDelay: time.Second})
+			defer func() {
+				cancel()
+				<-stopped
+				tr.close()
+			}()
+			s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Slow"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // a new operation: written within one SaveDelay
+			synctest.Wait()
+			if ids := savedIDs(t, store, key); !slices.Equal(ids, []string{s.ID}) {
+				t.Fatalf("saved %v after one SaveDelay, want the new operation", ids)
+			}
+			first := store.count()
+			time.Sleep(9 * time.Second) // it is polled and ends; those changes wait
+			synctest.Wait()
+			if got, _ := tr.Snapshot(s.ID); !got.Done {
+				t.Fatalf("the operation is %s after 10 s, want it ended", got.Status)
+			}
+			if n := store.count() - first; n != 0 {
+				t.Errorf("%d writes of its progress within 9 s of the first change, want none yet", n)
+			}
+			time.Sleep(3 * time.Second)
+			synctest.Wait()
+			if n := store.count() - first; n != 1 {
+				t.Errorf("%d writes of its progress by ten SaveDelays after the first change, want 1", n)
+			}
+			raw, _ := store.Get(key)
+			if token := gjson.Get(raw, "0.token").String(); !gjson.Get(token, "done").Bool() {
+				t.Errorf("saved token %s: want it ended", token)
 			}
 		})
 	})

@@ -50,7 +50,8 @@ type Tracker struct {
 	lastWritten  string            // what this Tracker wrote last: unchanged storage needs no parsing
 	left         map[string]bool   // finished operations left out of a full storage
 	dirty        bool              // changes not written yet
-	flushing     bool              // a delayed write is scheduled
+	flushTimer   *time.Timer       // the delayed write scheduled, if any (see persist)
+	flushAt      time.Time         // when it is due
 }
 
 // TrackerOptions configures a [Tracker].
@@ -64,7 +65,8 @@ type TrackerOptions struct {
 	OnStorageError func(error)
 	// SaveDelay gathers the changes of that long into one write (the browser: a second, so
 	// that a thousand operations polled at once cost one write a second, not one per poll;
-	// call [Tracker.Flush] when the page goes away). Zero writes every change at once.
+	// call [Tracker.Flush] when the page goes away). A new operation is written within it,
+	// a change to one already saved within ten of it. Zero writes every change at once.
 	SaveDelay time.Duration
 	// KeepFinished is how long a finished operation stays saved after it ended: older ones
 	// are dropped when a Tracker loads the saved list. Zero means defaultKeepFinished;
