@@ -18,12 +18,14 @@ import (
 
 // cpuProfile, when FABRIC_LRO_CPUPROFILE is set, samples the page's JavaScript and wasm with
 // V8's profiler until the returned stop is called, then logs the functions that took the most
-// time (self time; wasm functions carry their Go names). A diagnostic for finding what makes a
-// task long; without the variable it does nothing.
-func cpuProfile(t *testing.T, ctx context.Context) (stop func()) {
+// time (self time; wasm functions carry their Go names, in a module built without -s -w) and,
+// for the samples inside long (start and end in µs on the trace's clock, as taskStats.Long
+// gives them), the time spent in each function and below it. A diagnostic for finding what
+// makes a task long; without the variable it does nothing.
+func cpuProfile(t *testing.T, ctx context.Context) (stop func(long [][2]float64)) {
 	t.Helper()
 	if os.Getenv("FABRIC_LRO_CPUPROFILE") == "" {
-		return func() {}
+		return func([][2]float64) {}
 	}
 	if _, err := chromedp.Call(ctx, profiler.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("profiler: %v", err)
@@ -34,13 +36,64 @@ func cpuProfile(t *testing.T, ctx context.Context) (stop func()) {
 	if _, err := chromedp.Call(ctx, profiler.Start, cdp.Empty{}); err != nil {
 		t.Fatalf("profiler: %v", err)
 	}
-	return func() {
+	return func(long [][2]float64) {
 		res, err := chromedp.Call(ctx, profiler.Stop, cdp.Empty{})
 		if err != nil || res.Profile == nil {
 			t.Fatalf("profiler: %v", err)
 		}
 		t.Logf("CPU profile, self time:\n%s", topSelfTime(res.Profile, 40))
+		t.Logf("CPU profile, inside the %d tasks over 50 ms of CPU, time in each function and below it:\n%s", len(long), insideTasks(res.Profile, long, 60))
 	}
+}
+
+// insideTasks sums, for the samples taken inside the windows long, each sample's time onto
+// every function on its stack (once per sample), and lists the n largest.
+func insideTasks(p *profiler.Profile, long [][2]float64, n int) string {
+	name := map[int64]string{}
+	parent := map[int64]int64{}
+	for _, node := range p.Nodes {
+		name[node.ID] = node.CallFrame.FunctionName
+		for _, c := range node.Children {
+			parent[c] = node.ID
+		}
+	}
+	slices.SortFunc(long, func(a, b [2]float64) int { return int(a[0] - b[0]) })
+	total := map[string]int64{}
+	var all int64
+	at := float64(p.StartTime)
+	for i, id := range p.Samples {
+		at += float64(p.TimeDeltas[i])
+		if i+1 >= len(p.TimeDeltas) {
+			break
+		}
+		k, _ := slices.BinarySearchFunc(long, at, func(w [2]float64, t float64) int { return int(w[0] - t) })
+		if k > 0 && at >= long[k-1][0] && at <= long[k-1][1] || k < len(long) && at == long[k][0] {
+			d := p.TimeDeltas[i+1]
+			all += d
+			seen := map[string]bool{}
+			for x := id; x != 0; x = parent[x] {
+				if f := name[x]; !seen[f] {
+					seen[f] = true
+					total[f] += d
+				}
+			}
+		}
+	}
+	type fn struct {
+		name string
+		us   int64
+	}
+	var fns []fn
+	for k, v := range total {
+		fns = append(fns, fn{k, v})
+	}
+	slices.SortFunc(fns, func(a, b fn) int { return int(b.us - a.us) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%8.1f ms sampled inside them\n", float64(all)/1000)
+	for _, f := range fns[:min(n, len(fns))] {
+		fmt.Fprintf(&b, "%8.1f ms %5.1f%%  %s\n", float64(f.us)/1000, 100*float64(f.us)/float64(max(all, 1)), f.name)
+	}
+	return b.String()
 }
 
 // topSelfTime sums each sample's time delta onto the function on top of the stack.

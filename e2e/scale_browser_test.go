@@ -156,7 +156,7 @@ func TestBrowserScale(t *testing.T) {
 	run(t, ctx, 300*time.Second, waitJS(`window.scale.finals !== null || window.scale.failed !== null`, 290*time.Second))
 	t.Log("all final")
 	stats := stop()
-	stopProfile()
+	stopProfile(stats.Long)
 	if f := eval[any](t, ctx, `window.scale.failed`); f != nil {
 		t.Fatalf("a call failed: %v", f)
 	}

@@ -98,7 +98,8 @@ type taskStats struct {
 	OverCPU50  int           // tasks whose thread time exceeds 50 ms
 	OverRun50  int           // tasks whose wall time exceeds 50 ms
 	CPU        []time.Duration
-	Longest    []string // the longest tasks with what ran in them, for the log
+	Longest    []string     // the longest tasks with what ran in them, for the log
+	Long       [][2]float64 // start and end (µs, the trace's clock) of each task over 50 ms of CPU
 }
 
 func summarizeTasks(raw []json.RawMessage, marker string) taskStats {
@@ -145,6 +146,7 @@ func summarizeTasks(raw []json.RawMessage, marker string) taskStats {
 		s.LongestRun = max(s.LongestRun, wall)
 		if cpu > 50*time.Millisecond {
 			s.OverCPU50++
+			s.Long = append(s.Long, [2]float64{e.Ts, e.Ts + e.Dur})
 		}
 		if wall > 50*time.Millisecond {
 			s.OverRun50++
