@@ -435,3 +435,19 @@ func TestFailuresSayWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+func TestSuggestName(t *testing.T) {
+	tests := []struct {
+		at   time.Time
+		want string
+	}{
+		{at: time.Date(2026, 12, 2, 0, 0, 0, 0, time.Local), want: "Demo 000000"},
+		{at: time.Date(2026, 12, 2, 9, 5, 7, 0, time.Local), want: "Demo 090507"},
+		{at: time.Date(2026, 12, 2, 23, 59, 59, 999, time.Local), want: "Demo 235959"},
+	}
+	for _, tt := range tests {
+		if got := suggestName(tt.at); got != tt.want || got != "Demo "+tt.at.Format("150405") {
+			t.Errorf("suggestName(%v) = %q, want %q", tt.at, got, tt.want)
+		}
+	}
+}
