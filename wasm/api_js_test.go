@@ -254,26 +254,7 @@ func TestTrackUnknownAndBadInput(t *testing.T) {
 
 func TestOperationsPersistAcrossInstances(t *testing.T) {
 	installFakeFabric(t)
-	// A localStorage stand-in backed by a JS Map.
-	m := js.Global().Get("Map").New()
-	ls := js.Global().Get("Object").New()
-	get := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		if !m.Call("has", a[0]).Bool() {
-			return js.Null()
-		}
-		return m.Call("get", a[0])
-	})
-	set := js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("set", a[0], a[1]); return nil })
-	del := js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("delete", a[0]); return nil })
-	defer get.Release()
-	defer set.Release()
-	defer del.Release()
-	ls.Set("getItem", get)
-	ls.Set("setItem", set)
-	ls.Set("removeItem", del)
-	js.Global().Set("localStorage", ls)
-	defer js.Global().Delete("localStorage")
-
+	m := fakeLocalStorage(t)
 	api := openAPI(t, nil)
 	if _, err := call(t, api, "createItem", "ws-1", salesNotebook()); err != nil {
 		t.Fatal(err)
