@@ -197,6 +197,7 @@ func (t *Tracker) save(s Snapshot) {
 	if !known {
 		t.order = append(t.order, s.ID)
 	}
+	_, wasBroken := t.broken[s.ID]
 	delete(t.broken, s.ID)
 	delete(t.forgotten, s.ID)
 	changed := !known || old != r
@@ -206,7 +207,10 @@ func (t *Tracker) save(s Snapshot) {
 	}
 	t.mu.Unlock()
 	if changed && !t.isLoading() {
-		t.persist(!known)
+		// New to storage: an operation not saved before, one that starts again under a
+		// finished one's id, or a saved one that could not be resumed and is tracked again.
+		// A crash before the write would lose it, or bring back the old record.
+		t.persist(!known || old.End != "" && !s.Done || wasBroken)
 	}
 }
 

@@ -76,6 +76,26 @@ func savedIDs(t *testing.T, store Storage, key string) []string {
 	return ids
 }
 
+// delayedTracker starts a scheduler and a Tracker on store that gathers its writes for a
+// second, as the page's does; both stop with the test.
+func delayedTracker(t *testing.T, env *emulatorEnv, store Storage) *Tracker {
+	t.Helper()
+	sched := lro.NewScheduler(env.client(), lro.SchedulerOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		sched.Run(ctx)
+	}()
+	tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: store, SaveDelay: time.Second})
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		tr.close()
+	})
+	return tr
+}
+
 func TestTrackerStorageStaysSmall(t *testing.T) {
 	t.Run("a full storage leaves out finished operations, the oldest first, never a running one", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
@@ -196,19 +216,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			apiBase := env.url + "/v1"
 			key := StorageKey(apiBase)
 			store := &quotaStorage{}
-			sched := lro.NewScheduler(env.client(), lro.SchedulerOptions{})
-			ctx, cancel := context.WithCancel(context.Background())
-			stopped := make(chan struct{})
-			go func() {
-				defer close(stopped)
-				sched.Run(ctx)
-			}()
-			tr := NewTracker(sched, TrackerOptions{APIBase: apiBase, Storage: store, SaveDelay: time.Second})
-			defer func() {
-				cancel()
-				<-stopped
-				tr.close()
-			}()
+			tr := delayedTracker(t, env, store)
 			s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Slow"})
 			if err != nil {
 				t.Fatal(err)
@@ -235,6 +243,57 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			raw, _ := store.Get(key)
 			if token := gjson.Get(raw, "0.token").String(); !gjson.Get(token, "done").Bool() {
 				t.Errorf("saved token %s: want it ended", token)
+			}
+
+			// A new operation while a change waits for its write: both within one SaveDelay.
+			s2, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Second"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Second) // polled: its progress waits for ten delays
+			synctest.Wait()
+			written := store.count()
+			s3, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Third"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second)
+			synctest.Wait()
+			if n := store.count() - written; n != 1 {
+				t.Errorf("%d writes within a SaveDelay of a new operation while progress waited, want 1", n)
+			}
+			if ids := savedIDs(t, store, key); !slices.Equal(ids, []string{s.ID, s2.ID, s3.ID}) {
+				t.Errorf("saved %v, want the three operations", ids)
+			}
+		})
+	})
+
+	t.Run("with a SaveDelay, a saved operation that could not be resumed and is tracked again is written within one", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			env := newEmulatorEnv(t)
+			apiBase := env.url + "/v1"
+			key := StorageKey(apiBase)
+			store := &quotaStorage{}
+			first, stopFirst := env.tracker(t, store)
+			s, err := first.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Kept"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopFirst()
+			// Its saved token is damaged: the next page load lists it as not resumable.
+			store.MemoryStorage.Set(key, `[{"id":"`+s.ID+`","label":"Create Notebook “Kept”","token":"garbage!"}]`)
+			tr := delayedTracker(t, env, store)
+			if got, _ := tr.Snapshot(s.ID); got.Error == nil || got.Error.ErrorCode != codeCannotResume {
+				t.Fatalf("after the load: %+v, want it listed as not resumable", got)
+			}
+			if _, err := tr.Track(context.Background(), s.ID); err != nil { // the user tracks it again by its id
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second)
+			synctest.Wait()
+			raw, _ := store.Get(key)
+			if token := gjson.Get(raw, "0.token").String(); gjson.Get(token, "operationId").String() != s.ID && !strings.Contains(token, s.ID) {
+				t.Errorf("saved %s one SaveDelay after it was tracked again: want its new resume token, not the damaged one", raw)
 			}
 		})
 	})
