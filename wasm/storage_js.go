@@ -15,17 +15,18 @@ import (
 //
 // It remembers the value it last read or wrote, as a JS string and as its Go copy. A Tracker
 // reads its key before every write, to keep what other tabs saved; when the key still holds
-// what was last seen, the read answers with the Go copy instead of copying the string out of
-// JS again. (wasm_exec.js gives equal strings one reference while Go holds one, so that test
-// is js.Value.Equal, done in JS.) With a thousand operations the list is about a megabyte,
-// and that copy was half of what the page allocated.
+// that value, the read answers with the Go copy instead of copying the string out of JS
+// again. The test is js.Value.Equal, which compares reference ids: wasm_exec.js looks a
+// string up by its content when it hands it to Go, so while Go holds one reference to a
+// string, an equal string gets the same id. With a thousand operations the list is about a
+// megabyte, and that copy was half of what the page allocated. The price: the JS heap keeps
+// the last value alive, one list's worth.
 type webStorage struct {
 	s js.Value
 
-	mu      sync.Mutex
-	lastKey string
-	lastJS  js.Value // the string last read from or written to lastKey
-	lastGo  string   // its Go copy
+	mu     sync.Mutex
+	lastJS js.Value // the string last read or written (under any key)
+	lastGo string   // its Go copy
 }
 
 // localStorage returns the page's localStorage, or false where there is none (Node, or a
@@ -43,10 +44,10 @@ func (w *webStorage) Get(key string) (string, bool) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if key == w.lastKey && v.Equal(w.lastJS) {
+	if v.Equal(w.lastJS) {
 		return w.lastGo, true
 	}
-	w.lastKey, w.lastJS, w.lastGo = key, v, v.String()
+	w.lastJS, w.lastGo = v, v.String()
 	return w.lastGo, true
 }
 
@@ -59,19 +60,12 @@ func (w *webStorage) Set(key, value string) (err error) {
 	v := js.ValueOf(value)
 	w.s.Call("setItem", key, v)
 	w.mu.Lock()
-	w.lastKey, w.lastJS, w.lastGo = key, v, value
+	w.lastJS, w.lastGo = v, value
 	w.mu.Unlock()
 	return nil
 }
 
-func (w *webStorage) Remove(key string) {
-	w.s.Call("removeItem", key)
-	w.mu.Lock()
-	if key == w.lastKey {
-		w.lastKey, w.lastJS, w.lastGo = "", js.Undefined(), ""
-	}
-	w.mu.Unlock()
-}
+func (w *webStorage) Remove(key string) { w.s.Call("removeItem", key) }
 
 // saveDelay is how long a Tracker gathers changes before it writes them: a second in a page
 // (which flushes when it is hidden or unloaded, see flushWhenHidden), none where there is no

@@ -58,7 +58,7 @@ func TestWebStorageSeesOtherTabs(t *testing.T) {
 	m.Call("set", "k", "two") // another tab writes
 	get("two", true)
 	get("two", true)
-	m.Call("set", "k", "one") // and writes back what this one wrote before
+	m.Call("set", "k", "one") // and writes back an older value
 	get("one", true)
 	s.Remove("k")
 	get("", false)

@@ -43,7 +43,8 @@ type Config struct {
 	// a sovereign cloud has its own).
 	PortalURL string
 	// FormatTime writes a time for people in their locale (default: the time in Go's local
-	// zone, "2 Jan 15:04:05"). The browser passes Intl.DateTimeFormat.
+	// zone, "2 Jan 15:04:05"). The browser passes Intl.DateTimeFormat. Its words for a
+	// time are kept and used again, so it must write the same time the same way.
 	FormatTime func(time.Time) string
 	// Probe finds out what answers at an API base (see [Probe]): apiBase and token as typed
 	// in Settings for "Test connection", or "" for those the engine uses, to name the likely

@@ -158,7 +158,8 @@ func (a *App) cards() []card {
 	return cards
 }
 
-// maxWhenWords bounds App.whenWords: two times for each of 4,096 operations.
+// maxWhenWords bounds App.whenWords: two times for each of 4,096 operations. Past that the
+// words are dropped all at once and written again as rows are drawn.
 const maxWhenWords = 8192
 
 // when is raw, a UTC time from Fabric, as cfg.FormatTime writes it, or "" when raw is not a
