@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -57,7 +58,7 @@ func insideTasks(p *profiler.Profile, long [][2]float64, n int) string {
 			parent[c] = node.ID
 		}
 	}
-	slices.SortFunc(long, func(a, b [2]float64) int { return int(a[0] - b[0]) })
+	slices.SortFunc(long, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
 	total := map[string]int64{}
 	var all int64
 	at := float64(p.StartTime)
@@ -66,8 +67,8 @@ func insideTasks(p *profiler.Profile, long [][2]float64, n int) string {
 		if i+1 >= len(p.TimeDeltas) {
 			break
 		}
-		k, _ := slices.BinarySearchFunc(long, at, func(w [2]float64, t float64) int { return int(w[0] - t) })
-		if k > 0 && at >= long[k-1][0] && at <= long[k-1][1] || k < len(long) && at == long[k][0] {
+		k, starts := slices.BinarySearchFunc(long, at, func(w [2]float64, t float64) int { return cmp.Compare(w[0], t) })
+		if starts || k > 0 && at <= long[k-1][1] {
 			d := p.TimeDeltas[i+1]
 			all += d
 			seen := map[string]bool{}
@@ -79,21 +80,7 @@ func insideTasks(p *profiler.Profile, long [][2]float64, n int) string {
 			}
 		}
 	}
-	type fn struct {
-		name string
-		us   int64
-	}
-	var fns []fn
-	for k, v := range total {
-		fns = append(fns, fn{k, v})
-	}
-	slices.SortFunc(fns, func(a, b fn) int { return int(b.us - a.us) })
-	var b strings.Builder
-	fmt.Fprintf(&b, "%8.1f ms sampled inside them\n", float64(all)/1000)
-	for _, f := range fns[:min(n, len(fns))] {
-		fmt.Fprintf(&b, "%8.1f ms %5.1f%%  %s\n", float64(f.us)/1000, 100*float64(f.us)/float64(max(all, 1)), f.name)
-	}
-	return b.String()
+	return fmt.Sprintf("%8.1f ms sampled inside them\n", float64(all)/1000) + largest(total, all, n)
 }
 
 // topSelfTime sums each sample's time delta onto the function on top of the stack.
@@ -111,18 +98,23 @@ func topSelfTime(p *profiler.Profile, n int) string {
 			total += d
 		}
 	}
+	return largest(self, total, n)
+}
+
+// largest lists the n functions with the most time (µs) in by, with their share of all.
+func largest(by map[string]int64, all int64, n int) string {
 	type fn struct {
 		name string
 		us   int64
 	}
 	var fns []fn
-	for k, v := range self {
+	for k, v := range by {
 		fns = append(fns, fn{k, v})
 	}
-	slices.SortFunc(fns, func(a, b fn) int { return int(b.us - a.us) })
+	slices.SortFunc(fns, func(a, b fn) int { return cmp.Compare(b.us, a.us) })
 	var b strings.Builder
 	for _, f := range fns[:min(n, len(fns))] {
-		fmt.Fprintf(&b, "%8.1f ms %5.1f%%  %s\n", float64(f.us)/1000, 100*float64(f.us)/float64(max(total, 1)), f.name)
+		fmt.Fprintf(&b, "%8.1f ms %5.1f%%  %s\n", float64(f.us)/1000, 100*float64(f.us)/float64(max(all, 1)), f.name)
 	}
 	return b.String()
 }
