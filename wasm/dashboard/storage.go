@@ -322,33 +322,25 @@ func (t *Tracker) othersStored() []string {
 
 // list is the stored list: others, then this Tracker's records not left out; t.mu is held.
 func (t *Tracker) list(others []string) string {
-	size := 2 + len(others) + len(t.order) // brackets and commas, and a little over
-	for _, o := range others {
-		size += len(o)
-	}
+	recs := make([]string, 0, len(others)+len(t.order))
+	recs = append(recs, others...)
 	for _, id := range t.order {
 		if !t.left[id] {
-			size += len(t.encode(id))
+			recs = append(recs, t.encode(id))
 		}
+	}
+	size := 2 + len(recs) // brackets and commas, and one over
+	for _, r := range recs {
+		size += len(r)
 	}
 	var b strings.Builder
 	b.Grow(size) // one allocation: at a thousand operations the list is about a megabyte
 	b.WriteByte('[')
-	n := 0
-	add := func(rec string) {
-		if n > 0 {
+	for i, r := range recs {
+		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(rec)
-		n++
-	}
-	for _, o := range others {
-		add(o)
-	}
-	for _, id := range t.order {
-		if !t.left[id] {
-			add(t.encode(id))
-		}
+		b.WriteString(r)
 	}
 	b.WriteByte(']')
 	return b.String()
