@@ -76,26 +76,6 @@ func savedIDs(t *testing.T, store Storage, key string) []string {
 	return ids
 }
 
-// delayedTracker starts a scheduler and a Tracker on store that gathers its writes for a
-// second, as the page's does; both stop with the test.
-func delayedTracker(t *testing.T, env *emulatorEnv, store Storage) *Tracker {
-	t.Helper()
-	sched := lro.NewScheduler(env.client(), lro.SchedulerOptions{})
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		sched.Run(ctx)
-	}()
-	tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: store, SaveDelay: time.Second})
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		tr.close()
-	})
-	return tr
-}
-
 func TestTrackerStorageStaysSmall(t *testing.T) {
 	t.Run("a full storage leaves out finished operations, the oldest first, never a running one", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
@@ -216,7 +196,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			apiBase := env.url + "/v1"
 			key := StorageKey(apiBase)
 			store := &quotaStorage{}
-			tr := delayedTracker(t, env, store)
+			tr, _ := env.trackerWith(t, TrackerOptions{Storage: store, SaveDelay: time.Second}) // as the page's
 			s, err := tr.CreateItem(context.Background(), emulator.DefaultWorkspaceID, ItemRequest{Type: "Notebook", DisplayName: "Slow"})
 			if err != nil {
 				t.Fatal(err)
@@ -282,7 +262,7 @@ func TestTrackerStorageStaysSmall(t *testing.T) {
 			stopFirst()
 			// Its saved token is damaged: the next page load lists it as not resumable.
 			store.MemoryStorage.Set(key, `[{"id":"`+s.ID+`","label":"Create Notebook “Kept”","token":"garbage!"}]`)
-			tr := delayedTracker(t, env, store)
+			tr, _ := env.trackerWith(t, TrackerOptions{Storage: store, SaveDelay: time.Second}) // as the page's
 			if got, _ := tr.Snapshot(s.ID); got.Error == nil || got.Error.ErrorCode != codeCannotResume {
 				t.Fatalf("after the load: %+v, want it listed as not resumable", got)
 			}

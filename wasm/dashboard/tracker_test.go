@@ -62,6 +62,12 @@ func (env *emulatorEnv) client() *lro.Client {
 // or when the returned function is called (a "page unload").
 func (env *emulatorEnv) tracker(t *testing.T, store Storage) (*Tracker, func()) {
 	t.Helper()
+	return env.trackerWith(t, TrackerOptions{Storage: store})
+}
+
+// trackerWith is tracker with more of the Tracker's options (its APIBase is the emulator's).
+func (env *emulatorEnv) trackerWith(t *testing.T, opts TrackerOptions) (*Tracker, func()) {
+	t.Helper()
 	sched := lro.NewScheduler(env.client(), lro.SchedulerOptions{RequestsPerSecond: 1000, Burst: 100})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
@@ -69,7 +75,8 @@ func (env *emulatorEnv) tracker(t *testing.T, store Storage) (*Tracker, func()) 
 		defer close(stopped)
 		sched.Run(ctx)
 	}()
-	tr := NewTracker(sched, TrackerOptions{APIBase: env.url + "/v1", Storage: store})
+	opts.APIBase = env.url + "/v1"
+	tr := NewTracker(sched, opts)
 	stop := func() {
 		cancel()
 		<-stopped
